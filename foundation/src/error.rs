@@ -1,0 +1,189 @@
+//! Narrow, typed errors: one per operation, each saying what went wrong and,
+//! where a message was refused, handing it back.
+
+use core::fmt;
+
+/// Why a message was not delivered. The message is always handed back:
+/// nothing is silently dropped.
+///
+/// Only [`SendError::Closed`] can happen with the unbounded mailboxes of this
+/// release; the other variants belong to the flow-controlled mailbox flavors
+/// and to timed sends, and are part of the type now so that matching code
+/// written today keeps compiling.
+///
+/// # Examples
+///
+/// ```
+/// use foundation::{Actor, Context, Node, SendError};
+///
+/// struct Quitter;
+/// impl Actor for Quitter {
+///     type Msg = &'static str;
+///     fn handle(&mut self, _msg: &'static str, ctx: &mut Context<Self>) {
+///         ctx.stop();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let quitter = node.spawn(Quitter)?;
+/// quitter.send("bye")?;
+/// while quitter.is_alive() {
+///     std::thread::yield_now();
+/// }
+/// match quitter.send("anyone there?") {
+///     Err(SendError::Closed(msg)) => assert_eq!(msg, "anyone there?"),
+///     other => panic!("expected Closed, got {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error, PartialEq, Eq, Clone)]
+pub enum SendError<M> {
+    /// The actor has stopped; its mailbox accepts nothing more.
+    #[error("the actor has stopped and its mailbox is closed")]
+    Closed(M),
+    /// A bounded mailbox is full (flow control `manual`).
+    #[error("the mailbox is full")]
+    Full(M),
+    /// The producer holds no credit (flow control `credit_based`).
+    #[error("no credit left to send; wait for the receiver to return some")]
+    NoCredit(M),
+    /// The receiver is above its high watermark (flow control `automatic`).
+    #[error("the receiver is overloaded; retry later or use send_timeout")]
+    Overloaded(M),
+    /// A timed send gave up.
+    #[error("timed out waiting for mailbox capacity")]
+    Timeout(M),
+}
+
+impl<M> SendError<M> {
+    /// Hands the refused message back.
+    ///
+    /// ```
+    /// use foundation::SendError;
+    /// assert_eq!(SendError::Closed(5).into_inner(), 5);
+    /// ```
+    pub fn into_inner(self) -> M {
+        match self {
+            SendError::Closed(m)
+            | SendError::Full(m)
+            | SendError::NoCredit(m)
+            | SendError::Overloaded(m)
+            | SendError::Timeout(m) => m,
+        }
+    }
+
+    /// Whether the receiver has stopped (retrying cannot succeed).
+    ///
+    /// ```
+    /// use foundation::SendError;
+    /// assert!(SendError::Closed(()).is_closed());
+    /// assert!(!SendError::Full(()).is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, SendError::Closed(_))
+    }
+
+    /// Applies `f` to the carried message, keeping the reason.
+    ///
+    /// ```
+    /// use foundation::SendError;
+    /// assert_eq!(SendError::Closed(2).map(|n| n * 10), SendError::Closed(20));
+    /// ```
+    pub fn map<N>(self, f: impl FnOnce(M) -> N) -> SendError<N> {
+        match self {
+            SendError::Closed(m) => SendError::Closed(f(m)),
+            SendError::Full(m) => SendError::Full(f(m)),
+            SendError::NoCredit(m) => SendError::NoCredit(f(m)),
+            SendError::Overloaded(m) => SendError::Overloaded(f(m)),
+            SendError::Timeout(m) => SendError::Timeout(f(m)),
+        }
+    }
+}
+
+// By hand, so that `SendError<M>: Debug` (and so `Error`) for every `M`, as
+// std's channel errors do: the message may not be `Debug`.
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self {
+            SendError::Closed(_) => "Closed",
+            SendError::Full(_) => "Full",
+            SendError::NoCredit(_) => "NoCredit",
+            SendError::Overloaded(_) => "Overloaded",
+            SendError::Timeout(_) => "Timeout",
+        };
+        write!(f, "{name}(..)")
+    }
+}
+
+/// Why an actor could not be spawned.
+///
+/// ```
+/// use foundation::{Actor, Context, Node, SpawnError};
+///
+/// struct Idle;
+/// impl Actor for Idle {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let late = node.clone();
+/// node.shutdown()?;
+/// assert!(matches!(late.spawn(Idle), Err(SpawnError::NodeShutdown { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum SpawnError {
+    /// The node is shutting down or has shut down.
+    #[error("node `{node}` is shutting down; it accepts no new actors")]
+    NodeShutdown {
+        /// The node's name.
+        node: String,
+    },
+}
+
+/// Why a node could not start.
+///
+/// ```
+/// use foundation::{Node, NodeError};
+///
+/// let err = Node::builder().schedulers(0).start().unwrap_err();
+/// assert!(matches!(err, NodeError::InvalidConfig { field: "schedulers", .. }));
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug)]
+pub enum NodeError {
+    /// A builder setting is out of range.
+    #[error("invalid node setting `{field}`: {reason}")]
+    InvalidConfig {
+        /// The builder method's name.
+        field: &'static str,
+        /// What is allowed.
+        reason: String,
+    },
+    /// The operating system refused a scheduler thread.
+    #[error("could not start a scheduler thread")]
+    ThreadSpawn(#[source] std::io::Error),
+}
+
+/// Why a shutdown did not finish cleanly.
+///
+/// A handler that never returns cannot be interrupted; the shutdown then gives
+/// up after the node's shutdown timeout and says how much is left behind.
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum ShutdownError {
+    /// Some actors were still inside a handler when the timeout ran out.
+    #[error(
+        "shutdown timed out: {remaining_actors} actor(s) still running, \
+         {stuck_schedulers} scheduler thread(s) left behind"
+    )]
+    Timeout {
+        /// Actors that had not stopped.
+        remaining_actors: usize,
+        /// Scheduler threads that had not exited (detached, not joined).
+        stuck_schedulers: usize,
+    },
+}

@@ -1,0 +1,144 @@
+//! # Foundation
+//!
+//! The BEAM's concurrency primitives in Rust: lightweight actors scheduled M:N
+//! over a few OS threads, typed mailboxes that never block the sender, and
+//! failures that stay inside the actor that had them.
+//!
+//! This page is a tour of the runtime API. (The `#[actor]`, `#[handlers]` and
+//! `#[ecosystem]` macros of `foundation-macros` generate calls to exactly this
+//! API; nothing here needs them.)
+//!
+//! ## A node
+//!
+//! Everything runs on a [`Node`]: a pool of scheduler threads and the actors
+//! they run. A process can hold several nodes; nothing is global.
+//!
+//! ```
+//! use foundation::Node;
+//!
+//! let node = Node::builder().name("tour").schedulers(2).start()?;
+//! assert_eq!(node.actor_count(), 0);
+//! # Ok::<(), foundation::NodeError>(())
+//! ```
+//!
+//! ## An actor
+//!
+//! An actor is a struct plus an [`Actor`] impl: one message type, and a
+//! synchronous handler that takes one message at a time. Its state is its
+//! own; nobody else can touch it, so it needs no locks.
+//!
+//! ```
+//! use foundation::{Actor, Context, Node};
+//! use std::sync::mpsc;
+//!
+//! enum Msg {
+//!     Deposit(u64),
+//!     Balance(mpsc::Sender<u64>),
+//! }
+//!
+//! struct Account {
+//!     balance: u64,
+//! }
+//!
+//! impl Actor for Account {
+//!     type Msg = Msg;
+//!
+//!     fn handle(&mut self, msg: Msg, _ctx: &mut Context<Self>) {
+//!         match msg {
+//!             Msg::Deposit(n) => self.balance += n,
+//!             Msg::Balance(reply) => {
+//!                 let _ = reply.send(self.balance);
+//!             }
+//!         }
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(2).start()?;
+//! let account = node.spawn(Account { balance: 0 })?;
+//! for _ in 0..10 {
+//!     account.send(Msg::Deposit(10))?;
+//! }
+//! let (tx, rx) = mpsc::channel();
+//! account.send(Msg::Balance(tx)).ok().expect("alive");
+//! assert_eq!(rx.recv()?, 100);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`ActorRef::send`] never blocks and never waits. Messages from one sender
+//! arrive in the order they were sent. If the actor has stopped, the message
+//! comes back inside [`SendError::Closed`]: nothing is silently dropped.
+//!
+//! ## Handles typed by message
+//!
+//! An [`ActorRef<A>`] names the actor's type. A [`Recipient<M>`] names only
+//! the message: any actor whose message type `M` converts into can stand
+//! behind it, which is what groups and routers need.
+//!
+//! ## Failure stays local
+//!
+//! A handler that panics stops its actor with [`ExitReason::Panic`]; the
+//! node and every other actor go on. The panic is reported once, as a
+//! `tracing` event from the node, not printed raw.
+//!
+//! ```
+//! use foundation::{Actor, Context, ExitReason, Node};
+//! use std::sync::mpsc;
+//!
+//! struct Fragile(mpsc::Sender<ExitReason>);
+//! impl Actor for Fragile {
+//!     type Msg = u32;
+//!     fn handle(&mut self, divisor: u32, _: &mut Context<Self>) {
+//!         let _ = 100 / divisor; // panics on 0
+//!     }
+//!     fn stopped(&mut self, reason: &ExitReason) {
+//!         self.0.send(reason.clone()).unwrap();
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(1).start()?;
+//! let (tx, rx) = mpsc::channel();
+//! let fragile = node.spawn(Fragile(tx))?;
+//! fragile.send(0)?;
+//! assert!(matches!(rx.recv()?, ExitReason::Panic(_)));
+//! assert_eq!(node.stats().panics, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## An orderly end
+//!
+//! [`Node::shutdown`] (or dropping the last `Node` handle) stops every actor
+//! — each runs its [`Actor::stopped`] hook — and joins every thread.
+//!
+//! ## How it runs
+//!
+//! Each scheduler thread has a local run queue and steals from the others
+//! when idle; an actor is scheduled at most once at a time, handles at most a
+//! *budget* of messages per run (BEAM's reductions), then yields. An actor
+//! woken by a handler's send runs next on the sender's thread, so a
+//! request/response pair stays on one core. Mailboxes are purpose-built
+//! lock-free queues that allocate nothing while idle. See `docs/adr/` for the
+//! decisions behind this.
+
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod actor;
+mod cell;
+mod error;
+mod exit;
+mod mailbox;
+mod node;
+mod panic;
+mod pid;
+mod scheduler;
+mod state;
+mod sync;
+
+#[cfg(all(test, loom))]
+mod loom_tests;
+
+pub use actor::{Actor, ActorRef, Context, Recipient};
+pub use error::{NodeError, SendError, ShutdownError, SpawnError};
+pub use exit::ExitReason;
+pub use node::{Node, NodeBuilder, NodeStats};
+pub use pid::Pid;

@@ -1,0 +1,557 @@
+//! The mailbox queue: an unbounded, lock-free, multi-producer single-consumer
+//! queue of blocks.
+//!
+//! Why not crossbeam-channel? An idle crossbeam unbounded channel allocates
+//! 512 bytes, and a mailbox exists for every actor, most of them idle (see
+//! DESIGN.md, "Performance stance"). This queue allocates nothing until its
+//! first message, then blocks of [`BLOCK_CAP`] slots, and its empty state is
+//! five words.
+//!
+//! The layout follows crossbeam-channel's list flavor (one block per lap of
+//! `LAP` positions, the last position of a lap reserved for "the next block is
+//! being installed"), simplified for a single consumer:
+//!
+//! * producers claim a position with one CAS on the tail index, fill the slot,
+//!   then mark it `WRITTEN` with a release store;
+//! * the one consumer (whoever holds the actor's RUNNING state) reads slots in
+//!   order and frees a block as soon as it has read its last slot: every
+//!   producer that claimed a slot of that block has finished with it by then;
+//! * closing sets `MARK_BIT` in the tail index, after which every push fails
+//!   and hands its value back, so a message is either queued before the close
+//!   (and drained by the consumer) or returned to its sender — never lost.
+
+use core::mem::MaybeUninit;
+use core::ptr;
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+
+use crate::sync::{AtomicPtr, AtomicU8, AtomicUsize, Backoff, UnsafeCell};
+
+/// Positions per lap: `BLOCK_CAP` slots plus one reserved position.
+#[cfg(not(loom))]
+const LAP: usize = 32;
+/// Slots per block. Small under loom, so the models cross block boundaries.
+#[cfg(loom)]
+const LAP: usize = 3;
+const BLOCK_CAP: usize = LAP - 1;
+/// Indices count in units of `1 << SHIFT`; the low bit is the closed mark.
+const SHIFT: usize = 1;
+const MARK_BIT: usize = 1;
+
+/// Slot states.
+const EMPTY: u8 = 0;
+/// The slot holds a value.
+const WRITTEN: u8 = 1;
+/// The slot was claimed but its producer unwound before filling it (a
+/// panicking conversion); the consumer steps over it.
+const SKIPPED: u8 = 2;
+
+struct Slot<T> {
+    value: UnsafeCell<MaybeUninit<T>>,
+    state: AtomicU8,
+}
+
+struct Block<T> {
+    next: AtomicPtr<Block<T>>,
+    slots: [Slot<T>; BLOCK_CAP],
+}
+
+impl<T> Block<T> {
+    fn new() -> Box<Self> {
+        Box::new(Block {
+            next: AtomicPtr::new(ptr::null_mut()),
+            slots: core::array::from_fn(|_| Slot {
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+                state: AtomicU8::new(EMPTY),
+            }),
+        })
+    }
+}
+
+/// What [`Queue::pop`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Pop<T> {
+    /// The next value, in order.
+    Value(T),
+    /// Nothing is ready: the queue is empty, or the next producer has claimed
+    /// its slot and not yet filled it (it will notify once it has).
+    Empty,
+}
+
+/// An unbounded MPSC queue. See the module documentation.
+pub(crate) struct Queue<T> {
+    /// Producers' side: the next position to claim, and its block.
+    tail_index: AtomicUsize,
+    tail_block: AtomicPtr<Block<T>>,
+    /// Consumer's side. `head_index` is written by the consumer only and read
+    /// by anyone for [`Queue::len`]; `head_block` is also written once by the
+    /// producer that installs the first block.
+    head_index: AtomicUsize,
+    head_block: AtomicPtr<Block<T>>,
+}
+
+// SAFETY: values of `T` move from producers to the consumer, so `T: Send` is
+// what both sharing and sending a queue require; all shared state is atomic,
+// and slot contents are handed over through the slot's release/acquire state.
+unsafe impl<T: Send> Send for Queue<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for Queue<T> {}
+
+impl<T> Queue<T> {
+    /// An empty queue. Allocates nothing.
+    pub(crate) fn new() -> Self {
+        Queue {
+            tail_index: AtomicUsize::new(0),
+            tail_block: AtomicPtr::new(ptr::null_mut()),
+            head_index: AtomicUsize::new(0),
+            head_block: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Appends `value`, or hands it back if the queue is closed.
+    #[cfg(test)]
+    #[inline]
+    pub(crate) fn push(&self, value: T) -> Result<(), T> {
+        self.push_with(value, |v| v)
+    }
+
+    /// Claims a slot, then fills it with `convert(input)`; if the queue is
+    /// closed, hands `input` back unconverted. This lets a `Recipient<M>`
+    /// return the caller's own `M` when the send fails.
+    ///
+    /// If `convert` panics, the claimed slot is marked skipped (the consumer
+    /// steps over it) and the panic continues.
+    pub(crate) fn push_with<I>(&self, input: I, convert: impl FnOnce(I) -> T) -> Result<(), I> {
+        let backoff = Backoff::new();
+        let mut tail = self.tail_index.load(Acquire);
+        let mut block = self.tail_block.load(Acquire);
+        let mut next_block: Option<Box<Block<T>>> = None;
+
+        loop {
+            if tail & MARK_BIT != 0 {
+                return Err(input);
+            }
+            let offset = (tail >> SHIFT) % LAP;
+
+            // Another producer is installing the next block: wait for it.
+            if offset == BLOCK_CAP {
+                backoff.snooze();
+                tail = self.tail_index.load(Acquire);
+                block = self.tail_block.load(Acquire);
+                continue;
+            }
+
+            // About to claim the last slot: have the next block ready, so
+            // that the install below cannot fail halfway.
+            if offset + 1 == BLOCK_CAP && next_block.is_none() {
+                next_block = Some(Block::new());
+            }
+
+            // The very first push installs the first block.
+            if block.is_null() {
+                let new = Box::into_raw(next_block.take().unwrap_or_else(Block::new));
+                match self
+                    .tail_block
+                    .compare_exchange(block, new, Release, Relaxed)
+                {
+                    Ok(_) => {
+                        self.head_block.store(new, Release);
+                        block = new;
+                    }
+                    Err(_) => {
+                        // SAFETY: `new` came from `Box::into_raw` above and was
+                        // never published, so we still own it.
+                        next_block = Some(unsafe { Box::from_raw(new) });
+                        tail = self.tail_index.load(Acquire);
+                        block = self.tail_block.load(Acquire);
+                        continue;
+                    }
+                }
+            }
+
+            let new_tail = tail + (1 << SHIFT);
+            match self
+                .tail_index
+                .compare_exchange_weak(tail, new_tail, AcqRel, Acquire)
+            {
+                Ok(_) => {
+                    // SAFETY: our CAS claimed position `tail`, which lies in
+                    // `block`: the index and block pointer change together (the
+                    // installer stores the block before the index, and we read
+                    // them in the other order), so a claim through a stale
+                    // pointer would have failed. The consumer frees `block`
+                    // only after reading all of its slots, ours included, and
+                    // ours is not written yet, so `block` is alive.
+                    unsafe {
+                        if offset + 1 == BLOCK_CAP {
+                            // We took the last slot: install the next block. The
+                            // reserved position keeps everyone else waiting.
+                            let next = Box::into_raw(next_block.take().expect("prepared above"));
+                            self.tail_block.store(next, Release);
+                            self.tail_index
+                                .store(new_tail.wrapping_add(1 << SHIFT), Release);
+                            (*block).next.store(next, Release);
+                        }
+                        let slot = &(*block).slots[offset];
+                        let guard = SkipOnUnwind(&slot.state);
+                        let value = convert(input);
+                        core::mem::forget(guard);
+                        slot.value.with_mut(|p| p.write(MaybeUninit::new(value)));
+                        slot.state.store(WRITTEN, Release);
+                    }
+                    return Ok(());
+                }
+                Err(current) => {
+                    tail = current;
+                    block = self.tail_block.load(Acquire);
+                    backoff.spin();
+                }
+            }
+        }
+    }
+
+    /// Takes the next value.
+    ///
+    /// # Safety
+    ///
+    /// Only one thread at a time may call `pop`, [`drain_closed`] or
+    /// [`is_ready`]: the consumer. (The actor's RUNNING state guarantees it.)
+    ///
+    /// [`drain_closed`]: Queue::drain_closed
+    /// [`is_ready`]: Queue::is_ready
+    #[inline]
+    pub(crate) unsafe fn pop(&self) -> Pop<T> {
+        loop {
+            let head = self.head_index.load(Relaxed);
+            let block = self.head_block.load(Acquire);
+            if block.is_null() {
+                return Pop::Empty;
+            }
+            let offset = (head >> SHIFT) % LAP;
+            // SAFETY: `block` is the consumer's current block: only the
+            // consumer frees blocks, and only after moving past them.
+            let slot = unsafe { &(*block).slots[offset] };
+            let state = slot.state.load(Acquire);
+            if state == EMPTY {
+                return Pop::Empty;
+            }
+            // SAFETY: WRITTEN was stored with release after the value was
+            // written, and we loaded it with acquire; the value is read once,
+            // since the head moves past the slot right after.
+            let value = (state == WRITTEN)
+                .then(|| unsafe { slot.value.with(|p| p.read().assume_init()) });
+            // SAFETY: see `advance`.
+            unsafe { self.advance(head, block, offset) };
+            if let Some(value) = value {
+                return Pop::Value(value);
+            }
+        }
+    }
+
+    /// Moves the head past the slot at `offset`, freeing the block after its
+    /// last slot.
+    ///
+    /// # Safety
+    ///
+    /// Consumer only; the slot at `head` in `block` has been read or skipped.
+    #[inline]
+    unsafe fn advance(&self, head: usize, block: *mut Block<T>, offset: usize) {
+        if offset + 1 == BLOCK_CAP {
+            // SAFETY: the producer of the last slot stored `next` before
+            // marking its slot, and we observed that mark with acquire, so
+            // `next` is set. Every slot of `block` has been consumed, so every
+            // producer that claimed one has finished with the block; no one
+            // else holds a pointer they will dereference: we own it.
+            unsafe {
+                let next = (*block).next.load(Acquire);
+                debug_assert!(!next.is_null());
+                self.head_block.store(next, Release);
+                self.head_index.store(head + (2 << SHIFT), Release);
+                drop(Box::from_raw(block));
+            }
+        } else {
+            self.head_index.store(head + (1 << SHIFT), Release);
+        }
+    }
+
+    /// Whether the next slot holds a value or a skip. A cheap peek.
+    ///
+    /// # Safety
+    ///
+    /// Consumer only, as [`Queue::pop`].
+    #[cfg(test)]
+    pub(crate) unsafe fn is_ready(&self) -> bool {
+        let head = self.head_index.load(Relaxed);
+        let block = self.head_block.load(Acquire);
+        if block.is_null() {
+            return false;
+        }
+        let offset = (head >> SHIFT) % LAP;
+        // SAFETY: as in `pop`.
+        unsafe { (*block).slots[offset].state.load(Acquire) != EMPTY }
+    }
+
+    /// Closes the queue: every later push fails and hands its value back.
+    /// Returns `false` if it was already closed.
+    pub(crate) fn close(&self) -> bool {
+        let backoff = Backoff::new();
+        let mut tail = self.tail_index.load(Acquire);
+        loop {
+            if tail & MARK_BIT != 0 {
+                return false;
+            }
+            // Never mark while a block is being installed: the installer
+            // overwrites the index with a plain store.
+            if (tail >> SHIFT) % LAP == BLOCK_CAP {
+                backoff.snooze();
+                tail = self.tail_index.load(Acquire);
+                continue;
+            }
+            match self
+                .tail_index
+                .compare_exchange_weak(tail, tail | MARK_BIT, AcqRel, Acquire)
+            {
+                Ok(_) => return true,
+                Err(current) => tail = current,
+            }
+        }
+    }
+
+    /// Whether [`Queue::close`] has been called.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.tail_index.load(Acquire) & MARK_BIT != 0
+    }
+
+    /// After [`Queue::close`]: takes every value that was queued before the
+    /// close, waiting for producers that claimed a slot to fill it, and hands
+    /// each to `f`. Returns how many there were.
+    ///
+    /// # Safety
+    ///
+    /// Consumer only, as [`Queue::pop`].
+    pub(crate) unsafe fn drain_closed(&self, mut f: impl FnMut(T)) -> usize {
+        debug_assert!(self.is_closed());
+        let end = self.tail_index.load(Acquire) & !MARK_BIT;
+        let backoff = Backoff::new();
+        let mut count = 0;
+        while self.head_index.load(Relaxed) != end {
+            // SAFETY: consumer only, by this function's contract.
+            match unsafe { self.pop() } {
+                Pop::Value(value) => {
+                    count += 1;
+                    f(value);
+                }
+                // A producer claimed a slot before the close and is filling it.
+                Pop::Empty => backoff.snooze(),
+            }
+        }
+        count
+    }
+
+    /// How many values are queued (claimed slots included). Exact when no
+    /// push or pop runs concurrently, a snapshot otherwise.
+    pub(crate) fn len(&self) -> usize {
+        loop {
+            let tail = self.tail_index.load(Acquire);
+            let head = self.head_index.load(Acquire);
+            // A consistent pair: the tail did not move while we read the head.
+            if self.tail_index.load(Acquire) == tail {
+                let tail = tail >> SHIFT;
+                let head = head >> SHIFT;
+                // Positions between head and tail, less the reserved ones.
+                let positions = tail.wrapping_sub(head);
+                let laps = (tail / LAP).wrapping_sub(head / LAP);
+                return positions.wrapping_sub(laps);
+            }
+        }
+    }
+}
+
+impl<T> Drop for Queue<T> {
+    fn drop(&mut self) {
+        // `&mut self`: no producer or consumer is left. Every claimed slot was
+        // filled (or skipped) by a push that has returned.
+        loop {
+            // SAFETY: we are the only user.
+            match unsafe { self.pop() } {
+                Pop::Value(value) => drop(value),
+                Pop::Empty => break,
+            }
+        }
+        let block = self.head_block.load(Relaxed);
+        if !block.is_null() {
+            // SAFETY: the consumer's current block, never freed by `pop`
+            // (it frees blocks only when moving past them). Nothing follows
+            // it: a `next` is installed only when its last slot is claimed,
+            // and that slot would have been popped above, moving past it.
+            unsafe {
+                debug_assert!((*block).next.load(Relaxed).is_null());
+                drop(Box::from_raw(block));
+            }
+        }
+    }
+}
+
+/// Marks a claimed slot as skipped if the value's conversion unwinds.
+struct SkipOnUnwind<'a>(&'a AtomicU8);
+
+impl Drop for SkipOnUnwind<'_> {
+    fn drop(&mut self) {
+        self.0.store(SKIPPED, Release);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn pop_all<T>(q: &Queue<T>) -> Vec<T> {
+        let mut out = Vec::new();
+        // SAFETY: single-threaded test, one consumer.
+        while let Pop::Value(v) = unsafe { q.pop() } {
+            out.push(v);
+        }
+        out
+    }
+
+    #[test]
+    fn empty_queue_allocates_nothing_and_pops_nothing() {
+        let q: Queue<u32> = Queue::new();
+        assert!(q.head_block.load(Relaxed).is_null());
+        assert!(q.tail_block.load(Relaxed).is_null());
+        assert_eq!(unsafe { q.pop() }, Pop::Empty);
+        assert_eq!(q.len(), 0);
+    }
+
+    #[test]
+    fn fifo_across_many_blocks() {
+        let q = Queue::new();
+        for i in 0..1000 {
+            q.push(i).unwrap();
+            assert_eq!(q.len(), i + 1);
+        }
+        assert!(unsafe { q.is_ready() });
+        assert_eq!(pop_all(&q), (0..1000).collect::<Vec<_>>());
+        assert_eq!(q.len(), 0);
+        // Interleaved pushes and pops keep order and count.
+        for round in 0..100 {
+            for i in 0..(round % 40) {
+                q.push(i).unwrap();
+            }
+            assert_eq!(pop_all(&q), (0..(round % 40)).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn closed_queue_hands_values_back_and_drains_the_rest() {
+        let q = Queue::new();
+        for i in 0..45 {
+            q.push(i).unwrap();
+        }
+        assert!(q.close());
+        assert!(!q.close());
+        assert!(q.is_closed());
+        assert_eq!(q.push(99), Err(99));
+        let mut drained = Vec::new();
+        let n = unsafe { q.drain_closed(|v| drained.push(v)) };
+        assert_eq!(n, 45);
+        assert_eq!(drained, (0..45).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn push_with_converts_or_hands_back_the_input() {
+        let q: Queue<String> = Queue::new();
+        q.push_with(7u32, |n| n.to_string()).unwrap();
+        q.close();
+        assert_eq!(q.push_with(8u32, |n| n.to_string()), Err(8));
+        assert_eq!(pop_all(&q), vec!["7".to_string()]);
+    }
+
+    #[test]
+    fn a_panicking_conversion_is_skipped_not_stuck() {
+        let q: Queue<u32> = Queue::new();
+        q.push(1).unwrap();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = q.push_with(0u32, |_| panic!("conversion failed"));
+        }));
+        assert!(r.is_err());
+        q.push(2).unwrap();
+        assert_eq!(pop_all(&q), vec![1, 2]);
+    }
+
+    #[test]
+    fn dropping_a_non_empty_queue_drops_every_value() {
+        let token = Arc::new(());
+        let q = Queue::new();
+        for _ in 0..70 {
+            q.push(Arc::clone(&token)).unwrap();
+        }
+        for _ in 0..5 {
+            // SAFETY: single-threaded test.
+            let _ = unsafe { q.pop() };
+        }
+        drop(q);
+        assert_eq!(Arc::strong_count(&token), 1);
+    }
+
+    #[test]
+    fn concurrent_producers_lose_and_double_nothing() {
+        const PRODUCERS: usize = 4;
+        const PER: usize = if cfg!(miri) { 200 } else { 50_000 };
+        let q = Arc::new(Queue::new());
+        let handles: Vec<_> = (0..PRODUCERS)
+            .map(|p| {
+                let q = Arc::clone(&q);
+                std::thread::spawn(move || {
+                    for i in 0..PER {
+                        q.push((p, i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0usize; PRODUCERS];
+        let mut received = 0;
+        while received < PRODUCERS * PER {
+            // SAFETY: this thread is the only consumer.
+            match unsafe { q.pop() } {
+                Pop::Value((p, i)) => {
+                    assert_eq!(i, next[p], "FIFO per producer");
+                    next[p] += 1;
+                    received += 1;
+                }
+                Pop::Empty => std::thread::yield_now(),
+            }
+        }
+        for h in handles {
+            h.join().unwrap();
+        }
+        assert_eq!(next, [PER; PRODUCERS]);
+        assert_eq!(unsafe { q.pop() }, Pop::Empty);
+    }
+
+    #[test]
+    fn close_racing_with_producers_loses_nothing() {
+        for _ in 0..if cfg!(miri) { 2 } else { 50 } {
+            let q = Arc::new(Queue::new());
+            let handles: Vec<_> = (0..3)
+                .map(|_| {
+                    let q = Arc::clone(&q);
+                    std::thread::spawn(move || {
+                        let mut accepted = 0usize;
+                        for i in 0..200 {
+                            if q.push(i).is_ok() {
+                                accepted += 1;
+                            }
+                        }
+                        accepted
+                    })
+                })
+                .collect();
+            std::thread::yield_now();
+            q.close();
+            let drained = unsafe { q.drain_closed(drop) };
+            let accepted: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+            assert_eq!(drained, accepted);
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! The M:N scheduler: a fixed pool of threads running many actors.
+//!
+//! Each scheduler thread has a local FIFO run queue (crossbeam-deque) and a
+//! one-task "run next" slot; the node has a global injector. A thread takes,
+//! in order:
+//!
+//! 1. every 61st pick, the injector first, so outside work is never starved
+//!    by a busy local queue;
+//! 2. its run-next slot, while the current *chain* has budget left;
+//! 3. its local queue, then a batch from the injector, then a batch stolen
+//!    from another thread.
+//!
+//! A send from inside a handler that wakes an idle actor puts it in the
+//! sender's run-next slot, so a ping-pong pair stays on one core and in its
+//! cache. The slot is capped like tokio's LIFO slot: a chain of run-next
+//! hand-offs shares one message budget, and when it runs out the woken actor
+//! goes to the back of the local queue, so a chatty pair cannot starve the
+//! rest.
+//!
+//! Idle threads spin briefly, then park; whoever adds work wakes one parked
+//! thread. The sleep protocol is Dekker-style: a thread announces itself as
+//! sleeping, fences, then looks for work once more; a waker publishes work,
+//! fences, then looks for sleepers, so one of the two always sees the other.
+
+use core::cell::Cell;
+use core::ptr;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
+use core::sync::atomic::fence;
+use std::sync::Arc;
+
+use crossbeam_deque::{Steal, Stealer, Worker};
+use crossbeam_utils::sync::Parker;
+
+use crate::cell::RunResult;
+use crate::node::Shared;
+use crate::pid::Pid;
+
+/// A schedulable actor, type-erased.
+pub(crate) trait Runnable: Send + Sync + 'static {
+    /// Runs the actor for at most `budget` messages.
+    fn run(self: Arc<Self>, budget: usize) -> RunResult;
+    /// Asks the actor to stop with `Shutdown` before its next message.
+    fn request_shutdown(self: Arc<Self>);
+    /// The actor's pid.
+    #[allow(dead_code)] // used by registries and diagnostics
+    fn pid(&self) -> Pid;
+}
+
+pub(crate) type Task = Arc<dyn Runnable>;
+
+/// Why a task is being scheduled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WakeKind {
+    /// A message woke an idle actor: run it next on this thread.
+    Message,
+    /// A new actor, or a signal: queue it normally.
+    Spawn,
+}
+
+/// How often (in picks) the injector is checked before local work.
+const INJECTOR_INTERVAL: u32 = 61;
+
+thread_local! {
+    /// The scheduler thread running on this OS thread, if any.
+    static CURRENT: Cell<*const WorkerCx> = const { Cell::new(ptr::null()) };
+}
+
+/// Puts `task` in a run queue: this thread's, if it is a scheduler thread of
+/// the same node, else the node's injector.
+#[inline]
+pub(crate) fn schedule(shared: &Arc<Shared>, task: Task, kind: WakeKind) {
+    let current = CURRENT.with(Cell::get);
+    if !current.is_null() {
+        // SAFETY: `CURRENT` points at the `WorkerCx` on this thread's stack
+        // for exactly as long as its worker loop runs (set on entry, cleared
+        // before it returns), and only this thread reads it.
+        let worker = unsafe { &*current };
+        if Arc::ptr_eq(&worker.shared, shared) {
+            worker.push(task, kind);
+            return;
+        }
+    }
+    shared.injector.push(task);
+    shared.wake_one();
+}
+
+/// Whether this thread is one of `shared`'s scheduler threads.
+pub(crate) fn on_scheduler_of(shared: &Arc<Shared>) -> bool {
+    let current = CURRENT.with(Cell::get);
+    // SAFETY: as in `schedule`.
+    !current.is_null() && Arc::ptr_eq(unsafe { &(*current).shared }, shared)
+}
+
+/// One scheduler thread's state.
+pub(crate) struct WorkerCx {
+    index: usize,
+    shared: Arc<Shared>,
+    local: Worker<Task>,
+    run_next: Cell<Option<Task>>,
+    parker: Parker,
+}
+
+impl WorkerCx {
+    pub(crate) fn new(index: usize, shared: Arc<Shared>, local: Worker<Task>, parker: Parker) -> Self {
+        WorkerCx {
+            index,
+            shared,
+            local,
+            run_next: Cell::new(None),
+            parker,
+        }
+    }
+
+    #[inline]
+    fn push(&self, task: Task, kind: WakeKind) {
+        match kind {
+            WakeKind::Message => {
+                if let Some(previous) = self.run_next.replace(Some(task)) {
+                    self.local.push(previous);
+                    self.shared.wake_one();
+                }
+            }
+            WakeKind::Spawn => {
+                self.local.push(task);
+                self.shared.wake_one();
+            }
+        }
+    }
+
+    /// The scheduler loop. Returns when the node tells its threads to exit.
+    pub(crate) fn run(self) {
+        let _current = CurrentGuard::enter(&self);
+        let budget = self.shared.budget;
+        // Budget left in the current run-next chain.
+        let mut chain = 0usize;
+        let mut tick = 0u32;
+        loop {
+            tick = tick.wrapping_add(1);
+            let Some((task, fresh)) = self.next_task(tick, chain) else {
+                if self.idle() {
+                    continue;
+                }
+                break;
+            };
+            if fresh {
+                chain = budget;
+            }
+            let result = task.run(chain.max(1));
+            chain = chain.saturating_sub(result.handled.max(1));
+            if let Some(task) = result.yielded {
+                // Back of the queue, without waking anyone: this thread will
+                // get to it, and idle threads steal.
+                self.local.push(task);
+            }
+        }
+        // Drop what is left (tasks of stopped actors) before the guard ends.
+        drop(self.run_next.take());
+        while self.local.pop().is_some() {}
+    }
+
+    /// The next task, and whether it starts a fresh chain.
+    #[inline]
+    fn next_task(&self, tick: u32, chain: usize) -> Option<(Task, bool)> {
+        if tick % INJECTOR_INTERVAL == 0
+            && let Some(task) = self.steal_injector()
+        {
+            return Some((task, true));
+        }
+        if let Some(task) = self.run_next.take() {
+            if chain > 0 {
+                return Some((task, false));
+            }
+            // The chain used its budget: the woken actor waits its turn.
+            self.local.push(task);
+        }
+        if let Some(task) = self.local.pop() {
+            return Some((task, true));
+        }
+        if let Some(task) = self.steal_injector() {
+            return Some((task, true));
+        }
+        self.steal_others(tick).map(|task| (task, true))
+    }
+
+    fn steal_injector(&self) -> Option<Task> {
+        loop {
+            match self.shared.injector.steal_batch_and_pop(&self.local) {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    fn steal_others(&self, seed: u32) -> Option<Task> {
+        let stealers: &[Stealer<Task>] = &self.shared.stealers;
+        let n = stealers.len();
+        if n <= 1 {
+            return None;
+        }
+        let start = seed as usize % n;
+        loop {
+            let mut retry = false;
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == self.index {
+                    continue;
+                }
+                match stealers[victim].steal_batch_and_pop(&self.local) {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Empty => {}
+                    Steal::Retry => retry = true,
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// Spins, then parks until woken. Returns `false` when the thread must
+    /// exit.
+    fn idle(&self) -> bool {
+        let shared = &self.shared;
+        for round in 0..shared.spin_rounds {
+            if shared.exiting.load(Acquire) {
+                return false;
+            }
+            if shared.has_work() {
+                return true;
+            }
+            if round < shared.spin_rounds / 2 {
+                for _ in 0..32 {
+                    core::hint::spin_loop();
+                }
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        shared.announce_sleep(self.index);
+        fence(SeqCst);
+        if shared.exiting.load(SeqCst) || shared.has_work() {
+            shared.cancel_sleep(self.index);
+            return !shared.exiting.load(Relaxed);
+        }
+        self.parker.park();
+        // Woken by a waker (which took us off the list) or by shutdown.
+        shared.cancel_sleep(self.index);
+        !shared.exiting.load(Acquire)
+    }
+}
+
+/// Sets `CURRENT` for the lifetime of a worker loop.
+struct CurrentGuard;
+
+impl CurrentGuard {
+    fn enter(worker: &WorkerCx) -> Self {
+        CURRENT.with(|c| c.set(worker as *const WorkerCx));
+        CurrentGuard
+    }
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(ptr::null()));
+    }
+}

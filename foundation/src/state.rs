@@ -1,0 +1,151 @@
+//! The actor state word: one atomic that says whether an actor is idle, owed a
+//! run, or running, and guarantees it is scheduled at most once at a time.
+//!
+//! ```text
+//!   bit 0  NOTIFIED  a run is owed: the actor sits in a run queue, or it is
+//!                    RUNNING and new work arrived since the run began
+//!   bit 1  RUNNING   a scheduler thread is running the actor
+//!   bit 2  MUTED     reserved for flow control (a muted sender is not run)
+//!   bit 3  STOPPED   the actor has stopped; it is never scheduled again
+//!   bits 32..64      the incarnation, bumped on every restart
+//! ```
+//!
+//! Every transition is a single read-modify-write, so the word's modification
+//! order decides every race: a sender that sets NOTIFIED on an idle actor
+//! schedules it; a sender that sets it on a running actor makes the runner's
+//! attempt to go idle fail, so the runner looks at the mailbox again. No wake
+//! is ever lost, and no actor is ever in two run queues.
+
+use core::sync::atomic::Ordering::{AcqRel, Acquire};
+
+use crate::sync::AtomicU64;
+
+pub(crate) const NOTIFIED: u64 = 1 << 0;
+pub(crate) const RUNNING: u64 = 1 << 1;
+#[allow(dead_code)] // reserved for flow control; see the module docs
+pub(crate) const MUTED: u64 = 1 << 2;
+pub(crate) const STOPPED: u64 = 1 << 3;
+pub(crate) const INCARNATION_SHIFT: u32 = 32;
+
+/// What a runner should do after finding its mailbox empty.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idle {
+    /// The actor is idle now; the next send schedules it.
+    Parked,
+    /// Work arrived meanwhile; keep running (NOTIFIED has been cleared).
+    MoreWork,
+}
+
+#[derive(Debug)]
+pub(crate) struct State(AtomicU64);
+
+impl State {
+    /// A new actor: owed its first run (which calls `started`).
+    pub(crate) fn new_scheduled(incarnation: u32) -> Self {
+        State(AtomicU64::new(
+            ((incarnation as u64) << INCARNATION_SHIFT) | NOTIFIED,
+        ))
+    }
+
+    /// Records that work arrived. Returns `true` if the caller moved the actor
+    /// from idle to scheduled and must now put it in a run queue.
+    #[inline]
+    pub(crate) fn notify(&self) -> bool {
+        let prev = self.0.fetch_or(NOTIFIED, AcqRel);
+        prev & (NOTIFIED | RUNNING | STOPPED) == 0
+    }
+
+    /// A scheduler thread took the actor from a run queue.
+    #[inline]
+    pub(crate) fn begin_run(&self) {
+        let prev = self.0.fetch_xor(NOTIFIED | RUNNING, AcqRel);
+        debug_assert_eq!(
+            prev & (NOTIFIED | RUNNING | STOPPED),
+            NOTIFIED,
+            "an actor was run while not scheduled"
+        );
+    }
+
+    /// The runner found the mailbox empty: go idle unless work arrived.
+    #[inline]
+    pub(crate) fn try_idle(&self) -> Idle {
+        let mut current = self.0.load(Acquire);
+        loop {
+            debug_assert!(current & RUNNING != 0);
+            if current & NOTIFIED != 0 {
+                self.0.fetch_and(!NOTIFIED, AcqRel);
+                return Idle::MoreWork;
+            }
+            match self
+                .0
+                .compare_exchange_weak(current, current & !RUNNING, AcqRel, Acquire)
+            {
+                Ok(_) => return Idle::Parked,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// The runner used up its budget with work left: the actor goes back to a
+    /// run queue (the caller puts it there).
+    #[inline]
+    pub(crate) fn yield_run(&self) {
+        let mut current = self.0.load(Acquire);
+        loop {
+            let next = (current | NOTIFIED) & !RUNNING;
+            match self
+                .0
+                .compare_exchange_weak(current, next, AcqRel, Acquire)
+            {
+                Ok(_) => return,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// The actor stopped during its run. It stays RUNNING|STOPPED forever, so
+    /// `notify` never schedules it again.
+    pub(crate) fn stop(&self) {
+        self.0.fetch_or(STOPPED, AcqRel);
+    }
+
+    /// Whether the actor has stopped.
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.0.load(Acquire) & STOPPED != 0
+    }
+
+    /// The incarnation number carried in the word.
+    #[allow(dead_code)] // read by restarts (supervision)
+    pub(crate) fn incarnation(&self) -> u32 {
+        (self.0.load(Acquire) >> INCARNATION_SHIFT) as u32
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_transitions() {
+        let s = State::new_scheduled(7);
+        assert_eq!(s.incarnation(), 7);
+        // Already scheduled: a send does not schedule again.
+        assert!(!s.notify());
+        s.begin_run();
+        // Running: a send only leaves a note.
+        assert!(!s.notify());
+        assert_eq!(s.try_idle(), Idle::MoreWork);
+        assert_eq!(s.try_idle(), Idle::Parked);
+        // Idle: the next send schedules.
+        assert!(s.notify());
+        assert!(!s.notify());
+        s.begin_run();
+        s.yield_run();
+        assert!(!s.notify(), "a yielded actor is already scheduled");
+        s.begin_run();
+        s.stop();
+        assert!(s.is_stopped());
+        assert!(!s.notify(), "a stopped actor is never scheduled");
+        assert_eq!(s.incarnation(), 7);
+    }
+}

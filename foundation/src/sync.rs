@@ -1,0 +1,79 @@
+//! The synchronisation shim: std's primitives in a normal build, loom's under
+//! `--cfg loom`, so that the lock-free parts (the mailbox queue and the actor
+//! state word) can be model-checked without changing a line of them.
+//!
+//! Only those two parts go through this shim; the scheduler uses std and
+//! crossbeam directly.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize};
+
+/// An `UnsafeCell` with loom's closure-based API, so that loom can track
+/// every access to the cell's contents.
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(std::cell::UnsafeCell::new(value))
+    }
+
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+/// Waits a little for another thread to finish a step it has begun (a
+/// producer between claiming a slot and filling it).
+#[cfg(not(loom))]
+pub(crate) struct Backoff(crossbeam_utils::Backoff);
+
+#[cfg(not(loom))]
+impl Backoff {
+    #[inline]
+    pub(crate) fn new() -> Self {
+        Self(crossbeam_utils::Backoff::new())
+    }
+
+    #[inline]
+    pub(crate) fn spin(&self) {
+        self.0.spin();
+    }
+
+    #[inline]
+    pub(crate) fn snooze(&self) {
+        self.0.snooze();
+    }
+}
+
+#[cfg(loom)]
+pub(crate) struct Backoff;
+
+#[cfg(loom)]
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Self
+    }
+
+    pub(crate) fn spin(&self) {
+        loom::thread::yield_now();
+    }
+
+    pub(crate) fn snooze(&self) {
+        loom::thread::yield_now();
+    }
+}
