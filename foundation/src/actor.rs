@@ -261,7 +261,12 @@ impl<A: Actor> Clone for ActorRef<A> {
 
 impl<A: Actor> fmt::Debug for ActorRef<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ActorRef<{}>({})", core::any::type_name::<A>(), self.cell.pid)
+        write!(
+            f,
+            "ActorRef<{}>({})",
+            core::any::type_name::<A>(),
+            self.cell.pid
+        )
     }
 }
 
@@ -383,7 +388,12 @@ impl<M> Clone for Recipient<M> {
 
 impl<M> fmt::Debug for Recipient<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Recipient<{}>({})", core::any::type_name::<M>(), self.sink.pid())
+        write!(
+            f,
+            "Recipient<{}>({})",
+            core::any::type_name::<M>(),
+            self.sink.pid()
+        )
     }
 }
 

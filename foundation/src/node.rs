@@ -552,7 +552,9 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     let total = threads.handles.len();
     let mut joined = 0;
     while joined < total {
-        let wait = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(100));
+        let wait = deadline
+            .saturating_duration_since(Instant::now())
+            .max(Duration::from_millis(100));
         match exited.recv_timeout(wait) {
             Ok(index) => {
                 if let Some(handle) = threads.handles[index].take() {
@@ -583,7 +585,12 @@ mod tests {
     #[test]
     fn builder_rejects_zero_budget() {
         let err = Node::builder().budget(0).start().unwrap_err();
-        assert!(matches!(err, NodeError::InvalidConfig { field: "budget", .. }));
+        assert!(matches!(
+            err,
+            NodeError::InvalidConfig {
+                field: "budget",
+                ..
+            }
+        ));
     }
-
 }

@@ -101,7 +101,12 @@ pub(crate) struct WorkerCx {
 }
 
 impl WorkerCx {
-    pub(crate) fn new(index: usize, shared: Arc<Shared>, local: Worker<Task>, parker: Parker) -> Self {
+    pub(crate) fn new(
+        index: usize,
+        shared: Arc<Shared>,
+        local: Worker<Task>,
+        parker: Parker,
+    ) -> Self {
         WorkerCx {
             index,
             shared,

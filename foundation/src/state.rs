@@ -93,10 +93,7 @@ impl State {
         let mut current = self.0.load(Acquire);
         loop {
             let next = (current | NOTIFIED) & !RUNNING;
-            match self
-                .0
-                .compare_exchange_weak(current, next, AcqRel, Acquire)
-            {
+            match self.0.compare_exchange_weak(current, next, AcqRel, Acquire) {
                 Ok(_) => return,
                 Err(actual) => current = actual,
             }

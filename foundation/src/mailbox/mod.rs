@@ -7,6 +7,12 @@
 
 mod queue;
 
+/// The raw queue, for the loom models.
+#[cfg(all(test, loom))]
+pub(crate) mod queue_for_loom {
+    pub(crate) use super::queue::Queue;
+}
+
 pub(crate) use queue::Pop;
 use queue::Queue;
 

@@ -237,8 +237,8 @@ impl<T> Queue<T> {
             // SAFETY: WRITTEN was stored with release after the value was
             // written, and we loaded it with acquire; the value is read once,
             // since the head moves past the slot right after.
-            let value = (state == WRITTEN)
-                .then(|| unsafe { slot.value.with(|p| p.read().assume_init()) });
+            let value =
+                (state == WRITTEN).then(|| unsafe { slot.value.with(|p| p.read().assume_init()) });
             // SAFETY: see `advance`.
             unsafe { self.advance(head, block, offset) };
             if let Some(value) = value {
@@ -278,7 +278,7 @@ impl<T> Queue<T> {
     /// # Safety
     ///
     /// Consumer only, as [`Queue::pop`].
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) unsafe fn is_ready(&self) -> bool {
         let head = self.head_index.load(Relaxed);
         let block = self.head_block.load(Acquire);

@@ -1,0 +1,544 @@
+//! Behaviour of the runtime kernel: delivery, ordering, spawning, panics,
+//! fairness and shutdown. These tests assert what happens, never how fast;
+//! every wait has a generous deadline so that a bug fails instead of hanging.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Barrier, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use foundation::{Actor, ActorRef, Context, ExitReason, Node, Recipient, SendError, SpawnError};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Polls `done` until it holds, failing the test after `DEADLINE`.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn node(schedulers: usize) -> Node {
+    Node::builder()
+        .schedulers(schedulers)
+        .start()
+        .expect("node starts")
+}
+
+/// Checks per-sender FIFO and counts every message.
+struct Collector {
+    next: HashMap<usize, u64>,
+    total: u64,
+    expected: u64,
+    done: mpsc::Sender<HashMap<usize, u64>>,
+}
+
+impl Actor for Collector {
+    type Msg = (usize, u64);
+
+    fn handle(&mut self, (sender, seq): (usize, u64), _: &mut Context<Self>) {
+        let next = self.next.entry(sender).or_insert(0);
+        assert_eq!(
+            seq, *next,
+            "sender {sender}: message {seq} arrived out of order"
+        );
+        *next += 1;
+        self.total += 1;
+        if self.total == self.expected {
+            self.done.send(self.next.clone()).unwrap();
+        }
+    }
+}
+
+fn blast(schedulers: usize, senders: usize, per_sender: u64) {
+    let node = node(schedulers);
+    let (tx, rx) = mpsc::channel();
+    let collector = node
+        .spawn(Collector {
+            next: HashMap::new(),
+            total: 0,
+            expected: senders as u64 * per_sender,
+            done: tx,
+        })
+        .unwrap();
+    let start = Arc::new(Barrier::new(senders));
+    let threads: Vec<_> = (0..senders)
+        .map(|s| {
+            let collector = collector.clone();
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                for seq in 0..per_sender {
+                    collector.send((s, seq)).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let counts = rx.recv_timeout(DEADLINE).expect("every message arrives");
+    assert_eq!(counts.len(), senders);
+    for s in 0..senders {
+        assert_eq!(counts[&s], per_sender, "sender {s}");
+    }
+    // Nothing doubled: no message beyond the expected total arrives.
+    thread::sleep(Duration::from_millis(20));
+    assert!(rx.try_recv().is_err());
+    assert_eq!(collector.mailbox_len(), 0);
+}
+
+#[test]
+fn eight_threads_times_100k_sends_arrive_exactly_once_in_order() {
+    blast(2, 8, 100_000);
+}
+
+#[test]
+fn fifo_per_sender_on_one_scheduler() {
+    blast(1, 4, 20_000);
+}
+
+struct Stopper {
+    stops: Arc<AtomicUsize>,
+}
+
+impl Actor for Stopper {
+    type Msg = ();
+    fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+    fn stopped(&mut self, reason: &ExitReason) {
+        assert_eq!(reason, &ExitReason::Normal);
+        self.stops.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn hundred_thousand_actors_spawn_and_stop() {
+    const N: usize = 100_000;
+    let node = node(2);
+    let stops = Arc::new(AtomicUsize::new(0));
+    let actors: Vec<_> = (0..N)
+        .map(|_| {
+            node.spawn(Stopper {
+                stops: Arc::clone(&stops),
+            })
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(node.stats().spawned, N as u64);
+    for a in &actors {
+        a.send(()).unwrap();
+    }
+    wait_until("every actor to stop", || node.actor_count() == 0);
+    assert_eq!(stops.load(SeqCst), N);
+    let stats = node.stats();
+    assert_eq!((stats.live, stats.stopped), (0, N as u64));
+    assert!(actors.iter().all(|a| !a.is_alive()));
+    assert_eq!(actors[7].send(()), Err(SendError::Closed(())));
+}
+
+/// Panics on 0, reports everything else.
+struct Fragile {
+    seen: mpsc::Sender<u32>,
+    exit: mpsc::Sender<ExitReason>,
+}
+
+impl Actor for Fragile {
+    type Msg = u32;
+    fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+        assert!(n != 0, "zero is not allowed");
+        self.seen.send(n).unwrap();
+    }
+    fn stopped(&mut self, reason: &ExitReason) {
+        self.exit.send(reason.clone()).unwrap();
+    }
+}
+
+#[test]
+fn a_panic_stops_only_its_actor_and_hands_later_messages_back() {
+    let node = node(2);
+    let (seen_tx, seen) = mpsc::channel();
+    let (exit_tx, exits) = mpsc::channel();
+    let doomed = node
+        .spawn(Fragile {
+            seen: seen_tx.clone(),
+            exit: exit_tx.clone(),
+        })
+        .unwrap();
+    let survivor = node
+        .spawn(Fragile {
+            seen: seen_tx,
+            exit: exit_tx,
+        })
+        .unwrap();
+
+    doomed.send(0).unwrap();
+    let reason = exits.recv_timeout(DEADLINE).unwrap();
+    match reason {
+        ExitReason::Panic(text) => assert!(text.contains("zero is not allowed"), "{text}"),
+        other => panic!("expected a panic exit, got {other:?}"),
+    }
+    wait_until("the crashed actor to be gone", || node.actor_count() == 1);
+    assert!(!doomed.is_alive());
+    assert_eq!(doomed.send(5), Err(SendError::Closed(5)));
+
+    survivor.send(42).unwrap();
+    assert_eq!(seen.recv_timeout(DEADLINE).unwrap(), 42);
+    assert_eq!(node.stats().panics, 1);
+    assert!(survivor.is_alive());
+}
+
+struct PanicsOnStart;
+
+impl Actor for PanicsOnStart {
+    type Msg = ();
+    fn started(&mut self, _: &mut Context<Self>) {
+        panic!("cannot start");
+    }
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        unreachable!("never started");
+    }
+}
+
+#[test]
+fn a_panic_in_started_stops_the_actor() {
+    let node = node(1);
+    let actor = node.spawn(PanicsOnStart).unwrap();
+    wait_until("the actor to stop", || !actor.is_alive());
+    assert_eq!(node.stats().panics, 1);
+    assert_eq!(node.actor_count(), 0);
+}
+
+/// One side of an endless rally.
+struct Player {
+    peer: Option<ActorRef<Player>>,
+    rally: Arc<AtomicUsize>,
+    halt: Arc<AtomicBool>,
+}
+
+enum PlayerMsg {
+    Peer(ActorRef<Player>),
+    Ball,
+}
+
+impl Actor for Player {
+    type Msg = PlayerMsg;
+    fn handle(&mut self, msg: PlayerMsg, _: &mut Context<Self>) {
+        match msg {
+            PlayerMsg::Peer(p) => self.peer = Some(p),
+            PlayerMsg::Ball => {
+                self.rally.fetch_add(1, SeqCst);
+                if !self.halt.load(SeqCst) {
+                    let _ = self.peer.as_ref().unwrap().send(PlayerMsg::Ball);
+                }
+            }
+        }
+    }
+}
+
+struct Bystander(mpsc::Sender<usize>, Arc<AtomicUsize>);
+
+impl Actor for Bystander {
+    type Msg = ();
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        self.0.send(self.1.load(SeqCst)).unwrap();
+    }
+}
+
+fn player(node: &Node, rally: &Arc<AtomicUsize>, halt: &Arc<AtomicBool>) -> ActorRef<Player> {
+    node.spawn(Player {
+        peer: None,
+        rally: Arc::clone(rally),
+        halt: Arc::clone(halt),
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_chatty_pair_does_not_starve_others_on_one_scheduler() {
+    let node = node(1);
+    let rally = Arc::new(AtomicUsize::new(0));
+    let halt = Arc::new(AtomicBool::new(false));
+    let ping = player(&node, &rally, &halt);
+    let pong = player(&node, &rally, &halt);
+    ping.send(PlayerMsg::Peer(pong.clone())).unwrap();
+    pong.send(PlayerMsg::Peer(ping.clone())).unwrap();
+    ping.send(PlayerMsg::Ball).unwrap();
+    wait_until("the rally to get going", || rally.load(SeqCst) > 10_000);
+
+    // Spawned from inside the node: goes to the busy thread's local queue.
+    let (tx, rx) = mpsc::channel();
+    struct Spawner(mpsc::Sender<usize>, Arc<AtomicUsize>);
+    impl Actor for Spawner {
+        type Msg = ();
+        fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+            let b = ctx
+                .spawn(Bystander(self.0.clone(), Arc::clone(&self.1)))
+                .unwrap();
+            b.send(()).unwrap();
+        }
+    }
+    // From outside: goes through the injector.
+    let outside = node
+        .spawn(Bystander(tx.clone(), Arc::clone(&rally)))
+        .unwrap();
+    outside.send(()).unwrap();
+    node.spawn(Spawner(tx, Arc::clone(&rally)))
+        .unwrap()
+        .send(())
+        .unwrap();
+    for _ in 0..2 {
+        let rally_when_served = rx.recv_timeout(DEADLINE).expect("the bystander is served");
+        assert!(rally_when_served > 0);
+    }
+    // The rally was still going when the bystanders were served.
+    let before = rally.load(SeqCst);
+    wait_until("the rally to go on", || rally.load(SeqCst) > before + 1000);
+    halt.store(true, SeqCst);
+}
+
+/// Slow handler, records its stop.
+struct Slow {
+    handled: Arc<AtomicUsize>,
+    exit: mpsc::Sender<ExitReason>,
+}
+
+impl Actor for Slow {
+    type Msg = u32;
+    fn handle(&mut self, _: u32, _: &mut Context<Self>) {
+        thread::sleep(Duration::from_micros(200));
+        self.handled.fetch_add(1, SeqCst);
+    }
+    fn stopped(&mut self, reason: &ExitReason) {
+        self.exit.send(reason.clone()).unwrap();
+    }
+}
+
+#[test]
+fn shutdown_with_messages_queued_runs_stop_hooks_and_returns() {
+    let node = node(2);
+    let handled = Arc::new(AtomicUsize::new(0));
+    let (tx, exits) = mpsc::channel();
+    let actors: Vec<_> = (0..4)
+        .map(|_| {
+            node.spawn(Slow {
+                handled: Arc::clone(&handled),
+                exit: tx.clone(),
+            })
+            .unwrap()
+        })
+        .collect();
+    for a in &actors {
+        for i in 0..10_000 {
+            a.send(i).unwrap();
+        }
+    }
+    node.shutdown().expect("a clean shutdown");
+    for _ in 0..4 {
+        assert_eq!(exits.try_recv().unwrap(), ExitReason::Shutdown);
+    }
+    assert_eq!(node.actor_count(), 0);
+    let stats = node.stats();
+    assert!(
+        handled.load(SeqCst) < 40_000,
+        "shutdown does not wait for the queues"
+    );
+    assert_eq!(
+        stats.discarded_messages as usize + handled.load(SeqCst),
+        40_000,
+        "every message was either handled or counted as discarded"
+    );
+    // Afterwards: sends hand the message back, spawns are refused.
+    assert_eq!(actors[0].send(1), Err(SendError::Closed(1)));
+    assert!(matches!(
+        node.spawn(Stopper {
+            stops: Arc::new(AtomicUsize::new(0))
+        }),
+        Err(SpawnError::NodeShutdown { .. })
+    ));
+    // A second shutdown is a no-op.
+    node.shutdown().unwrap();
+}
+
+#[test]
+fn dropping_the_last_node_handle_shuts_down() {
+    let (tx, exits) = mpsc::channel();
+    let actor = {
+        let node = node(2);
+        let copy = node.clone();
+        let actor = copy
+            .spawn(Slow {
+                handled: Arc::new(AtomicUsize::new(0)),
+                exit: tx,
+            })
+            .unwrap();
+        drop(copy);
+        actor
+        // `node`, the last handle, drops here.
+    };
+    assert_eq!(exits.try_recv().unwrap(), ExitReason::Shutdown);
+    assert!(!actor.is_alive());
+}
+
+struct ShutsItsNodeDown(Option<Node>);
+
+impl Actor for ShutsItsNodeDown {
+    type Msg = ();
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        self.0.take().unwrap().shutdown().unwrap();
+    }
+}
+
+#[test]
+fn shutdown_from_inside_a_handler_completes() {
+    let node = node(1);
+    let (tx, exits) = mpsc::channel();
+    node.spawn(Slow {
+        handled: Arc::new(AtomicUsize::new(0)),
+        exit: tx,
+    })
+    .unwrap();
+    let killer = node.spawn(ShutsItsNodeDown(Some(node.clone()))).unwrap();
+    killer.send(()).unwrap();
+    assert_eq!(exits.recv_timeout(DEADLINE).unwrap(), ExitReason::Shutdown);
+    wait_until("the node to empty", || node.actor_count() == 0);
+}
+
+struct Stuck(Arc<AtomicBool>);
+
+impl Actor for Stuck {
+    type Msg = ();
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        while !self.0.load(SeqCst) {
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+}
+
+#[test]
+fn shutdown_gives_up_on_a_stuck_handler_after_its_timeout() {
+    let node = Node::builder()
+        .schedulers(2)
+        .shutdown_timeout(Duration::from_millis(200))
+        .start()
+        .unwrap();
+    let release = Arc::new(AtomicBool::new(false));
+    let stuck = node.spawn(Stuck(Arc::clone(&release))).unwrap();
+    stuck.send(()).unwrap();
+    wait_until("the handler to be entered", || stuck.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(10));
+    let err = node.shutdown().unwrap_err();
+    assert_eq!(
+        err,
+        foundation::ShutdownError::Timeout {
+            remaining_actors: 1,
+            stuck_schedulers: 1
+        }
+    );
+    // Let the left-behind thread finish: the actor then stops.
+    release.store(true, SeqCst);
+    wait_until("the stuck actor to stop", || node.actor_count() == 0);
+}
+
+struct Relay(Recipient<String>);
+
+impl Actor for Relay {
+    type Msg = String;
+    fn handle(&mut self, msg: String, _: &mut Context<Self>) {
+        self.0.send(format!("{msg}!")).unwrap();
+    }
+}
+
+struct Sink(mpsc::Sender<String>);
+
+impl Actor for Sink {
+    type Msg = String;
+    fn handle(&mut self, msg: String, _: &mut Context<Self>) {
+        self.0.send(msg).unwrap();
+    }
+}
+
+#[test]
+fn several_nodes_live_in_one_process_and_talk() {
+    let a = Node::builder().name("a").schedulers(1).start().unwrap();
+    let b = Node::builder().name("b").schedulers(2).start().unwrap();
+    assert_ne!(a.id(), b.id());
+    let (tx, rx) = mpsc::channel();
+    let sink = b.spawn(Sink(tx)).unwrap();
+    let relay = a.spawn(Relay(sink.recipient())).unwrap();
+    assert_eq!(relay.pid().node(), a.id());
+    assert_eq!(sink.pid().node(), b.id());
+    for i in 0..100 {
+        relay.send(i.to_string()).unwrap();
+    }
+    for i in 0..100 {
+        assert_eq!(rx.recv_timeout(DEADLINE).unwrap(), format!("{i}!"));
+    }
+    a.shutdown().unwrap();
+    assert!(sink.is_alive(), "b is not affected by a's shutdown");
+}
+
+#[derive(Debug, PartialEq)]
+struct Ping(u32);
+
+enum WideMsg {
+    Ping(Ping),
+}
+
+impl From<Ping> for WideMsg {
+    fn from(p: Ping) -> Self {
+        WideMsg::Ping(p)
+    }
+}
+
+struct Wide;
+
+impl Actor for Wide {
+    type Msg = WideMsg;
+    fn handle(&mut self, _: WideMsg, ctx: &mut Context<Self>) {
+        ctx.stop();
+    }
+}
+
+#[test]
+fn a_recipient_hands_back_the_message_it_was_given() {
+    let node = node(1);
+    let wide = node.spawn(Wide).unwrap();
+    let recipient: Recipient<Ping> = wide.clone().into();
+    assert_eq!(recipient.pid(), wide.pid());
+    recipient.send(Ping(1)).unwrap();
+    wait_until("the actor to stop", || !recipient.is_alive());
+    assert_eq!(recipient.send(Ping(2)), Err(SendError::Closed(Ping(2))));
+}
+
+struct CountsStarts(Arc<AtomicUsize>, mpsc::Sender<()>);
+
+impl Actor for CountsStarts {
+    type Msg = ();
+    fn started(&mut self, _: &mut Context<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        assert_eq!(self.0.load(SeqCst), 1, "started ran before this message");
+        self.1.send(()).unwrap();
+    }
+}
+
+#[test]
+fn started_runs_once_before_the_first_message() {
+    let node = node(2);
+    let starts = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = mpsc::channel();
+    let a = node.spawn(CountsStarts(Arc::clone(&starts), tx)).unwrap();
+    for _ in 0..1000 {
+        a.send(()).unwrap();
+    }
+    for _ in 0..1000 {
+        rx.recv_timeout(DEADLINE).unwrap();
+    }
+    assert_eq!(starts.load(SeqCst), 1);
+}
