@@ -499,8 +499,10 @@ struct Wide;
 
 impl Actor for Wide {
     type Msg = WideMsg;
-    fn handle(&mut self, _: WideMsg, ctx: &mut Context<Self>) {
-        ctx.stop();
+    fn handle(&mut self, WideMsg::Ping(Ping(n)): WideMsg, ctx: &mut Context<Self>) {
+        if n == 1 {
+            ctx.stop();
+        }
     }
 }
 

@@ -166,7 +166,7 @@ impl WorkerCx {
     /// The next task, and whether it starts a fresh chain.
     #[inline]
     fn next_task(&self, tick: u32, chain: usize) -> Option<(Task, bool)> {
-        if tick % INJECTOR_INTERVAL == 0
+        if tick.is_multiple_of(INJECTOR_INTERVAL)
             && let Some(task) = self.steal_injector()
         {
             return Some((task, true));

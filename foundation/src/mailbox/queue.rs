@@ -370,12 +370,9 @@ impl<T> Drop for Queue<T> {
     fn drop(&mut self) {
         // `&mut self`: no producer or consumer is left. Every claimed slot was
         // filled (or skipped) by a push that has returned.
-        loop {
-            // SAFETY: we are the only user.
-            match unsafe { self.pop() } {
-                Pop::Value(value) => drop(value),
-                Pop::Empty => break,
-            }
+        // SAFETY: we are the only user.
+        while let Pop::Value(value) = unsafe { self.pop() } {
+            drop(value);
         }
         let block = self.head_block.load(Relaxed);
         if !block.is_null() {
