@@ -32,6 +32,8 @@ pub(crate) struct ActorCell<A: Actor> {
     pub(crate) mailbox: Mailbox<A::Msg>,
     signals: AtomicU8,
     pub(crate) pid: Pid,
+    /// The actor's slot in the node's registry.
+    registry_slot: u32,
     pub(crate) shared: Arc<Shared>,
     slot: UnsafeCell<Slot<A>>,
 }
@@ -51,12 +53,13 @@ pub(crate) struct RunResult {
 }
 
 impl<A: Actor> ActorCell<A> {
-    pub(crate) fn new(actor: A, pid: Pid, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(actor: A, pid: Pid, registry_slot: u32, shared: Arc<Shared>) -> Self {
         ActorCell {
             state: State::new_scheduled(pid.incarnation()),
             mailbox: Mailbox::unbounded(),
             signals: AtomicU8::new(0),
             pid,
+            registry_slot,
             shared,
             slot: UnsafeCell::new(Slot {
                 actor: Some(actor),
@@ -95,8 +98,9 @@ impl<A: Actor> ActorCell<A> {
     /// Stops the actor: close the mailbox, run `stopped`, discard what is
     /// queued, drop the actor, and tell the node.
     fn finish(&self, slot: &mut Slot<A>, reason: ExitReason) {
-        self.state.stop();
+        // Close first: once `is_alive` says false, every send fails.
         self.mailbox.close();
+        self.state.stop();
         if let Some(actor) = slot.actor.as_mut()
             && let Err(payload) = catch_unwind(AssertUnwindSafe(|| actor.stopped(&reason)))
         {
@@ -121,7 +125,8 @@ impl<A: Actor> ActorCell<A> {
                 payload_text(&*payload)
             );
         }
-        self.shared.actor_exited(self.pid, &reason, discarded);
+        self.shared
+            .actor_exited(self.pid, self.registry_slot, &reason, discarded);
     }
 }
 

@@ -130,6 +130,7 @@ mod mailbox;
 mod node;
 mod panic;
 mod pid;
+mod registry;
 mod scheduler;
 mod state;
 mod sync;

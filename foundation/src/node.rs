@@ -1,10 +1,10 @@
 //! Nodes: the scheduler threads, the actors, and their orderly end.
 
 use core::fmt;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, fence};
-use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,12 +16,11 @@ use crate::cell::ActorCell;
 use crate::error::{NodeError, ShutdownError, SpawnError};
 use crate::exit::ExitReason;
 use crate::pid::Pid;
+use crate::registry::Registry;
 use crate::scheduler::{self, Task, WakeKind, WorkerCx};
 
 /// Process-wide source of node ids (ids only: no node state is global).
 static NEXT_NODE_ID: AtomicU32 = AtomicU32::new(0);
-
-const REGISTRY_SHARDS: usize = 64;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these locks leaves consistent data (each
@@ -115,7 +114,7 @@ impl Node {
 
     /// Actors alive on this node.
     pub fn actor_count(&self) -> usize {
-        self.handle.shared.live.load(Acquire)
+        self.handle.shared.registry.counts().live
     }
 
     /// Counters since the node started.
@@ -128,10 +127,11 @@ impl Node {
     /// ```
     pub fn stats(&self) -> NodeStats {
         let s = &self.handle.shared;
+        let counts = s.registry.counts();
         NodeStats {
-            live: s.live.load(Acquire),
-            spawned: s.spawned.load(Relaxed),
-            stopped: s.stopped.load(Relaxed),
+            live: counts.live,
+            spawned: counts.spawned,
+            stopped: counts.stopped,
             panics: s.panics.load(Relaxed),
             discarded_messages: s.discarded.load(Relaxed),
         }
@@ -177,7 +177,7 @@ impl fmt::Debug for Node {
             .field("id", &s.id)
             .field("name", &s.name)
             .field("schedulers", &s.stealers.len())
-            .field("actors", &s.live.load(Relaxed))
+            .field("actors", &s.registry.counts().live)
             .finish()
     }
 }
@@ -303,20 +303,12 @@ impl NodeBuilder {
             budget: self.budget,
             spin_rounds: self.spin_rounds,
             shutdown_timeout: self.shutdown_timeout,
-            next_number: AtomicU64::new(0),
             injector: Injector::new(),
             stealers: locals.iter().map(Worker::stealer).collect(),
             unparkers: parkers.iter().map(|p| p.unparker().clone()).collect(),
             sleeping: Mutex::new(Vec::with_capacity(schedulers)),
             sleepers: AtomicUsize::new(0),
-            registry: (0..REGISTRY_SHARDS)
-                .map(|_| Mutex::new(HashMap::new()))
-                .collect(),
-            live: AtomicUsize::new(0),
-            idle_lock: Mutex::new(()),
-            idle_cv: Condvar::new(),
-            spawned: AtomicU64::new(0),
-            stopped: AtomicU64::new(0),
+            registry: Registry::new(),
             panics: AtomicU64::new(0),
             discarded: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
@@ -371,20 +363,14 @@ pub(crate) struct Shared {
     pub(crate) budget: usize,
     pub(crate) spin_rounds: u32,
     shutdown_timeout: Duration,
-    next_number: AtomicU64,
     pub(crate) injector: Injector<Task>,
     pub(crate) stealers: Box<[Stealer<Task>]>,
     unparkers: Box<[Unparker]>,
     /// Indices of parked threads, and their count (read without the lock).
     sleeping: Mutex<Vec<usize>>,
     sleepers: AtomicUsize,
-    /// Every live actor, for shutdown (and later, lookups by pid).
-    registry: Box<[Mutex<HashMap<u64, Task>>]>,
-    live: AtomicUsize,
-    idle_lock: Mutex<()>,
-    idle_cv: Condvar,
-    spawned: AtomicU64,
-    stopped: AtomicU64,
+    /// Every live actor, for shutdown.
+    registry: Registry,
     panics: AtomicU64,
     discarded: AtomicU64,
     /// Cleared when shutdown begins: spawns are refused from then on.
@@ -395,10 +381,6 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    fn shard(&self, number: u64) -> &Mutex<HashMap<u64, Task>> {
-        &self.registry[number as usize % REGISTRY_SHARDS]
-    }
-
     /// Whether any queue holds work another thread could take.
     pub(crate) fn has_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
@@ -450,18 +432,13 @@ impl Shared {
     }
 
     /// Called by an actor's runner once it has stopped for good.
-    pub(crate) fn actor_exited(&self, pid: Pid, reason: &ExitReason, discarded: usize) {
-        let task = lock(self.shard(pid.number())).remove(&pid.number());
-        self.stopped.fetch_add(1, Relaxed);
+    pub(crate) fn actor_exited(&self, pid: Pid, slot: u32, reason: &ExitReason, discarded: usize) {
+        let task = self.registry.remove(pid.number(), slot);
         if discarded > 0 {
             self.discarded.fetch_add(discarded as u64, Relaxed);
             tracing::debug!(%pid, discarded, "{pid} stopped with {discarded} message(s) still queued; they were discarded");
         }
         tracing::trace!(%pid, %reason, "actor stopped");
-        if self.live.fetch_sub(1, AcqRel) == 1 {
-            let _guard = lock(&self.idle_lock);
-            self.idle_cv.notify_all();
-        }
         // The registry's handle goes last: it may be the cell's final one.
         drop(task);
     }
@@ -472,23 +449,23 @@ pub(crate) fn spawn_on<A: Actor>(
     shared: &Arc<Shared>,
     actor: A,
 ) -> Result<ActorRef<A>, SpawnError> {
-    let number = shared.next_number.fetch_add(1, Relaxed);
-    let pid = Pid::new(shared.id, number, 0);
-    let cell = Arc::new(ActorCell::new(actor, pid, Arc::clone(shared)));
-    {
-        let mut shard = lock(shared.shard(number));
-        // Checked under the shard lock: shutdown clears `accepting` and then
-        // takes every shard lock, so it either sees this actor or we see the
-        // flag.
-        if !shared.accepting.load(SeqCst) {
-            return Err(SpawnError::NodeShutdown {
-                node: shared.name.clone(),
-            });
-        }
-        shared.live.fetch_add(1, AcqRel);
-        shared.spawned.fetch_add(1, Relaxed);
-        shard.insert(number, Arc::clone(&cell) as Task);
-    }
+    // The acceptance check runs under the shard's lock: shutdown clears
+    // `accepting` and then takes every shard's lock to collect the actors, so
+    // it either sees this actor or we see the flag.
+    let cell = shared
+        .registry
+        .insert(
+            || shared.accepting.load(SeqCst),
+            |entry| {
+                let pid = Pid::new(shared.id, entry.number, 0);
+                let cell = Arc::new(ActorCell::new(actor, pid, entry.slot, Arc::clone(shared)));
+                let task = Arc::clone(&cell) as Task;
+                (cell, task)
+            },
+        )
+        .ok_or_else(|| SpawnError::NodeShutdown {
+            node: shared.name.clone(),
+        })?;
     scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn);
     Ok(ActorRef { cell })
 }
@@ -520,31 +497,18 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     let deadline = Instant::now() + shared.shutdown_timeout;
 
     // Ask every actor to stop. Stopping actors may still spawn (refused).
-    let actors: Vec<Task> = shared
-        .registry
-        .iter()
-        .flat_map(|shard| lock(shard).values().cloned().collect::<Vec<_>>())
-        .collect();
+    let actors = shared.registry.all();
     for actor in actors {
         actor.request_shutdown();
     }
 
-    // Wait for them.
-    {
-        let mut guard = lock(&shared.idle_lock);
-        while shared.live.load(Acquire) > 0 {
-            let now = Instant::now();
-            if now >= deadline {
-                break;
-            }
-            guard = shared
-                .idle_cv
-                .wait_timeout(guard, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+    // Wait for them. Polled: stopping is the actors' business, and a
+    // millisecond's latency is nothing at shutdown.
+    let mut remaining_actors = shared.registry.counts().live;
+    while remaining_actors > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+        remaining_actors = shared.registry.counts().live;
     }
-    let remaining_actors = shared.live.load(Acquire);
 
     // Tell the threads to exit, and join those that do.
     shared.exiting.store(true, SeqCst);
