@@ -81,6 +81,7 @@ fn balance(account: &ActorRef<Account>) -> i64 {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reports (such as actor panics) go through `tracing`.
     tracing_subscriber::fmt()
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_target(false)
         .with_max_level(tracing::Level::WARN)
         .init();
