@@ -350,19 +350,15 @@ impl<T> Queue<T> {
     /// How many values are queued (claimed slots included). Exact when no
     /// push or pop runs concurrently, a snapshot otherwise.
     pub(crate) fn len(&self) -> usize {
-        loop {
-            let tail = self.tail_index.load(Acquire);
-            let head = self.head_index.load(Acquire);
-            // A consistent pair: the tail did not move while we read the head.
-            if self.tail_index.load(Acquire) == tail {
-                let tail = tail >> SHIFT;
-                let head = head >> SHIFT;
-                // Positions between head and tail, less the reserved ones.
-                let positions = tail.wrapping_sub(head);
-                let laps = (tail / LAP).wrapping_sub(head / LAP);
-                return positions.wrapping_sub(laps);
-            }
-        }
+        // Head first: the head never passes a position whose claim we could
+        // then miss (its store is ordered after the claim through the slot's
+        // release/acquire), so `tail >= head` below.
+        let head = self.head_index.load(Acquire) >> SHIFT;
+        let tail = self.tail_index.load(Acquire) >> SHIFT;
+        // Positions between head and tail, less the reserved ones.
+        let positions = tail.saturating_sub(head);
+        let laps = (tail / LAP).saturating_sub(head / LAP);
+        positions.saturating_sub(laps)
     }
 }
 
