@@ -546,6 +546,49 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
 mod tests {
     use super::*;
 
+    /// Small enough for Miri: exercises the cell's `unsafe` (the runner's
+    /// exclusive slot access, `new_arc` for recipients) across threads.
+    #[test]
+    fn actors_run_send_and_stop_across_threads() {
+        use crate::{Actor, Context, Recipient};
+        use std::sync::mpsc;
+
+        struct Adder(u64, mpsc::Sender<u64>);
+        impl Actor for Adder {
+            type Msg = u64;
+            fn handle(&mut self, n: u64, ctx: &mut Context<Self>) {
+                if n == 0 {
+                    self.1.send(self.0).unwrap();
+                    ctx.stop();
+                } else {
+                    self.0 += n;
+                }
+            }
+        }
+
+        let node = Node::builder().schedulers(2).spin_rounds(2).start().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let adder = node.spawn(Adder(0, tx)).unwrap();
+        let recipient: Recipient<u64> = adder.recipient();
+        let senders: Vec<_> = (0..2)
+            .map(|_| {
+                let r = recipient.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..10 {
+                        r.send(1).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for s in senders {
+            s.join().unwrap();
+        }
+        adder.send(0).unwrap();
+        assert_eq!(rx.recv().unwrap(), 20);
+        node.shutdown().unwrap();
+        assert_eq!(recipient.send(1), Err(crate::SendError::Closed(1)));
+    }
+
     #[test]
     fn builder_rejects_zero_budget() {
         let err = Node::builder().budget(0).start().unwrap_err();
