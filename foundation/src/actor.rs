@@ -2,13 +2,86 @@
 
 use core::fmt;
 use core::hash::{Hash, Hasher};
+use core::marker::PhantomData;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use crate::cell::ActorCell;
+use crate::cell::{ActorCell, Envelope};
 use crate::error::{SendError, SpawnError};
 use crate::exit::ExitReason;
 use crate::node::spawn_on;
 use crate::pid::Pid;
+use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
+use crate::scheduler;
+use crate::timer::{Clock, TimerRef, TimerService};
+
+/// How an actor runs. See [`Node::spawn_with`](crate::Node::spawn_with).
+///
+/// ```
+/// use foundation::ActorOptions;
+///
+/// let options = ActorOptions::new().blocking(true);
+/// assert!(options.blocking);
+/// assert!(!ActorOptions::default().blocking);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ActorOptions {
+    /// Run on a thread of its own instead of the scheduler threads, so its
+    /// handlers may block (file or network I/O, a blocking `call`) without
+    /// holding up other actors — the BEAM's dirty schedulers. Same API
+    /// otherwise.
+    pub blocking: bool,
+}
+
+impl ActorOptions {
+    /// The defaults: a scheduled (non-blocking) actor.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets [`ActorOptions::blocking`].
+    pub fn blocking(mut self, blocking: bool) -> Self {
+        self.blocking = blocking;
+        self
+    }
+}
+
+/// A timer that sends `msg` to `target` once, after `delay`.
+fn send_after_on<A: Actor>(
+    timers: &TimerService,
+    target: ActorRef<A>,
+    delay: Duration,
+    msg: A::Msg,
+) -> TimerRef {
+    let mut msg = Some(msg);
+    timers.add(
+        delay,
+        None,
+        Box::new(move || {
+            if let Some(msg) = msg.take()
+                && target.send(msg).is_err()
+            {
+                tracing::trace!(pid = %target.pid(), "a timer fired for a stopped actor");
+            }
+            false
+        }),
+    )
+}
+
+/// Arms `slot`'s timeout on the node's timer service.
+fn arm_timeout<T: Send + 'static>(timers: &TimerService, slot: &Arc<Slot<T>>, timeout: Duration) {
+    let for_timer = Arc::clone(slot);
+    let timer = timers.add(
+        timeout,
+        None,
+        Box::new(move || {
+            let _ = for_timer.complete(Err(CallError::Timeout));
+            false
+        }),
+    );
+    slot.set_timer(timer);
+}
 
 /// A sequential state machine that handles one message at a time.
 ///
@@ -145,7 +218,124 @@ impl<A: Actor> Context<A> {
     ///
     /// [`SpawnError::NodeShutdown`] once the node is shutting down.
     pub fn spawn<B: Actor>(&self, actor: B) -> Result<ActorRef<B>, SpawnError> {
-        spawn_on(&self.cell.shared, actor)
+        spawn_on(&self.cell.shared, actor, ActorOptions::default())
+    }
+
+    /// Spawns another actor on this node with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Node::spawn_with`](crate::Node::spawn_with).
+    pub fn spawn_with<B: Actor>(
+        &self,
+        actor: B,
+        options: ActorOptions,
+    ) -> Result<ActorRef<B>, SpawnError> {
+        spawn_on(&self.cell.shared, actor, options)
+    }
+
+    /// Sends a request to `target` without waiting for the answer: this
+    /// actor keeps serving its mailbox, and the continuation given to
+    /// [`Request::then`] runs, as one of its messages, when the reply (or a
+    /// [`CallError`]) comes. The default timeout is
+    /// [`DEFAULT_CALL_TIMEOUT`]; set another with [`Request::timeout`].
+    ///
+    /// ```
+    /// use foundation::{Actor, CallError, Context, Node, ReplyTo};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Oracle;
+    /// impl Actor for Oracle {
+    ///     type Msg = ReplyTo<u32>;
+    ///     fn handle(&mut self, reply: ReplyTo<u32>, _: &mut Context<Self>) {
+    ///         let _ = reply.reply(42);
+    ///     }
+    /// }
+    ///
+    /// struct Asker {
+    ///     oracle: foundation::ActorRef<Oracle>,
+    ///     answers: mpsc::Sender<Result<u32, CallError>>,
+    /// }
+    /// impl Actor for Asker {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.request(&self.oracle, |reply| reply)
+    ///             .then(|asker, _ctx, answer| asker.answers.send(answer).unwrap());
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let oracle = node.spawn(Oracle)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Asker { oracle, answers: tx })?.send(())?;
+    /// assert_eq!(rx.recv()?, Ok(42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request<'a, B, T, F>(
+        &'a self,
+        target: &'a ActorRef<B>,
+        make: F,
+    ) -> Request<'a, A, B, T, F>
+    where
+        B: Actor,
+        T: Send + 'static,
+        F: FnOnce(ReplyTo<T>) -> B::Msg,
+    {
+        Request {
+            ctx: self,
+            target,
+            make,
+            timeout: DEFAULT_CALL_TIMEOUT,
+            _reply: PhantomData,
+        }
+    }
+
+    /// Sends `msg` to this actor after `delay` (on the node's clock).
+    pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
+        send_after_on(&self.cell.shared.timers, self.myself(), delay, msg)
+    }
+
+    /// Sends `make()` to this actor every `period` (the first after one
+    /// period), until cancelled or until the actor stops.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ManualClock, Node};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Ticker(mpsc::Sender<u32>, u32);
+    /// impl Actor for Ticker {
+    ///     type Msg = ();
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.send_interval(Duration::from_secs(1), || ());
+    ///         self.0.send(0).unwrap(); // armed
+    ///     }
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         self.1 += 1;
+    ///         self.0.send(self.1).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().clock(clock.clone()).schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Ticker(tx, 0))?;
+    /// assert_eq!(rx.recv()?, 0);
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!((rx.recv()?, rx.recv()?, rx.recv()?), (1, 2, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_interval(
+        &self,
+        period: Duration,
+        mut make: impl FnMut() -> A::Msg + Send + 'static,
+    ) -> TimerRef {
+        let target = self.myself();
+        self.cell.shared.timers.add(
+            period,
+            Some(period),
+            Box::new(move || target.send(make()).is_ok()),
+        )
     }
 
     /// The name of the node this actor runs on.
@@ -237,6 +427,124 @@ impl<A: Actor> ActorRef<A> {
     /// Messages waiting in the actor's mailbox (a snapshot).
     pub fn mailbox_len(&self) -> usize {
         self.cell.mailbox.len()
+    }
+
+    /// Sends a request and waits for its reply, at most `timeout` (on the
+    /// node's clock). `make` puts the [`ReplyTo`] into the request's message.
+    ///
+    /// For plain threads and blocking actors: on a scheduler thread it fails
+    /// at once with [`CallError::Deadlock`] (use [`Context::request`]).
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`], as soon as it is known: `Stopped` for a stopped
+    /// actor, `Panicked` if the handler panics, `Dropped` if it drops the
+    /// `ReplyTo`, `Timeout` when the time is up.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ReplyTo};
+    /// use std::time::Duration;
+    ///
+    /// enum Msg { Add(u64), Total(ReplyTo<u64>) }
+    /// struct Counter(u64);
+    /// impl Actor for Counter {
+    ///     type Msg = Msg;
+    ///     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Add(n) => self.0 += n,
+    ///             Msg::Total(reply) => { let _ = reply.reply(self.0); }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let counter = node.spawn(Counter(0))?;
+    /// counter.send(Msg::Add(5)).ok();
+    /// assert_eq!(counter.call(Msg::Total, Duration::from_secs(5)), Ok(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+        timeout: Duration,
+    ) -> Result<T, CallError> {
+        if scheduler::on_any_scheduler() {
+            return Err(CallError::Deadlock);
+        }
+        let slot = Slot::new();
+        let timers = &self.cell.shared.timers;
+        let deadline = match timers.clock() {
+            // Real time: the waiting thread times itself out, no timer entry.
+            Clock::System => Some(Instant::now() + timeout),
+            Clock::Manual(_) => {
+                arm_timeout(timers, &slot, timeout);
+                None
+            }
+        };
+        self.send_request(&slot, make);
+        slot.wait_blocking(deadline)
+    }
+
+    /// Sends a request and returns a future of its reply, usable from any
+    /// async runtime. The timeout runs on the node's clock.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ReplyTo};
+    /// use std::time::Duration;
+    ///
+    /// struct Echo;
+    /// impl Actor for Echo {
+    ///     type Msg = (String, ReplyTo<String>);
+    ///     fn handle(&mut self, (text, reply): Self::Msg, _: &mut Context<Self>) {
+    ///         let _ = reply.reply(text);
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let echo = node.spawn(Echo)?;
+    /// let future = echo.call_async(|r| ("hi".to_string(), r), Duration::from_secs(5));
+    /// // Any executor will do; a minimal one:
+    /// let answer = futures_lite_block_on(future);
+    /// assert_eq!(answer.as_deref(), Ok("hi"));
+    /// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     use std::task::{Context, Poll, Wake, Waker};
+    /// #     struct Unpark(std::thread::Thread);
+    /// #     impl Wake for Unpark { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    /// #     let mut cx = Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park(); }
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call_async<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+        timeout: Duration,
+    ) -> CallFuture<T> {
+        let slot = Slot::new();
+        arm_timeout(&self.cell.shared.timers, &slot, timeout);
+        self.send_request(&slot, make);
+        CallFuture::new(slot)
+    }
+
+    /// Sends the request built by `make`; a refused send fails the slot.
+    fn send_request<T: Send + 'static>(
+        &self,
+        slot: &Arc<Slot<T>>,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+    ) {
+        if let Err(refused) = self.send(make(ReplyTo::new(Arc::clone(slot)))) {
+            // Complete first, so the `ReplyTo` inside, dropped next, says
+            // nothing more.
+            let _ = slot.complete(Err(CallError::Stopped));
+            drop(refused);
+        }
+    }
+
+    /// Sends `msg` to the actor after `delay` (on the node's clock).
+    pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
+        send_after_on(&self.cell.shared.timers, self.clone(), delay, msg)
     }
 
     /// A handle typed by message rather than by actor: any `M` that converts
@@ -406,5 +714,61 @@ where
         Recipient {
             sink: actor.cell as Arc<dyn Sink<M>>,
         }
+    }
+}
+
+/// A request from inside a handler, waiting for its continuation. Made by
+/// [`Context::request`]; sent by [`Request::then`].
+#[must_use = "a request is sent only by `.then(..)`"]
+pub struct Request<'a, A: Actor, B: Actor, T, F> {
+    ctx: &'a Context<A>,
+    target: &'a ActorRef<B>,
+    make: F,
+    timeout: Duration,
+    _reply: PhantomData<fn() -> T>,
+}
+
+impl<A, B, T, F> Request<'_, A, B, T, F>
+where
+    A: Actor,
+    B: Actor,
+    T: Send + 'static,
+    F: FnOnce(ReplyTo<T>) -> B::Msg,
+{
+    /// How long to wait for the reply (default [`DEFAULT_CALL_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sends the request. `continuation` runs on this actor, as one of its
+    /// messages, with the reply or the [`CallError`] that replaced it —
+    /// exactly once, unless this actor stops first.
+    pub fn then(
+        self,
+        continuation: impl FnOnce(&mut A, &mut Context<A>, Result<T, CallError>) + Send + 'static,
+    ) {
+        let me = self.ctx.myself();
+        let slot = Slot::with_callback(move |outcome| {
+            let envelope =
+                Envelope::Continuation(Box::new(move |actor: &mut A, ctx: &mut Context<A>| {
+                    continuation(actor, ctx, outcome)
+                }));
+            if me.cell.deliver_envelope(envelope).is_err() {
+                tracing::trace!(pid = %me.pid(), "a reply came for a stopped actor");
+            }
+        });
+        arm_timeout(&self.target.cell.shared.timers, &slot, self.timeout);
+        self.target.send_request(&slot, self.make);
+    }
+}
+
+impl<A: Actor, B: Actor, T, F> fmt::Debug for Request<'_, A, B, T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("from", &self.ctx.pid())
+            .field("to", &self.target.pid())
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }

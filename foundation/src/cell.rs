@@ -6,6 +6,8 @@ use core::sync::atomic::Ordering::{AcqRel, Relaxed};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
+use crossbeam_utils::sync::{Parker, Unparker};
+
 use crate::actor::{Actor, Context, Sink};
 use crate::error::SendError;
 use crate::exit::ExitReason;
@@ -13,12 +15,21 @@ use crate::mailbox::{Mailbox, Pop};
 use crate::node::Shared;
 use crate::panic::{ActorScope, payload_text};
 use crate::pid::Pid;
+use crate::reply::StoppingScope;
 use crate::scheduler::{self, Runnable, Task, WakeKind};
 use crate::state::{Idle, State};
 use crate::sync::AtomicU8;
 
 /// Signal bit: the node is shutting down; stop before the next message.
 const SIGNAL_SHUTDOWN: u8 = 1;
+
+/// What travels through an actor's mailbox: its own messages, and the
+/// runtime's (continuations of requests; later, system signals), in one FIFO
+/// so that a reply keeps its place among the messages of its sender.
+pub(crate) enum Envelope<A: Actor> {
+    User(A::Msg),
+    Continuation(Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>),
+}
 
 /// The actor's own data, touched only by its runner.
 struct Slot<A> {
@@ -29,12 +40,14 @@ struct Slot<A> {
 pub(crate) struct ActorCell<A: Actor> {
     /// Written by senders (NOTIFIED) and by the runner.
     pub(crate) state: State,
-    pub(crate) mailbox: Mailbox<A::Msg>,
+    pub(crate) mailbox: Mailbox<Envelope<A>>,
     signals: AtomicU8,
     pub(crate) pid: Pid,
     /// The actor's slot in the node's registry.
-    registry_slot: u32,
+    pub(crate) registry_slot: u32,
     pub(crate) shared: Arc<Shared>,
+    /// Set for blocking actors: the thread of their own, to wake.
+    dedicated: Option<Unparker>,
     slot: UnsafeCell<Slot<A>>,
 }
 
@@ -53,7 +66,13 @@ pub(crate) struct RunResult {
 }
 
 impl<A: Actor> ActorCell<A> {
-    pub(crate) fn new(actor: A, pid: Pid, registry_slot: u32, shared: Arc<Shared>) -> Self {
+    pub(crate) fn new(
+        actor: A,
+        pid: Pid,
+        registry_slot: u32,
+        shared: Arc<Shared>,
+        dedicated: Option<Unparker>,
+    ) -> Self {
         ActorCell {
             state: State::new_scheduled(pid.incarnation()),
             mailbox: Mailbox::unbounded(),
@@ -61,6 +80,7 @@ impl<A: Actor> ActorCell<A> {
             pid,
             registry_slot,
             shared,
+            dedicated,
             slot: UnsafeCell::new(Slot {
                 actor: Some(actor),
                 started: false,
@@ -71,15 +91,37 @@ impl<A: Actor> ActorCell<A> {
     /// Queues `convert(input)` and schedules the actor if it was idle.
     #[inline]
     pub(crate) fn deliver<I>(
-        self: &Arc<Self>,
+        &self,
         input: I,
         convert: impl FnOnce(I) -> A::Msg,
     ) -> Result<(), SendError<I>> {
-        self.mailbox.push_with(input, convert)?;
+        self.mailbox
+            .push_with(input, |i| Envelope::User(convert(i)))?;
         if self.state.notify() {
-            scheduler::schedule(&self.shared, Arc::clone(self) as Task, WakeKind::Message);
+            self.wake(WakeKind::Message);
         }
         Ok(())
+    }
+
+    /// Queues a runtime envelope (a continuation).
+    pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
+        self.mailbox
+            .push_with(envelope, |e| e)
+            .map_err(SendError::into_inner)?;
+        if self.state.notify() {
+            self.wake(WakeKind::Message);
+        }
+        Ok(())
+    }
+
+    /// Puts the actor (which the caller has just moved from idle to
+    /// scheduled) where it will run: a run queue, or its own thread.
+    #[inline]
+    fn wake(&self, kind: WakeKind) {
+        match &self.dedicated {
+            Some(thread) => thread.unpark(),
+            None => scheduler::schedule(&self.shared, self.new_arc() as Task, kind),
+        }
     }
 
     /// Another strong handle to this cell, from a plain reference.
@@ -98,6 +140,8 @@ impl<A: Actor> ActorCell<A> {
     /// Stops the actor: close the mailbox, run `stopped`, discard what is
     /// queued, drop the actor, and tell the node.
     fn finish(&self, slot: &mut Slot<A>, reason: ExitReason) {
+        // `ReplyTo`s dropped from here on fail their callers with `Stopped`.
+        let _stopping = StoppingScope::enter();
         // Close first: once `is_alive` says false, every send fails.
         self.mailbox.close();
         self.state.stop();
@@ -180,12 +224,13 @@ impl<A: Actor> Runnable for ActorCell<A> {
             }
             // SAFETY: we hold RUNNING: we are the mailbox's only consumer.
             match unsafe { ctx.cell.mailbox.pop() } {
-                Pop::Value(msg) => {
+                Pop::Value(envelope) => {
                     handled += 1;
                     let actor = slot.actor.as_mut().expect("a running actor has state");
-                    if let Err(payload) =
-                        catch_unwind(AssertUnwindSafe(|| actor.handle(msg, &mut ctx)))
-                    {
+                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| match envelope {
+                        Envelope::User(msg) => actor.handle(msg, &mut ctx),
+                        Envelope::Continuation(k) => k(actor, &mut ctx),
+                    })) {
                         let reason = ExitReason::Panic(payload_text(&*payload));
                         ctx.cell.shared.record_panic();
                         ctx.cell.finish(slot, reason);
@@ -213,8 +258,7 @@ impl<A: Actor> Runnable for ActorCell<A> {
     fn request_shutdown(self: Arc<Self>) {
         self.signals.fetch_or(SIGNAL_SHUTDOWN, AcqRel);
         if self.state.notify() {
-            let shared = Arc::clone(&self.shared);
-            scheduler::schedule(&shared, self as Task, WakeKind::Spawn);
+            self.wake(WakeKind::Spawn);
         }
     }
 
@@ -230,11 +274,7 @@ where
 {
     #[inline]
     fn send(&self, msg: M) -> Result<(), SendError<M>> {
-        self.mailbox.push_with(msg, Into::into)?;
-        if self.state.notify() {
-            scheduler::schedule(&self.shared, self.new_arc() as Task, WakeKind::Message);
-        }
-        Ok(())
+        self.deliver(msg, Into::into)
     }
 
     fn pid(&self) -> Pid {
@@ -243,5 +283,24 @@ where
 
     fn is_alive(&self) -> bool {
         !self.state.is_stopped() && !self.mailbox.is_closed()
+    }
+}
+
+/// The loop of a blocking actor's own thread: run when scheduled, park
+/// otherwise, return once the actor has stopped.
+pub(crate) fn run_dedicated<A: Actor>(cell: Arc<ActorCell<A>>, parker: Parker) {
+    let budget = cell.shared.budget;
+    loop {
+        if cell.state.is_scheduled() {
+            // A yield hands back the same cell, still scheduled: run again.
+            let _ = Arc::clone(&cell).run(budget);
+            continue;
+        }
+        if cell.state.is_stopped() {
+            return;
+        }
+        // Whoever schedules the actor unparks this thread; the token makes
+        // an unpark that comes before the park count.
+        parker.park();
     }
 }

@@ -134,7 +134,7 @@ impl<M> fmt::Debug for SendError<M> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[non_exhaustive]
-#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+#[derive(thiserror::Error, Debug, Clone)]
 pub enum SpawnError {
     /// The node is shutting down or has shut down.
     #[error("node `{node}` is shutting down; it accepts no new actors")]
@@ -142,6 +142,9 @@ pub enum SpawnError {
         /// The node's name.
         node: String,
     },
+    /// The operating system refused the thread of a blocking actor.
+    #[error("could not start the thread of a blocking actor")]
+    ThreadSpawn(#[source] std::sync::Arc<std::io::Error>),
 }
 
 /// Why a node could not start.

@@ -131,15 +131,19 @@ mod node;
 mod panic;
 mod pid;
 mod registry;
+mod reply;
 mod scheduler;
 mod state;
 mod sync;
+mod timer;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
 
-pub use actor::{Actor, ActorRef, Context, Recipient};
+pub use actor::{Actor, ActorOptions, ActorRef, Context, Recipient, Request};
 pub use error::{NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::ExitReason;
 pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::Pid;
+pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};
+pub use timer::{Clock, ManualClock, TimerRef};

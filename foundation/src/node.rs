@@ -11,13 +11,14 @@ use std::time::{Duration, Instant};
 use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::sync::{Parker, Unparker};
 
-use crate::actor::{Actor, ActorRef};
-use crate::cell::ActorCell;
+use crate::actor::{Actor, ActorOptions, ActorRef};
+use crate::cell::{ActorCell, run_dedicated};
 use crate::error::{NodeError, ShutdownError, SpawnError};
 use crate::exit::ExitReason;
 use crate::pid::Pid;
 use crate::registry::Registry;
 use crate::scheduler::{self, Task, WakeKind, WorkerCx};
+use crate::timer::{Clock, TimerService};
 
 /// Process-wide source of node ids (ids only: no node state is global).
 static NEXT_NODE_ID: AtomicU32 = AtomicU32::new(0);
@@ -109,7 +110,49 @@ impl Node {
     ///
     /// [`SpawnError::NodeShutdown`] once the node is shutting down.
     pub fn spawn<A: Actor>(&self, actor: A) -> Result<ActorRef<A>, SpawnError> {
-        spawn_on(&self.handle.shared, actor)
+        spawn_on(&self.handle.shared, actor, ActorOptions::default())
+    }
+
+    /// Spawns `actor` with `options`, e.g. as a blocking actor on a thread
+    /// of its own.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::NodeShutdown`] once the node is shutting down;
+    /// [`SpawnError::ThreadSpawn`] if a blocking actor's thread cannot start.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// /// Reads "files": blocking I/O belongs on a thread of its own.
+    /// struct Reader(mpsc::Sender<String>);
+    /// impl Actor for Reader {
+    ///     type Msg = &'static str;
+    ///     fn handle(&mut self, path: &'static str, _: &mut Context<Self>) {
+    ///         std::thread::sleep(std::time::Duration::from_millis(5)); // blocking read
+    ///         self.0.send(format!("contents of {path}")).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let reader = node.spawn_with(Reader(tx), ActorOptions::new().blocking(true))?;
+    /// reader.send("/etc/motd")?;
+    /// assert_eq!(rx.recv()?, "contents of /etc/motd");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spawn_with<A: Actor>(
+        &self,
+        actor: A,
+        options: ActorOptions,
+    ) -> Result<ActorRef<A>, SpawnError> {
+        spawn_on(&self.handle.shared, actor, options)
+    }
+
+    /// The node's clock (the system clock, or a test's manual clock).
+    pub fn clock(&self) -> Clock {
+        self.handle.shared.timers.clock().clone()
     }
 
     /// Actors alive on this node.
@@ -220,6 +263,7 @@ pub struct NodeBuilder {
     budget: usize,
     spin_rounds: u32,
     shutdown_timeout: Duration,
+    clock: Clock,
 }
 
 impl Default for NodeBuilder {
@@ -230,6 +274,7 @@ impl Default for NodeBuilder {
             budget: 128,
             spin_rounds: 64,
             shutdown_timeout: Duration::from_secs(5),
+            clock: Clock::System,
         }
     }
 }
@@ -268,6 +313,13 @@ impl NodeBuilder {
         self
     }
 
+    /// The clock for timers and timeouts. Default: the system clock. A
+    /// [`ManualClock`](crate::ManualClock) makes them deterministic in tests.
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
     /// Starts the node's threads.
     ///
     /// # Errors
@@ -297,7 +349,10 @@ impl NodeBuilder {
         let name = self.name.unwrap_or_else(|| format!("node-{id}"));
         let locals: Vec<Worker<Task>> = (0..schedulers).map(|_| Worker::new_fifo()).collect();
         let parkers: Vec<Parker> = (0..schedulers).map(|_| Parker::new()).collect();
+        let timers = TimerService::start(self.clock, &name).map_err(NodeError::ThreadSpawn)?;
         let shared = Arc::new(Shared {
+            timers,
+            blocking: Mutex::new(Vec::new()),
             id,
             name,
             budget: self.budget,
@@ -330,6 +385,7 @@ impl NodeBuilder {
             match spawned {
                 Ok(handle) => handles.push(Some(handle)),
                 Err(error) => {
+                    shared.timers.stop();
                     shared.exiting.store(true, SeqCst);
                     shared.unpark_all();
                     for handle in handles.into_iter().flatten() {
@@ -371,6 +427,10 @@ pub(crate) struct Shared {
     sleepers: AtomicUsize,
     /// Every live actor, for shutdown.
     registry: Registry,
+    /// The node's timers and clock.
+    pub(crate) timers: Arc<TimerService>,
+    /// Threads of blocking actors, joined at shutdown.
+    blocking: Mutex<Vec<JoinHandle<()>>>,
     panics: AtomicU64,
     discarded: AtomicU64,
     /// Cleared when shutdown begins: spawns are refused from then on.
@@ -448,7 +508,10 @@ impl Shared {
 pub(crate) fn spawn_on<A: Actor>(
     shared: &Arc<Shared>,
     actor: A,
+    options: ActorOptions,
 ) -> Result<ActorRef<A>, SpawnError> {
+    let parker = options.blocking.then(Parker::new);
+    let unparker = parker.as_ref().map(|p| p.unparker().clone());
     // The acceptance check runs under the shard's lock: shutdown clears
     // `accepting` and then takes every shard's lock to collect the actors, so
     // it either sees this actor or we see the flag.
@@ -458,7 +521,13 @@ pub(crate) fn spawn_on<A: Actor>(
             || shared.accepting.load(SeqCst),
             |entry| {
                 let pid = Pid::new(shared.id, entry.number, 0);
-                let cell = Arc::new(ActorCell::new(actor, pid, entry.slot, Arc::clone(shared)));
+                let cell = Arc::new(ActorCell::new(
+                    actor,
+                    pid,
+                    entry.slot,
+                    Arc::clone(shared),
+                    unparker,
+                ));
                 let task = Arc::clone(&cell) as Task;
                 (cell, task)
             },
@@ -466,7 +535,30 @@ pub(crate) fn spawn_on<A: Actor>(
         .ok_or_else(|| SpawnError::NodeShutdown {
             node: shared.name.clone(),
         })?;
-    scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn);
+    match parker {
+        None => scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn),
+        Some(parker) => {
+            let runner = Arc::clone(&cell);
+            let started = std::thread::Builder::new()
+                .name(format!("{}-blocking-{}", shared.name, cell.pid.number()))
+                .spawn(move || run_dedicated(runner, parker));
+            match started {
+                Ok(handle) => {
+                    let mut blocking = lock(&shared.blocking);
+                    blocking.retain(|h| !h.is_finished());
+                    blocking.push(handle);
+                }
+                Err(error) => {
+                    drop(
+                        shared
+                            .registry
+                            .remove(cell.pid.number(), cell.registry_slot),
+                    );
+                    return Err(SpawnError::ThreadSpawn(Arc::new(error)));
+                }
+            }
+        }
+    }
     Ok(ActorRef { cell })
 }
 
@@ -508,6 +600,16 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     while remaining_actors > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(1));
         remaining_actors = shared.registry.counts().live;
+    }
+
+    // No more timers; join the threads of blocking actors that have stopped
+    // (a stuck one is left behind, like a stuck scheduler thread).
+    shared.timers.stop();
+    let blocking = std::mem::take(&mut *lock(&shared.blocking));
+    for handle in blocking {
+        if remaining_actors == 0 || handle.is_finished() {
+            let _ = handle.join();
+        }
     }
 
     // Tell the threads to exit, and join those that do.
@@ -566,7 +668,11 @@ mod tests {
             }
         }
 
-        let node = Node::builder().schedulers(2).spin_rounds(2).start().unwrap();
+        let node = Node::builder()
+            .schedulers(2)
+            .spin_rounds(2)
+            .start()
+            .unwrap();
         let (tx, rx) = mpsc::channel();
         let adder = node.spawn(Adder(0, tx)).unwrap();
         let recipient: Recipient<u64> = adder.recipient();

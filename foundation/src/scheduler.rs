@@ -84,6 +84,11 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Task, kind: WakeKind) {
     shared.wake_one();
 }
 
+/// Whether this thread is a scheduler thread of any node.
+pub(crate) fn on_any_scheduler() -> bool {
+    !CURRENT.with(Cell::get).is_null()
+}
+
 /// Whether this thread is one of `shared`'s scheduler threads.
 pub(crate) fn on_scheduler_of(shared: &Arc<Shared>) -> bool {
     let current = CURRENT.with(Cell::get);

@@ -106,6 +106,11 @@ impl State {
         self.0.fetch_or(STOPPED, AcqRel);
     }
 
+    /// Whether the actor is owed a run and nobody is running it.
+    pub(crate) fn is_scheduled(&self) -> bool {
+        self.0.load(Acquire) & (NOTIFIED | RUNNING | STOPPED) == NOTIFIED
+    }
+
     /// Whether the actor has stopped.
     pub(crate) fn is_stopped(&self) -> bool {
         self.0.load(Acquire) & STOPPED != 0

@@ -1,0 +1,397 @@
+//! Request / reply: `ReplyTo<T>`, `CallError`, and the one-shot slot that
+//! connects a caller to the handler that answers it.
+//!
+//! A request carries its [`ReplyTo<T>`] inside a variant of the callee's
+//! message enum, so a call's reply type is the `T` of the variant that made it
+//! (ractor's reply ports). Whoever waits for the answer — a plain thread
+//! blocked in [`ActorRef::call`], a future from [`ActorRef::call_async`], or
+//! an actor's continuation from [`Context::request`] — waits on the same
+//! slot, and every way the answer can fail to come completes it with a
+//! typed [`CallError`] at once:
+//!
+//! | what happened | the caller gets |
+//! |---|---|
+//! | the handler replied | `Ok(value)` |
+//! | the callee had stopped before the request arrived | `Err(Stopped)` |
+//! | the callee stopped with the request (or its `ReplyTo`) still held | `Err(Stopped)` |
+//! | the handler panicked | `Err(Panicked)` |
+//! | the `ReplyTo` was dropped without a reply | `Err(Dropped)` |
+//! | the timeout ran out first | `Err(Timeout)` |
+//! | a blocking call was made on a scheduler thread | `Err(Deadlock)` |
+//!
+//! [`ActorRef::call`]: crate::ActorRef::call
+//! [`ActorRef::call_async`]: crate::ActorRef::call_async
+//! [`Context::request`]: crate::Context::request
+
+use core::cell::Cell;
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::sync::atomic::AtomicBool;
+use core::sync::atomic::Ordering::{Acquire, Release};
+use core::task::{Poll, Waker};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::Thread;
+
+use crate::timer::TimerRef;
+
+/// How long the generated call methods wait by default.
+pub const DEFAULT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Why a call or request got no reply. Each comes at once, when it happens;
+/// only `Timeout` waits for the timeout.
+///
+/// ```
+/// use foundation::{Actor, CallError, Context, Node, ReplyTo};
+/// use std::time::Duration;
+///
+/// enum Msg { Divide(u32, ReplyTo<u32>) }
+/// struct Divider;
+/// impl Actor for Divider {
+///     type Msg = Msg;
+///     fn handle(&mut self, Msg::Divide(n, reply): Msg, _: &mut Context<Self>) {
+///         let _ = reply.reply(100 / n); // panics on 0
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let divider = node.spawn(Divider)?;
+/// let t = Duration::from_secs(30);
+/// assert_eq!(divider.call(|r| Msg::Divide(4, r), t), Ok(25));
+/// assert_eq!(divider.call(|r| Msg::Divide(0, r), t), Err(CallError::Panicked));
+/// assert_eq!(divider.call(|r| Msg::Divide(1, r), t), Err(CallError::Stopped));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CallError {
+    /// No reply within the timeout.
+    #[error("no reply within the timeout")]
+    Timeout,
+    /// The callee had stopped, or stopped before replying.
+    #[error("the actor stopped before replying")]
+    Stopped,
+    /// The callee's handler panicked while handling the request.
+    #[error("the actor panicked while handling the request")]
+    Panicked,
+    /// The callee dropped the request's `ReplyTo` without replying.
+    #[error("the actor dropped the request without replying")]
+    Dropped,
+    /// A blocking call was made on a scheduler thread. Blocking there can
+    /// deadlock the node (a cycle of calls, or a callee queued behind the
+    /// blocked thread), so it is refused at once: inside a handler, use
+    /// `ctx.request(..).then(..)`, or make the caller a blocking actor.
+    #[error(
+        "a blocking call on a scheduler thread could deadlock the node; \
+         use ctx.request(..).then(..) or a blocking actor"
+    )]
+    Deadlock,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+thread_local! {
+    /// Set while an actor stops: `ReplyTo`s dropped then say `Stopped`.
+    static STOPPING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as stopping an actor until dropped.
+pub(crate) struct StoppingScope(bool);
+
+impl StoppingScope {
+    pub(crate) fn enter() -> Self {
+        StoppingScope(STOPPING.with(|s| s.replace(true)))
+    }
+}
+
+impl Drop for StoppingScope {
+    fn drop(&mut self) {
+        STOPPING.with(|s| s.set(self.0));
+    }
+}
+
+pub(crate) type Outcome<T> = Result<T, CallError>;
+type Callback<T> = Box<dyn FnOnce(Outcome<T>) + Send>;
+
+enum Waiter<T> {
+    Nobody,
+    Thread(Thread),
+    Task(Waker),
+    Callback(Callback<T>),
+}
+
+enum Inner<T> {
+    Waiting(Waiter<T>),
+    Done(Outcome<T>),
+    /// Taken by the caller, or the caller gave up.
+    Closed,
+}
+
+/// The one-shot meeting point of a caller and a reply.
+pub(crate) struct Slot<T> {
+    ready: AtomicBool,
+    inner: Mutex<Inner<T>>,
+    timer: Mutex<Option<TimerRef>>,
+}
+
+impl<T> Slot<T> {
+    fn with_waiter(waiter: Waiter<T>) -> Arc<Self> {
+        Arc::new(Slot {
+            ready: AtomicBool::new(false),
+            inner: Mutex::new(Inner::Waiting(waiter)),
+            timer: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn new() -> Arc<Self> {
+        Self::with_waiter(Waiter::Nobody)
+    }
+
+    /// A slot whose outcome is handed to `callback` (on whichever thread
+    /// completes it).
+    pub(crate) fn with_callback(callback: impl FnOnce(Outcome<T>) + Send + 'static) -> Arc<Self> {
+        Self::with_waiter(Waiter::Callback(Box::new(callback)))
+    }
+
+    /// Remembers the timeout timer, to cancel it when the outcome comes.
+    pub(crate) fn set_timer(&self, timer: TimerRef) {
+        *lock(&self.timer) = Some(timer);
+        if self.ready.load(Acquire) {
+            self.cancel_timer();
+        }
+    }
+
+    fn cancel_timer(&self) {
+        if let Some(timer) = lock(&self.timer).take() {
+            timer.cancel();
+        }
+    }
+
+    /// Completes the slot; the first outcome wins. Hands `outcome` back if
+    /// the slot was already complete or abandoned.
+    pub(crate) fn complete(&self, outcome: Outcome<T>) -> Result<(), Outcome<T>> {
+        let mut inner = lock(&self.inner);
+        match core::mem::replace(&mut *inner, Inner::Closed) {
+            Inner::Waiting(waiter) => {
+                if let Waiter::Callback(callback) = waiter {
+                    drop(inner);
+                    self.ready.store(true, Release);
+                    self.cancel_timer();
+                    callback(outcome);
+                } else {
+                    *inner = Inner::Done(outcome);
+                    drop(inner);
+                    self.ready.store(true, Release);
+                    self.cancel_timer();
+                    match waiter {
+                        Waiter::Thread(thread) => thread.unpark(),
+                        Waiter::Task(waker) => waker.wake(),
+                        Waiter::Nobody | Waiter::Callback(_) => {}
+                    }
+                }
+                Ok(())
+            }
+            other => {
+                *inner = other;
+                Err(outcome)
+            }
+        }
+    }
+
+    /// Takes the outcome if there is one, else registers `waiter`.
+    fn take_or_wait(&self, waiter: impl FnOnce() -> Waiter<T>) -> Option<Outcome<T>> {
+        let mut inner = lock(&self.inner);
+        match core::mem::replace(&mut *inner, Inner::Closed) {
+            Inner::Done(outcome) => Some(outcome),
+            Inner::Waiting(_) => {
+                *inner = Inner::Waiting(waiter());
+                None
+            }
+            Inner::Closed => Some(Err(CallError::Stopped)),
+        }
+    }
+
+    /// The caller gives up (timed out, or its future was dropped). Returns
+    /// the outcome if it arrived meanwhile.
+    pub(crate) fn abandon(&self) -> Option<Outcome<T>> {
+        self.cancel_timer();
+        match core::mem::replace(&mut *lock(&self.inner), Inner::Closed) {
+            Inner::Done(outcome) => Some(outcome),
+            _ => None,
+        }
+    }
+
+    fn is_open(&self) -> bool {
+        matches!(*lock(&self.inner), Inner::Waiting(_))
+    }
+
+    /// Blocks this thread until the outcome comes or `deadline` passes
+    /// (`None`: only the outcome, e.g. a manual clock's timer, ends it).
+    pub(crate) fn wait_blocking(&self, deadline: Option<std::time::Instant>) -> Outcome<T> {
+        // Replies often come within a microsecond or two: spin first.
+        for _ in 0..200 {
+            if self.ready.load(Acquire) {
+                break;
+            }
+            core::hint::spin_loop();
+        }
+        loop {
+            let me = std::thread::current();
+            if let Some(outcome) = self.take_or_wait(|| Waiter::Thread(me)) {
+                return outcome;
+            }
+            match deadline {
+                None => std::thread::park(),
+                Some(deadline) => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        return self.abandon().unwrap_or(Err(CallError::Timeout));
+                    }
+                    std::thread::park_timeout(deadline - now);
+                }
+            }
+        }
+    }
+}
+
+/// The right to answer one request, carried inside the request's message.
+///
+/// Reply with [`ReplyTo::reply`], now or later: a handler may keep it in
+/// the actor's state and answer from a later message (gen_server's
+/// `noreply` + `reply/2`). If it is dropped unanswered the caller fails at
+/// once — with `Panicked` if dropped by a panicking handler, `Stopped` if
+/// dropped because the actor stopped, `Dropped` otherwise.
+///
+/// ```
+/// use foundation::{Actor, CallError, Context, Node, ReplyTo};
+/// use std::time::Duration;
+///
+/// /// Answers `Wait` only when `Release` comes.
+/// enum Msg { Wait(ReplyTo<&'static str>), Release }
+/// #[derive(Default)]
+/// struct Gate { waiting: Vec<ReplyTo<&'static str>> }
+/// impl Actor for Gate {
+///     type Msg = Msg;
+///     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+///         match msg {
+///             Msg::Wait(reply) => self.waiting.push(reply),
+///             Msg::Release => {
+///                 for reply in self.waiting.drain(..) {
+///                     let _ = reply.reply("open");
+///                 }
+///             }
+///         }
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(2).start()?;
+/// let gate = node.spawn(Gate::default())?;
+/// let waiter = {
+///     let gate = gate.clone();
+///     std::thread::spawn(move || gate.call(Msg::Wait, Duration::from_secs(30)))
+/// };
+/// while gate.mailbox_len() > 0 { std::thread::yield_now(); }
+/// std::thread::sleep(Duration::from_millis(10));
+/// gate.send(Msg::Release).ok();
+/// assert_eq!(waiter.join().unwrap(), Ok("open"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ReplyTo<T> {
+    slot: Option<Arc<Slot<T>>>,
+}
+
+impl<T> ReplyTo<T> {
+    pub(crate) fn new(slot: Arc<Slot<T>>) -> Self {
+        ReplyTo { slot: Some(slot) }
+    }
+
+    /// Sends the reply.
+    ///
+    /// # Errors
+    ///
+    /// Hands `value` back if the caller no longer waits (it timed out, or
+    /// dropped its future).
+    pub fn reply(mut self, value: T) -> Result<(), T> {
+        let slot = self.slot.take().expect("a ReplyTo is answered once");
+        slot.complete(Ok(value)).map_err(|outcome| match outcome {
+            Ok(value) => value,
+            Err(_) => unreachable!("we completed with Ok"),
+        })
+    }
+
+    /// Whether the caller still waits for the reply.
+    pub fn is_waiting(&self) -> bool {
+        self.slot.as_ref().is_some_and(|s| s.is_open())
+    }
+}
+
+impl<T> Drop for ReplyTo<T> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            let error = if std::thread::panicking() {
+                CallError::Panicked
+            } else if STOPPING.with(Cell::get) {
+                CallError::Stopped
+            } else {
+                CallError::Dropped
+            };
+            let _ = slot.complete(Err(error));
+        }
+    }
+}
+
+impl<T> fmt::Debug for ReplyTo<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ReplyTo<{}>", core::any::type_name::<T>())
+    }
+}
+
+/// The reply to [`ActorRef::call_async`](crate::ActorRef::call_async): a
+/// runtime-agnostic future (it needs no particular executor).
+///
+/// Dropping it abandons the call: a later reply is handed back to the
+/// replier.
+#[must_use = "a call future does nothing unless awaited"]
+pub struct CallFuture<T> {
+    slot: Arc<Slot<T>>,
+    done: bool,
+}
+
+impl<T> CallFuture<T> {
+    pub(crate) fn new(slot: Arc<Slot<T>>) -> Self {
+        CallFuture { slot, done: false }
+    }
+}
+
+impl<T> Future for CallFuture<T> {
+    type Output = Result<T, CallError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> Poll<Self::Output> {
+        if self.done {
+            return Poll::Ready(Err(CallError::Stopped));
+        }
+        match self.slot.take_or_wait(|| Waiter::Task(cx.waker().clone())) {
+            Some(outcome) => {
+                self.done = true;
+                Poll::Ready(outcome)
+            }
+            None => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for CallFuture<T> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.slot.abandon();
+        }
+    }
+}
+
+impl<T> fmt::Debug for CallFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CallFuture<{}>", core::any::type_name::<T>())
+    }
+}
