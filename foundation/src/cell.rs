@@ -28,8 +28,11 @@ const SIGNAL_SHUTDOWN: u8 = 1;
 /// so that a reply keeps its place among the messages of its sender.
 pub(crate) enum Envelope<A: Actor> {
     User(A::Msg),
-    Continuation(Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>),
+    Continuation(Continuation<A>),
 }
+
+/// Code to run on an actor, as one of its messages.
+pub(crate) type Continuation<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
 
 /// The actor's own data, touched only by its runner.
 struct Slot<A> {

@@ -1,0 +1,594 @@
+//! Calls, requests, deferred replies, timers and blocking actors. Timeouts
+//! and timers run on a `ManualClock` where a test needs to control time, so
+//! nothing here sleeps to make something happen; every wait has a deadline
+//! so that a bug fails instead of hanging.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use foundation::{
+    Actor, ActorOptions, ActorRef, CallError, Context, ManualClock, Node, ReplyTo, TimerRef,
+};
+
+const LONG: Duration = Duration::from_secs(60);
+
+fn node(schedulers: usize) -> Node {
+    Node::builder().schedulers(schedulers).start().unwrap()
+}
+
+fn manual_node(clock: &ManualClock, schedulers: usize) -> Node {
+    Node::builder()
+        .schedulers(schedulers)
+        .clock(clock.clone())
+        .start()
+        .unwrap()
+}
+
+/// A service with every way of (not) answering.
+enum Svc {
+    Double(u64, ReplyTo<u64>),
+    Panic(ReplyTo<u64>),
+    Drop(ReplyTo<u64>),
+    /// Keep the reply for later; tell the test it arrived.
+    Hold(ReplyTo<u64>, mpsc::Sender<()>),
+    /// Answer every held reply.
+    ReleaseAll(u64),
+    Stop,
+}
+
+#[derive(Default)]
+struct Service {
+    held: Vec<ReplyTo<u64>>,
+}
+
+impl Actor for Service {
+    type Msg = Svc;
+    fn handle(&mut self, msg: Svc, ctx: &mut Context<Self>) {
+        match msg {
+            Svc::Double(n, reply) => {
+                let _ = reply.reply(n * 2);
+            }
+            Svc::Panic(_reply) => panic!("service failure"),
+            Svc::Drop(reply) => drop(reply),
+            Svc::Hold(reply, arrived) => {
+                self.held.push(reply);
+                arrived.send(()).unwrap();
+            }
+            Svc::ReleaseAll(v) => {
+                for reply in self.held.drain(..) {
+                    let _ = reply.reply(v);
+                }
+            }
+            Svc::Stop => ctx.stop(),
+        }
+    }
+}
+
+#[test]
+fn a_call_returns_the_reply() {
+    let node = node(2);
+    let svc = node.spawn(Service::default()).unwrap();
+    for n in 0..1000 {
+        assert_eq!(svc.call(|r| Svc::Double(n, r), LONG), Ok(2 * n));
+    }
+}
+
+#[test]
+fn calls_fail_at_once_on_stopped_panicking_and_dropping_actors() {
+    let node = node(2);
+    let svc = node.spawn(Service::default()).unwrap();
+    // Each of these would wait a minute if it waited for the timeout; the
+    // test finishing at all shows they do not.
+    assert_eq!(svc.call(Svc::Drop, LONG), Err(CallError::Dropped));
+    assert_eq!(svc.call(Svc::Panic, LONG), Err(CallError::Panicked));
+    assert_eq!(
+        svc.call(|r| Svc::Double(1, r), LONG),
+        Err(CallError::Stopped)
+    );
+
+    let other = node.spawn(Service::default()).unwrap();
+    other.send(Svc::Stop).ok().unwrap();
+    while other.is_alive() {
+        thread::yield_now();
+    }
+    assert_eq!(
+        other.call(|r| Svc::Double(1, r), LONG),
+        Err(CallError::Stopped)
+    );
+}
+
+#[test]
+fn held_replies_fail_with_stopped_when_the_actor_stops() {
+    let node = node(2);
+    let svc = node.spawn(Service::default()).unwrap();
+    let (arrived, wait) = mpsc::channel();
+    let caller = {
+        let svc = svc.clone();
+        thread::spawn(move || svc.call(|r| Svc::Hold(r, arrived), LONG))
+    };
+    wait.recv_timeout(LONG).unwrap();
+    svc.send(Svc::Stop).ok().unwrap();
+    assert_eq!(caller.join().unwrap(), Err(CallError::Stopped));
+}
+
+#[test]
+fn a_slow_actor_times_out_on_the_test_clock_and_a_late_reply_comes_back() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 2);
+    let svc = node.spawn(Service::default()).unwrap();
+    let (arrived, wait) = mpsc::channel();
+    let caller = {
+        let svc = svc.clone();
+        thread::spawn(move || svc.call(|r| Svc::Hold(r, arrived), Duration::from_secs(5)))
+    };
+    wait.recv_timeout(LONG).unwrap();
+    clock.advance(Duration::from_secs(4));
+    thread::sleep(Duration::from_millis(20));
+    assert!(!caller.is_finished(), "4 of 5 seconds: still waiting");
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(caller.join().unwrap(), Err(CallError::Timeout));
+}
+
+/// Hands every request's `ReplyTo` to the test.
+struct Forward(mpsc::Sender<ReplyTo<u64>>);
+
+impl Actor for Forward {
+    type Msg = ReplyTo<u64>;
+    fn handle(&mut self, reply: ReplyTo<u64>, _: &mut Context<Self>) {
+        self.0.send(reply).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_reply_after_the_timeout_is_handed_back_to_the_replier() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let (tx, replies) = mpsc::channel();
+    let forward = node.spawn(Forward(tx)).unwrap();
+    let future = forward.call_async(|r| r, Duration::from_secs(1));
+    let held = replies.recv_timeout(LONG).unwrap();
+    assert!(held.is_waiting());
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(future.await, Err(CallError::Timeout));
+    assert!(!held.is_waiting());
+    assert_eq!(held.reply(7), Err(7));
+
+    // A dropped future abandons its call the same way.
+    let future = forward.call_async(|r| r, LONG);
+    let held = replies.recv_timeout(LONG).unwrap();
+    drop(future);
+    assert_eq!(held.reply(8), Err(8));
+}
+
+#[test]
+fn a_blocking_call_inside_a_handler_is_refused_not_deadlocked() {
+    struct Caller(ActorRef<Service>, mpsc::Sender<Result<u64, CallError>>);
+    impl Actor for Caller {
+        type Msg = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {
+            self.1
+                .send(self.0.call(|r| Svc::Double(2, r), LONG))
+                .unwrap();
+        }
+    }
+    let node = node(1);
+    let svc = node.spawn(Service::default()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    node.spawn(Caller(svc, tx)).unwrap().send(()).unwrap();
+    assert_eq!(rx.recv_timeout(LONG).unwrap(), Err(CallError::Deadlock));
+}
+
+#[test]
+fn a_blocking_actor_may_call() {
+    struct Caller(ActorRef<Service>, mpsc::Sender<Result<u64, CallError>>);
+    impl Actor for Caller {
+        type Msg = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {
+            self.1
+                .send(self.0.call(|r| Svc::Double(2, r), LONG))
+                .unwrap();
+        }
+    }
+    let node = node(1);
+    let svc = node.spawn(Service::default()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let caller = node
+        .spawn_with(Caller(svc, tx), ActorOptions::new().blocking(true))
+        .unwrap();
+    caller.send(()).unwrap();
+    assert_eq!(rx.recv_timeout(LONG).unwrap(), Ok(4));
+}
+
+// ------------------------------------------------------------ requests
+
+/// Forwards a question to the next hop (if any) and answers with the next
+/// hop's answer plus one, all through requests: a chain on one thread.
+struct Hop {
+    next: Option<ActorRef<Hop>>,
+}
+
+impl Actor for Hop {
+    type Msg = ReplyTo<u32>;
+    fn handle(&mut self, reply: ReplyTo<u32>, ctx: &mut Context<Self>) {
+        match &self.next {
+            None => {
+                let _ = reply.reply(0);
+            }
+            Some(next) => ctx.request(next, |r| r).then(move |_, _, answer| {
+                let _ = reply.reply(answer.unwrap() + 1);
+            }),
+        }
+    }
+}
+
+#[test]
+fn nested_requests_complete_on_one_scheduler_thread() {
+    let node = node(1);
+    let mut next = None;
+    for _ in 0..50 {
+        next = Some(node.spawn(Hop { next }).unwrap());
+    }
+    let head = next.unwrap();
+    assert_eq!(head.call(|r| r, LONG), Ok(49));
+}
+
+/// Two actors that ask each other: each must keep serving while it waits.
+enum PeerMsg {
+    Peer(ActorRef<Peer>),
+    /// From the test: ask the peer, report the answer.
+    Go(mpsc::Sender<Result<String, CallError>>),
+    /// From the peer: answer, after asking back.
+    Ask(ReplyTo<String>, u32),
+}
+
+struct Peer {
+    name: &'static str,
+    peer: Option<ActorRef<Peer>>,
+}
+
+impl Actor for Peer {
+    type Msg = PeerMsg;
+    fn handle(&mut self, msg: PeerMsg, ctx: &mut Context<Self>) {
+        match msg {
+            PeerMsg::Peer(p) => self.peer = Some(p),
+            PeerMsg::Go(report) => {
+                let peer = self.peer.clone().unwrap();
+                ctx.request(&peer, |r| PeerMsg::Ask(r, 1))
+                    .then(move |_, _, answer| report.send(answer).unwrap());
+            }
+            PeerMsg::Ask(reply, 0) => {
+                let _ = reply.reply(self.name.to_string());
+            }
+            PeerMsg::Ask(reply, depth) => {
+                // Ask the asker back: a request cycle.
+                let peer = self.peer.clone().unwrap();
+                let me = self.name;
+                ctx.request(&peer, move |r| PeerMsg::Ask(r, depth - 1))
+                    .then(move |_, _, answer| {
+                        let _ = reply.reply(format!("{me}<-{}", answer.unwrap()));
+                    });
+            }
+        }
+    }
+}
+
+#[test]
+fn a_request_cycle_completes_on_one_scheduler_thread() {
+    let node = node(1);
+    let a = node
+        .spawn(Peer {
+            name: "a",
+            peer: None,
+        })
+        .unwrap();
+    let b = node
+        .spawn(Peer {
+            name: "b",
+            peer: None,
+        })
+        .unwrap();
+    a.send(PeerMsg::Peer(b.clone())).ok().unwrap();
+    b.send(PeerMsg::Peer(a.clone())).ok().unwrap();
+    let (tx, rx) = mpsc::channel();
+    a.send(PeerMsg::Go(tx)).ok().unwrap();
+    assert_eq!(rx.recv_timeout(LONG).unwrap(), Ok("b<-a".to_string()));
+}
+
+/// Asks `target` with a timeout and reports the outcome.
+struct Asker {
+    target: ActorRef<Service>,
+    timeout: Duration,
+    report: mpsc::Sender<Result<u64, CallError>>,
+    served_meanwhile: Arc<AtomicUsize>,
+}
+
+enum AskerMsg {
+    Ask(mpsc::Sender<()>),
+    Ping,
+}
+
+impl Actor for Asker {
+    type Msg = AskerMsg;
+    fn handle(&mut self, msg: AskerMsg, ctx: &mut Context<Self>) {
+        match msg {
+            AskerMsg::Ask(arrived) => {
+                let report = self.report.clone();
+                ctx.request(&self.target, |r| Svc::Hold(r, arrived))
+                    .timeout(self.timeout)
+                    .then(move |_, _, outcome| report.send(outcome).unwrap());
+            }
+            AskerMsg::Ping => {
+                self.served_meanwhile.fetch_add(1, SeqCst);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_request_times_out_on_the_test_clock_while_the_asker_keeps_serving() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let svc = node.spawn(Service::default()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let served = Arc::new(AtomicUsize::new(0));
+    let asker = node
+        .spawn(Asker {
+            target: svc.clone(),
+            timeout: Duration::from_millis(100),
+            report: tx,
+            served_meanwhile: Arc::clone(&served),
+        })
+        .unwrap();
+    let (arrived, wait) = mpsc::channel();
+    asker.send(AskerMsg::Ask(arrived)).ok().unwrap();
+    wait.recv_timeout(LONG).unwrap();
+    for _ in 0..10 {
+        asker.send(AskerMsg::Ping).ok().unwrap();
+    }
+    while served.load(SeqCst) < 10 {
+        thread::yield_now();
+    }
+    assert!(rx.try_recv().is_err(), "no outcome before the timeout");
+    clock.advance(Duration::from_millis(100));
+    assert_eq!(rx.recv_timeout(LONG).unwrap(), Err(CallError::Timeout));
+    // A reply after the timeout is not delivered a second time.
+    svc.send(Svc::ReleaseAll(1)).ok().unwrap();
+    assert_eq!(svc.call(|r| Svc::Double(1, r), LONG), Ok(2));
+    assert!(rx.try_recv().is_err());
+}
+
+#[test]
+fn a_request_to_a_stopped_actor_fails_at_once() {
+    let node = node(1);
+    let svc = node.spawn(Service::default()).unwrap();
+    svc.send(Svc::Stop).ok().unwrap();
+    while svc.is_alive() {
+        thread::yield_now();
+    }
+    let (tx, rx) = mpsc::channel();
+    let asker = node
+        .spawn(Asker {
+            target: svc,
+            timeout: LONG,
+            report: tx,
+            served_meanwhile: Arc::new(AtomicUsize::new(0)),
+        })
+        .unwrap();
+    let (arrived, _wait) = mpsc::channel();
+    asker.send(AskerMsg::Ask(arrived)).ok().unwrap();
+    assert_eq!(rx.recv_timeout(LONG).unwrap(), Err(CallError::Stopped));
+}
+
+// ------------------------------------------------------------ async
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_async_from_tokio() {
+    let node = node(2);
+    let svc = node.spawn(Service::default()).unwrap();
+    let mut answers = Vec::new();
+    for n in 0..100 {
+        answers.push(svc.call_async(move |r| Svc::Double(n, r), LONG));
+    }
+    for (n, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer.await, Ok(2 * n as u64));
+    }
+    assert_eq!(
+        svc.call_async(Svc::Panic, LONG).await,
+        Err(CallError::Panicked)
+    );
+    assert_eq!(
+        svc.call_async(|r| Svc::Double(1, r), LONG).await,
+        Err(CallError::Stopped)
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn call_async_times_out_on_the_test_clock() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let svc = node.spawn(Service::default()).unwrap();
+    let (arrived, wait) = mpsc::channel();
+    let future = svc.call_async(|r| Svc::Hold(r, arrived), Duration::from_secs(1));
+    let advancer = thread::spawn(move || {
+        wait.recv_timeout(LONG).unwrap();
+        clock.advance(Duration::from_secs(1));
+    });
+    assert_eq!(future.await, Err(CallError::Timeout));
+    advancer.join().unwrap();
+}
+
+// ------------------------------------------------------------ timers
+
+enum TimedMsg {
+    Tick(u32),
+    Probe(mpsc::Sender<Vec<u32>>),
+    Arm(Duration, u32, mpsc::Sender<TimerRef>),
+    Every(Duration, mpsc::Sender<TimerRef>),
+}
+
+#[derive(Default)]
+struct Timed {
+    ticks: Vec<u32>,
+}
+
+impl Actor for Timed {
+    type Msg = TimedMsg;
+    fn handle(&mut self, msg: TimedMsg, ctx: &mut Context<Self>) {
+        match msg {
+            TimedMsg::Tick(n) => self.ticks.push(n),
+            TimedMsg::Probe(reply) => reply.send(self.ticks.clone()).unwrap(),
+            TimedMsg::Arm(delay, n, reply) => reply
+                .send(ctx.send_after(delay, TimedMsg::Tick(n)))
+                .unwrap(),
+            TimedMsg::Every(period, reply) => {
+                let mut n = 100;
+                reply
+                    .send(ctx.send_interval(period, move || {
+                        n += 1;
+                        TimedMsg::Tick(n)
+                    }))
+                    .unwrap()
+            }
+        }
+    }
+}
+
+/// What the actor has received so far. A probe queues behind any timer
+/// message already delivered, so this sees every timer that fired.
+fn ticks(actor: &ActorRef<Timed>) -> Vec<u32> {
+    let (tx, rx) = mpsc::channel();
+    actor.send(TimedMsg::Probe(tx)).ok().unwrap();
+    rx.recv_timeout(LONG).unwrap()
+}
+
+fn arm(actor: &ActorRef<Timed>, delay_ms: u64, n: u32) -> TimerRef {
+    let (tx, rx) = mpsc::channel();
+    actor
+        .send(TimedMsg::Arm(Duration::from_millis(delay_ms), n, tx))
+        .ok()
+        .unwrap();
+    rx.recv_timeout(LONG).unwrap()
+}
+
+#[test]
+fn send_after_fires_when_the_test_clock_says_so_in_deadline_order() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 2);
+    let timed = node.spawn(Timed::default()).unwrap();
+    arm(&timed, 300, 3);
+    arm(&timed, 100, 1);
+    arm(&timed, 200, 2);
+    clock.advance(Duration::from_millis(99));
+    assert_eq!(ticks(&timed), Vec::<u32>::new());
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(ticks(&timed), [1]);
+    clock.advance(Duration::from_millis(1000));
+    assert_eq!(ticks(&timed), [1, 2, 3]);
+}
+
+#[test]
+fn cancelled_timers_never_fire() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let timed = node.spawn(Timed::default()).unwrap();
+    let keep = arm(&timed, 10, 1);
+    let cancel = arm(&timed, 10, 2);
+    assert!(cancel.cancel());
+    assert!(!cancel.is_pending());
+    clock.advance(Duration::from_millis(10));
+    assert_eq!(ticks(&timed), [1]);
+    assert!(!keep.cancel(), "already fired");
+}
+
+#[test]
+fn send_interval_fires_once_per_period_until_cancelled() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let timed = node.spawn(Timed::default()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    timed
+        .send(TimedMsg::Every(Duration::from_millis(10), tx))
+        .ok()
+        .unwrap();
+    let interval = rx.recv_timeout(LONG).unwrap();
+    clock.advance(Duration::from_millis(25));
+    assert_eq!(ticks(&timed), [101, 102]);
+    clock.advance(Duration::from_millis(10));
+    assert_eq!(ticks(&timed), [101, 102, 103]);
+    assert!(interval.cancel());
+    clock.advance(Duration::from_millis(100));
+    assert_eq!(ticks(&timed), [101, 102, 103]);
+}
+
+#[test]
+fn timers_on_the_system_clock_fire_without_help() {
+    let node = node(1);
+    let timed = node.spawn(Timed::default()).unwrap();
+    timed.send_after(Duration::from_millis(1), TimedMsg::Tick(9));
+    let start = std::time::Instant::now();
+    while ticks(&timed).is_empty() {
+        assert!(start.elapsed() < LONG);
+        thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(ticks(&timed), [9]);
+}
+
+// ------------------------------------------------------------ blocking
+
+/// Blocks its thread until released.
+struct Blocker {
+    release: mpsc::Receiver<()>,
+    blocked: Arc<AtomicBool>,
+}
+
+impl Actor for Blocker {
+    type Msg = ();
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        self.blocked.store(true, SeqCst);
+        self.release.recv_timeout(LONG).unwrap();
+        self.blocked.store(false, SeqCst);
+    }
+}
+
+#[test]
+fn a_blocking_actor_blocks_only_its_own_thread() {
+    let node = node(1);
+    let (release, released) = mpsc::channel();
+    let blocked = Arc::new(AtomicBool::new(false));
+    let blocker = node
+        .spawn_with(
+            Blocker {
+                release: released,
+                blocked: Arc::clone(&blocked),
+            },
+            ActorOptions::new().blocking(true),
+        )
+        .unwrap();
+    blocker.send(()).unwrap();
+    while !blocked.load(SeqCst) {
+        thread::yield_now();
+    }
+    // 1,000 ordinary actors on the one scheduler thread are all served while
+    // the blocking actor sits in its handler.
+    let services: Vec<_> = (0..1000)
+        .map(|_| node.spawn(Service::default()).unwrap())
+        .collect();
+    for (n, svc) in services.iter().enumerate() {
+        assert_eq!(
+            svc.call(|r| Svc::Double(n as u64, r), LONG),
+            Ok(2 * n as u64)
+        );
+    }
+    assert!(
+        blocked.load(SeqCst),
+        "still blocked while the others were served"
+    );
+    release.send(()).unwrap();
+    while blocked.load(SeqCst) {
+        thread::yield_now();
+    }
+    node.shutdown().unwrap();
+    assert!(!blocker.is_alive());
+}
