@@ -13,7 +13,7 @@ use crate::node::spawn_on;
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
 use crate::scheduler;
-use crate::timer::{Clock, TimerRef, TimerService};
+use crate::timer::{Clock, Expiry, TimerRef, TimerService};
 
 /// How an actor runs. See [`Node::spawn_with`](crate::Node::spawn_with).
 ///
@@ -71,16 +71,7 @@ fn send_after_on<A: Actor>(
 
 /// Arms `slot`'s timeout on the node's timer service.
 fn arm_timeout<T: Send + 'static>(timers: &TimerService, slot: &Arc<Slot<T>>, timeout: Duration) {
-    let for_timer = Arc::clone(slot);
-    let timer = timers.add(
-        timeout,
-        None,
-        Box::new(move || {
-            let _ = for_timer.complete(Err(CallError::Timeout));
-            false
-        }),
-    );
-    slot.set_timer(timer);
+    timers.add_expiry(timeout, Arc::clone(slot) as Arc<dyn Expiry>);
 }
 
 /// A sequential state machine that handles one message at a time.

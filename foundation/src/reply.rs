@@ -33,7 +33,7 @@ use core::task::{Poll, Waker};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::Thread;
 
-use crate::timer::TimerRef;
+use crate::timer::Expiry;
 
 /// How long the generated call methods wait by default.
 pub const DEFAULT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -133,7 +133,6 @@ enum Inner<T> {
 pub(crate) struct Slot<T> {
     ready: AtomicBool,
     inner: Mutex<Inner<T>>,
-    timer: Mutex<Option<TimerRef>>,
 }
 
 impl<T> Slot<T> {
@@ -141,7 +140,6 @@ impl<T> Slot<T> {
         Arc::new(Slot {
             ready: AtomicBool::new(false),
             inner: Mutex::new(Inner::Waiting(waiter)),
-            timer: Mutex::new(None),
         })
     }
 
@@ -155,20 +153,6 @@ impl<T> Slot<T> {
         Self::with_waiter(Waiter::Callback(Box::new(callback)))
     }
 
-    /// Remembers the timeout timer, to cancel it when the outcome comes.
-    pub(crate) fn set_timer(&self, timer: TimerRef) {
-        *lock(&self.timer) = Some(timer);
-        if self.ready.load(Acquire) {
-            self.cancel_timer();
-        }
-    }
-
-    fn cancel_timer(&self) {
-        if let Some(timer) = lock(&self.timer).take() {
-            timer.cancel();
-        }
-    }
-
     /// Completes the slot; the first outcome wins. Hands `outcome` back if
     /// the slot was already complete or abandoned.
     pub(crate) fn complete(&self, outcome: Outcome<T>) -> Result<(), Outcome<T>> {
@@ -178,13 +162,11 @@ impl<T> Slot<T> {
                 if let Waiter::Callback(callback) = waiter {
                     drop(inner);
                     self.ready.store(true, Release);
-                    self.cancel_timer();
                     callback(outcome);
                 } else {
                     *inner = Inner::Done(outcome);
                     drop(inner);
                     self.ready.store(true, Release);
-                    self.cancel_timer();
                     match waiter {
                         Waiter::Thread(thread) => thread.unpark(),
                         Waiter::Task(waker) => waker.wake(),
@@ -216,7 +198,8 @@ impl<T> Slot<T> {
     /// The caller gives up (timed out, or its future was dropped). Returns
     /// the outcome if it arrived meanwhile.
     pub(crate) fn abandon(&self) -> Option<Outcome<T>> {
-        self.cancel_timer();
+        // Marks the slot finished for its timeout timer too.
+        self.ready.store(true, Release);
         match core::mem::replace(&mut *lock(&self.inner), Inner::Closed) {
             Inner::Done(outcome) => Some(outcome),
             _ => None,
@@ -253,6 +236,16 @@ impl<T> Slot<T> {
                 }
             }
         }
+    }
+}
+
+impl<T: Send> Expiry for Slot<T> {
+    fn is_live(&self) -> bool {
+        !self.ready.load(Acquire)
+    }
+
+    fn expire(&self) {
+        let _ = self.complete(Err(CallError::Timeout));
     }
 }
 

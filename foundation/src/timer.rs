@@ -13,7 +13,7 @@
 use core::cmp::Ordering as CmpOrdering;
 use core::fmt;
 use core::sync::atomic::AtomicU8;
-use core::sync::atomic::Ordering::AcqRel;
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::collections::BinaryHeap;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::thread::JoinHandle;
@@ -182,19 +182,14 @@ impl TimerRef {
     /// interval: if it was still running).
     pub fn cancel(&self) -> bool {
         self.state
-            .compare_exchange(
-                PENDING,
-                CANCELLED,
-                AcqRel,
-                core::sync::atomic::Ordering::Acquire,
-            )
+            .compare_exchange(PENDING, CANCELLED, AcqRel, Acquire)
             .is_ok()
     }
 
     /// Whether the timer is still waiting to fire (or, for an interval,
     /// still running).
     pub fn is_pending(&self) -> bool {
-        self.state.load(core::sync::atomic::Ordering::Acquire) == PENDING
+        self.state.load(Acquire) == PENDING
     }
 }
 
@@ -209,12 +204,37 @@ impl fmt::Debug for TimerRef {
 /// What a timer does when it fires; returns `false` to stop an interval.
 pub(crate) type Action = Box<dyn FnMut() -> bool + Send>;
 
+/// Something with a deadline that cancels itself by completing: a call's
+/// reply slot. Timing one out needs no allocation beyond the object itself.
+pub(crate) trait Expiry: Send + Sync {
+    /// Whether the deadline still matters (no outcome yet).
+    fn is_live(&self) -> bool;
+    /// The deadline passed.
+    fn expire(&self);
+}
+
+enum Kind {
+    Task {
+        state: Arc<AtomicU8>,
+        period: Option<Duration>,
+        action: Action,
+    },
+    Expiry(Arc<dyn Expiry>),
+}
+
 struct Entry {
     deadline: Duration,
     seq: u64,
-    period: Option<Duration>,
-    state: Arc<AtomicU8>,
-    action: Action,
+    kind: Kind,
+}
+
+impl Entry {
+    fn is_live(&self) -> bool {
+        match &self.kind {
+            Kind::Task { state, .. } => state.load(Acquire) == PENDING,
+            Kind::Expiry(expiry) => expiry.is_live(),
+        }
+    }
 }
 
 impl PartialEq for Entry {
@@ -302,16 +322,31 @@ impl TimerService {
         action: Action,
     ) -> TimerRef {
         let state = Arc::new(AtomicU8::new(PENDING));
+        let kind = Kind::Task {
+            state: Arc::clone(&state),
+            period,
+            action,
+        };
+        if !self.insert(delay, kind) {
+            state.store(CANCELLED, Release);
+        }
+        TimerRef { state }
+    }
+
+    /// Calls `expiry.expire()` after `delay`, unless it is no longer live.
+    pub(crate) fn add_expiry(&self, delay: Duration, expiry: Arc<dyn Expiry>) {
+        self.insert(delay, Kind::Expiry(expiry));
+    }
+
+    /// Returns `false` if the service has stopped.
+    fn insert(&self, delay: Duration, kind: Kind) -> bool {
         let deadline = self.now() + delay;
         let mut timers = lock(&self.timers);
         if timers.stopping {
-            state.store(CANCELLED, core::sync::atomic::Ordering::Release);
-            return TimerRef { state };
+            return false;
         }
         if timers.heap.len() >= timers.compact_at {
-            timers
-                .heap
-                .retain(|e| e.state.load(core::sync::atomic::Ordering::Acquire) == PENDING);
+            timers.heap.retain(Entry::is_live);
             timers.compact_at = (timers.heap.len() * 2).max(1024);
         }
         let seq = timers.next_seq;
@@ -320,61 +355,72 @@ impl TimerService {
         timers.heap.push(Entry {
             deadline,
             seq,
-            period,
-            state: Arc::clone(&state),
-            action,
+            kind,
         });
         drop(timers);
         if earliest {
             self.changed.notify_one();
         }
-        TimerRef { state }
+        true
     }
 
     /// Fires every timer due at `now`, in deadline order. Intervals that
     /// come due several times are fired once per period.
     pub(crate) fn fire_due(&self, now: Duration) {
         loop {
-            let mut entry = {
+            let entry = {
                 let mut timers = lock(&self.timers);
                 match timers.heap.peek() {
                     Some(e) if e.deadline <= now => timers.heap.pop().expect("peeked"),
                     _ => return,
                 }
             };
-            let state = entry.state.load(core::sync::atomic::Ordering::Acquire);
-            if state != PENDING {
-                continue;
-            }
-            match entry.period {
-                None => {
-                    if entry
-                        .state
-                        .compare_exchange(
-                            PENDING,
-                            FIRED,
-                            AcqRel,
-                            core::sync::atomic::Ordering::Acquire,
-                        )
-                        .is_ok()
-                    {
-                        (entry.action)();
+            let Entry {
+                deadline,
+                seq,
+                kind,
+            } = entry;
+            match kind {
+                Kind::Expiry(expiry) => {
+                    if expiry.is_live() {
+                        expiry.expire();
                     }
                 }
-                Some(period) => {
-                    if (entry.action)() {
-                        entry.deadline += period.max(Duration::from_nanos(1));
+                Kind::Task {
+                    state,
+                    period: None,
+                    mut action,
+                } => {
+                    if state
+                        .compare_exchange(PENDING, FIRED, AcqRel, Acquire)
+                        .is_ok()
+                    {
+                        action();
+                    }
+                }
+                Kind::Task {
+                    state,
+                    period: Some(period),
+                    mut action,
+                } => {
+                    if state.load(Acquire) != PENDING {
+                        continue;
+                    }
+                    if action() {
                         let mut timers = lock(&self.timers);
                         if !timers.stopping {
-                            timers.heap.push(entry);
+                            timers.heap.push(Entry {
+                                deadline: deadline + period.max(Duration::from_nanos(1)),
+                                seq,
+                                kind: Kind::Task {
+                                    state,
+                                    period: Some(period),
+                                    action,
+                                },
+                            });
                         }
                     } else {
-                        let _ = entry.state.compare_exchange(
-                            PENDING,
-                            FIRED,
-                            AcqRel,
-                            core::sync::atomic::Ordering::Acquire,
-                        );
+                        let _ = state.compare_exchange(PENDING, FIRED, AcqRel, Acquire);
                     }
                 }
             }
