@@ -1,12 +1,17 @@
 //! A narrated tour of Foundation: a node, actors, messages, a crash that
-//! stays contained, and an orderly shutdown.
+//! stays contained, calls and requests, deferred replies, timers, a blocking
+//! actor, and an orderly shutdown.
 //!
 //! Run it with `cargo run --release --example tour`.
 
-use std::sync::mpsc;
 use std::time::Duration;
 
-use foundation::{Actor, ActorRef, Context, ExitReason, Node, Recipient, SendError};
+use foundation::{
+    Actor, ActorOptions, ActorRef, CallError, Context, ExitReason, Node, Recipient, ReplyTo,
+    SendError,
+};
+
+const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An account: its state is its own, so it needs no lock.
 struct Account {
@@ -18,7 +23,8 @@ struct Account {
 enum AccountMsg {
     Deposit(i64),
     Withdraw(i64),
-    Balance(mpsc::Sender<i64>),
+    /// A request: the reply type is the `ReplyTo`'s.
+    Balance(ReplyTo<i64>),
 }
 
 /// What the auditor hears about.
@@ -28,7 +34,7 @@ impl Actor for Account {
     type Msg = AccountMsg;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        println!("  [{}] account {} opened", ctx.pid(), self.name);
+        println!("   [{}] account {} opened", ctx.pid(), self.name);
     }
 
     fn handle(&mut self, msg: AccountMsg, _ctx: &mut Context<Self>) {
@@ -40,7 +46,8 @@ impl Actor for Account {
                 self.balance -= n;
             }
             AccountMsg::Balance(reply) => {
-                let _ = reply.send(self.balance);
+                let _ = reply.reply(self.balance);
+                return;
             }
         }
         let _ = self
@@ -49,7 +56,7 @@ impl Actor for Account {
     }
 
     fn stopped(&mut self, reason: &ExitReason) {
-        println!("  account {} closed ({reason})", self.name);
+        println!("   account {} closed ({reason})", self.name);
     }
 }
 
@@ -66,16 +73,90 @@ impl Actor for Auditor {
     }
 
     fn stopped(&mut self, reason: &ExitReason) {
-        println!("  auditor closed ({reason}) after {} entries", self.entries);
+        println!(
+            "   auditor closed ({reason}) after {} entries",
+            self.entries
+        );
     }
 }
 
-fn balance(account: &ActorRef<Account>) -> i64 {
-    let (tx, rx) = mpsc::channel();
-    account
-        .send(AccountMsg::Balance(tx))
-        .unwrap_or_else(|e| panic!("{e}"));
-    rx.recv_timeout(Duration::from_secs(10)).expect("a balance")
+/// Approves withdrawals in batches: it keeps each request's `ReplyTo` and
+/// answers when its review timer fires (a deferred reply).
+#[derive(Default)]
+struct Approver {
+    pending: Vec<(i64, ReplyTo<bool>)>,
+}
+
+enum ApproverMsg {
+    Approve(i64, ReplyTo<bool>),
+    Review,
+}
+
+impl Actor for Approver {
+    type Msg = ApproverMsg;
+
+    fn handle(&mut self, msg: ApproverMsg, ctx: &mut Context<Self>) {
+        match msg {
+            ApproverMsg::Approve(amount, reply) => {
+                if self.pending.is_empty() {
+                    ctx.send_after(Duration::from_millis(20), ApproverMsg::Review);
+                }
+                self.pending.push((amount, reply));
+            }
+            ApproverMsg::Review => {
+                println!("   approver: reviewing {} request(s)", self.pending.len());
+                for (amount, reply) in self.pending.drain(..) {
+                    let _ = reply.reply(amount <= 500);
+                }
+            }
+        }
+    }
+}
+
+/// Withdraws on a customer's behalf once the approver agrees: a request
+/// with a continuation, so the teller keeps serving while it waits.
+struct Teller {
+    approver: ActorRef<Approver>,
+}
+
+struct Withdrawal {
+    from: ActorRef<Account>,
+    amount: i64,
+    done: ReplyTo<String>,
+}
+
+impl Actor for Teller {
+    type Msg = Withdrawal;
+
+    fn handle(&mut self, w: Withdrawal, ctx: &mut Context<Self>) {
+        let Withdrawal { from, amount, done } = w;
+        ctx.request(&self.approver, |r| ApproverMsg::Approve(amount, r))
+            .timeout(TIMEOUT)
+            .then(move |_teller, _ctx, approved| {
+                let outcome = match approved {
+                    Ok(true) => match from.send(AccountMsg::Withdraw(amount)) {
+                        Ok(()) => format!("withdrew {amount}"),
+                        Err(e) => format!("could not withdraw {amount}: {e}"),
+                    },
+                    Ok(false) => format!("{amount} declined"),
+                    Err(e) => format!("no answer from the approver: {e}"),
+                };
+                let _ = done.reply(outcome);
+            });
+    }
+}
+
+/// Does blocking work (here, a sleep standing for file I/O) on a thread of
+/// its own, so the scheduler threads stay free.
+struct Archiver;
+
+impl Actor for Archiver {
+    type Msg = (String, ReplyTo<usize>);
+
+    fn handle(&mut self, (text, reply): (String, ReplyTo<usize>), _: &mut Context<Self>) {
+        std::thread::sleep(Duration::from_millis(10));
+        let _ = reply.reply(text.len());
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -104,15 +185,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     println!("   alice is {}, bob is {}", alice.pid(), bob.pid());
 
-    println!("\n3. Sending: never blocks, and order per sender is kept.");
+    println!("\n3. Sending never blocks; a call waits for the reply, with a timeout.");
     for _ in 0..1_000 {
         alice.send(AccountMsg::Deposit(1))?;
     }
     bob.send(AccountMsg::Deposit(50))?;
     println!(
         "   alice holds {}, bob holds {}",
-        balance(&alice),
-        balance(&bob)
+        alice.call(AccountMsg::Balance, TIMEOUT)?,
+        bob.call(AccountMsg::Balance, TIMEOUT)?
     );
 
     println!("\n4. A crash stays inside its actor.");
@@ -130,14 +211,59 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         other => println!("   unexpected: {:?}", other.map(|_| ())),
     }
-    println!("   alice still holds {}", balance(&alice));
+    match bob.call(AccountMsg::Balance, TIMEOUT) {
+        Err(CallError::Stopped) => {
+            println!("   a call to bob fails at once: {}", CallError::Stopped)
+        }
+        other => println!("   unexpected: {other:?}"),
+    }
+    println!(
+        "   alice still holds {}",
+        alice.call(AccountMsg::Balance, TIMEOUT)?
+    );
+
+    println!("\n5. Requests from inside handlers, deferred replies and a timer.");
+    let approver = node.spawn(Approver::default())?;
+    let teller = node.spawn(Teller { approver })?;
+    let small = {
+        let (teller, alice) = (teller.clone(), alice.clone());
+        std::thread::spawn(move || {
+            teller.call(
+                |done| Withdrawal {
+                    from: alice,
+                    amount: 300,
+                    done,
+                },
+                TIMEOUT,
+            )
+        })
+    };
+    let large = teller.call(
+        |done| Withdrawal {
+            from: alice.clone(),
+            amount: 900,
+            done,
+        },
+        TIMEOUT,
+    )?;
+    println!("   {}; {large}", small.join().expect("caller thread")?);
+    println!(
+        "   alice now holds {}",
+        alice.call(AccountMsg::Balance, TIMEOUT)?
+    );
+
+    println!("\n6. A blocking actor runs on a thread of its own.");
+    let archiver = node.spawn_with(Archiver, ActorOptions::new().blocking(true))?;
+    let archived = archiver.call(|r| ("statement of alice".to_string(), r), TIMEOUT)?;
+    println!("   archived {archived} bytes");
+
     let stats = node.stats();
     println!(
-        "   node stats: {} alive, {} spawned, {} panicked",
+        "\n   node stats: {} alive, {} spawned, {} panicked",
         stats.live, stats.spawned, stats.panics
     );
 
-    println!("\n5. Shutdown stops every actor (their stop hooks run) and joins the threads.");
+    println!("\n7. Shutdown stops every actor (their stop hooks run) and joins the threads.");
     node.shutdown()?;
     println!("   {} actors left. Bye.", node.actor_count());
     Ok(())
