@@ -104,6 +104,57 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Calls and requests
+//!
+//! A request is a message variant that carries a [`ReplyTo<T>`]; the reply's
+//! type is that `T`. From a plain thread, [`ActorRef::call`] waits for it;
+//! from async code, [`ActorRef::call_async`] is a future; from a handler,
+//! [`Context::request`] continues with the answer later, while the actor
+//! keeps serving. None of them hangs: a stopped, panicking or silent callee,
+//! or the timeout, ends the wait with a [`CallError`].
+//!
+//! ```
+//! use foundation::{Actor, CallError, Context, Node, ReplyTo};
+//! use std::time::Duration;
+//!
+//! enum Msg {
+//!     Get(ReplyTo<u32>),
+//!     Crash(ReplyTo<u32>),
+//! }
+//!
+//! struct Store(u32);
+//! impl Actor for Store {
+//!     type Msg = Msg;
+//!     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+//!         match msg {
+//!             Msg::Get(reply) => {
+//!                 let _ = reply.reply(self.0);
+//!             }
+//!             Msg::Crash(_) => panic!("disk on fire"),
+//!         }
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(1).start()?;
+//! let store = node.spawn(Store(7))?;
+//! let timeout = Duration::from_secs(5);
+//! assert_eq!(store.call(Msg::Get, timeout), Ok(7));
+//! assert_eq!(store.call(Msg::Crash, timeout), Err(CallError::Panicked));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Time
+//!
+//! [`Context::send_after`] and [`Context::send_interval`] put messages in
+//! the future on the node's [`Clock`]; tests use a [`ManualClock`] and move
+//! time by hand instead of sleeping.
+//!
+//! ## Blocking work
+//!
+//! An actor spawned with [`ActorOptions::blocking`] runs on a thread of its
+//! own, so it may block on I/O (or `call` other actors) without holding up
+//! the scheduler threads.
+//!
 //! ## An orderly end
 //!
 //! [`Node::shutdown`] (or dropping the last `Node` handle) stops every actor
