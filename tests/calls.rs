@@ -162,17 +162,20 @@ async fn a_reply_after_the_timeout_is_handed_back_to_the_replier() {
     assert_eq!(held.reply(8), Err(8));
 }
 
+/// Makes a blocking call to the service when told, and reports the outcome.
+struct Caller(ActorRef<Service>, mpsc::Sender<Result<u64, CallError>>);
+
+impl Actor for Caller {
+    type Msg = ();
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        self.1
+            .send(self.0.call(|r| Svc::Double(2, r), LONG))
+            .unwrap();
+    }
+}
+
 #[test]
 fn a_blocking_call_inside_a_handler_is_refused_not_deadlocked() {
-    struct Caller(ActorRef<Service>, mpsc::Sender<Result<u64, CallError>>);
-    impl Actor for Caller {
-        type Msg = ();
-        fn handle(&mut self, _: (), _: &mut Context<Self>) {
-            self.1
-                .send(self.0.call(|r| Svc::Double(2, r), LONG))
-                .unwrap();
-        }
-    }
     let node = node(1);
     let svc = node.spawn(Service::default()).unwrap();
     let (tx, rx) = mpsc::channel();
@@ -182,15 +185,6 @@ fn a_blocking_call_inside_a_handler_is_refused_not_deadlocked() {
 
 #[test]
 fn a_blocking_actor_may_call() {
-    struct Caller(ActorRef<Service>, mpsc::Sender<Result<u64, CallError>>);
-    impl Actor for Caller {
-        type Msg = ();
-        fn handle(&mut self, _: (), _: &mut Context<Self>) {
-            self.1
-                .send(self.0.call(|r| Svc::Double(2, r), LONG))
-                .unwrap();
-        }
-    }
     let node = node(1);
     let svc = node.spawn(Service::default()).unwrap();
     let (tx, rx) = mpsc::channel();
