@@ -38,6 +38,7 @@ const SHIFT: usize = 1;
 const MARK_BIT: usize = 1;
 
 /// Slot states.
+/// (Zero: a zeroed block is an empty block.)
 const EMPTY: u8 = 0;
 /// The slot holds a value.
 const WRITTEN: u8 = 1;
@@ -56,6 +57,27 @@ struct Block<T> {
 }
 
 impl<T> Block<T> {
+    /// A block with every slot empty. Allocated zeroed, not built on the
+    /// stack and moved: no copy of the block, and no write to the slots'
+    /// values, which stay uninitialised until a producer fills them.
+    #[cfg(not(loom))]
+    fn new() -> Box<Self> {
+        let layout = std::alloc::Layout::new::<Self>();
+        // SAFETY: `layout` is `Block<T>`'s, never zero-sized (it has `next`).
+        // All-zero bytes are a valid `Block<T>`: a null `next`, `EMPTY` (0)
+        // states, and `MaybeUninit` values. The allocation comes from the
+        // global allocator with this layout, as `Box` requires.
+        unsafe {
+            let p = std::alloc::alloc_zeroed(layout).cast::<Self>();
+            if p.is_null() {
+                std::alloc::handle_alloc_error(layout);
+            }
+            Box::from_raw(p)
+        }
+    }
+
+    /// Loom's atomics are not valid when zeroed: build the block normally.
+    #[cfg(loom)]
     fn new() -> Box<Self> {
         Box::new(Block {
             next: AtomicPtr::new(ptr::null_mut()),
