@@ -586,3 +586,72 @@ fn a_blocking_actor_blocks_only_its_own_thread() {
     node.shutdown().unwrap();
     assert!(!blocker.is_alive());
 }
+
+// ------------------------------------------------------------ races
+
+/// Replies after a little busy work, so replies and timeouts race.
+struct Jittery;
+
+impl Actor for Jittery {
+    type Msg = (u64, ReplyTo<u64>);
+    fn handle(&mut self, (n, reply): (u64, ReplyTo<u64>), _: &mut Context<Self>) {
+        let mut x = n;
+        for _ in 0..(n % 64) * 50 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+        }
+        let _ = reply.reply(n);
+    }
+}
+
+#[test]
+fn replies_racing_timeouts_give_each_caller_exactly_one_outcome() {
+    let node = node(2);
+    let jittery = node.spawn(Jittery).unwrap();
+    let callers: Vec<_> = (0..4u64)
+        .map(|t| {
+            let jittery = jittery.clone();
+            thread::spawn(move || {
+                let (mut ok, mut timed_out) = (0, 0);
+                for i in 0..2_000u64 {
+                    let n = t * 10_000 + i;
+                    let timeout = Duration::from_micros(i % 40);
+                    match jittery.call(|r| (n, r), timeout) {
+                        Ok(v) => {
+                            assert_eq!(v, n, "a reply reached the wrong caller");
+                            ok += 1;
+                        }
+                        Err(CallError::Timeout) => timed_out += 1,
+                        Err(other) => panic!("unexpected {other:?}"),
+                    }
+                }
+                (ok, timed_out)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for c in callers {
+        let (ok, timed_out) = c.join().unwrap();
+        total += ok + timed_out;
+    }
+    assert_eq!(total, 8_000);
+    // The node is still healthy.
+    assert_eq!(jittery.call(|r| (5, r), LONG), Ok(5));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_futures_racing_replies_leave_nothing_behind() {
+    let node = node(2);
+    let jittery = node.spawn(Jittery).unwrap();
+    for round in 0..200u64 {
+        let futures: Vec<_> = (0..20)
+            .map(|i| jittery.call_async(move |r| (round * 100 + i, r), LONG))
+            .collect();
+        // Await half, drop the other half while their replies are in flight.
+        for (i, f) in futures.into_iter().enumerate() {
+            if i % 2 == 0 {
+                assert_eq!(f.await, Ok(round * 100 + i as u64));
+            }
+        }
+    }
+    assert_eq!(jittery.call_async(|r| (1, r), LONG).await, Ok(1));
+}
