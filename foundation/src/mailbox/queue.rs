@@ -2,17 +2,22 @@
 //! queue of blocks.
 //!
 //! Why not crossbeam-channel? An idle crossbeam unbounded channel allocates
-//! 512 bytes, and a mailbox exists for every actor, most of them idle (see
+//! 512 bytes, and 752 more at its first message (a 31-slot block), and a
+//! mailbox exists for every actor, most of them idle or lightly used (see
 //! DESIGN.md, "Performance stance"). This queue allocates nothing until its
-//! first message, then blocks of [`BLOCK_CAP`] slots, and its empty state is
-//! five words.
+//! first message, and its blocks grow with the traffic: 1 slot, then 2, 4, 8,
+//! 16, then 31 for good. An actor that gets a handful of messages in its
+//! life never pays for a large block; a busy one amortises one allocation
+//! over 31 messages.
 //!
 //! The layout follows crossbeam-channel's list flavor (one block per lap of
-//! `LAP` positions, the last position of a lap reserved for "the next block is
-//! being installed"), simplified for a single consumer:
+//! `LAP` positions; the position just past a block's last slot is reserved
+//! for "the next block is being installed"), simplified for a single
+//! consumer:
 //!
 //! * producers claim a position with one CAS on the tail index, fill the slot,
-//!   then mark it `WRITTEN` with a release store;
+//!   then mark it `WRITTEN` with a release store; whoever claims a block's
+//!   last slot installs the next block, then moves the tail to the next lap;
 //! * the one consumer (whoever holds the actor's RUNNING state) reads slots in
 //!   order and frees a block as soon as it has read its last slot: every
 //!   producer that claimed a slot of that block has finished with it by then;
@@ -20,22 +25,57 @@
 //!   and hands its value back, so a message is either queued before the close
 //!   (and drained by the consumer) or returned to its sender — never lost.
 
+use core::alloc::Layout;
+use core::marker::PhantomData;
 use core::mem::MaybeUninit;
-use core::ptr;
+use core::ptr::{self, NonNull};
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::sync::{AtomicPtr, AtomicU8, AtomicUsize, Backoff, UnsafeCell};
 
-/// Positions per lap: `BLOCK_CAP` slots plus one reserved position.
+/// Positions per lap: a block's slots plus at least one reserved position.
 #[cfg(not(loom))]
 const LAP: usize = 32;
-/// Slots per block. Small under loom, so the models cross block boundaries.
+/// The largest block. Laps before `GROWTH_LAPS` have `1 << lap` slots.
+#[cfg(not(loom))]
+const MAX_CAP: usize = 31;
+#[cfg(not(loom))]
+const GROWTH_LAPS: usize = 5;
+// Under loom blocks hold 1, then 2 slots, so the models cross blocks.
 #[cfg(loom)]
 const LAP: usize = 3;
-const BLOCK_CAP: usize = LAP - 1;
+#[cfg(loom)]
+const MAX_CAP: usize = 2;
+#[cfg(loom)]
+const GROWTH_LAPS: usize = 1;
+
+const _: () = assert!(MAX_CAP < LAP && (1 << (GROWTH_LAPS - 1)) < MAX_CAP);
+
+/// Slots in the block of lap `lap`.
+#[inline]
+const fn cap(lap: usize) -> usize {
+    if lap < GROWTH_LAPS { 1 << lap } else { MAX_CAP }
+}
+
+/// Slots in all laps before `lap`.
+#[inline]
+const fn slots_before(lap: usize) -> usize {
+    if lap <= GROWTH_LAPS {
+        (1 << lap) - 1
+    } else {
+        (1 << GROWTH_LAPS) - 1 + (lap - GROWTH_LAPS) * MAX_CAP
+    }
+}
+
 /// Indices count in units of `1 << SHIFT`; the low bit is the closed mark.
 const SHIFT: usize = 1;
 const MARK_BIT: usize = 1;
+
+/// The index of the first position of lap `lap`.
+#[inline]
+const fn lap_start(lap: usize) -> usize {
+    (lap * LAP) << SHIFT
+}
 
 /// Slot states.
 /// (Zero: a zeroed block is an empty block.)
@@ -51,41 +91,111 @@ struct Slot<T> {
     state: AtomicU8,
 }
 
+/// A block: a header followed by `cap(lap)` slots in the same allocation.
+#[repr(C)]
 struct Block<T> {
     next: AtomicPtr<Block<T>>,
-    slots: [Slot<T>; BLOCK_CAP],
+    slots: [Slot<T>; 0],
 }
 
 impl<T> Block<T> {
-    /// A block with every slot empty. Allocated zeroed, not built on the
-    /// stack and moved: no copy of the block, and no write to the slots'
-    /// values, which stay uninitialised until a producer fills them.
-    #[cfg(not(loom))]
-    fn new() -> Box<Self> {
-        let layout = std::alloc::Layout::new::<Self>();
-        // SAFETY: `layout` is `Block<T>`'s, never zero-sized (it has `next`).
-        // All-zero bytes are a valid `Block<T>`: a null `next`, `EMPTY` (0)
-        // states, and `MaybeUninit` values. The allocation comes from the
-        // global allocator with this layout, as `Box` requires.
+    fn layout(cap: usize) -> Layout {
+        Layout::new::<Block<T>>()
+            .extend(Layout::array::<Slot<T>>(cap).expect("small block"))
+            .expect("small block")
+            .0
+            .pad_to_align()
+    }
+
+    /// A block of `cap` empty slots, owned by the caller.
+    fn alloc(cap: usize) -> OwnedBlock<T> {
+        let layout = Self::layout(cap);
+        // SAFETY: the layout is never zero-sized (it has `next`). In a normal
+        // build all-zero bytes are a valid block: a null `next`, `EMPTY` (0)
+        // states, `MaybeUninit` values; the slots' values stay untouched
+        // until a producer fills them. Loom's atomics are not valid when
+        // zeroed, so under loom every field is written.
         unsafe {
-            let p = std::alloc::alloc_zeroed(layout).cast::<Self>();
-            if p.is_null() {
-                std::alloc::handle_alloc_error(layout);
+            #[cfg(not(loom))]
+            let p = std::alloc::alloc_zeroed(layout).cast::<Block<T>>();
+            #[cfg(loom)]
+            let p = std::alloc::alloc(layout).cast::<Block<T>>();
+            let Some(p) = NonNull::new(p) else {
+                std::alloc::handle_alloc_error(layout)
+            };
+            #[cfg(loom)]
+            {
+                ptr::write(ptr::addr_of_mut!((*p.as_ptr()).next), AtomicPtr::new(ptr::null_mut()));
+                for i in 0..cap {
+                    ptr::write(
+                        Self::slot_ptr(p.as_ptr(), i),
+                        Slot {
+                            value: UnsafeCell::new(MaybeUninit::uninit()),
+                            state: AtomicU8::new(EMPTY),
+                        },
+                    );
+                }
             }
-            Box::from_raw(p)
+            OwnedBlock {
+                ptr: p,
+                cap,
+                _owns: PhantomData,
+            }
         }
     }
 
-    /// Loom's atomics are not valid when zeroed: build the block normally.
-    #[cfg(loom)]
-    fn new() -> Box<Self> {
-        Box::new(Block {
-            next: AtomicPtr::new(ptr::null_mut()),
-            slots: core::array::from_fn(|_| Slot {
-                value: UnsafeCell::new(MaybeUninit::uninit()),
-                state: AtomicU8::new(EMPTY),
-            }),
-        })
+    /// The `i`th slot of `block`.
+    ///
+    /// # Safety
+    ///
+    /// `block` is a live block and `i` is below its capacity.
+    #[inline]
+    unsafe fn slot_ptr(block: *mut Block<T>, i: usize) -> *mut Slot<T> {
+        // SAFETY: the slots follow the header in the block's allocation (the
+        // layout above, `repr(C)`), and the pointer keeps the provenance of
+        // the whole allocation.
+        unsafe { ptr::addr_of_mut!((*block).slots).cast::<Slot<T>>().add(i) }
+    }
+
+    /// Frees a block of `cap` slots (their values are already moved out).
+    ///
+    /// # Safety
+    ///
+    /// `block` came from `alloc(cap)`, and nobody uses it any more.
+    unsafe fn free(block: *mut Block<T>, cap: usize) {
+        // SAFETY: per the contract. The fields need no drop in a normal
+        // build; under loom, dropping them releases loom's bookkeeping.
+        unsafe {
+            #[cfg(loom)]
+            {
+                ptr::drop_in_place(ptr::slice_from_raw_parts_mut(Self::slot_ptr(block, 0), cap));
+                ptr::drop_in_place(ptr::addr_of_mut!((*block).next));
+            }
+            std::alloc::dealloc(block.cast(), Self::layout(cap));
+        }
+    }
+}
+
+/// A block not (yet) published: freed if dropped.
+struct OwnedBlock<T> {
+    ptr: NonNull<Block<T>>,
+    cap: usize,
+    _owns: PhantomData<Block<T>>,
+}
+
+impl<T> OwnedBlock<T> {
+    /// Hands the block over; the queue frees it from now on.
+    fn publish(self) -> *mut Block<T> {
+        let p = self.ptr.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+}
+
+impl<T> Drop for OwnedBlock<T> {
+    fn drop(&mut self) {
+        // SAFETY: an unpublished block from `Block::alloc(self.cap)`.
+        unsafe { Block::free(self.ptr.as_ptr(), self.cap) }
     }
 }
 
@@ -146,16 +256,19 @@ impl<T> Queue<T> {
         let backoff = Backoff::new();
         let mut tail = self.tail_index.load(Acquire);
         let mut block = self.tail_block.load(Acquire);
-        let mut next_block: Option<Box<Block<T>>> = None;
+        let mut next_block: Option<OwnedBlock<T>> = None;
 
         loop {
             if tail & MARK_BIT != 0 {
                 return Err(input);
             }
-            let offset = (tail >> SHIFT) % LAP;
+            let position = tail >> SHIFT;
+            let lap = position / LAP;
+            let offset = position % LAP;
+            let cap = cap(lap);
 
             // Another producer is installing the next block: wait for it.
-            if offset == BLOCK_CAP {
+            if offset == cap {
                 backoff.snooze();
                 tail = self.tail_index.load(Acquire);
                 block = self.tail_block.load(Acquire);
@@ -164,13 +277,13 @@ impl<T> Queue<T> {
 
             // About to claim the last slot: have the next block ready, so
             // that the install below cannot fail halfway.
-            if offset + 1 == BLOCK_CAP && next_block.is_none() {
-                next_block = Some(Block::new());
+            if offset + 1 == cap && next_block.as_ref().is_none_or(|b| b.cap != cap_of_next(lap)) {
+                next_block = Some(Block::alloc(cap_of_next(lap)));
             }
 
             // The very first push installs the first block.
             if block.is_null() {
-                let new = Box::into_raw(next_block.take().unwrap_or_else(Block::new));
+                let new = Block::alloc(cap).publish();
                 match self
                     .tail_block
                     .compare_exchange(block, new, Release, Relaxed)
@@ -180,9 +293,8 @@ impl<T> Queue<T> {
                         block = new;
                     }
                     Err(_) => {
-                        // SAFETY: `new` came from `Box::into_raw` above and was
-                        // never published, so we still own it.
-                        next_block = Some(unsafe { Box::from_raw(new) });
+                        // SAFETY: `new` was never published; we still own it.
+                        unsafe { Block::free(new, cap) };
                         tail = self.tail_index.load(Acquire);
                         block = self.tail_block.load(Acquire);
                         continue;
@@ -204,16 +316,16 @@ impl<T> Queue<T> {
                     // only after reading all of its slots, ours included, and
                     // ours is not written yet, so `block` is alive.
                     unsafe {
-                        if offset + 1 == BLOCK_CAP {
-                            // We took the last slot: install the next block. The
-                            // reserved position keeps everyone else waiting.
-                            let next = Box::into_raw(next_block.take().expect("prepared above"));
+                        if offset + 1 == cap {
+                            // We took the last slot: install the next block.
+                            // The reserved position (`new_tail`) keeps
+                            // everyone else waiting until the new lap starts.
+                            let next = next_block.take().expect("prepared above").publish();
                             self.tail_block.store(next, Release);
-                            self.tail_index
-                                .store(new_tail.wrapping_add(1 << SHIFT), Release);
+                            self.tail_index.store(lap_start(lap + 1), Release);
                             (*block).next.store(next, Release);
                         }
-                        let slot = &(*block).slots[offset];
+                        let slot = &*Block::slot_ptr(block, offset);
                         let guard = SkipOnUnwind(&slot.state);
                         let value = convert(input);
                         core::mem::forget(guard);
@@ -248,10 +360,13 @@ impl<T> Queue<T> {
             if block.is_null() {
                 return Pop::Empty;
             }
-            let offset = (head >> SHIFT) % LAP;
-            // SAFETY: `block` is the consumer's current block: only the
-            // consumer frees blocks, and only after moving past them.
-            let slot = unsafe { &(*block).slots[offset] };
+            let position = head >> SHIFT;
+            let (lap, offset) = (position / LAP, position % LAP);
+            // SAFETY: `block` is the consumer's current block, of lap `lap`:
+            // only the consumer frees blocks, and only after moving past them;
+            // `offset` is below its capacity (the head skips reserved
+            // positions).
+            let slot = unsafe { &*Block::slot_ptr(block, offset) };
             let state = slot.state.load(Acquire);
             if state == EMPTY {
                 return Pop::Empty;
@@ -259,10 +374,10 @@ impl<T> Queue<T> {
             // SAFETY: WRITTEN was stored with release after the value was
             // written, and we loaded it with acquire; the value is read once,
             // since the head moves past the slot right after.
-            let value =
-                (state == WRITTEN).then(|| unsafe { slot.value.with(|p| p.read().assume_init()) });
+            let value = (state == WRITTEN)
+                .then(|| unsafe { slot.value.with(|p| p.read().assume_init()) });
             // SAFETY: see `advance`.
-            unsafe { self.advance(head, block, offset) };
+            unsafe { self.advance(head, block, lap, offset) };
             if let Some(value) = value {
                 return Pop::Value(value);
             }
@@ -274,10 +389,11 @@ impl<T> Queue<T> {
     ///
     /// # Safety
     ///
-    /// Consumer only; the slot at `head` in `block` has been read or skipped.
+    /// Consumer only; the slot at `head` in `block` (of lap `lap`) has been
+    /// read or skipped.
     #[inline]
-    unsafe fn advance(&self, head: usize, block: *mut Block<T>, offset: usize) {
-        if offset + 1 == BLOCK_CAP {
+    unsafe fn advance(&self, head: usize, block: *mut Block<T>, lap: usize, offset: usize) {
+        if offset + 1 == cap(lap) {
             // SAFETY: the producer of the last slot stored `next` before
             // marking its slot, and we observed that mark with acquire, so
             // `next` is set. Every slot of `block` has been consumed, so every
@@ -287,8 +403,8 @@ impl<T> Queue<T> {
                 let next = (*block).next.load(Acquire);
                 debug_assert!(!next.is_null());
                 self.head_block.store(next, Release);
-                self.head_index.store(head + (2 << SHIFT), Release);
-                drop(Box::from_raw(block));
+                self.head_index.store(lap_start(lap + 1), Release);
+                Block::free(block, cap(lap));
             }
         } else {
             self.head_index.store(head + (1 << SHIFT), Release);
@@ -309,7 +425,7 @@ impl<T> Queue<T> {
         }
         let offset = (head >> SHIFT) % LAP;
         // SAFETY: as in `pop`.
-        unsafe { (*block).slots[offset].state.load(Acquire) != EMPTY }
+        unsafe { (*Block::slot_ptr(block, offset)).state.load(Acquire) != EMPTY }
     }
 
     /// Closes the queue: every later push fails and hands its value back.
@@ -323,7 +439,8 @@ impl<T> Queue<T> {
             }
             // Never mark while a block is being installed: the installer
             // overwrites the index with a plain store.
-            if (tail >> SHIFT) % LAP == BLOCK_CAP {
+            let position = tail >> SHIFT;
+            if position % LAP == cap(position / LAP) {
                 backoff.snooze();
                 tail = self.tail_index.load(Acquire);
                 continue;
@@ -377,11 +494,22 @@ impl<T> Queue<T> {
         // release/acquire), so `tail >= head` below.
         let head = self.head_index.load(Acquire) >> SHIFT;
         let tail = self.tail_index.load(Acquire) >> SHIFT;
-        // Positions between head and tail, less the reserved ones.
-        let positions = tail.saturating_sub(head);
-        let laps = (tail / LAP).saturating_sub(head / LAP);
-        positions.saturating_sub(laps)
+        slots_up_to(tail).saturating_sub(slots_up_to(head))
     }
+}
+
+/// Slots before `position` (positions past a block's last slot count as
+/// that block's end).
+#[inline]
+fn slots_up_to(position: usize) -> usize {
+    let (lap, offset) = (position / LAP, position % LAP);
+    slots_before(lap) + offset.min(cap(lap))
+}
+
+/// The capacity of the block after lap `lap`'s.
+#[inline]
+const fn cap_of_next(lap: usize) -> usize {
+    cap(lap + 1)
 }
 
 impl<T> Drop for Queue<T> {
@@ -394,13 +522,15 @@ impl<T> Drop for Queue<T> {
         }
         let block = self.head_block.load(Relaxed);
         if !block.is_null() {
-            // SAFETY: the consumer's current block, never freed by `pop`
-            // (it frees blocks only when moving past them). Nothing follows
-            // it: a `next` is installed only when its last slot is claimed,
-            // and that slot would have been popped above, moving past it.
+            let lap = (self.head_index.load(Relaxed) >> SHIFT) / LAP;
+            // SAFETY: the consumer's current block, of lap `lap`, never freed
+            // by `pop` (it frees blocks only when moving past them). Nothing
+            // follows it: a `next` is installed only when its last slot is
+            // claimed, and that slot would have been popped above, moving
+            // past it.
             unsafe {
                 debug_assert!((*block).next.load(Relaxed).is_null());
-                drop(Box::from_raw(block));
+                Block::free(block, cap(lap));
             }
         }
     }
@@ -455,6 +585,33 @@ mod tests {
             }
             assert_eq!(pop_all(&q), (0..(round % 40)).collect::<Vec<_>>());
         }
+    }
+
+    #[test]
+    fn blocks_grow_with_traffic_and_len_counts_across_them() {
+        assert_eq!(
+            (0..7).map(cap).collect::<Vec<_>>(),
+            [1, 2, 4, 8, 16, 31, 31]
+        );
+        for lap in 0..10 {
+            assert_eq!(slots_before(lap + 1), slots_before(lap) + cap(lap));
+        }
+        let q = Queue::new();
+        // Interleave so that head and tail sit in different laps.
+        let mut expected = 0;
+        let mut next_out = 0;
+        for i in 0..500 {
+            q.push(i).unwrap();
+            expected += 1;
+            if i % 3 == 0 {
+                assert_eq!(unsafe { q.pop() }, Pop::Value(next_out));
+                next_out += 1;
+                expected -= 1;
+            }
+            assert_eq!(q.len(), expected);
+        }
+        assert_eq!(pop_all(&q), (next_out..500).collect::<Vec<_>>());
+        assert_eq!(q.len(), 0);
     }
 
     #[test]
