@@ -5,7 +5,7 @@
 //! 512 bytes, and 752 more at its first message (a 31-slot block), and a
 //! mailbox exists for every actor, most of them idle or lightly used (see
 //! DESIGN.md, "Performance stance"). This queue allocates nothing until its
-//! first message, and its blocks grow with the traffic: 1 slot, then 2, 4, 8,
+//! first message, and its blocks grow with the traffic: 2 slots, then 4, 8,
 //! 16, then 31 for good. An actor that gets a handful of messages in its
 //! life never pays for a large block; a busy one amortises one allocation
 //! over 31 messages.
@@ -36,34 +36,43 @@ use crate::sync::{AtomicPtr, AtomicU8, AtomicUsize, Backoff, UnsafeCell};
 /// Positions per lap: a block's slots plus at least one reserved position.
 #[cfg(not(loom))]
 const LAP: usize = 32;
-/// The largest block. Laps before `GROWTH_LAPS` have `1 << lap` slots.
+/// The first block's slots; the next `GROWTH_LAPS - 1` blocks double it.
+#[cfg(not(loom))]
+const FIRST_CAP: usize = 2;
+#[cfg(not(loom))]
+const GROWTH_LAPS: usize = 4;
+/// The largest block, used from lap `GROWTH_LAPS` on.
 #[cfg(not(loom))]
 const MAX_CAP: usize = 31;
-#[cfg(not(loom))]
-const GROWTH_LAPS: usize = 5;
 // Under loom blocks hold 1, then 2 slots, so the models cross blocks.
 #[cfg(loom)]
 const LAP: usize = 3;
 #[cfg(loom)]
-const MAX_CAP: usize = 2;
+const FIRST_CAP: usize = 1;
 #[cfg(loom)]
 const GROWTH_LAPS: usize = 1;
+#[cfg(loom)]
+const MAX_CAP: usize = 2;
 
-const _: () = assert!(MAX_CAP < LAP && (1 << (GROWTH_LAPS - 1)) < MAX_CAP);
+const _: () = assert!(MAX_CAP < LAP && (FIRST_CAP << (GROWTH_LAPS - 1)) < MAX_CAP);
 
 /// Slots in the block of lap `lap`.
 #[inline]
 const fn cap(lap: usize) -> usize {
-    if lap < GROWTH_LAPS { 1 << lap } else { MAX_CAP }
+    if lap < GROWTH_LAPS {
+        FIRST_CAP << lap
+    } else {
+        MAX_CAP
+    }
 }
 
 /// Slots in all laps before `lap`.
 #[inline]
 const fn slots_before(lap: usize) -> usize {
     if lap <= GROWTH_LAPS {
-        (1 << lap) - 1
+        FIRST_CAP * ((1 << lap) - 1)
     } else {
-        (1 << GROWTH_LAPS) - 1 + (lap - GROWTH_LAPS) * MAX_CAP
+        FIRST_CAP * ((1 << GROWTH_LAPS) - 1) + (lap - GROWTH_LAPS) * MAX_CAP
     }
 }
 
@@ -125,7 +134,10 @@ impl<T> Block<T> {
             };
             #[cfg(loom)]
             {
-                ptr::write(ptr::addr_of_mut!((*p.as_ptr()).next), AtomicPtr::new(ptr::null_mut()));
+                ptr::write(
+                    ptr::addr_of_mut!((*p.as_ptr()).next),
+                    AtomicPtr::new(ptr::null_mut()),
+                );
                 for i in 0..cap {
                     ptr::write(
                         Self::slot_ptr(p.as_ptr(), i),
@@ -277,7 +289,11 @@ impl<T> Queue<T> {
 
             // About to claim the last slot: have the next block ready, so
             // that the install below cannot fail halfway.
-            if offset + 1 == cap && next_block.as_ref().is_none_or(|b| b.cap != cap_of_next(lap)) {
+            if offset + 1 == cap
+                && next_block
+                    .as_ref()
+                    .is_none_or(|b| b.cap != cap_of_next(lap))
+            {
                 next_block = Some(Block::alloc(cap_of_next(lap)));
             }
 
@@ -374,8 +390,8 @@ impl<T> Queue<T> {
             // SAFETY: WRITTEN was stored with release after the value was
             // written, and we loaded it with acquire; the value is read once,
             // since the head moves past the slot right after.
-            let value = (state == WRITTEN)
-                .then(|| unsafe { slot.value.with(|p| p.read().assume_init()) });
+            let value =
+                (state == WRITTEN).then(|| unsafe { slot.value.with(|p| p.read().assume_init()) });
             // SAFETY: see `advance`.
             unsafe { self.advance(head, block, lap, offset) };
             if let Some(value) = value {
@@ -591,7 +607,7 @@ mod tests {
     fn blocks_grow_with_traffic_and_len_counts_across_them() {
         assert_eq!(
             (0..7).map(cap).collect::<Vec<_>>(),
-            [1, 2, 4, 8, 16, 31, 31]
+            [2, 4, 8, 16, 31, 31, 31]
         );
         for lap in 0..10 {
             assert_eq!(slots_before(lap + 1), slots_before(lap) + cap(lap));
