@@ -13,9 +13,12 @@ static ALLOC: CountingAllocator = CountingAllocator::new();
 struct Idle;
 
 impl Actor for Idle {
-    type Msg = ();
-    fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
-        ctx.stop();
+    /// `true`: stop.
+    type Msg = bool;
+    fn handle(&mut self, stop: bool, ctx: &mut Context<Self>) {
+        if stop {
+            ctx.stop();
+        }
     }
 }
 
@@ -32,10 +35,25 @@ fn an_idle_actor_costs_at_most_300_bytes_and_all_is_freed_after() {
     assert!(per_actor > 0, "the counting allocator is installed");
     assert!(per_actor <= 300, "{per_actor} bytes per idle actor");
 
+    // One message each: the mailbox keeps its first, 2-slot block.
+    for r in &refs {
+        r.send(false).unwrap();
+    }
+    let start = Instant::now();
+    while refs.iter().any(|r| r.mailbox_len() > 0) {
+        assert!(start.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let per_actor = (ALLOC.live_bytes() - before) / N as isize;
+    assert!(
+        per_actor <= 300,
+        "{per_actor} bytes per actor after one message"
+    );
+
     // Stop them all: the cells are freed, only the registry's slab (reused
     // for later spawns) and its free list remain.
     for r in &refs {
-        r.send(()).unwrap();
+        r.send(true).unwrap();
     }
     let start = Instant::now();
     while node.actor_count() > 0 {
