@@ -40,6 +40,16 @@ fn main() {
         "idle_memory/foundation: {per_actor:.1} bytes per idle actor (N = {N}; the handles' Vec, {handles} bytes, was allocated before counting)"
     );
 
+    // One message each, handled: the mailbox keeps its first (small) block.
+    for r in &refs {
+        r.send(()).expect("alive");
+    }
+    while refs.iter().any(|r| r.mailbox_len() > 0) && start.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let per_actor = (ALLOC.live_bytes() - before) as f64 / N as f64;
+    println!("idle_memory/foundation-after-one-message: {per_actor:.1} bytes per actor");
+
     let mut channels = Vec::with_capacity(1000);
     let before = ALLOC.live_bytes();
     for _ in 0..1000 {
