@@ -544,3 +544,52 @@ fn started_runs_once_before_the_first_message() {
     }
     assert_eq!(starts.load(SeqCst), 1);
 }
+
+struct Echo(mpsc::Sender<u32>);
+
+impl Actor for Echo {
+    type Msg = u32;
+    fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+        self.0.send(n).unwrap();
+    }
+}
+
+#[test]
+fn parked_scheduler_threads_are_always_woken_by_new_work() {
+    // Between rounds every scheduler thread spins out and parks; each round's
+    // message must wake one, whichever way it arrives.
+    let node = Node::builder()
+        .schedulers(2)
+        .spin_rounds(1)
+        .start()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let echoes: Vec<_> = (0..4)
+        .map(|_| node.spawn(Echo(tx.clone())).unwrap())
+        .collect();
+    struct Relay(ActorRef<Echo>);
+    impl Actor for Relay {
+        type Msg = u32;
+        fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+            self.0.send(n).unwrap();
+        }
+    }
+    let relay = node.spawn(Relay(echoes[0].clone())).unwrap();
+    for round in 0..300u32 {
+        thread::sleep(Duration::from_micros(200 + u64::from(round % 7) * 100));
+        match round % 3 {
+            // From outside, to an idle actor: through the injector.
+            0 => echoes[round as usize % 4].send(round).unwrap(),
+            // From outside through an actor, which wakes another from a
+            // scheduler thread.
+            1 => relay.send(round).unwrap(),
+            // A spawn from outside.
+            _ => node.spawn(Echo(tx.clone())).unwrap().send(round).unwrap(),
+        }
+        assert_eq!(
+            rx.recv_timeout(DEADLINE)
+                .expect("a parked thread was woken"),
+            round
+        );
+    }
+}
