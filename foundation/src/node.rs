@@ -363,6 +363,7 @@ impl NodeBuilder {
             unparkers: parkers.iter().map(|p| p.unparker().clone()).collect(),
             sleeping: Mutex::new(Vec::with_capacity(schedulers)),
             sleepers: AtomicUsize::new(0),
+            searching: AtomicUsize::new(0),
             registry: Registry::new(),
             panics: AtomicU64::new(0),
             discarded: AtomicU64::new(0),
@@ -425,6 +426,8 @@ pub(crate) struct Shared {
     /// Indices of parked threads, and their count (read without the lock).
     sleeping: Mutex<Vec<usize>>,
     sleepers: AtomicUsize,
+    /// Threads spinning for work; while there is one, senders wake nobody.
+    searching: AtomicUsize,
     /// Every live actor, for shutdown.
     registry: Registry,
     /// The node's timers and clock.
@@ -446,10 +449,41 @@ impl Shared {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
     }
 
-    /// Wakes one parked thread, if any. Call after publishing work.
+    /// Makes sure some thread will take newly published work: a searching
+    /// thread will; otherwise wake a parked one, if any. Call after
+    /// publishing work.
     #[inline]
     pub(crate) fn wake_one(&self) {
         fence(SeqCst);
+        if self.searching.load(Relaxed) > 0 {
+            return;
+        }
+        self.notify_parked();
+    }
+
+    pub(crate) fn start_searching(&self) {
+        self.searching.fetch_add(1, SeqCst);
+    }
+
+    /// A searcher found work. If it was the last searcher and work is left
+    /// over, someone must take that: wake a parked thread.
+    pub(crate) fn stop_searching(&self) {
+        if self.searching.fetch_sub(1, SeqCst) == 1 {
+            fence(SeqCst);
+            if self.has_work() {
+                self.notify_parked();
+            }
+        }
+    }
+
+    /// A searcher gives up and is about to park (it looks for work once more
+    /// after announcing its sleep).
+    pub(crate) fn stop_searching_to_sleep(&self) {
+        self.searching.fetch_sub(1, SeqCst);
+    }
+
+    /// Wakes one parked thread, if any.
+    fn notify_parked(&self) {
         if self.sleepers.load(Relaxed) == 0 {
             return;
         }

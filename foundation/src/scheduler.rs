@@ -17,10 +17,15 @@
 //! goes to the back of the local queue, so a chatty pair cannot starve the
 //! rest.
 //!
-//! Idle threads spin briefly, then park; whoever adds work wakes one parked
-//! thread. The sleep protocol is Dekker-style: a thread announces itself as
-//! sleeping, fences, then looks for work once more; a waker publishes work,
-//! fences, then looks for sleepers, so one of the two always sees the other.
+//! Idle threads spin briefly (*searching*), then park. Whoever adds work
+//! wakes one parked thread, unless a thread is searching: that one will find
+//! the work, so a sender pays no wake-up system call while a thread spins.
+//! A searcher that finds work and was the last one searching wakes a parked
+//! thread if more work is left (tokio's rule), so parallelism is not lost.
+//! The protocol is Dekker-style throughout: a thread stops searching and
+//! announces itself as sleeping, fences, then looks for work once more; a
+//! waker publishes work, fences, then looks for searchers and sleepers; so
+//! one of the two always sees the other.
 
 use core::cell::Cell;
 use core::ptr;
@@ -103,6 +108,8 @@ pub(crate) struct WorkerCx {
     local: Worker<Task>,
     run_next: Cell<Option<Task>>,
     parker: Parker,
+    /// Counted in `Shared::searching`: spinning for work.
+    searching: Cell<bool>,
 }
 
 impl WorkerCx {
@@ -118,6 +125,7 @@ impl WorkerCx {
             local,
             run_next: Cell::new(None),
             parker,
+            searching: Cell::new(false),
         }
     }
 
@@ -152,6 +160,9 @@ impl WorkerCx {
                 }
                 break;
             };
+            if self.searching.replace(false) {
+                self.shared.stop_searching();
+            }
             if fresh {
                 chain = budget;
             }
@@ -232,6 +243,9 @@ impl WorkerCx {
     /// exit.
     fn idle(&self) -> bool {
         let shared = &self.shared;
+        if !self.searching.replace(true) {
+            shared.start_searching();
+        }
         for round in 0..shared.spin_rounds {
             if shared.exiting.load(Acquire) {
                 return false;
@@ -247,6 +261,10 @@ impl WorkerCx {
                 std::thread::yield_now();
             }
         }
+        // No longer searching *before* announcing sleep: a waker that saw us
+        // searching relies on the check for work below.
+        self.searching.set(false);
+        shared.stop_searching_to_sleep();
         shared.announce_sleep(self.index);
         fence(SeqCst);
         if shared.exiting.load(SeqCst) || shared.has_work() {
