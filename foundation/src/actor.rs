@@ -710,6 +710,39 @@ where
 
 /// A request from inside a handler, waiting for its continuation. Made by
 /// [`Context::request`]; sent by [`Request::then`].
+///
+/// ```
+/// use foundation::{Actor, ActorRef, CallError, Context, Node, ReplyTo};
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// /// Keeps every request and never answers.
+/// struct Sleepy(Vec<ReplyTo<()>>);
+/// impl Actor for Sleepy {
+///     type Msg = ReplyTo<()>;
+///     fn handle(&mut self, reply: ReplyTo<()>, _: &mut Context<Self>) {
+///         self.0.push(reply);
+///     }
+/// }
+///
+/// struct Impatient(ActorRef<Sleepy>, mpsc::Sender<Result<(), CallError>>);
+/// impl Actor for Impatient {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+///         let report = self.1.clone();
+///         ctx.request(&self.0, |r| r)
+///             .timeout(Duration::from_millis(10))
+///             .then(move |_, _, outcome| report.send(outcome).unwrap());
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let (tx, rx) = mpsc::channel();
+/// let sleepy = node.spawn(Sleepy(Vec::new()))?;
+/// node.spawn(Impatient(sleepy, tx))?.send(())?;
+/// assert_eq!(rx.recv()?, Err(CallError::Timeout));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "a request is sent only by `.then(..)`"]
 pub struct Request<'a, A: Actor, B: Actor, T, F> {
     ctx: &'a Context<A>,

@@ -175,6 +175,33 @@ pub enum NodeError {
 ///
 /// A handler that never returns cannot be interrupted; the shutdown then gives
 /// up after the node's shutdown timeout and says how much is left behind.
+///
+/// ```
+/// use foundation::{Actor, Context, Node, ShutdownError};
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// struct Stuck(mpsc::Receiver<()>);
+/// impl Actor for Stuck {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+///         let _ = self.0.recv(); // blocks until released
+///     }
+/// }
+///
+/// let node = Node::builder()
+///     .schedulers(1)
+///     .shutdown_timeout(Duration::from_millis(50))
+///     .start()?;
+/// let (release, wait) = mpsc::channel();
+/// let stuck = node.spawn(Stuck(wait))?;
+/// stuck.send(())?;
+/// while stuck.mailbox_len() > 0 { std::thread::yield_now(); }
+/// std::thread::sleep(Duration::from_millis(10));
+/// assert!(matches!(node.shutdown(), Err(ShutdownError::Timeout { remaining_actors: 1, .. })));
+/// release.send(()).unwrap();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[non_exhaustive]
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum ShutdownError {

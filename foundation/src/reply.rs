@@ -35,7 +35,11 @@ use std::thread::Thread;
 
 use crate::timer::Expiry;
 
-/// How long the generated call methods wait by default.
+/// How long a request waits by default (and the generated call methods).
+///
+/// ```
+/// assert_eq!(foundation::DEFAULT_CALL_TIMEOUT, std::time::Duration::from_secs(5));
+/// ```
 pub const DEFAULT_CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Why a call or request got no reply. Each comes at once, when it happens;
@@ -346,6 +350,34 @@ impl<T> fmt::Debug for ReplyTo<T> {
 ///
 /// Dropping it abandons the call: a later reply is handed back to the
 /// replier.
+///
+/// ```
+/// use foundation::{Actor, CallError, Context, Node, ReplyTo};
+/// use std::time::Duration;
+///
+/// struct Silent;
+/// impl Actor for Silent {
+///     type Msg = ReplyTo<()>;
+///     fn handle(&mut self, reply: ReplyTo<()>, _: &mut Context<Self>) {
+///         drop(reply); // never answers
+///     }
+/// }
+///
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     use std::task::{Context, Poll, Wake, Waker};
+/// #     struct Unpark(std::thread::Thread);
+/// #     impl Wake for Unpark { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+/// #     let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+/// #     let mut cx = Context::from_waker(&waker);
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park(); }
+/// # }
+/// let node = Node::builder().schedulers(1).start()?;
+/// let silent = node.spawn(Silent)?;
+/// let future = silent.call_async(|r| r, Duration::from_secs(5));
+/// assert_eq!(block_on(future), Err(CallError::Dropped));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "a call future does nothing unless awaited"]
 pub struct CallFuture<T> {
     slot: Arc<Slot<T>>,
