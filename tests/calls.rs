@@ -114,7 +114,7 @@ fn held_replies_fail_with_stopped_when_the_actor_stops() {
 }
 
 #[test]
-fn a_slow_actor_times_out_on_the_test_clock_and_a_late_reply_comes_back() {
+fn a_slow_actor_times_out_on_the_test_clock() {
     let clock = ManualClock::new();
     let node = manual_node(&clock, 2);
     let svc = node.spawn(Service::default()).unwrap();
