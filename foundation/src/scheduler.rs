@@ -254,7 +254,10 @@ impl WorkerCx {
                 return true;
             }
             if round < shared.spin_rounds / 2 {
-                for _ in 0..32 {
+                // Short pauses between looks: new work is seen within a few
+                // hundred cycles (32 pauses here made a call from a plain
+                // thread 2.5x slower: 1.1 µs against 0.43 µs).
+                for _ in 0..8 {
                     core::hint::spin_loop();
                 }
             } else {
