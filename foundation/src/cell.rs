@@ -264,10 +264,6 @@ impl<A: Actor> Runnable for ActorCell<A> {
             self.wake(WakeKind::Spawn);
         }
     }
-
-    fn pid(&self) -> Pid {
-        self.pid
-    }
 }
 
 impl<A, M> Sink<M> for ActorCell<A>

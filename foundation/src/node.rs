@@ -4,7 +4,7 @@ use core::fmt;
 use core::sync::atomic::Ordering::{Relaxed, SeqCst};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, fence};
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -18,16 +18,11 @@ use crate::exit::ExitReason;
 use crate::pid::Pid;
 use crate::registry::Registry;
 use crate::scheduler::{self, Task, WakeKind, WorkerCx};
+use crate::sync::lock;
 use crate::timer::{Clock, TimerService};
 
 /// Process-wide source of node ids (ids only: no node state is global).
 static NEXT_NODE_ID: AtomicU32 = AtomicU32::new(0);
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding one of these locks leaves consistent data (each
-    // critical section is a single map or vector operation).
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 /// A node: a pool of scheduler threads and the actors they run.
 ///

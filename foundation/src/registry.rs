@@ -11,18 +11,14 @@
 use core::cell::Cell;
 use core::sync::atomic::AtomicUsize;
 use core::sync::atomic::Ordering::Relaxed;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 
 use crossbeam_utils::CachePadded;
 
 use crate::scheduler::Task;
+use crate::sync::lock;
 
 const SHARDS: usize = 64;
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Each critical section is a few field updates that cannot panic halfway.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 thread_local! {
     static THREAD_SHARD: Cell<usize> = const { Cell::new(usize::MAX) };

@@ -30,9 +30,10 @@ use core::pin::Pin;
 use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering::{Acquire, Release};
 use core::task::{Poll, Waker};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::thread::Thread;
 
+use crate::sync::lock;
 use crate::timer::Expiry;
 
 /// How long a request waits by default (and the generated call methods).
@@ -90,10 +91,6 @@ pub enum CallError {
          use ctx.request(..).then(..) or a blocking actor"
     )]
     Deadlock,
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 thread_local! {

@@ -38,7 +38,6 @@ use crossbeam_utils::sync::Parker;
 
 use crate::cell::RunResult;
 use crate::node::Shared;
-use crate::pid::Pid;
 
 /// A schedulable actor, type-erased.
 pub(crate) trait Runnable: Send + Sync + 'static {
@@ -46,9 +45,6 @@ pub(crate) trait Runnable: Send + Sync + 'static {
     fn run(self: Arc<Self>, budget: usize) -> RunResult;
     /// Asks the actor to stop with `Shutdown` before its next message.
     fn request_shutdown(self: Arc<Self>);
-    /// The actor's pid.
-    #[allow(dead_code)] // used by registries and diagnostics
-    fn pid(&self) -> Pid;
 }
 
 pub(crate) type Task = Arc<dyn Runnable>;

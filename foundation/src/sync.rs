@@ -78,3 +78,11 @@ impl Backoff {
         loom::thread::yield_now();
     }
 }
+
+/// Locks a std mutex, ignoring poisoning. Every critical section in the
+/// runtime is a few field or collection updates that leave the data
+/// consistent even if a panic interrupts the thread elsewhere, and a poisoned
+/// lock must not take the node down with it.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
