@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::cell::{ActorCell, Envelope};
-use crate::error::{SendError, SpawnError};
-use crate::exit::ExitReason;
-use crate::node::spawn_on;
+use crate::error::{LinkError, SendError, SpawnError};
+use crate::exit::{Down, ExitReason, MonitorRef};
+use crate::node::{spawn_cell, spawn_on};
+use crate::scheduler::{Runnable, Task};
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
 use crate::scheduler;
@@ -135,9 +136,44 @@ pub trait Actor: Send + Sized + 'static {
     }
 
     /// Runs once when the actor stops, for whatever reason, before its state
-    /// is dropped. Messages still queued are discarded after it returns.
+    /// is dropped. (Not when a kill takes the actor while one of its
+    /// handlers is stuck: the instance is then dropped when that handler
+    /// returns.) What is still queued then becomes dead letters — unless a
+    /// supervisor restarts the actor, whose next incarnation handles it.
     fn stopped(&mut self, reason: &ExitReason) {
         let _ = reason;
+    }
+
+    /// A linked actor exited while this one traps exits
+    /// ([`Context::trap_exit`]). It arrives in order, after every message
+    /// that actor sent. The default does nothing.
+    fn on_exit(&mut self, from: Pid, reason: ExitReason, ctx: &mut Context<Self>) {
+        let _ = (from, reason, ctx);
+    }
+
+    /// An actor this one monitors ([`Context::monitor`]) is gone. It arrives
+    /// once, in order, after every message that actor sent. The default does
+    /// nothing.
+    fn on_down(&mut self, down: Down, ctx: &mut Context<Self>) {
+        let _ = (down, ctx);
+    }
+
+    /// The node is shutting down, or a supervisor stops this actor; it comes
+    /// ahead of queued messages. The default stops at once with
+    /// [`ExitReason::Shutdown`]; an actor that must stop in stages (a
+    /// supervisor stopping its children first) does that and calls
+    /// [`Context::stop_with`] when done. Whoever asked kills it if it takes
+    /// too long.
+    fn shutdown_requested(&mut self, ctx: &mut Context<Self>) {
+        ctx.stop_with(ExitReason::Shutdown);
+    }
+
+    /// What kind of message `msg` is, for [dead letters](crate::DeadLetter).
+    /// The default is the message type's name; `#[handlers]` generates the
+    /// variant's name.
+    fn message_kind(msg: &Self::Msg) -> &'static str {
+        let _ = msg;
+        core::any::type_name::<Self::Msg>()
     }
 }
 
@@ -176,17 +212,218 @@ pub trait Actor: Send + Sized + 'static {
 /// ```
 pub struct Context<A: Actor> {
     pub(crate) cell: Arc<ActorCell<A>>,
+    pid: Pid,
     pub(crate) stop: Option<ExitReason>,
 }
 
 impl<A: Actor> Context<A> {
-    pub(crate) fn new(cell: Arc<ActorCell<A>>) -> Self {
-        Context { cell, stop: None }
+    pub(crate) fn new(cell: Arc<ActorCell<A>>, pid: Pid) -> Self {
+        Context {
+            cell,
+            pid,
+            stop: None,
+        }
     }
 
-    /// This actor's pid.
+    /// This incarnation's pid.
     pub fn pid(&self) -> Pid {
-        self.cell.pid
+        self.pid
+    }
+
+    /// Whether this context's incarnation is still the actor's current one.
+    /// It is not once a kill took the actor while this handler was stuck:
+    /// the handler may go on, but it no longer speaks for the actor (links,
+    /// monitors, trapping and request continuations refuse it).
+    pub fn is_current(&self) -> bool {
+        self.cell.state.is_current(self.pid.incarnation())
+    }
+
+    /// This context's incarnation, or `Stale` if it is no longer current.
+    fn current(&self) -> Result<Pid, LinkError> {
+        if self.is_current() {
+            Ok(self.pid)
+        } else {
+            Err(LinkError::Stale(self.pid))
+        }
+    }
+
+    fn task(&self) -> Task {
+        Arc::clone(&self.cell) as Task
+    }
+
+    /// Stops this actor with `reason` once the current handler returns.
+    /// Linked actors and monitors learn `reason`; an abnormal one stops
+    /// linked actors that do not trap exits.
+    pub fn stop_with(&mut self, reason: ExitReason) {
+        self.stop.get_or_insert(reason);
+    }
+
+    /// Traps exits (or stops trapping): an exit of a linked actor then
+    /// arrives at [`Actor::on_exit`] instead of stopping this one. A kill
+    /// cannot be trapped.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node, Pid};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Doomed;
+    /// impl Actor for Doomed {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("doomed");
+    ///     }
+    /// }
+    ///
+    /// struct Keeper(mpsc::Sender<(Pid, ExitReason)>);
+    /// impl Actor for Keeper {
+    ///     type Msg = ();
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.trap_exit(true);
+    ///         let doomed = ctx.spawn_link(Doomed).expect("running");
+    ///         doomed.send(()).unwrap();
+    ///     }
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn on_exit(&mut self, from: Pid, reason: ExitReason, _: &mut Context<Self>) {
+    ///         self.0.send((from, reason)).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let keeper = node.spawn(Keeper(tx))?;
+    /// let (_, reason) = rx.recv()?;
+    /// assert_eq!(reason, ExitReason::Panic("doomed".into()));
+    /// assert!(keeper.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trap_exit(&self, trap: bool) {
+        if self.is_current() {
+            self.cell.set_trap_exit(trap);
+        }
+    }
+
+    /// Links this actor to `other`: when either exits abnormally, the other
+    /// stops too with [`ExitReason::Linked`], unless it traps exits (then it
+    /// hears of it in [`Actor::on_exit`]). A link binds these two
+    /// incarnations and fires once. Linking twice is one link.
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError::NotAlive`] if `other` has stopped;
+    /// [`LinkError::Stale`] if this context's incarnation was killed.
+    pub fn link<B: Actor>(&self, other: &ActorRef<B>) -> Result<(), LinkError> {
+        let me = self.current()?;
+        let Some(them) = other.cell.current_pid() else {
+            return Err(LinkError::NotAlive(other.pid()));
+        };
+        if them == me {
+            return Ok(());
+        }
+        let them_task = Arc::clone(&other.cell) as Task;
+        if !Runnable::add_link(&*self.cell, me, them, Arc::clone(&them_task)) {
+            return Err(LinkError::Stale(me));
+        }
+        if !Runnable::add_link(&*other.cell, them, me, self.task()) {
+            Runnable::remove_link(&*self.cell, me, them);
+            return Err(LinkError::NotAlive(them));
+        }
+        Ok(())
+    }
+
+    /// Removes the link to `other`, both ways; a signal of that link already
+    /// on its way is void. Nothing happens if there was none.
+    pub fn unlink<B: Actor>(&self, other: &ActorRef<B>) {
+        let Ok(me) = self.current() else { return };
+        let them = other.pid();
+        self.cell.remove_link(me, them);
+        other.cell.remove_link(them, me);
+    }
+
+    /// Spawns `actor` linked to this one (before it first runs, so no exit
+    /// can slip between).
+    ///
+    /// # Errors
+    ///
+    /// As [`Context::spawn`].
+    pub fn spawn_link<B: Actor>(&self, actor: B) -> Result<ActorRef<B>, SpawnError> {
+        let me = self.pid;
+        let my_task = self.task();
+        let my_cell = Arc::clone(&self.cell);
+        spawn_cell(
+            &self.cell.shared,
+            actor,
+            ActorOptions::default(),
+            None,
+            move |child| {
+                let child_pid = child.pid();
+                if my_cell.add_link(me, child_pid, Arc::clone(child) as Task) {
+                    child.add_link(child_pid, me, my_task);
+                }
+            },
+        )
+    }
+
+    /// Monitors `target`: when that incarnation exits, for any reason, this
+    /// actor's [`Actor::on_down`] hears of it, once.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Down, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Brief;
+    /// impl Actor for Brief {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop();
+    ///     }
+    /// }
+    ///
+    /// struct Watcher(ActorRef<Brief>, mpsc::Sender<Down>);
+    /// impl Actor for Watcher {
+    ///     type Msg = ();
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.monitor(&self.0).expect("alive");
+    ///         self.0.send(()).unwrap();
+    ///     }
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.1.send(down).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let brief = node.spawn(Brief)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Watcher(brief.clone(), tx))?;
+    /// let down = rx.recv()?;
+    /// assert_eq!((down.pid, down.reason), (brief.pid(), ExitReason::Normal));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError::NotAlive`] if `target` has stopped;
+    /// [`LinkError::Stale`] if this context's incarnation was killed.
+    pub fn monitor<B: Actor>(&self, target: &ActorRef<B>) -> Result<MonitorRef, LinkError> {
+        let me = self.current()?;
+        let Some(them) = target.cell.current_pid() else {
+            return Err(LinkError::NotAlive(target.pid()));
+        };
+        let monitor = MonitorRef(
+            self.cell
+                .shared
+                .next_monitor
+                .fetch_add(1, core::sync::atomic::Ordering::Relaxed),
+        );
+        if !target.cell.add_monitor(them, monitor, me, self.task()) {
+            return Err(LinkError::NotAlive(them));
+        }
+        Ok(monitor)
+    }
+
+    /// Removes a monitor of `target`; a `Down` already queued still arrives.
+    pub fn demonitor<B: Actor>(&self, target: &ActorRef<B>, monitor: MonitorRef) {
+        target.cell.remove_monitor(target.pid(), monitor);
     }
 
     /// A handle to this actor, to give to others.
@@ -343,7 +580,7 @@ impl<A: Actor> Context<A> {
 impl<A: Actor> fmt::Debug for Context<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
-            .field("pid", &self.cell.pid)
+            .field("pid", &self.pid)
             .field("stopping", &self.stop)
             .finish()
     }
@@ -404,9 +641,58 @@ impl<A: Actor> ActorRef<A> {
         self.cell.deliver(msg, |m| m)
     }
 
-    /// The actor's pid.
+    /// The pid of the actor's current incarnation (or, between a stop and
+    /// a supervisor's restart, its last one).
     pub fn pid(&self) -> Pid {
-        self.cell.pid
+        self.cell.pid()
+    }
+
+    /// Kills the actor: it stops with [`ExitReason::Killed`] before its next
+    /// message, however many are queued, and cannot trap it. If it is stuck
+    /// inside a handler, the kill does not wait: the actor is unregistered,
+    /// its links and monitors fire, its mailbox is closed (or, for a
+    /// supervised child, kept for the next incarnation), a spare thread
+    /// replaces the scheduler thread the handler holds, and the instance is
+    /// dropped when the handler returns (its `stopped` hook does not run).
+    /// Returns `false` if the actor had already stopped.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Stuck(mpsc::Receiver<()>);
+    /// impl Actor for Stuck {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         let _ = self.0.recv(); // blocks until released
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (release, latch) = mpsc::channel();
+    /// let stuck = node.spawn(Stuck(latch))?;
+    /// stuck.send(())?;
+    /// while stuck.mailbox_len() > 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// std::thread::sleep(std::time::Duration::from_millis(10)); // inside the handler
+    /// assert!(stuck.kill());
+    /// assert!(!stuck.is_alive());
+    /// assert_eq!(node.actor_count(), 0);
+    /// assert!(stuck.send(()).is_err());
+    /// release.send(()).ok(); // the handler returns; its instance is dropped
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn kill(&self) -> bool {
+        let pid = self.cell.pid();
+        self.cell.kill(pid.incarnation())
+    }
+
+    /// Asks the actor to stop, ahead of its queued messages: its
+    /// [`Actor::shutdown_requested`] hook runs (by default it stops with
+    /// [`ExitReason::Shutdown`]).
+    pub fn stop(&self) {
+        Runnable::request_shutdown(Arc::clone(&self.cell) as Task, false);
     }
 
     /// Whether the actor is still running. It may stop right after this
@@ -564,7 +850,7 @@ impl<A: Actor> fmt::Debug for ActorRef<A> {
             f,
             "ActorRef<{}>({})",
             core::any::type_name::<A>(),
-            self.cell.pid
+            self.cell.pid()
         )
     }
 }
@@ -579,7 +865,7 @@ impl<A: Actor> Eq for ActorRef<A> {}
 
 impl<A: Actor> Hash for ActorRef<A> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.cell.pid.hash(state);
+        Arc::as_ptr(&self.cell).hash(state);
     }
 }
 
@@ -773,10 +1059,14 @@ where
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<T, CallError>) + Send + 'static,
     ) {
         let me = self.ctx.myself();
+        let incarnation = self.ctx.pid().incarnation();
         let slot = Slot::with_callback(move |outcome| {
             let envelope =
                 Envelope::Continuation(Box::new(move |actor: &mut A, ctx: &mut Context<A>| {
-                    continuation(actor, ctx, outcome)
+                    // A reply for an earlier incarnation is not this one's.
+                    if ctx.pid().incarnation() == incarnation {
+                        continuation(actor, ctx, outcome)
+                    }
                 }));
             if me.cell.deliver_envelope(envelope).is_err() {
                 tracing::trace!(pid = %me.pid(), "a reply came for a stopped actor");

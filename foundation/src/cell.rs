@@ -1,16 +1,25 @@
 //! The actor cell: one allocation per actor holding its state word, its
-//! mailbox and the actor itself, and the code that runs it.
+//! mailbox, its links and monitors, and a pointer to the current instance;
+//! and the code that runs it, stops it, kills it and restarts it.
+//!
+//! A cell is the actor's *address*: it outlives incarnations. A supervised
+//! child that stops is restarted in the same cell, so its `ActorRef`s and
+//! its queued messages carry over; only the incarnation in the state word
+//! changes.
 
-use core::cell::UnsafeCell;
-use core::sync::atomic::Ordering::{AcqRel, Relaxed};
+use core::any::Any;
+use core::ptr;
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use std::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crossbeam_utils::sync::{Parker, Unparker};
 
 use crate::actor::{Actor, Context, Sink};
+use crate::dead_letter::DeadLetter;
 use crate::error::SendError;
-use crate::exit::ExitReason;
+use crate::exit::{Down, ExitReason, MonitorRef};
 use crate::mailbox::{Mailbox, Pop};
 use crate::node::Shared;
 use crate::panic::{ActorScope, payload_text};
@@ -18,26 +27,82 @@ use crate::pid::Pid;
 use crate::reply::StoppingScope;
 use crate::scheduler::{self, Runnable, Task, WakeKind};
 use crate::state::{Idle, State};
-use crate::sync::AtomicU8;
+use crate::sync::{AtomicU8, AtomicU64, lock};
 
-/// Signal bit: the node is shutting down; stop before the next message.
-const SIGNAL_SHUTDOWN: u8 = 1;
+/// Signal bits: the node (or a supervisor) asks the actor to stop.
+const SIG_SHUTDOWN: u8 = 1;
+/// An untrapped exit signal arrived; its reason waits in `Control`.
+const SIG_EXIT: u8 = 2;
+/// Killed: stop before the next message, untrappable.
+const SIG_KILL: u8 = 4;
+/// Not a signal: the actor traps exits.
+const TRAP_EXIT: u8 = 8;
+const SIGNALS: u8 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL;
+
+/// The handler word's low bits (the incarnation sits above them): whether
+/// the runner is inside user code, and whether a kill has taken the actor
+/// from it meanwhile.
+const H_IDLE: u64 = 0;
+const H_IN: u64 = 1;
+const H_STOLEN: u64 = 2;
+
+/// How many times a killer looks for the runner to enter a handler before
+/// leaving the kill to the runner's own check between messages.
+const KILL_SPINS: u32 = 1_000;
 
 /// What travels through an actor's mailbox: its own messages, and the
-/// runtime's (continuations of requests; later, system signals), in one FIFO
-/// so that a reply keeps its place among the messages of its sender.
+/// runtime's, in one FIFO, so that a reply, a trapped exit or a `Down`
+/// keeps its place after the messages its sender sent before it.
 pub(crate) enum Envelope<A: Actor> {
     User(A::Msg),
     Continuation(Continuation<A>),
+    Signal(Box<Signal>),
+}
+
+/// A signal that waits its turn in the mailbox (boxed: rare, and it keeps
+/// the envelope small).
+pub(crate) enum Signal {
+    /// A trapped exit of a linked actor, for `on_exit`.
+    Exit {
+        incarnation: u32,
+        from: Pid,
+        reason: ExitReason,
+    },
+    /// A monitored actor is gone, for `on_down`.
+    Down { incarnation: u32, down: Down },
 }
 
 /// Code to run on an actor, as one of its messages.
 pub(crate) type Continuation<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
 
-/// The actor's own data, touched only by its runner.
+/// The current instance, touched only by whoever holds the actor's RUNNING
+/// state (or has taken it over: a killer, a restarting supervisor).
 struct Slot<A> {
-    actor: Option<A>,
+    /// From `Box::into_raw`; null between incarnations. A killed runner
+    /// still inside a handler owns the instance it runs: the killer nulls
+    /// this, and the runner frees the instance when the handler returns.
+    actor: *mut A,
     started: bool,
+}
+
+/// Links and monitors of the current incarnation, and what waits for it.
+#[derive(Default)]
+struct Control {
+    /// Linked actors, each bound to one incarnation.
+    links: Vec<(Pid, Task)>,
+    /// Who monitors this incarnation.
+    monitors: Vec<(MonitorRef, Pid, Task)>,
+    /// The reason of an untrapped exit signal (`SIG_EXIT`).
+    pending_exit: Option<ExitReason>,
+    /// The supervisor, for a supervised cell (also in `links`).
+    supervisor: Option<(Pid, Task)>,
+}
+
+/// The parts of a stopping incarnation that its death sets off.
+struct Remains {
+    links: Vec<(Pid, Task)>,
+    monitors: Vec<(MonitorRef, Pid, Task)>,
+    supervisor: Option<(Pid, Task)>,
 }
 
 pub(crate) struct ActorCell<A: Actor> {
@@ -45,20 +110,30 @@ pub(crate) struct ActorCell<A: Actor> {
     pub(crate) state: State,
     pub(crate) mailbox: Mailbox<Envelope<A>>,
     signals: AtomicU8,
-    pub(crate) pid: Pid,
+    /// `incarnation << 32 | H_*`: the runner's handler state; see `guarded`.
+    handler: AtomicU64,
+    /// The pid's node and number (the incarnation lives in `state`).
+    number: u64,
     /// The actor's slot in the node's registry.
     pub(crate) registry_slot: u32,
     pub(crate) shared: Arc<Shared>,
-    /// Set for blocking actors: the thread of their own, to wake.
-    dedicated: Option<Unparker>,
+    /// Started by a supervisor: a stop leaves the cell for it to restart.
+    supervised: bool,
+    /// Set for blocking actors: the thread of their own, to wake (replaced
+    /// when a restart starts a new one).
+    dedicated: Option<Box<Mutex<Unparker>>>,
+    control: Mutex<Option<Box<Control>>>,
     slot: UnsafeCell<Slot<A>>,
 }
 
 // SAFETY: the only non-`Sync` part is `slot`, and it is touched only by the
-// thread that holds the actor's RUNNING state (see `State`): one thread at a
-// time, with acquire/release hand-over through the state word. `A: Send` is
-// what moving it between those threads needs.
+// thread that holds the actor's RUNNING state (see `State`), or that took it
+// over by a successful compare-exchange (a kill, a claim of a vacant cell):
+// one thread at a time, with acquire/release hand-over through those words.
+// `A: Send` is what moving the instance between those threads needs.
 unsafe impl<A: Actor> Sync for ActorCell<A> {}
+// SAFETY: the raw instance pointer in `slot` is an owned `Box<A>`, `A: Send`.
+unsafe impl<A: Actor> Send for ActorCell<A> {}
 
 /// What a run did.
 pub(crate) struct RunResult {
@@ -66,29 +141,79 @@ pub(crate) struct RunResult {
     pub(crate) handled: usize,
     /// The actor used its budget with work left: put it back in a queue.
     pub(crate) yielded: Option<Task>,
+    /// A kill took the actor over while this thread was in one of its
+    /// handlers (and a spare thread may have replaced this one).
+    pub(crate) stolen: bool,
+    /// The incarnation ended in this run (it stopped, or was taken).
+    pub(crate) ended: bool,
+}
+
+impl RunResult {
+    fn done(handled: usize) -> Self {
+        RunResult {
+            handled,
+            yielded: None,
+            stolen: false,
+            ended: false,
+        }
+    }
+
+    fn ended(handled: usize, stolen: bool) -> Self {
+        RunResult {
+            handled,
+            yielded: None,
+            stolen,
+            ended: true,
+        }
+    }
+}
+
+/// How a piece of user code ended.
+enum Guarded<R> {
+    Returned(R),
+    Panicked(String),
+    /// A kill took the actor over meanwhile: touch nothing of the cell.
+    Stolen,
 }
 
 impl<A: Actor> ActorCell<A> {
     pub(crate) fn new(
         actor: A,
-        pid: Pid,
+        number: u64,
         registry_slot: u32,
         shared: Arc<Shared>,
+        supervised: bool,
         dedicated: Option<Unparker>,
     ) -> Self {
         ActorCell {
-            state: State::new_scheduled(pid.incarnation()),
+            state: State::new_scheduled(0),
             mailbox: Mailbox::unbounded(),
             signals: AtomicU8::new(0),
-            pid,
+            handler: AtomicU64::new(H_IDLE),
+            number,
             registry_slot,
             shared,
-            dedicated,
+            supervised,
+            dedicated: dedicated.map(|u| Box::new(Mutex::new(u))),
+            control: Mutex::new(None),
             slot: UnsafeCell::new(Slot {
-                actor: Some(actor),
+                actor: Box::into_raw(Box::new(actor)),
                 started: false,
             }),
         }
+    }
+
+    /// The pid of incarnation `incarnation` of this cell.
+    #[inline]
+    pub(crate) fn pid_of(&self, incarnation: u32) -> Pid {
+        Pid::new(self.shared.id, self.number, incarnation)
+    }
+
+    /// The pid of the current (or, between a stop and a restart, the last)
+    /// incarnation.
+    #[inline]
+    pub(crate) fn pid(&self) -> Pid {
+        self.pid_of(self.state.incarnation())
     }
 
     /// Queues `convert(input)` and schedules the actor if it was idle.
@@ -106,7 +231,7 @@ impl<A: Actor> ActorCell<A> {
         Ok(())
     }
 
-    /// Queues a runtime envelope (a continuation).
+    /// Queues a runtime envelope (a continuation, a signal).
     pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
         self.mailbox
             .push_with(envelope, |e| e)
@@ -122,7 +247,7 @@ impl<A: Actor> ActorCell<A> {
     #[inline]
     fn wake(&self, kind: WakeKind) {
         match &self.dedicated {
-            Some(thread) => thread.unpark(),
+            Some(thread) => lock(thread).unpark(),
             None => scheduler::schedule(&self.shared, self.new_arc() as Task, kind),
         }
     }
@@ -140,129 +265,552 @@ impl<A: Actor> ActorCell<A> {
         }
     }
 
-    /// Stops the actor: close the mailbox, run `stopped`, discard what is
-    /// queued, drop the actor, and tell the node.
-    fn finish(&self, slot: &mut Slot<A>, reason: ExitReason) {
+    /// Runs user code for incarnation `incarnation`, catching a panic, and
+    /// tells whether a kill took the actor over meanwhile.
+    ///
+    /// While the code runs the handler word says `H_IN`; a killer may swap
+    /// it to `H_STOLEN` and take the actor (its mailbox, its slot) from
+    /// there on. Leaving is a compare-exchange, so either the runner leaves
+    /// first (and the killer finds it between handlers, where the runner
+    /// checks the kill itself) or the killer takes over first (and the
+    /// runner learns it here, touching nothing more).
+    #[inline]
+    fn guarded<R>(&self, incarnation: u32, f: impl FnOnce() -> R) -> Guarded<R> {
+        let base = (incarnation as u64) << 32;
+        self.handler.store(base | H_IN, Release);
+        let result = catch_unwind(AssertUnwindSafe(f));
+        if self
+            .handler
+            .compare_exchange(base | H_IN, base | H_IDLE, AcqRel, Acquire)
+            .is_err()
+        {
+            return Guarded::Stolen;
+        }
+        match result {
+            Ok(value) => Guarded::Returned(value),
+            Err(payload) => Guarded::Panicked(payload_text(&*payload)),
+        }
+    }
+
+    /// Whether this cell traps exits now.
+    fn traps_exits(&self) -> bool {
+        self.signals.load(Acquire) & TRAP_EXIT != 0
+    }
+
+    pub(crate) fn set_trap_exit(&self, trap: bool) {
+        if trap {
+            self.signals.fetch_or(TRAP_EXIT, AcqRel);
+        } else {
+            self.signals.fetch_and(!TRAP_EXIT, AcqRel);
+        }
+    }
+
+    /// Runs `f` on the current incarnation's control block, creating it.
+    /// `None` if `incarnation` is not current (it stopped, or was replaced).
+    fn with_control<R>(
+        &self,
+        incarnation: u32,
+        f: impl FnOnce(&mut Control) -> R,
+    ) -> Option<R> {
+        let mut control = lock(&self.control);
+        // Checked under the lock: `die` sets STOPPED before it takes the
+        // block under the same lock, so nothing is added after the take.
+        if !self.state.is_current(incarnation) {
+            return None;
+        }
+        Some(f(control.get_or_insert_with(Default::default)))
+    }
+
+    /// Stops the incarnation whose runner this thread is: runs `stopped`,
+    /// drops the instance, and lets the death take its course.
+    fn finish(&self, incarnation: u32, slot: &mut Slot<A>, reason: ExitReason) -> RunResult {
         // `ReplyTo`s dropped from here on fail their callers with `Stopped`.
         let _stopping = StoppingScope::enter();
-        // Close first: once `is_alive` says false, every send fails.
-        self.mailbox.close();
+        if !self.supervised {
+            // Close first: once `is_alive` says false, every send fails.
+            self.mailbox.close();
+        }
         self.state.stop();
-        if let Some(actor) = slot.actor.as_mut()
-            && let Err(payload) = catch_unwind(AssertUnwindSafe(|| actor.stopped(&reason)))
+        let actor = slot.actor;
+        // SAFETY: we hold RUNNING and have not been stolen from, so the
+        // instance is ours and alive.
+        if let Guarded::Stolen = self.guarded(incarnation, || unsafe { &mut *actor }.stopped(&reason))
         {
-            tracing::warn!(
-                pid = %self.pid,
-                "the stopped hook of {} panicked: {}",
-                self.pid,
-                payload_text(&*payload)
+            // Killed in the stop hook: the killer did the rest.
+            // SAFETY: the killer nulled the slot; the instance is ours.
+            drop_instance(self.pid_of(incarnation), actor);
+            return RunResult::ended(1, true);
+        }
+        slot.actor = ptr::null_mut();
+        drop_instance(self.pid_of(incarnation), actor);
+        self.die(incarnation, reason);
+        RunResult::ended(1, false)
+    }
+
+    /// What follows the end of an incarnation, whoever ended it (its runner,
+    /// or a killer): links and monitors fire, and the cell is either left
+    /// for its supervisor (vacant, mailbox open) or retired for good.
+    /// The caller holds the actor (RUNNING, or a successful steal) and the
+    /// state says STOPPED.
+    fn die(&self, incarnation: u32, reason: ExitReason) {
+        let pid = self.pid_of(incarnation);
+        let remains = lock(&self.control).take().map(|c| Remains {
+            links: c.links,
+            monitors: c.monitors,
+            supervisor: c.supervisor,
+        });
+        let Remains {
+            links,
+            monitors,
+            supervisor,
+        } = remains.unwrap_or(Remains {
+            links: Vec::new(),
+            monitors: Vec::new(),
+            supervisor: None,
+        });
+        tracing::trace!(%pid, %reason, "actor stopped");
+        let restartable = supervisor.is_some();
+        if !restartable {
+            self.retire_claimed(incarnation, &reason);
+        } else {
+            self.state.vacate();
+        }
+        let mut told_supervisor = false;
+        for (linked, task) in links {
+            let delivered = task.exit_signal(linked, pid, &reason);
+            if supervisor.as_ref().is_some_and(|(s, _)| *s == linked) {
+                told_supervisor = delivered;
+            }
+        }
+        for (monitor, watcher, task) in monitors {
+            task.down_signal(
+                watcher,
+                Down {
+                    monitor,
+                    pid,
+                    reason: reason.clone(),
+                },
             );
         }
+        if restartable && !told_supervisor && self.state.claim_vacant() {
+            // Nobody will restart it.
+            self.retire_claimed(incarnation, &reason);
+        }
+    }
+
+    /// Ends the cell for good: the mailbox closes, what is queued becomes
+    /// dead letters (failing the calls waiting on it), and the node forgets
+    /// the actor. The caller holds the actor (running, stolen or claimed).
+    fn retire_claimed(&self, incarnation: u32, reason: &ExitReason) {
+        let _stopping = StoppingScope::enter();
+        let pid = self.pid_of(incarnation);
+        self.mailbox.close();
+        let shared = &self.shared;
         let mut discarded = 0;
         let drained = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: we hold RUNNING (and STOPPED now): we are the consumer.
-            discarded = unsafe { self.mailbox.drain_closed(drop) };
-            drop(slot.actor.take());
+            // SAFETY: the caller holds the actor: we are the only consumer.
+            discarded = unsafe {
+                self.mailbox.drain_closed(|envelope| {
+                    let kind = match &envelope {
+                        Envelope::User(msg) => Some(A::message_kind(msg)),
+                        Envelope::Continuation(_) => Some("reply"),
+                        Envelope::Signal(_) => None,
+                    };
+                    drop(envelope);
+                    if let Some(kind) = kind {
+                        shared.dead_letters.record(DeadLetter {
+                            pid,
+                            kind,
+                            reason: reason.clone(),
+                        });
+                    }
+                })
+            };
         }));
         if let Err(payload) = drained {
-            tracing::warn!(
-                pid = %self.pid,
-                "dropping the state or messages of {} panicked: {}",
-                self.pid,
-                payload_text(&*payload)
-            );
+            tracing::warn!(%pid, "dropping the messages of {pid} panicked: {}", payload_text(&*payload));
         }
-        self.shared
-            .actor_exited(self.pid, self.registry_slot, &reason, discarded);
+        shared.actor_exited(pid, self.number, self.registry_slot, discarded);
+    }
+
+    /// A kill took the actor from a runner stuck in one of its handlers:
+    /// do what the runner would have done, bar the `stopped` hook (the
+    /// instance is in use; its runner drops it when the handler returns).
+    fn take_over(&self, incarnation: u32) {
+        let _stopping = StoppingScope::enter();
+        if !self.supervised {
+            self.mailbox.close();
+        }
+        self.state.stop();
+        // SAFETY: the steal made us the actor's holder; the runner no longer
+        // reads the slot, and owns the instance from now on.
+        unsafe {
+            let slot = &mut *self.slot.get();
+            slot.actor = ptr::null_mut();
+        }
+        if self.dedicated.is_none() {
+            self.shared.replace_stuck_scheduler();
+        }
+        self.die(incarnation, ExitReason::Killed);
+    }
+
+    /// Kills incarnation `incarnation`: see [`ActorRef::kill`](crate::ActorRef::kill).
+    pub(crate) fn kill(&self, incarnation: u32) -> bool {
+        if !self.state.is_current(incarnation) {
+            return false;
+        }
+        self.signals.fetch_or(SIG_KILL, AcqRel);
+        let in_handler = ((incarnation as u64) << 32) | H_IN;
+        for round in 0..KILL_SPINS {
+            if !self.state.is_current(incarnation) {
+                return true; // it stopped (perhaps by our signal)
+            }
+            if !self.state.is_running() {
+                // Idle or queued: its next run sees the kill first thing.
+                if self.state.notify() {
+                    self.wake(WakeKind::Spawn);
+                }
+                return true;
+            }
+            if self
+                .handler
+                .compare_exchange(in_handler, H_STOLEN, AcqRel, Acquire)
+                .is_ok()
+            {
+                self.take_over(incarnation);
+                return true;
+            }
+            if round % 16 == 15 {
+                std::thread::yield_now();
+            } else {
+                core::hint::spin_loop();
+            }
+        }
+        // Running, between handlers all along: it checks the kill before
+        // its next message.
+        true
+    }
+
+    /// Installs `actor` as the next incarnation of a claimed cell, linked to
+    /// `supervisor`, and schedules it. Returns its pid.
+    pub(crate) fn restart_claimed(self: &Arc<Self>, actor: A, supervisor: (Pid, Task)) -> Pid {
+        // SAFETY: the caller claimed the vacant cell: nobody else touches
+        // the slot until the state word below schedules the actor.
+        unsafe {
+            let slot = &mut *self.slot.get();
+            debug_assert!(slot.actor.is_null());
+            slot.actor = Box::into_raw(Box::new(actor));
+            slot.started = false;
+        }
+        self.signals.store(0, Relaxed);
+        *lock(&self.control) = Some(Box::new(Control {
+            links: vec![supervisor.clone()],
+            supervisor: Some(supervisor),
+            ..Control::default()
+        }));
+        let incarnation = self.state.restart();
+        if self.dedicated.is_none() {
+            scheduler::schedule(&self.shared, Arc::clone(self) as Task, WakeKind::Spawn);
+        }
+        self.pid_of(incarnation)
+    }
+
+    /// Links a fresh cell to its supervisor before its first run.
+    pub(crate) fn set_supervisor(&self, supervisor: (Pid, Task)) {
+        *lock(&self.control) = Some(Box::new(Control {
+            links: vec![supervisor.clone()],
+            supervisor: Some(supervisor),
+            ..Control::default()
+        }));
+    }
+
+    /// Replaces the thread of a blocking actor (after a restart).
+    pub(crate) fn set_dedicated(&self, unparker: Unparker) {
+        if let Some(thread) = &self.dedicated {
+            *lock(thread) = unparker;
+        }
+    }
+
+    pub(crate) fn is_blocking(&self) -> bool {
+        self.dedicated.is_some()
+    }
+}
+
+/// Drops an instance taken out of its slot, reporting a panicking `Drop`.
+fn drop_instance<A>(pid: Pid, actor: *mut A) {
+    if actor.is_null() {
+        return;
+    }
+    // SAFETY: `actor` came from `Box::into_raw` and the caller owns it (it
+    // is no longer in any slot).
+    let boxed = unsafe { Box::from_raw(actor) };
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(boxed))) {
+        tracing::warn!(%pid, "dropping the state of {pid} panicked: {}", payload_text(&*payload));
     }
 }
 
 impl<A: Actor> Runnable for ActorCell<A> {
     fn run(self: Arc<Self>, budget: usize) -> RunResult {
         self.state.begin_run();
-        let _scope = ActorScope::enter(self.pid);
+        let incarnation = self.state.incarnation();
+        let pid = self.pid_of(incarnation);
+        let _scope = ActorScope::enter(pid);
         let slot_ptr = self.slot.get();
-        let mut ctx = Context::new(self);
-        // SAFETY: we hold RUNNING, which grants this thread exclusive access
-        // to the slot until we go idle or yield (after our last use of it);
-        // `ctx` owns an `Arc` of the cell, so it outlives this borrow.
+        let mut ctx = Context::new(self, pid);
+        // SAFETY: we hold RUNNING, which grants this thread the slot until
+        // we go idle or yield, or a kill steals the actor (after which we
+        // stop using it: every `Stolen` below returns at once); `ctx` owns
+        // an `Arc` of the cell, so it outlives this borrow.
         let slot = unsafe { &mut *slot_ptr };
+        let actor = slot.actor;
+        debug_assert!(!actor.is_null(), "a running actor has an instance");
+        let cell = Arc::clone(&ctx.cell);
         let mut handled = 0;
+
+        macro_rules! user {
+            ($body:expr) => {
+                match cell.guarded(incarnation, || $body) {
+                    Guarded::Returned(value) => value,
+                    Guarded::Panicked(text) => {
+                        cell.shared.record_panic();
+                        return cell.finish(incarnation, slot, ExitReason::Panic(text));
+                    }
+                    Guarded::Stolen => {
+                        drop(ctx);
+                        drop_instance(pid, actor);
+                        return RunResult::ended(handled.max(1), true);
+                    }
+                }
+            };
+        }
 
         if !slot.started {
             slot.started = true;
-            let actor = slot.actor.as_mut().expect("a running actor has state");
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| actor.started(&mut ctx))) {
-                let reason = ExitReason::Panic(payload_text(&*payload));
-                ctx.cell.shared.record_panic();
-                ctx.cell.finish(slot, reason);
-                return RunResult {
-                    handled: 1,
-                    yielded: None,
-                };
-            }
+            // SAFETY (each use of `actor` below): the instance is ours while
+            // we hold the actor, and no other reference to it is live.
+            user!(unsafe { &mut *actor }.started(&mut ctx));
         }
 
         loop {
             if let Some(reason) = ctx.stop.take() {
-                ctx.cell.finish(slot, reason);
-                return RunResult {
-                    handled,
-                    yielded: None,
-                };
+                return cell.finish(incarnation, slot, reason);
             }
-            if ctx.cell.signals.load(Relaxed) & SIGNAL_SHUTDOWN != 0 {
-                ctx.cell.finish(slot, ExitReason::Shutdown);
-                return RunResult {
-                    handled,
-                    yielded: None,
-                };
+            let signals = cell.signals.load(Acquire);
+            if signals & SIGNALS != 0 {
+                if signals & SIG_KILL != 0 {
+                    return cell.finish(incarnation, slot, ExitReason::Killed);
+                }
+                if signals & SIG_EXIT != 0 {
+                    let reason = lock(&cell.control)
+                        .as_mut()
+                        .and_then(|c| c.pending_exit.take())
+                        .unwrap_or(ExitReason::Killed);
+                    return cell.finish(incarnation, slot, reason);
+                }
+                cell.signals.fetch_and(!SIG_SHUTDOWN, AcqRel);
+                user!(unsafe { &mut *actor }.shutdown_requested(&mut ctx));
+                continue;
             }
             if handled >= budget {
-                ctx.cell.state.yield_run();
+                cell.state.yield_run();
+                drop(ctx);
                 return RunResult {
-                    handled,
-                    yielded: Some(ctx.cell as Task),
+                    yielded: Some(cell as Task),
+                    ..RunResult::done(handled)
                 };
             }
             // SAFETY: we hold RUNNING: we are the mailbox's only consumer.
-            match unsafe { ctx.cell.mailbox.pop() } {
+            match unsafe { cell.mailbox.pop() } {
                 Pop::Value(envelope) => {
                     handled += 1;
-                    let actor = slot.actor.as_mut().expect("a running actor has state");
-                    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| match envelope {
-                        Envelope::User(msg) => actor.handle(msg, &mut ctx),
-                        Envelope::Continuation(k) => k(actor, &mut ctx),
-                    })) {
-                        let reason = ExitReason::Panic(payload_text(&*payload));
-                        ctx.cell.shared.record_panic();
-                        ctx.cell.finish(slot, reason);
-                        return RunResult {
-                            handled,
-                            yielded: None,
-                        };
+                    match envelope {
+                        Envelope::User(msg) => {
+                            let kind = A::message_kind(&msg);
+                            match cell.guarded(incarnation, || {
+                                unsafe { &mut *actor }.handle(msg, &mut ctx)
+                            }) {
+                                Guarded::Returned(()) => {}
+                                Guarded::Panicked(text) => {
+                                    cell.shared.record_panic();
+                                    cell.shared.dead_letters.record(DeadLetter {
+                                        pid,
+                                        kind,
+                                        reason: ExitReason::Panic(text.clone()),
+                                    });
+                                    return cell.finish(
+                                        incarnation,
+                                        slot,
+                                        ExitReason::Panic(text),
+                                    );
+                                }
+                                Guarded::Stolen => {
+                                    drop(ctx);
+                                    drop_instance(pid, actor);
+                                    return RunResult::ended(handled, true);
+                                }
+                            }
+                        }
+                        Envelope::Continuation(k) => user!(k(unsafe { &mut *actor }, &mut ctx)),
+                        Envelope::Signal(signal) => match *signal {
+                            Signal::Exit {
+                                incarnation: to,
+                                from,
+                                reason,
+                            } if to == incarnation => {
+                                user!(unsafe { &mut *actor }.on_exit(from, reason, &mut ctx))
+                            }
+                            Signal::Down {
+                                incarnation: to,
+                                down,
+                            } if to == incarnation => {
+                                user!(unsafe { &mut *actor }.on_down(down, &mut ctx))
+                            }
+                            // For an earlier incarnation: not ours.
+                            _ => {}
+                        },
                     }
                 }
-                Pop::Empty => match ctx.cell.state.try_idle() {
+                Pop::Empty => match cell.state.try_idle() {
                     // From here on another thread may run the actor: touch
-                    // nothing but our `Arc`.
-                    Idle::Parked => {
-                        return RunResult {
-                            handled,
-                            yielded: None,
-                        };
-                    }
+                    // nothing but our `Arc`s.
+                    Idle::Parked => return RunResult::done(handled),
                     Idle::MoreWork => continue,
                 },
             }
         }
     }
 
-    fn request_shutdown(self: Arc<Self>) {
-        self.signals.fetch_or(SIGNAL_SHUTDOWN, AcqRel);
+    fn request_shutdown(self: Arc<Self>, from_node: bool) {
+        if from_node && self.supervised {
+            let supervisor = lock(&self.control)
+                .as_ref()
+                .and_then(|c| c.supervisor.clone());
+            if let Some((pid, task)) = supervisor
+                && task.is_current(pid)
+            {
+                // Its supervisor stops it, in order.
+                return;
+            }
+        }
+        if self.state.claim_vacant() {
+            // Stopped and waiting for a restart that will not come now.
+            self.retire_claimed(self.state.incarnation(), &ExitReason::Shutdown);
+            return;
+        }
+        self.signals.fetch_or(SIG_SHUTDOWN, AcqRel);
         if self.state.notify() {
             self.wake(WakeKind::Spawn);
         }
+    }
+
+    fn is_current(&self, pid: Pid) -> bool {
+        self.state.is_current(pid.incarnation())
+    }
+
+    fn current_pid(&self) -> Option<Pid> {
+        let incarnation = self.state.incarnation();
+        self.state
+            .is_current(incarnation)
+            .then(|| self.pid_of(incarnation))
+    }
+
+    fn exit_signal(&self, to: Pid, from: Pid, reason: &ExitReason) -> bool {
+        let trapped = {
+            let mut control = lock(&self.control);
+            if !self.state.is_current(to.incarnation()) {
+                return false;
+            }
+            let Some(control) = control.as_mut() else {
+                return false;
+            };
+            let Some(at) = control.links.iter().position(|(p, _)| *p == from) else {
+                // Unlinked meanwhile: the link's signal is void.
+                return false;
+            };
+            control.links.swap_remove(at);
+            if self.traps_exits() {
+                true
+            } else if reason == &ExitReason::Normal {
+                return true; // ignored, as in Erlang
+            } else {
+                control
+                    .pending_exit
+                    .get_or_insert_with(|| ExitReason::Linked(from, Box::new(reason.clone())));
+                self.signals.fetch_or(SIG_EXIT, AcqRel);
+                false
+            }
+        };
+        if trapped {
+            let signal = Signal::Exit {
+                incarnation: to.incarnation(),
+                from,
+                reason: reason.clone(),
+            };
+            return self
+                .deliver_envelope(Envelope::Signal(Box::new(signal)))
+                .is_ok();
+        }
+        if self.state.notify() {
+            self.wake(WakeKind::Spawn);
+        }
+        true
+    }
+
+    fn down_signal(&self, to: Pid, down: Down) -> bool {
+        if !self.state.is_current(to.incarnation()) {
+            return false;
+        }
+        let signal = Signal::Down {
+            incarnation: to.incarnation(),
+            down,
+        };
+        self.deliver_envelope(Envelope::Signal(Box::new(signal)))
+            .is_ok()
+    }
+
+    fn add_link(&self, me: Pid, other: Pid, task: Task) -> bool {
+        self.with_control(me.incarnation(), |c| {
+            if !c.links.iter().any(|(p, _)| *p == other) {
+                c.links.push((other, task));
+            }
+        })
+        .is_some()
+    }
+
+    fn remove_link(&self, me: Pid, other: Pid) {
+        self.with_control(me.incarnation(), |c| {
+            c.links.retain(|(p, _)| *p != other);
+        });
+    }
+
+    fn add_monitor(&self, me: Pid, monitor: MonitorRef, watcher: Pid, task: Task) -> bool {
+        self.with_control(me.incarnation(), |c| {
+            c.monitors.push((monitor, watcher, task));
+        })
+        .is_some()
+    }
+
+    fn remove_monitor(&self, me: Pid, monitor: MonitorRef) {
+        self.with_control(me.incarnation(), |c| {
+            c.monitors.retain(|(m, _, _)| *m != monitor);
+        });
+    }
+
+    fn kill(&self, pid: Pid) -> bool {
+        ActorCell::kill(self, pid.incarnation())
+    }
+
+    fn retire(&self, reason: &ExitReason) -> bool {
+        if self.state.claim_vacant() {
+            self.retire_claimed(self.state.incarnation(), reason);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
     }
 }
 
@@ -277,7 +825,7 @@ where
     }
 
     fn pid(&self) -> Pid {
-        self.pid
+        ActorCell::pid(self)
     }
 
     fn is_alive(&self) -> bool {
@@ -285,14 +833,25 @@ where
     }
 }
 
+impl<A: Actor> Drop for ActorCell<A> {
+    fn drop(&mut self) {
+        // An actor never started (a refused spawn) or a node gone with it.
+        let actor = self.slot.get_mut().actor;
+        drop_instance(self.pid(), actor);
+    }
+}
+
 /// The loop of a blocking actor's own thread: run when scheduled, park
-/// otherwise, return once the actor has stopped.
+/// otherwise, return once the actor has stopped (or a kill took it).
 pub(crate) fn run_dedicated<A: Actor>(cell: Arc<ActorCell<A>>, parker: Parker) {
     let budget = cell.shared.budget;
     loop {
         if cell.state.is_scheduled() {
             // A yield hands back the same cell, still scheduled: run again.
-            let _ = Arc::clone(&cell).run(budget);
+            if Arc::clone(&cell).run(budget).ended {
+                // A restart starts a thread of its own.
+                return;
+            }
             continue;
         }
         if cell.state.is_stopped() {

@@ -3,6 +3,8 @@
 
 use core::fmt;
 
+use crate::pid::Pid;
+
 /// Why a message was not delivered. The message is always handed back:
 /// nothing is silently dropped.
 ///
@@ -216,4 +218,49 @@ pub enum ShutdownError {
         /// Scheduler threads that had not exited (detached, not joined).
         stuck_schedulers: usize,
     },
+}
+
+/// Why a link or a monitor could not be made.
+///
+/// ```
+/// use foundation::{Actor, Context, LinkError, Node};
+/// use std::sync::mpsc;
+///
+/// struct Gone;
+/// impl Actor for Gone {
+///     type Msg = ();
+///     fn started(&mut self, ctx: &mut Context<Self>) {
+///         ctx.stop();
+///     }
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// struct Linker(foundation::ActorRef<Gone>, mpsc::Sender<Result<(), LinkError>>);
+/// impl Actor for Linker {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+///         self.1.send(ctx.link(&self.0)).unwrap();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let gone = node.spawn(Gone)?;
+/// while gone.is_alive() {
+///     std::thread::yield_now();
+/// }
+/// let (tx, rx) = mpsc::channel();
+/// node.spawn(Linker(gone.clone(), tx))?.send(())?;
+/// assert_eq!(rx.recv()?, Err(LinkError::NotAlive(gone.pid())));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// The other actor had already stopped.
+    #[error("{0} is not alive")]
+    NotAlive(Pid),
+    /// The calling context belongs to an incarnation that was killed while
+    /// its handler ran; it no longer speaks for the actor.
+    #[error("{0} is a stale incarnation: it was killed while this handler ran")]
+    Stale(Pid),
 }

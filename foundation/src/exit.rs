@@ -1,16 +1,21 @@
-//! Why an actor stopped.
+//! Why an actor stopped, and what others hear of it.
 
 use core::fmt;
 
-/// Why an actor stopped, handed to [`Actor::stopped`](crate::Actor::stopped).
+use crate::pid::Pid;
+
+/// Why an actor stopped, handed to [`Actor::stopped`](crate::Actor::stopped),
+/// to linked actors and to monitors.
 ///
-/// Later releases add reasons (`Killed`, `MemoryLimit`, `Linked` …), hence
-/// `#[non_exhaustive]`: match with a wildcard arm.
+/// Later releases add reasons (`MemoryLimit` …), hence `#[non_exhaustive]`:
+/// match with a wildcard arm.
 ///
 /// ```
 /// use foundation::ExitReason;
 ///
 /// assert!(ExitReason::Normal.is_normal());
+/// assert!(ExitReason::Shutdown.is_normal());
+/// assert!(!ExitReason::Killed.is_normal());
 /// assert!(!ExitReason::Panic("boom".into()).is_normal());
 /// assert_eq!(ExitReason::Panic("boom".into()).to_string(), "panic: boom");
 /// ```
@@ -19,10 +24,19 @@ use core::fmt;
 pub enum ExitReason {
     /// The actor stopped itself ([`Context::stop`](crate::Context::stop)).
     Normal,
-    /// Its node shut down.
+    /// Its node shut down, or its supervisor stopped it.
     Shutdown,
     /// A handler or hook panicked; the text is the panic's message.
     Panic(String),
+    /// It was killed ([`ActorRef::kill`](crate::ActorRef::kill), or a
+    /// supervisor whose shutdown timeout ran out). A kill cannot be trapped.
+    Killed,
+    /// A linked actor exited abnormally and this one did not trap exits.
+    Linked(Pid, Box<ExitReason>),
+    /// A supervisor restarted its children more often than its restart
+    /// intensity allows, stopped them, and gave up (so its own supervisor
+    /// decides what happens next).
+    MaxRestarts,
 }
 
 impl ExitReason {
@@ -39,6 +53,27 @@ impl fmt::Display for ExitReason {
             ExitReason::Normal => f.write_str("normal"),
             ExitReason::Shutdown => f.write_str("shutdown"),
             ExitReason::Panic(text) => write!(f, "panic: {text}"),
+            ExitReason::Killed => f.write_str("killed"),
+            ExitReason::Linked(pid, reason) => write!(f, "linked {pid} exited: {reason}"),
+            ExitReason::MaxRestarts => f.write_str("restart intensity exceeded"),
         }
     }
+}
+
+/// Identifies one monitor, to remove it with
+/// [`Context::demonitor`](crate::Context::demonitor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MonitorRef(pub(crate) u64);
+
+/// A monitored actor is gone: delivered once to the monitoring actor's
+/// [`Actor::on_down`](crate::Actor::on_down), after every message the dead
+/// actor sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Down {
+    /// The monitor that fired.
+    pub monitor: MonitorRef,
+    /// The actor (the one incarnation) that exited.
+    pub pid: Pid,
+    /// Why.
+    pub reason: ExitReason,
 }

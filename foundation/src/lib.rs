@@ -175,6 +175,7 @@
 
 mod actor;
 mod cell;
+mod dead_letter;
 mod error;
 mod exit;
 mod mailbox;
@@ -192,8 +193,9 @@ mod timer;
 mod loom_tests;
 
 pub use actor::{Actor, ActorOptions, ActorRef, Context, Recipient, Request};
-pub use error::{NodeError, SendError, ShutdownError, SpawnError};
-pub use exit::ExitReason;
+pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
+pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
+pub use exit::{Down, ExitReason, MonitorRef};
 pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::Pid;
 pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};

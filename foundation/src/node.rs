@@ -1,7 +1,7 @@
 //! Nodes: the scheduler threads, the actors, and their orderly end.
 
 use core::fmt;
-use core::sync::atomic::Ordering::{Relaxed, SeqCst};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, fence};
 
 use std::sync::{Arc, Mutex};
@@ -13,8 +13,8 @@ use crossbeam_utils::sync::{Parker, Unparker};
 
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::cell::{ActorCell, run_dedicated};
+use crate::dead_letter::DeadLetters;
 use crate::error::{NodeError, ShutdownError, SpawnError};
-use crate::exit::ExitReason;
 use crate::pid::Pid;
 use crate::registry::Registry;
 use crate::scheduler::{self, Task, WakeKind, WorkerCx};
@@ -145,6 +145,12 @@ impl Node {
         spawn_on(&self.handle.shared, actor, options)
     }
 
+    /// The node's dead letters: messages never handled, because their
+    /// handler panicked or their actor stopped for good first.
+    pub fn dead_letters(&self) -> &DeadLetters {
+        &self.handle.shared.dead_letters
+    }
+
     /// The node's clock (the system clock, or a test's manual clock).
     pub fn clock(&self) -> Clock {
         self.handle.shared.timers.clock().clone()
@@ -172,6 +178,7 @@ impl Node {
             stopped: counts.stopped,
             panics: s.panics.load(Relaxed),
             discarded_messages: s.discarded.load(Relaxed),
+            replaced_schedulers: s.replaced.load(Relaxed),
         }
     }
 
@@ -187,7 +194,7 @@ impl Node {
 
     /// How many scheduler threads the node runs.
     pub fn schedulers(&self) -> usize {
-        self.handle.shared.stealers.len()
+        self.handle.shared.schedulers
     }
 
     /// Stops every actor with [`ExitReason::Shutdown`] (each finishes the
@@ -214,7 +221,7 @@ impl fmt::Debug for Node {
         f.debug_struct("Node")
             .field("id", &s.id)
             .field("name", &s.name)
-            .field("schedulers", &s.stealers.len())
+            .field("schedulers", &s.schedulers)
             .field("actors", &s.registry.counts().live)
             .finish()
     }
@@ -232,8 +239,12 @@ pub struct NodeStats {
     pub stopped: u64,
     /// Actors stopped by a panic.
     pub panics: u64,
-    /// Messages that were still queued when their actor stopped.
+    /// Messages that were still queued when their actor stopped for good
+    /// (each is also a [dead letter](crate::DeadLetters)).
     pub discarded_messages: u64,
+    /// Scheduler threads replaced because a killed actor's handler held
+    /// them (see [`ActorRef::kill`](crate::ActorRef::kill)).
+    pub replaced_schedulers: u64,
 }
 
 /// Settings for a [`Node`].
@@ -257,6 +268,7 @@ pub struct NodeBuilder {
     schedulers: Option<usize>,
     budget: usize,
     spin_rounds: u32,
+    spare_schedulers: Option<usize>,
     shutdown_timeout: Duration,
     clock: Clock,
 }
@@ -268,6 +280,7 @@ impl Default for NodeBuilder {
             schedulers: None,
             budget: 128,
             spin_rounds: 64,
+            spare_schedulers: None,
             shutdown_timeout: Duration::from_secs(5),
             clock: Clock::System,
         }
@@ -299,6 +312,15 @@ impl NodeBuilder {
     /// 64 (a few microseconds).
     pub fn spin_rounds(mut self, rounds: u32) -> Self {
         self.spin_rounds = rounds;
+        self
+    }
+
+    /// How many scheduler threads may stand in, at one time, for threads
+    /// held by killed actors' handlers that have not returned (see
+    /// [`ActorRef::kill`](crate::ActorRef::kill)). Default: as many as
+    /// there are schedulers.
+    pub fn spare_schedulers(mut self, n: usize) -> Self {
+        self.spare_schedulers = Some(n);
         self
     }
 
@@ -342,14 +364,25 @@ impl NodeBuilder {
 
         let id = NEXT_NODE_ID.fetch_add(1, Relaxed);
         let name = self.name.unwrap_or_else(|| format!("node-{id}"));
-        let locals: Vec<Worker<Task>> = (0..schedulers).map(|_| Worker::new_fifo()).collect();
-        let parkers: Vec<Parker> = (0..schedulers).map(|_| Parker::new()).collect();
+        let slots = schedulers + self.spare_schedulers.unwrap_or(schedulers);
+        let mut locals: Vec<Worker<Task>> = (0..slots).map(|_| Worker::new_fifo()).collect();
+        let mut parkers: Vec<Parker> = (0..slots).map(|_| Parker::new()).collect();
         let timers = TimerService::start(self.clock, &name).map_err(NodeError::ThreadSpawn)?;
+        let (exited_tx, exited_rx) = std::sync::mpsc::channel();
         let shared = Arc::new(Shared {
             timers,
             blocking: Mutex::new(Vec::new()),
             id,
             name,
+            schedulers,
+            dead_letters: DeadLetters::new(),
+            spares: Mutex::new(Vec::new()),
+            replacements: AtomicUsize::new(0),
+            replaced: AtomicU64::new(0),
+            next_monitor: AtomicU64::new(0),
+            thread_handles: Mutex::new(Vec::new()),
+            next_thread: AtomicU64::new(0),
+            exited_tx: Mutex::new(Some(exited_tx)),
             budget: self.budget,
             spin_rounds: self.spin_rounds,
             shutdown_timeout: self.shutdown_timeout,
@@ -364,54 +397,62 @@ impl NodeBuilder {
             discarded: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             exiting: AtomicBool::new(false),
-            threads: Mutex::new(Threads::default()),
+            threads: Mutex::new(Threads {
+                exited: Some(exited_rx),
+            }),
         });
 
-        let (exited_tx, exited_rx) = std::sync::mpsc::channel();
-        let mut handles = Vec::with_capacity(schedulers);
-        for (index, (local, parker)) in locals.into_iter().zip(parkers).enumerate() {
-            let worker = WorkerCx::new(index, Arc::clone(&shared), local, parker);
-            let exited = exited_tx.clone();
-            let spawned = std::thread::Builder::new()
-                .name(format!("{}-sched-{index}", shared.name))
-                .spawn(move || {
-                    worker.run();
-                    let _ = exited.send(index);
-                });
-            match spawned {
-                Ok(handle) => handles.push(Some(handle)),
-                Err(error) => {
-                    shared.timers.stop();
-                    shared.exiting.store(true, SeqCst);
-                    shared.unpark_all();
-                    for handle in handles.into_iter().flatten() {
-                        let _ = handle.join();
-                    }
-                    return Err(NodeError::ThreadSpawn(error));
-                }
+        {
+            let mut spares = lock(&shared.spares);
+            for index in (schedulers..slots).rev() {
+                let local = locals.pop().expect("one queue per slot");
+                let parker = parkers.pop().expect("one parker per slot");
+                spares.push((index, local, parker));
             }
         }
-        *lock(&shared.threads) = Threads {
-            handles,
-            exited: Some(exited_rx),
-        };
+        for (index, (local, parker)) in locals.into_iter().zip(parkers).enumerate() {
+            if let Err(error) = shared.start_scheduler(index, local, parker) {
+                shared.timers.stop();
+                shared.exiting.store(true, SeqCst);
+                shared.unpark_all();
+                for (_, handle) in std::mem::take(&mut *lock(&shared.thread_handles)) {
+                    let _ = handle.join();
+                }
+                return Err(NodeError::ThreadSpawn(error));
+            }
+        }
         Ok(Node {
             handle: Arc::new(NodeHandle { shared }),
         })
     }
 }
 
-#[derive(Default)]
 struct Threads {
-    handles: Vec<Option<JoinHandle<()>>>,
-    /// Each thread sends its index here as it exits; `None` once shut down.
-    exited: Option<std::sync::mpsc::Receiver<usize>>,
+    /// Each scheduler thread sends its number here as it exits; `None` once
+    /// shut down.
+    exited: Option<std::sync::mpsc::Receiver<u64>>,
 }
+
+/// A scheduler slot with no thread: its queue, and its parker.
+type Spare = (usize, Worker<Task>, Parker);
 
 /// What a node's threads and actors share.
 pub(crate) struct Shared {
     pub(crate) id: u32,
     pub(crate) name: String,
+    /// Scheduler threads at work (not counting stand-ins).
+    schedulers: usize,
+    pub(crate) dead_letters: DeadLetters,
+    /// Slots for stand-in scheduler threads.
+    spares: Mutex<Vec<Spare>>,
+    /// Stand-ins started and not yet matched by a retiring stuck thread.
+    replacements: AtomicUsize,
+    replaced: AtomicU64,
+    pub(crate) next_monitor: AtomicU64,
+    /// Every scheduler thread started, by number; joined at shutdown.
+    thread_handles: Mutex<Vec<(u64, JoinHandle<()>)>>,
+    next_thread: AtomicU64,
+    exited_tx: Mutex<Option<std::sync::mpsc::Sender<u64>>>,
     pub(crate) budget: usize,
     pub(crate) spin_rounds: u32,
     shutdown_timeout: Duration,
@@ -520,16 +561,75 @@ impl Shared {
         self.panics.fetch_add(1, Relaxed);
     }
 
-    /// Called by an actor's runner once it has stopped for good.
-    pub(crate) fn actor_exited(&self, pid: Pid, slot: u32, reason: &ExitReason, discarded: usize) {
-        let task = self.registry.remove(pid.number(), slot);
+    /// Called once an actor has stopped for good.
+    pub(crate) fn actor_exited(&self, pid: Pid, number: u64, slot: u32, discarded: usize) {
+        let task = self.registry.remove(number, slot);
         if discarded > 0 {
             self.discarded.fetch_add(discarded as u64, Relaxed);
-            tracing::debug!(%pid, discarded, "{pid} stopped with {discarded} message(s) still queued; they were discarded");
+            tracing::debug!(%pid, discarded, "{pid} stopped for good with {discarded} message(s) still queued; they are dead letters");
         }
-        tracing::trace!(%pid, %reason, "actor stopped");
         // The registry's handle goes last: it may be the cell's final one.
         drop(task);
+    }
+
+    /// Starts a scheduler thread on slot `index`.
+    fn start_scheduler(
+        self: &Arc<Self>,
+        index: usize,
+        local: Worker<Task>,
+        parker: Parker,
+    ) -> std::io::Result<()> {
+        let number = self.next_thread.fetch_add(1, Relaxed);
+        let Some(exited) = lock(&self.exited_tx).clone() else {
+            return Ok(()); // shut down
+        };
+        let worker = WorkerCx::new(index, Arc::clone(self), local, parker);
+        let handle = std::thread::Builder::new()
+            .name(format!("{}-sched-{index}", self.name))
+            .spawn(move || {
+                worker.run();
+                let _ = exited.send(number);
+            })?;
+        lock(&self.thread_handles).push((number, handle));
+        Ok(())
+    }
+
+    /// A kill left a scheduler thread stuck in a handler: start a stand-in
+    /// on a spare slot, so the node keeps its parallelism. The stuck thread
+    /// retires when the handler returns (`take_replacement`).
+    pub(crate) fn replace_stuck_scheduler(self: &Arc<Self>) {
+        if self.exiting.load(Acquire) {
+            return;
+        }
+        let Some((index, local, parker)) = lock(&self.spares).pop() else {
+            tracing::warn!(node = %self.name, "a killed actor holds a scheduler thread and no spare is left; the node runs with one thread fewer until its handler returns");
+            return;
+        };
+        // Counted before the thread starts: the stuck thread may return at once.
+        self.replacements.fetch_add(1, SeqCst);
+        match self.start_scheduler(index, local, parker) {
+            Ok(()) => {
+                self.replaced.fetch_add(1, Relaxed);
+            }
+            Err(error) => {
+                self.replacements.fetch_sub(1, SeqCst);
+                tracing::error!(node = %self.name, "could not start a stand-in scheduler thread: {error}");
+            }
+        }
+    }
+
+    /// A thread whose stuck handler was taken by a kill asks whether a
+    /// stand-in replaced it (then it retires).
+    pub(crate) fn take_replacement(&self) -> bool {
+        self.replacements
+            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// A retiring thread's slot becomes a spare again.
+    pub(crate) fn return_spare(&self, index: usize, local: Worker<Task>, parker: Parker) {
+        self.cancel_sleep(index);
+        lock(&self.spares).push((index, local, parker));
     }
 }
 
@@ -538,6 +638,18 @@ pub(crate) fn spawn_on<A: Actor>(
     shared: &Arc<Shared>,
     actor: A,
     options: ActorOptions,
+) -> Result<ActorRef<A>, SpawnError> {
+    spawn_cell(shared, actor, options, None, |_| {})
+}
+
+/// Spawns `actor`; `supervisor` makes it a restartable, supervised cell, and
+/// `before_start` runs on the cell before it can first run (to link it).
+pub(crate) fn spawn_cell<A: Actor>(
+    shared: &Arc<Shared>,
+    actor: A,
+    options: ActorOptions,
+    supervisor: Option<(Pid, Task)>,
+    before_start: impl FnOnce(&Arc<ActorCell<A>>),
 ) -> Result<ActorRef<A>, SpawnError> {
     let parker = options.blocking.then(Parker::new);
     let unparker = parker.as_ref().map(|p| p.unparker().clone());
@@ -549,12 +661,12 @@ pub(crate) fn spawn_on<A: Actor>(
         .insert(
             || shared.accepting.load(SeqCst),
             |entry| {
-                let pid = Pid::new(shared.id, entry.number, 0);
                 let cell = Arc::new(ActorCell::new(
                     actor,
-                    pid,
+                    entry.number,
                     entry.slot,
                     Arc::clone(shared),
+                    supervisor.is_some(),
                     unparker,
                 ));
                 let task = Arc::clone(&cell) as Task;
@@ -564,31 +676,41 @@ pub(crate) fn spawn_on<A: Actor>(
         .ok_or_else(|| SpawnError::NodeShutdown {
             node: shared.name.clone(),
         })?;
+    if let Some(supervisor) = supervisor {
+        cell.set_supervisor(supervisor);
+    }
+    before_start(&cell);
     match parker {
         None => scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn),
         Some(parker) => {
-            let runner = Arc::clone(&cell);
-            let started = std::thread::Builder::new()
-                .name(format!("{}-blocking-{}", shared.name, cell.pid.number()))
-                .spawn(move || run_dedicated(runner, parker));
-            match started {
-                Ok(handle) => {
-                    let mut blocking = lock(&shared.blocking);
-                    blocking.retain(|h| !h.is_finished());
-                    blocking.push(handle);
-                }
-                Err(error) => {
-                    drop(
-                        shared
-                            .registry
-                            .remove(cell.pid.number(), cell.registry_slot),
-                    );
-                    return Err(SpawnError::ThreadSpawn(Arc::new(error)));
-                }
+            if let Err(error) = start_dedicated(shared, &cell, parker) {
+                drop(shared.registry.remove(cell.pid().number(), cell.registry_slot));
+                return Err(error);
             }
         }
     }
     Ok(ActorRef { cell })
+}
+
+/// Starts the thread of a blocking actor.
+pub(crate) fn start_dedicated<A: Actor>(
+    shared: &Arc<Shared>,
+    cell: &Arc<ActorCell<A>>,
+    parker: Parker,
+) -> Result<(), SpawnError> {
+    let runner = Arc::clone(cell);
+    let started = std::thread::Builder::new()
+        .name(format!("{}-blocking-{}", shared.name, cell.pid().number()))
+        .spawn(move || run_dedicated(runner, parker));
+    match started {
+        Ok(handle) => {
+            let mut blocking = lock(&shared.blocking);
+            blocking.retain(|h| !h.is_finished());
+            blocking.push(handle);
+            Ok(())
+        }
+        Err(error) => Err(SpawnError::ThreadSpawn(Arc::new(error))),
+    }
 }
 
 /// The shutdown sequence; see [`Node::shutdown`].
@@ -620,7 +742,7 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     // Ask every actor to stop. Stopping actors may still spawn (refused).
     let actors = shared.registry.all();
     for actor in actors {
-        actor.request_shutdown();
+        actor.request_shutdown(true);
     }
 
     // Wait for them. Polled: stopping is the actors' business, and a
@@ -641,18 +763,24 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
         }
     }
 
-    // Tell the threads to exit, and join those that do.
+    // Tell the threads to exit, and join those that do. (No stand-in
+    // starts from here on: `exited_tx` is gone.)
+    drop(lock(&shared.exited_tx).take());
     shared.exiting.store(true, SeqCst);
     shared.unpark_all();
-    let total = threads.handles.len();
+    let mut handles: std::collections::HashMap<u64, JoinHandle<()>> =
+        std::mem::take(&mut *lock(&shared.thread_handles))
+            .into_iter()
+            .collect();
+    let total = handles.len();
     let mut joined = 0;
     while joined < total {
         let wait = deadline
             .saturating_duration_since(Instant::now())
             .max(Duration::from_millis(100));
         match exited.recv_timeout(wait) {
-            Ok(index) => {
-                if let Some(handle) = threads.handles[index].take() {
+            Ok(number) => {
+                if let Some(handle) = handles.remove(&number) {
                     let _ = handle.join();
                 }
                 joined += 1;
@@ -661,7 +789,8 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
         }
     }
     // Threads still inside a handler are left behind, detached.
-    threads.handles.clear();
+    drop(handles);
+    drop(threads);
     let stuck_schedulers = total - joined;
     if remaining_actors > 0 || stuck_schedulers > 0 {
         return Err(ShutdownError::Timeout {

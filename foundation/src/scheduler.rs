@@ -37,14 +37,40 @@ use crossbeam_deque::{Steal, Stealer, Worker};
 use crossbeam_utils::sync::Parker;
 
 use crate::cell::RunResult;
+use crate::exit::{Down, ExitReason, MonitorRef};
 use crate::node::Shared;
+use crate::pid::Pid;
 
-/// A schedulable actor, type-erased.
+/// An actor, type-erased: what the scheduler, links, monitors and
+/// supervisors need of it. Methods that take a `Pid` act only if that
+/// incarnation is the current one.
 pub(crate) trait Runnable: Send + Sync + 'static {
     /// Runs the actor for at most `budget` messages.
     fn run(self: Arc<Self>, budget: usize) -> RunResult;
-    /// Asks the actor to stop with `Shutdown` before its next message.
-    fn request_shutdown(self: Arc<Self>);
+    /// Asks the actor to stop (its `shutdown_requested` hook) before its
+    /// next message. The node's request skips supervised actors whose
+    /// supervisor is alive: the supervisor stops them, in order.
+    fn request_shutdown(self: Arc<Self>, from_node: bool);
+    /// Whether `pid` is the current, running incarnation.
+    fn is_current(&self, pid: Pid) -> bool;
+    /// The current incarnation's pid, if it has not stopped.
+    fn current_pid(&self) -> Option<Pid>;
+    /// A link's exit signal from `from` reached `to`. Returns whether it
+    /// was delivered (trapped, or acted on).
+    fn exit_signal(&self, to: Pid, from: Pid, reason: &ExitReason) -> bool;
+    /// A monitor of `to`'s fired.
+    fn down_signal(&self, to: Pid, down: Down) -> bool;
+    /// Records a link of `me` to `other`; false if `me` is not current.
+    fn add_link(&self, me: Pid, other: Pid, task: Task) -> bool;
+    fn remove_link(&self, me: Pid, other: Pid);
+    /// Records that `watcher` monitors `me`; false if `me` is not current.
+    fn add_monitor(&self, me: Pid, monitor: MonitorRef, watcher: Pid, task: Task) -> bool;
+    fn remove_monitor(&self, me: Pid, monitor: MonitorRef);
+    /// Kills `pid`; false if it was not current.
+    fn kill(&self, pid: Pid) -> bool;
+    /// Retires a stopped, vacant (supervised) cell for good.
+    fn retire(&self, reason: &ExitReason) -> bool;
+    fn as_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync>;
 }
 
 pub(crate) type Task = Arc<dyn Runnable>;
@@ -169,10 +195,31 @@ impl WorkerCx {
                 // get to it, and idle threads steal.
                 self.local.push(task);
             }
+            if result.stolen && self.shared.take_replacement() {
+                // A kill took the actor from us while we were stuck in its
+                // handler, and a spare thread took our place: hand our work
+                // over and leave.
+                drop(_current);
+                return self.retire();
+            }
         }
         // Drop what is left (tasks of stopped actors) before the guard ends.
         drop(self.run_next.take());
         while self.local.pop().is_some() {}
+    }
+
+    /// Gives this thread's queued work to the others and its slot back to
+    /// the node's spares.
+    fn retire(self) {
+        let shared = Arc::clone(&self.shared);
+        if let Some(task) = self.run_next.take() {
+            shared.injector.push(task);
+        }
+        while let Some(task) = self.local.pop() {
+            shared.injector.push(task);
+        }
+        shared.wake_one();
+        shared.return_spare(self.index, self.local, self.parker);
     }
 
     /// The next task, and whether it starts a fresh chain.

@@ -6,7 +6,10 @@
 //!                    RUNNING and new work arrived since the run began
 //!   bit 1  RUNNING   a scheduler thread is running the actor
 //!   bit 2  MUTED     reserved for flow control (a muted sender is not run)
-//!   bit 3  STOPPED   the actor has stopped; it is never scheduled again
+//!   bit 3  STOPPED   the incarnation has stopped; it is never scheduled
+//!                    again (a supervisor may start a new one: `restart`)
+//!   bit 4  VACANT    a stopped, restartable cell whose last runner is done
+//!                    with it: its supervisor may claim it (restart or retire)
 //!   bits 32..64      the incarnation, bumped on every restart
 //! ```
 //!
@@ -16,7 +19,7 @@
 //! attempt to go idle fail, so the runner looks at the mailbox again. No wake
 //! is ever lost, and no actor is ever in two run queues.
 
-use core::sync::atomic::Ordering::{AcqRel, Acquire};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
 use crate::sync::AtomicU64;
 
@@ -25,6 +28,7 @@ pub(crate) const RUNNING: u64 = 1 << 1;
 #[allow(dead_code)] // reserved for flow control; see the module docs
 pub(crate) const MUTED: u64 = 1 << 2;
 pub(crate) const STOPPED: u64 = 1 << 3;
+pub(crate) const VACANT: u64 = 1 << 4;
 pub(crate) const INCARNATION_SHIFT: u32 = 32;
 
 /// What a runner should do after finding its mailbox empty.
@@ -106,6 +110,50 @@ impl State {
         self.0.fetch_or(STOPPED, AcqRel);
     }
 
+    /// A stopped, restartable cell is free to be claimed (its runner, or the
+    /// killer that took over from it, has finished with it).
+    pub(crate) fn vacate(&self) {
+        self.0.fetch_or(VACANT, AcqRel);
+    }
+
+    /// Takes a vacant cell, once: the winner alone may restart or retire it.
+    pub(crate) fn claim_vacant(&self) -> bool {
+        let mut current = self.0.load(Acquire);
+        loop {
+            if current & VACANT == 0 {
+                return false;
+            }
+            match self
+                .0
+                .compare_exchange_weak(current, current & !VACANT, AcqRel, Acquire)
+            {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Starts the next incarnation of a claimed cell: owed its first run.
+    /// Returns the new incarnation number.
+    pub(crate) fn restart(&self) -> u32 {
+        let next = self.incarnation().wrapping_add(1);
+        self.0
+            .store(((next as u64) << INCARNATION_SHIFT) | NOTIFIED, Release);
+        next
+    }
+
+    /// Whether `incarnation` is the current one and has not stopped.
+    #[inline]
+    pub(crate) fn is_current(&self, incarnation: u32) -> bool {
+        let word = self.0.load(Acquire);
+        word & STOPPED == 0 && (word >> INCARNATION_SHIFT) as u32 == incarnation
+    }
+
+    /// Whether a runner holds the actor now.
+    pub(crate) fn is_running(&self) -> bool {
+        self.0.load(Acquire) & RUNNING != 0
+    }
+
     /// Whether the actor is owed a run and nobody is running it.
     pub(crate) fn is_scheduled(&self) -> bool {
         self.0.load(Acquire) & (NOTIFIED | RUNNING | STOPPED) == NOTIFIED
@@ -117,7 +165,6 @@ impl State {
     }
 
     /// The incarnation number carried in the word.
-    #[allow(dead_code)] // read by restarts (supervision)
     pub(crate) fn incarnation(&self) -> u32 {
         (self.0.load(Acquire) >> INCARNATION_SHIFT) as u32
     }
@@ -149,5 +196,13 @@ mod tests {
         assert!(s.is_stopped());
         assert!(!s.notify(), "a stopped actor is never scheduled");
         assert_eq!(s.incarnation(), 7);
+        assert!(!s.claim_vacant(), "not vacant until the runner is done");
+        s.vacate();
+        assert!(s.claim_vacant());
+        assert!(!s.claim_vacant(), "claimed once");
+        assert_eq!(s.restart(), 8);
+        assert!(!s.is_current(7));
+        assert!(s.is_current(8));
+        assert!(s.is_scheduled());
     }
 }
