@@ -247,7 +247,7 @@ impl<A: Actor> Context<A> {
         }
     }
 
-    fn task(&self) -> Task {
+    pub(crate) fn task(&self) -> Task {
         Arc::clone(&self.cell) as Task
     }
 

@@ -7,7 +7,6 @@
 //! its queued messages carry over; only the incarnation in the state word
 //! changes.
 
-use core::any::Any;
 use core::ptr;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use std::cell::UnsafeCell;
@@ -96,7 +95,12 @@ struct Control {
     pending_exit: Option<ExitReason>,
     /// The supervisor, for a supervised cell (also in `links`).
     supervisor: Option<(Pid, Task)>,
+    /// Told once the incarnation's `started` hook has returned.
+    started_ack: Option<StartedAck>,
 }
+
+/// Told that a supervised incarnation has started (ordered starts).
+pub(crate) type StartedAck = Box<dyn FnOnce(Pid) + Send>;
 
 /// The parts of a stopping incarnation that its death sets off.
 struct Remains {
@@ -491,9 +495,25 @@ impl<A: Actor> ActorCell<A> {
         true
     }
 
-    /// Installs `actor` as the next incarnation of a claimed cell, linked to
-    /// `supervisor`, and schedules it. Returns its pid.
-    pub(crate) fn restart_claimed(self: &Arc<Self>, actor: A, supervisor: (Pid, Task)) -> Pid {
+    /// Retires a cell the caller has claimed.
+    pub(crate) fn retire_claimed_now(&self, reason: &ExitReason) {
+        self.retire_claimed(self.state.incarnation(), reason);
+    }
+
+    /// The pid the next incarnation will have.
+    pub(crate) fn next_pid(&self) -> Pid {
+        self.pid_of(self.state.incarnation().wrapping_add(1))
+    }
+
+    /// Installs `actor` as the next incarnation of a cell claimed by the
+    /// caller, linked to `supervisor`, and schedules it (a blocking actor
+    /// gets a new thread). Returns its pid.
+    pub(crate) fn restart_claimed(
+        self: &Arc<Self>,
+        actor: A,
+        supervisor: (Pid, Task),
+        ack: StartedAck,
+    ) -> Result<Pid, crate::error::SpawnError> {
         // SAFETY: the caller claimed the vacant cell: nobody else touches
         // the slot until the state word below schedules the actor.
         unsafe {
@@ -503,36 +523,28 @@ impl<A: Actor> ActorCell<A> {
             slot.started = false;
         }
         self.signals.store(0, Relaxed);
-        *lock(&self.control) = Some(Box::new(Control {
-            links: vec![supervisor.clone()],
-            supervisor: Some(supervisor),
-            ..Control::default()
-        }));
+        self.set_supervisor(supervisor, ack);
+        let parker = self.dedicated.as_ref().map(|thread| {
+            let parker = Parker::new();
+            *lock(thread) = parker.unparker().clone();
+            parker
+        });
         let incarnation = self.state.restart();
-        if self.dedicated.is_none() {
-            scheduler::schedule(&self.shared, Arc::clone(self) as Task, WakeKind::Spawn);
+        match parker {
+            None => scheduler::schedule(&self.shared, Arc::clone(self) as Task, WakeKind::Spawn),
+            Some(parker) => crate::node::start_dedicated(&self.shared, self, parker)?,
         }
-        self.pid_of(incarnation)
+        Ok(self.pid_of(incarnation))
     }
 
-    /// Links a fresh cell to its supervisor before its first run.
-    pub(crate) fn set_supervisor(&self, supervisor: (Pid, Task)) {
+    /// Links a cell to its supervisor before the incarnation's first run.
+    pub(crate) fn set_supervisor(&self, supervisor: (Pid, Task), ack: StartedAck) {
         *lock(&self.control) = Some(Box::new(Control {
             links: vec![supervisor.clone()],
             supervisor: Some(supervisor),
+            started_ack: Some(ack),
             ..Control::default()
         }));
-    }
-
-    /// Replaces the thread of a blocking actor (after a restart).
-    pub(crate) fn set_dedicated(&self, unparker: Unparker) {
-        if let Some(thread) = &self.dedicated {
-            *lock(thread) = unparker;
-        }
-    }
-
-    pub(crate) fn is_blocking(&self) -> bool {
-        self.dedicated.is_some()
     }
 }
 
@@ -589,6 +601,14 @@ impl<A: Actor> Runnable for ActorCell<A> {
             // SAFETY (each use of `actor` below): the instance is ours while
             // we hold the actor, and no other reference to it is live.
             user!(unsafe { &mut *actor }.started(&mut ctx));
+            if cell.supervised {
+                let ack = lock(&cell.control)
+                    .as_mut()
+                    .and_then(|c| c.started_ack.take());
+                if let Some(ack) = ack {
+                    ack(pid);
+                }
+            }
         }
 
         loop {
@@ -800,6 +820,10 @@ impl<A: Actor> Runnable for ActorCell<A> {
         ActorCell::kill(self, pid.incarnation())
     }
 
+    fn claim(&self) -> bool {
+        self.state.claim_vacant()
+    }
+
     fn retire(&self, reason: &ExitReason) -> bool {
         if self.state.claim_vacant() {
             self.retire_claimed(self.state.incarnation(), reason);
@@ -807,10 +831,6 @@ impl<A: Actor> Runnable for ActorCell<A> {
         } else {
             false
         }
-    }
-
-    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-        self
     }
 }
 

@@ -186,6 +186,7 @@ mod registry;
 mod reply;
 mod scheduler;
 mod state;
+mod supervisor;
 mod sync;
 mod timer;
 
@@ -198,5 +199,9 @@ pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef};
 pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::Pid;
+pub use supervisor::{
+    ChildCounts, ChildInfo, ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorError,
+    SupervisorMsg, SupervisorRef, SupervisorSpec,
+};
 pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};
 pub use timer::{Clock, ManualClock, TimerRef};

@@ -12,7 +12,7 @@ use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::sync::{Parker, Unparker};
 
 use crate::actor::{Actor, ActorOptions, ActorRef};
-use crate::cell::{ActorCell, run_dedicated};
+use crate::cell::{ActorCell, StartedAck, run_dedicated};
 use crate::dead_letter::DeadLetters;
 use crate::error::{NodeError, ShutdownError, SpawnError};
 use crate::pid::Pid;
@@ -648,7 +648,7 @@ pub(crate) fn spawn_cell<A: Actor>(
     shared: &Arc<Shared>,
     actor: A,
     options: ActorOptions,
-    supervisor: Option<(Pid, Task)>,
+    supervisor: Option<(Pid, Task, StartedAck)>,
     before_start: impl FnOnce(&Arc<ActorCell<A>>),
 ) -> Result<ActorRef<A>, SpawnError> {
     let parker = options.blocking.then(Parker::new);
@@ -676,8 +676,8 @@ pub(crate) fn spawn_cell<A: Actor>(
         .ok_or_else(|| SpawnError::NodeShutdown {
             node: shared.name.clone(),
         })?;
-    if let Some(supervisor) = supervisor {
-        cell.set_supervisor(supervisor);
+    if let Some((pid, task, ack)) = supervisor {
+        cell.set_supervisor((pid, task), ack);
     }
     before_start(&cell);
     match parker {

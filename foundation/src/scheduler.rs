@@ -68,9 +68,10 @@ pub(crate) trait Runnable: Send + Sync + 'static {
     fn remove_monitor(&self, me: Pid, monitor: MonitorRef);
     /// Kills `pid`; false if it was not current.
     fn kill(&self, pid: Pid) -> bool;
+    /// Claims a stopped, vacant (supervised) cell, to restart it.
+    fn claim(&self) -> bool;
     /// Retires a stopped, vacant (supervised) cell for good.
     fn retire(&self, reason: &ExitReason) -> bool;
-    fn as_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync>;
 }
 
 pub(crate) type Task = Arc<dyn Runnable>;
