@@ -44,6 +44,8 @@ const SIGNALS: u8 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL;
 const H_IDLE: u64 = 0;
 const H_IN: u64 = 1;
 const H_STOLEN: u64 = 2;
+/// The incarnation's last user code (its `stopped` hook) has returned.
+const H_DONE: u64 = 3;
 
 /// How many times a killer looks for the runner to enter a handler before
 /// leaving the kill to the runner's own check between messages.
@@ -345,6 +347,10 @@ impl<A: Actor> ActorCell<A> {
             drop_instance(self.pid_of(incarnation), actor);
             return RunResult::ended(1, true);
         }
+        // No user code of this incarnation runs any more: a kill from here on
+        // has nothing to take.
+        self.handler
+            .store(((incarnation as u64) << 32) | H_DONE, Release);
         slot.actor = ptr::null_mut();
         drop_instance(self.pid_of(incarnation), actor);
         self.die(incarnation, reason);
@@ -459,29 +465,44 @@ impl<A: Actor> ActorCell<A> {
     }
 
     /// Kills incarnation `incarnation`: see [`ActorRef::kill`](crate::ActorRef::kill).
+    /// Returns `false` if it had already ended.
     pub(crate) fn kill(&self, incarnation: u32) -> bool {
-        if !self.state.is_current(incarnation) {
+        if self.state.incarnation() != incarnation {
             return false;
         }
         self.signals.fetch_or(SIG_KILL, AcqRel);
-        let in_handler = ((incarnation as u64) << 32) | H_IN;
+        let base = (incarnation as u64) << 32;
         for round in 0..KILL_SPINS {
-            if !self.state.is_current(incarnation) {
-                return true; // it stopped (perhaps by our signal)
+            if self.state.incarnation() != incarnation {
+                return true; // ended, and restarted since
             }
-            if !self.state.is_running() {
+            let handler = self.handler.load(Acquire);
+            if handler == base | H_IN {
+                // Inside user code (a handler, or its stop hook): take it.
+                if self
+                    .handler
+                    .compare_exchange(base | H_IN, H_STOLEN, AcqRel, Acquire)
+                    .is_ok()
+                {
+                    self.take_over(incarnation);
+                    return true;
+                }
+                continue;
+            }
+            if handler == base | H_DONE || handler == H_STOLEN {
+                return true; // past its last user code: it is ending
+            }
+            if self.state.is_stopped() {
+                if self.state.is_running() {
+                    // Stopping, about to enter its stop hook: look again.
+                } else {
+                    return false;
+                }
+            } else if !self.state.is_running() {
                 // Idle or queued: its next run sees the kill first thing.
                 if self.state.notify() {
                     self.wake(WakeKind::Spawn);
                 }
-                return true;
-            }
-            if self
-                .handler
-                .compare_exchange(in_handler, H_STOLEN, AcqRel, Acquire)
-                .is_ok()
-            {
-                self.take_over(incarnation);
                 return true;
             }
             if round % 16 == 15 {

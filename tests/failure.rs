@@ -1,0 +1,587 @@
+//! Failure semantics below supervisors: links, monitors, trapped exits,
+//! kills (including of a handler that never returns) and stale
+//! incarnations.
+
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use foundation::{
+    Actor, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, LinkError, Node, Pid,
+    ReplyTo, Supervisor,
+};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+const T: Duration = Duration::from_secs(30);
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn node(schedulers: usize) -> Node {
+    Node::builder()
+        .schedulers(schedulers)
+        .start()
+        .expect("node starts")
+}
+
+/// Reports its exit reason.
+struct Reporter {
+    exits: mpsc::Sender<(Pid, ExitReason)>,
+    pid: Option<Pid>,
+}
+
+impl Reporter {
+    fn new(exits: &mpsc::Sender<(Pid, ExitReason)>) -> Self {
+        Reporter {
+            exits: exits.clone(),
+            pid: None,
+        }
+    }
+}
+
+enum Cmd {
+    Panic,
+    Stop,
+    Link(ActorRef<Reporter>),
+    Unlink(ActorRef<Reporter>),
+}
+
+impl Actor for Reporter {
+    type Msg = Cmd;
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.pid = Some(ctx.pid());
+    }
+    fn handle(&mut self, cmd: Cmd, ctx: &mut Context<Self>) {
+        match cmd {
+            Cmd::Panic => panic!("reporter panics"),
+            Cmd::Stop => ctx.stop(),
+            Cmd::Link(other) => ctx.link(&other).unwrap(),
+            Cmd::Unlink(other) => ctx.unlink(&other),
+        }
+    }
+    fn stopped(&mut self, reason: &ExitReason) {
+        let _ = self.exits.send((self.pid.unwrap(), reason.clone()));
+    }
+}
+
+#[test]
+fn links_propagate_abnormal_exits_both_ways() {
+    let node = node(2);
+    let (tx, rx) = mpsc::channel();
+    let a = node.spawn(Reporter::new(&tx)).unwrap();
+    let b = node.spawn(Reporter::new(&tx)).unwrap();
+    a.send(Cmd::Link(b.clone())).unwrap();
+    // Make sure the link is in place before b crashes.
+    wait_until("a running", || a.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(10));
+    b.send(Cmd::Panic).unwrap();
+    let first = rx.recv_timeout(T).unwrap();
+    let second = rx.recv_timeout(T).unwrap();
+    assert_eq!(first, (b.pid(), ExitReason::Panic("reporter panics".into())));
+    assert_eq!(
+        second,
+        (
+            a.pid(),
+            ExitReason::Linked(b.pid(), Box::new(ExitReason::Panic("reporter panics".into())))
+        )
+    );
+
+    // The other direction, with a kill.
+    let c = node.spawn(Reporter::new(&tx)).unwrap();
+    let d = node.spawn(Reporter::new(&tx)).unwrap();
+    d.send(Cmd::Link(c.clone())).unwrap();
+    wait_until("d running", || d.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(10));
+    assert!(d.kill());
+    let mut got = vec![rx.recv_timeout(T).unwrap(), rx.recv_timeout(T).unwrap()];
+    got.sort_by_key(|(pid, _)| *pid);
+    assert_eq!(
+        got,
+        [
+            (c.pid(), ExitReason::Linked(d.pid(), Box::new(ExitReason::Killed))),
+            (d.pid(), ExitReason::Killed),
+        ]
+    );
+}
+
+#[test]
+fn normal_exits_and_unlinked_actors_do_not_propagate() {
+    let node = node(2);
+    let (tx, rx) = mpsc::channel();
+    let a = node.spawn(Reporter::new(&tx)).unwrap();
+    let b = node.spawn(Reporter::new(&tx)).unwrap();
+    let c = node.spawn(Reporter::new(&tx)).unwrap();
+    a.send(Cmd::Link(b.clone())).unwrap();
+    a.send(Cmd::Link(c.clone())).unwrap();
+    a.send(Cmd::Unlink(c.clone())).unwrap();
+    wait_until("links made", || a.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(10));
+    b.send(Cmd::Stop).unwrap();
+    assert_eq!(rx.recv_timeout(T).unwrap(), (b.pid(), ExitReason::Normal));
+    c.send(Cmd::Panic).unwrap();
+    assert!(matches!(rx.recv_timeout(T).unwrap().1, ExitReason::Panic(_)));
+    thread::sleep(Duration::from_millis(50));
+    assert!(a.is_alive(), "a normal exit and an unlinked crash leave a running");
+    assert!(rx.try_recv().is_err());
+}
+
+enum Talk {
+    Say(u32),
+    Die(ExitReason),
+}
+
+/// Sends numbered messages to a listener, then dies.
+struct Talker {
+    to: Option<ActorRef<Listener>>,
+}
+
+impl Actor for Talker {
+    type Msg = Talk;
+    fn handle(&mut self, msg: Talk, ctx: &mut Context<Self>) {
+        match msg {
+            Talk::Say(n) => {
+                let _ = self.to.as_ref().unwrap().send(Heard::Said(ctx.pid(), n).into());
+            }
+            Talk::Die(reason) => ctx.stop_with(reason),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Heard {
+    Said(Pid, u32),
+    Exit(Pid, ExitReason),
+    Down(Pid, ExitReason),
+}
+
+enum ListenerMsg {
+    Heard(Heard),
+    Watch(ActorRef<Talker>, ReplyTo<()>),
+}
+
+impl From<Heard> for ListenerMsg {
+    fn from(h: Heard) -> Self {
+        ListenerMsg::Heard(h)
+    }
+}
+
+/// Traps exits, links and monitors talkers, and logs what it hears.
+struct Listener {
+    log: Arc<Mutex<Vec<Heard>>>,
+}
+
+impl Actor for Listener {
+    type Msg = ListenerMsg;
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.trap_exit(true);
+    }
+    fn handle(&mut self, msg: ListenerMsg, ctx: &mut Context<Self>) {
+        match msg {
+            ListenerMsg::Heard(h) => self.log.lock().unwrap().push(h),
+            ListenerMsg::Watch(talker, reply) => {
+                ctx.link(&talker).unwrap();
+                ctx.monitor(&talker).unwrap();
+                let _ = reply.reply(());
+            }
+        }
+    }
+    fn on_exit(&mut self, from: Pid, reason: ExitReason, _: &mut Context<Self>) {
+        self.log.lock().unwrap().push(Heard::Exit(from, reason));
+    }
+    fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+        self.log.lock().unwrap().push(Heard::Down(down.pid, down.reason));
+    }
+}
+
+impl Talker {
+    fn new() -> Self {
+        Talker { to: None }
+    }
+}
+
+#[test]
+fn trapped_exits_and_downs_arrive_once_after_the_messages_of_that_pid() {
+    let node = node(2);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let listener = node
+        .spawn(Listener {
+            log: Arc::clone(&log),
+        })
+        .unwrap();
+    // Many talkers, each saying 100 things and then exiting abnormally.
+    const TALKERS: usize = 20;
+    const SAID: u32 = 100;
+    let mut pids = Vec::new();
+    for i in 0..TALKERS {
+        let talker = node
+            .spawn(Talker {
+                to: Some(listener.clone()),
+            })
+            .unwrap();
+        listener
+            .call(|r| ListenerMsg::Watch(talker.clone(), r), T)
+            .unwrap();
+        for n in 0..SAID {
+            talker.send(Talk::Say(n)).unwrap();
+        }
+        let reason = if i % 2 == 0 {
+            ExitReason::Panic("gone".into())
+        } else {
+            ExitReason::Normal
+        };
+        talker.send(Talk::Die(reason)).unwrap();
+        pids.push(talker.pid());
+    }
+    // Every talker: 100 messages, then (abnormal) one exit and one down;
+    // (normal) one exit (trapped exits include normal ones) and one down.
+    wait_until("all downs", || {
+        log.lock()
+            .unwrap()
+            .iter()
+            .filter(|h| matches!(h, Heard::Down(..)))
+            .count()
+            == TALKERS
+    });
+    thread::sleep(Duration::from_millis(20));
+    let log = log.lock().unwrap().clone();
+    for pid in pids {
+        let mine: Vec<&Heard> = log
+            .iter()
+            .filter(|h| match h {
+                Heard::Said(p, _) | Heard::Exit(p, _) | Heard::Down(p, _) => *p == pid,
+            })
+            .collect();
+        assert_eq!(mine.len(), SAID as usize + 2, "{pid}: {mine:?}");
+        for (n, heard) in mine.iter().take(SAID as usize).enumerate() {
+            assert_eq!(**heard, Heard::Said(pid, n as u32));
+        }
+        let tail = &mine[SAID as usize..];
+        assert_eq!(
+            tail.iter().filter(|h| matches!(h, Heard::Exit(..))).count(),
+            1
+        );
+        assert_eq!(
+            tail.iter().filter(|h| matches!(h, Heard::Down(..))).count(),
+            1
+        );
+    }
+}
+
+#[test]
+fn a_monitor_is_bound_to_one_incarnation() {
+    let node = node(2);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let listener = node
+        .spawn(Listener {
+            log: Arc::clone(&log),
+        })
+        .unwrap();
+    let sup = Supervisor::builder()
+        .child(ChildSpec::new("t", Talker::new))
+        .spawn(&node)
+        .unwrap();
+    let talker = sup.child::<Talker>("t").unwrap().unwrap();
+    let first = talker.pid();
+    // Monitor (and link) incarnation 0 only.
+    listener
+        .call(|r| ListenerMsg::Watch(talker.clone(), r), T)
+        .unwrap();
+    talker
+        .send(Talk::Die(ExitReason::Panic("once".into())))
+        .unwrap();
+    wait_until("the restart", || {
+        talker.pid().incarnation() == 1 && talker.is_alive()
+    });
+    talker
+        .send(Talk::Die(ExitReason::Panic("twice".into())))
+        .unwrap();
+    wait_until("the second restart", || {
+        talker.pid().incarnation() == 2 && talker.is_alive()
+    });
+    thread::sleep(Duration::from_millis(20));
+    let log = log.lock().unwrap().clone();
+    let reason = ExitReason::Panic("once".into());
+    let mut sorted = log.clone();
+    sorted.sort_by_key(|h| format!("{h:?}"));
+    assert_eq!(
+        sorted,
+        [Heard::Down(first, reason.clone()), Heard::Exit(first, reason)],
+        "one down and one exit, for incarnation 0 only: {log:?}"
+    );
+}
+
+#[test]
+fn monitoring_or_linking_a_dead_actor_is_an_error() {
+    let node = node(1);
+    let (tx, _rx) = mpsc::channel();
+    let dead = node.spawn(Reporter::new(&tx)).unwrap();
+    dead.send(Cmd::Stop).unwrap();
+    wait_until("the stop", || !dead.is_alive());
+    struct Probe(ActorRef<Reporter>, mpsc::Sender<(Result<(), LinkError>, bool)>);
+    impl Actor for Probe {
+        type Msg = ();
+        fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+            let linked = ctx.link(&self.0);
+            let monitored = ctx.monitor(&self.0).is_err();
+            self.1.send((linked, monitored)).unwrap();
+        }
+    }
+    let (ptx, prx) = mpsc::channel();
+    node.spawn(Probe(dead.clone(), ptx)).unwrap().send(()).unwrap();
+    assert_eq!(
+        prx.recv_timeout(T).unwrap(),
+        (Err(LinkError::NotAlive(dead.pid())), true)
+    );
+}
+
+/// Counts what it handles; the first message may block on a latch.
+struct Counter {
+    handled: Arc<AtomicU64>,
+    latch: Option<mpsc::Receiver<()>>,
+    stopped: mpsc::Sender<ExitReason>,
+}
+
+impl Actor for Counter {
+    type Msg = u64;
+    fn handle(&mut self, _: u64, _: &mut Context<Self>) {
+        self.handled.fetch_add(1, SeqCst);
+        if let Some(latch) = self.latch.take() {
+            let _ = latch.recv();
+        }
+    }
+    fn stopped(&mut self, reason: &ExitReason) {
+        let _ = self.stopped.send(reason.clone());
+    }
+}
+
+#[test]
+fn a_kill_overtakes_a_million_queued_messages() {
+    // One scheduler, held by a blocker: the victim has a million messages
+    // queued and has not run yet when the kill comes.
+    let node = node(1);
+    let (stx, srx) = mpsc::channel();
+    let (release, latch) = mpsc::channel();
+    let blocker = node
+        .spawn(Counter {
+            handled: Arc::default(),
+            latch: Some(latch),
+            stopped: stx.clone(),
+        })
+        .unwrap();
+    blocker.send(0).unwrap();
+    wait_until("the blocker to block", || blocker.mailbox_len() == 0);
+
+    let handled = Arc::new(AtomicU64::new(0));
+    let victim = node
+        .spawn(Counter {
+            handled: Arc::clone(&handled),
+            latch: None,
+            stopped: stx,
+        })
+        .unwrap();
+    const N: u64 = 1_000_000;
+    for i in 0..N {
+        victim.send(i).unwrap();
+    }
+    assert!(victim.kill());
+    release.send(()).unwrap();
+    assert_eq!(srx.recv_timeout(T).unwrap(), ExitReason::Killed);
+    assert_eq!(handled.load(SeqCst), 0, "no queued message ran before the kill");
+    // The queued messages become dead letters right after the stop hook.
+    wait_until("the dead letters", || node.dead_letters().count() == N);
+    assert_eq!(node.stats().discarded_messages, N);
+}
+
+#[test]
+fn killing_a_stuck_handler_frees_the_node_and_drops_the_instance_later() {
+    struct Guard(mpsc::Sender<&'static str>);
+    impl Drop for Guard {
+        fn drop(&mut self) {
+            let _ = self.0.send("instance dropped");
+        }
+    }
+    enum Msg {
+        Stuck(mpsc::Receiver<()>),
+        Ask(ReplyTo<u32>),
+    }
+    struct Holder {
+        _guard: Guard,
+    }
+    impl Actor for Holder {
+        type Msg = Msg;
+        fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+            match msg {
+                Msg::Stuck(latch) => {
+                    let _ = latch.recv();
+                }
+                Msg::Ask(reply) => {
+                    let _ = reply.reply(1);
+                }
+            }
+        }
+    }
+
+    let node = node(1);
+    let (dtx, drx) = mpsc::channel();
+    let (stx, srx) = mpsc::channel();
+    let holder = node.spawn(Holder {
+        _guard: Guard(dtx),
+    }).unwrap();
+    // A watcher that monitors it.
+    struct Watcher(ActorRef<Holder>, mpsc::Sender<Down>);
+    impl Actor for Watcher {
+        type Msg = ();
+        fn started(&mut self, ctx: &mut Context<Self>) {
+            ctx.monitor(&self.0).unwrap();
+        }
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+        fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+            self.1.send(down).unwrap();
+        }
+    }
+    let watcher = node.spawn(Watcher(holder.clone(), stx)).unwrap();
+    wait_until("the watcher to start", || watcher.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(10));
+
+    let (release, latch) = mpsc::channel();
+    holder.send(Msg::Stuck(latch)).unwrap();
+    wait_until("the handler to block", || holder.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(10));
+    // A call queued behind the stuck handler.
+    let asking = {
+        let holder = holder.clone();
+        thread::spawn(move || holder.call(Msg::Ask, T))
+    };
+    wait_until("the call queued", || holder.mailbox_len() == 1);
+
+    assert!(holder.kill());
+    // At once: unregistered, closed, the waiting call failed, the monitor
+    // fired — while the handler is still blocked on the only scheduler.
+    assert!(!holder.is_alive());
+    assert_eq!(node.actor_count(), 1);
+    assert_eq!(asking.join().unwrap(), Err(CallError::Stopped));
+    let down = srx.recv_timeout(T).unwrap();
+    assert_eq!((down.pid, down.reason), (holder.pid(), ExitReason::Killed));
+    assert_eq!(node.stats().replaced_schedulers, 1);
+    // The stand-in thread serves others.
+    let other = node
+        .spawn(Holder {
+            _guard: Guard(mpsc::channel().0),
+        })
+        .unwrap();
+    assert_eq!(other.call(Msg::Ask, T), Ok(1));
+    assert!(drx.try_recv().is_err(), "the instance lives while its handler runs");
+
+    release.send(()).unwrap();
+    assert_eq!(drx.recv_timeout(T).unwrap(), "instance dropped");
+    // The stuck thread retired; the node still serves, and shuts down.
+    assert_eq!(other.call(Msg::Ask, T), Ok(1));
+    node.shutdown().unwrap();
+}
+
+/// Answers pings.
+struct Ponger;
+
+impl Actor for Ponger {
+    type Msg = ReplyTo<u32>;
+    fn handle(&mut self, reply: ReplyTo<u32>, _: &mut Context<Self>) {
+        let _ = reply.reply(7);
+    }
+}
+
+enum Stale {
+    /// Blocks on the latch, then reports what its stale context can do.
+    Block(mpsc::Receiver<()>, mpsc::Sender<StaleReport>),
+    Ping(ReplyTo<u32>),
+    Continued,
+}
+
+#[derive(Debug)]
+struct StaleReport {
+    pid: Pid,
+    current: bool,
+    link: Result<(), LinkError>,
+    monitor_failed: bool,
+}
+
+struct Phoenix {
+    peer: ActorRef<Ponger>,
+    continued: Arc<AtomicU64>,
+}
+
+impl Actor for Phoenix {
+    type Msg = Stale;
+    fn handle(&mut self, msg: Stale, ctx: &mut Context<Self>) {
+        match msg {
+            Stale::Block(latch, report) => {
+                let _ = latch.recv();
+                // Killed and replaced meanwhile: this context is stale.
+                let link = ctx.link(&self.peer);
+                let monitor_failed = ctx.monitor(&self.peer).is_err();
+                ctx.trap_exit(true);
+                ctx.request(&self.peer, |r| r)
+                    .then(|_, ctx, _| ctx.myself().send(Stale::Continued).unwrap());
+                report
+                    .send(StaleReport {
+                        pid: ctx.pid(),
+                        current: ctx.is_current(),
+                        link,
+                        monitor_failed,
+                    })
+                    .unwrap();
+            }
+            Stale::Ping(reply) => {
+                let _ = reply.reply(ctx.pid().incarnation());
+            }
+            Stale::Continued => {
+                self.continued.fetch_add(1, SeqCst);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_killed_handler_of_an_old_incarnation_cannot_act_as_the_new_one() {
+    let node = node(2);
+    let continued = Arc::new(AtomicU64::new(0));
+    let peer = node.spawn(Ponger).unwrap();
+    let c = Arc::clone(&continued);
+    let p = peer.clone();
+    let sup = Supervisor::builder()
+        .child(ChildSpec::new("phoenix", move || Phoenix {
+            peer: p.clone(),
+            continued: Arc::clone(&c),
+        }))
+        .spawn(&node)
+        .unwrap();
+    let phoenix = sup.child::<Phoenix>("phoenix").unwrap().unwrap();
+    let (release, latch) = mpsc::channel();
+    let (rtx, rrx) = mpsc::channel();
+    phoenix.send(Stale::Block(latch, rtx)).unwrap();
+    wait_until("the handler to block", || phoenix.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(10));
+
+    assert!(phoenix.kill());
+    wait_until("the restart", || {
+        phoenix.pid().incarnation() == 1 && phoenix.call(Stale::Ping, T) == Ok(1)
+    });
+    release.send(()).unwrap();
+    let report = rrx.recv_timeout(T).unwrap();
+    assert_eq!(report.pid.incarnation(), 0);
+    assert!(!report.current);
+    assert_eq!(report.link, Err(LinkError::Stale(report.pid)));
+    assert!(report.monitor_failed);
+    // The old handler's request is answered, but its continuation never
+    // runs on the new incarnation.
+    thread::sleep(Duration::from_millis(50));
+    assert_eq!(continued.load(SeqCst), 0);
+    assert_eq!(phoenix.call(Stale::Ping, T), Ok(1));
+    assert_eq!(node.stats().replaced_schedulers, 1);
+    assert!(peer.is_alive(), "no link was made from the stale context");
+}

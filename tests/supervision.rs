@@ -1,0 +1,497 @@
+//! Supervision trees: strategies, restart types, intensity and escalation,
+//! ordered start and reverse shutdown, shutdown timeouts, restarts that keep
+//! the address and the queued messages, and dynamic children.
+
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use foundation::{
+    Actor, ActorRef, CallError, ChildSpec, Context, ExitReason, Node, ReplyTo, Restart, Shutdown,
+    Strategy, Supervisor, SupervisorError, SupervisorRef,
+};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+const T: Duration = Duration::from_secs(30);
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn node(schedulers: usize) -> Node {
+    Node::builder()
+        .schedulers(schedulers)
+        .start()
+        .expect("node starts")
+}
+
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn entries(log: &Log) -> Vec<String> {
+    log.lock().unwrap().clone()
+}
+
+/// Waits until the log has `n` entries and returns them.
+fn wait_for_log(log: &Log, n: usize) -> Vec<String> {
+    wait_until(&format!("{n} log entries"), || log.lock().unwrap().len() >= n);
+    // Let anything unexpected show up too.
+    thread::sleep(Duration::from_millis(20));
+    entries(log)
+}
+
+enum WorkerMsg {
+    Crash,
+    Exit,
+    Count(ReplyTo<u64>),
+    Add,
+    /// Blocks the handler until the receiver's sender is dropped or sends.
+    Block(mpsc::Receiver<()>),
+}
+
+/// Logs its start and its stop.
+struct Worker {
+    id: &'static str,
+    log: Log,
+    count: u64,
+}
+
+impl Worker {
+    fn spec(id: &'static str, log: &Log) -> ChildSpec {
+        let log = Arc::clone(log);
+        ChildSpec::new(id, move || Worker {
+            id,
+            log: Arc::clone(&log),
+            count: 0,
+        })
+    }
+}
+
+impl Actor for Worker {
+    type Msg = WorkerMsg;
+
+    fn started(&mut self, _: &mut Context<Self>) {
+        self.log.lock().unwrap().push(format!("start {}", self.id));
+    }
+
+    fn handle(&mut self, msg: WorkerMsg, ctx: &mut Context<Self>) {
+        match msg {
+            WorkerMsg::Crash => panic!("{} crashes", self.id),
+            WorkerMsg::Exit => ctx.stop(),
+            WorkerMsg::Count(reply) => {
+                let _ = reply.reply(self.count);
+            }
+            WorkerMsg::Add => self.count += 1,
+            WorkerMsg::Block(latch) => {
+                let _ = latch.recv();
+            }
+        }
+    }
+
+    fn stopped(&mut self, reason: &ExitReason) {
+        let how = match reason {
+            ExitReason::Panic(_) => "crash",
+            ExitReason::Shutdown => "stop",
+            ExitReason::Normal => "exit",
+            _ => "other",
+        };
+        self.log.lock().unwrap().push(format!("{how} {}", self.id));
+    }
+}
+
+fn three(strategy: Strategy, log: &Log, node: &Node) -> SupervisorRef {
+    Supervisor::builder()
+        .strategy(strategy)
+        .child(Worker::spec("a", log))
+        .child(Worker::spec("b", log))
+        .child(Worker::spec("c", log))
+        .spawn(node)
+        .unwrap()
+}
+
+fn worker(sup: &SupervisorRef, id: &str) -> ActorRef<Worker> {
+    sup.child::<Worker>(id).unwrap().expect("a worker")
+}
+
+fn crash_script(strategy: Strategy) -> Vec<String> {
+    let node = node(2);
+    let log = Log::default();
+    let sup = three(strategy, &log, &node);
+    assert_eq!(wait_for_log(&log, 3), ["start a", "start b", "start c"]);
+    log.lock().unwrap().clear();
+    worker(&sup, "b").send(WorkerMsg::Crash).unwrap();
+    let expected = match strategy {
+        Strategy::OneForOne => 2,
+        Strategy::OneForAll => 6,
+        Strategy::RestForOne => 4,
+    };
+    let seen = wait_for_log(&log, expected);
+    // Everyone answers afterwards, at the same addresses.
+    for id in ["a", "b", "c"] {
+        assert_eq!(worker(&sup, id).call(WorkerMsg::Count, T), Ok(0));
+    }
+    seen
+}
+
+#[test]
+fn one_for_one_restarts_only_the_failed_child() {
+    assert_eq!(crash_script(Strategy::OneForOne), ["crash b", "start b"]);
+}
+
+#[test]
+fn one_for_all_stops_the_others_in_reverse_and_restarts_all_in_order() {
+    assert_eq!(
+        crash_script(Strategy::OneForAll),
+        ["crash b", "stop c", "stop a", "start a", "start b", "start c"]
+    );
+}
+
+#[test]
+fn rest_for_one_restarts_the_failed_child_and_those_after_it() {
+    assert_eq!(
+        crash_script(Strategy::RestForOne),
+        ["crash b", "stop c", "start b", "start c"]
+    );
+}
+
+#[test]
+fn permanent_transient_and_temporary_children() {
+    let node = node(2);
+    let log = Log::default();
+    let sup = Supervisor::builder()
+        .intensity(100, Duration::from_secs(60))
+        .child(Worker::spec("perm", &log).restart(Restart::Permanent))
+        .child(Worker::spec("trans", &log).restart(Restart::Transient))
+        .child(Worker::spec("temp", &log).restart(Restart::Temporary))
+        .spawn(&node)
+        .unwrap();
+    wait_for_log(&log, 3);
+    log.lock().unwrap().clear();
+
+    // A normal exit: only the permanent child comes back.
+    for id in ["perm", "trans", "temp"] {
+        worker(&sup, id).send(WorkerMsg::Exit).unwrap();
+    }
+    let mut seen = wait_for_log(&log, 4);
+    seen.sort();
+    assert_eq!(seen, ["exit perm", "exit temp", "exit trans", "start perm"]);
+    let children = sup.which_children().unwrap();
+    let ids: Vec<_> = children.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["perm", "trans"], "a temporary child is forgotten");
+    assert!(children[0].pid.is_some());
+    assert_eq!(children[1].pid, None, "a transient child that exited normally stays down");
+
+    // A crash: permanent and transient children come back.
+    sup.restart_child("trans").unwrap();
+    wait_for_log(&log, 5);
+    log.lock().unwrap().clear();
+    worker(&sup, "perm").send(WorkerMsg::Crash).unwrap();
+    worker(&sup, "trans").send(WorkerMsg::Crash).unwrap();
+    let mut seen = wait_for_log(&log, 4);
+    seen.sort();
+    assert_eq!(seen, ["crash perm", "crash trans", "start perm", "start trans"]);
+    assert_eq!(sup.count_children().unwrap().active, 2);
+}
+
+#[test]
+fn ordered_start_and_reverse_shutdown() {
+    let node = node(2);
+    let log = Log::default();
+    let ids = ["c0", "c1", "c2", "c3", "c4", "c5", "c6", "c7"];
+    let mut builder = Supervisor::builder();
+    for id in ids {
+        builder = builder.child(Worker::spec(id, &log));
+    }
+    let sup = builder.spawn(&node).unwrap();
+    let started = wait_for_log(&log, ids.len());
+    let expected: Vec<String> = ids.iter().map(|id| format!("start {id}")).collect();
+    assert_eq!(started, expected);
+
+    log.lock().unwrap().clear();
+    sup.stop();
+    let stopped = wait_for_log(&log, ids.len());
+    let expected: Vec<String> = ids.iter().rev().map(|id| format!("stop {id}")).collect();
+    assert_eq!(stopped, expected);
+    wait_until("the supervisor to exit", || !sup.actor().is_alive());
+    assert_eq!(node.actor_count(), 0);
+}
+
+#[test]
+fn node_shutdown_stops_a_tree_in_reverse_order() {
+    let node = node(2);
+    let log = Log::default();
+    let _sup = three(Strategy::OneForOne, &log, &node);
+    wait_for_log(&log, 3);
+    log.lock().unwrap().clear();
+    node.shutdown().unwrap();
+    assert_eq!(entries(&log), ["stop c", "stop b", "stop a"]);
+}
+
+/// Blocks in its stop hook until released.
+struct StuckOnStop {
+    latch: Arc<Mutex<Option<mpsc::Receiver<()>>>>,
+    stopped: mpsc::Sender<&'static str>,
+}
+
+impl Actor for StuckOnStop {
+    type Msg = ();
+    fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    fn stopped(&mut self, _: &ExitReason) {
+        self.stopped.send("stop hook entered").unwrap();
+        if let Some(latch) = self.latch.lock().unwrap().take() {
+            let _ = latch.recv();
+        }
+    }
+}
+
+#[test]
+fn a_shutdown_timeout_kills_a_child_stuck_in_its_stop_hook() {
+    let node = node(2);
+    let (release, latch) = mpsc::channel();
+    let latch = Arc::new(Mutex::new(Some(latch)));
+    let (tx, rx) = mpsc::channel();
+    let log = Log::default();
+    let sup = Supervisor::builder()
+        .child(Worker::spec("first", &log))
+        .child(
+            ChildSpec::new("stuck", move || StuckOnStop {
+                latch: Arc::clone(&latch),
+                stopped: tx.clone(),
+            })
+            .shutdown(Shutdown::Timeout(Duration::from_millis(50))),
+        )
+        .spawn(&node)
+        .unwrap();
+    wait_for_log(&log, 1);
+    let stuck = sup.child::<StuckOnStop>("stuck").unwrap().unwrap();
+    sup.stop();
+    assert_eq!(rx.recv_timeout(T), Ok("stop hook entered"));
+    // The supervisor kills it after 50 ms, stops the first child, and exits.
+    wait_until("the supervisor to exit", || !sup.actor().is_alive());
+    assert!(!stuck.is_alive());
+    assert_eq!(entries(&log), ["start first", "stop first"]);
+    assert_eq!(node.actor_count(), 0);
+    assert_eq!(node.stats().replaced_schedulers, 1);
+    release.send(()).unwrap();
+    node.shutdown().unwrap();
+}
+
+#[test]
+fn restart_intensity_exceeded_escalates_one_level_up() {
+    let node = node(2);
+    let log = Log::default();
+    let inner = Supervisor::builder()
+        .intensity(2, Duration::from_secs(60))
+        .child(Worker::spec("w", &log));
+    let outer = Supervisor::builder()
+        .intensity(5, Duration::from_secs(60))
+        .child(ChildSpec::supervisor("inner", inner))
+        .spawn(&node)
+        .unwrap();
+    wait_for_log(&log, 1);
+    let inner_ref: SupervisorRef = outer
+        .child::<Supervisor>("inner")
+        .unwrap()
+        .expect("a supervisor")
+        .into();
+    let first_inner = inner_ref.pid();
+    let w = worker(&inner_ref, "w");
+
+    // Two crashes are within the intensity: restarted in place.
+    for n in 1..=2 {
+        w.send(WorkerMsg::Crash).unwrap();
+        wait_until("the worker's restart", || {
+            w.pid().incarnation() == n && w.call(WorkerMsg::Count, T).is_ok()
+        });
+    }
+    assert_eq!(inner_ref.pid(), first_inner);
+
+    // The third is one too many: the inner supervisor stops its worker and
+    // exits, and the outer one restarts it (with a fresh worker).
+    w.send(WorkerMsg::Crash).unwrap();
+    wait_until("the inner supervisor's restart", || {
+        inner_ref.pid().incarnation() == 1 && inner_ref.actor().is_alive()
+    });
+    wait_until("a fresh worker", || {
+        inner_ref
+            .child::<Worker>("w")
+            .ok()
+            .flatten()
+            .is_some_and(|fresh| fresh != w && fresh.call(WorkerMsg::Count, T) == Ok(0))
+    });
+    assert!(!w.is_alive(), "the old worker stopped for good");
+    assert_eq!(outer.which_children().unwrap()[0].pid, Some(inner_ref.pid()));
+    assert!(outer.actor().is_alive());
+}
+
+#[test]
+fn queued_messages_survive_a_restart() {
+    let node = node(2);
+    let log = Log::default();
+    let sup = Supervisor::builder()
+        .child(Worker::spec("w", &log))
+        .spawn(&node)
+        .unwrap();
+    let w = worker(&sup, "w");
+    let (release, latch) = mpsc::channel();
+    w.send(WorkerMsg::Block(latch)).unwrap();
+    w.send(WorkerMsg::Crash).unwrap();
+    const N: u64 = 10_000;
+    for _ in 0..N {
+        w.send(WorkerMsg::Add).unwrap();
+    }
+    release.send(()).unwrap();
+    // The crash restarts it; the new incarnation handles all N.
+    assert_eq!(w.call(WorkerMsg::Count, T), Ok(N));
+    assert_eq!(w.pid().incarnation(), 1);
+    // The message whose handler panicked is a dead letter.
+    let letters = node.dead_letters().recent();
+    assert_eq!(letters.len(), 1);
+    assert_eq!(letters[0].pid.incarnation(), 0);
+    assert_eq!(letters[0].kind, std::any::type_name::<WorkerMsg>());
+    assert!(matches!(letters[0].reason, ExitReason::Panic(_)));
+}
+
+#[test]
+fn a_crash_storm_leaves_the_node_serving() {
+    let node = node(2);
+    let log = Log::default();
+    let sup = Supervisor::builder()
+        .intensity(20_000, Duration::from_secs(3600))
+        .child(Worker::spec("w", &log))
+        .spawn(&node)
+        .unwrap();
+    let w = worker(&sup, "w");
+    let baseline = node.actor_count();
+    const CRASHES: u32 = 10_000;
+    for _ in 0..CRASHES {
+        w.send(WorkerMsg::Crash).unwrap();
+    }
+    w.send(WorkerMsg::Add).unwrap();
+    wait_until("every crash handled", || {
+        w.call(WorkerMsg::Count, T) == Ok(1)
+    });
+    assert_eq!(w.pid().incarnation(), CRASHES);
+    assert_eq!(node.stats().panics, u64::from(CRASHES));
+    assert_eq!(node.actor_count(), baseline);
+    assert_eq!(node.dead_letters().count(), u64::from(CRASHES));
+    // Others are served meanwhile and after.
+    let other = node
+        .spawn(Worker {
+            id: "other",
+            log: Log::default(),
+            count: 0,
+        })
+        .unwrap();
+    assert_eq!(other.call(WorkerMsg::Count, T), Ok(0));
+}
+
+#[test]
+fn dynamic_children() {
+    let node = node(2);
+    let log = Log::default();
+    let sup = Supervisor::builder().spawn(&node).unwrap();
+    assert!(sup.which_children().unwrap().is_empty());
+
+    let pid = sup.start_child(Worker::spec("x", &log)).unwrap();
+    assert_eq!(entries(&log), ["start x"], "start_child answers once started");
+    assert_eq!(
+        sup.start_child(Worker::spec("x", &log)),
+        Err(SupervisorError::DuplicateId("x".into()))
+    );
+    sup.start_child(ChildSpec::supervisor("nested", Supervisor::builder()))
+        .unwrap();
+    let counts = sup.count_children().unwrap();
+    assert_eq!(
+        (counts.specs, counts.active, counts.supervisors, counts.workers),
+        (2, 2, 1, 1)
+    );
+    let x = worker(&sup, "x");
+    assert_eq!(x.pid(), pid);
+
+    // Terminated: queued messages become dead letters; the spec stays.
+    let (release, latch) = mpsc::channel::<()>();
+    x.send(WorkerMsg::Block(latch)).unwrap();
+    for _ in 0..5 {
+        x.send(WorkerMsg::Add).unwrap();
+    }
+    let dead_before = node.dead_letters().count();
+    let terminate = {
+        let sup = sup.clone();
+        thread::spawn(move || sup.terminate_child("x"))
+    };
+    thread::sleep(Duration::from_millis(20));
+    drop(release);
+    terminate.join().unwrap().unwrap();
+    assert!(!x.is_alive());
+    assert_eq!(node.dead_letters().count() - dead_before, 5);
+    assert_eq!(sup.count_children().unwrap().active, 1);
+    assert_eq!(
+        sup.delete_child("nested"),
+        Err(SupervisorError::Running("nested".into()))
+    );
+
+    // Restarted in a new cell.
+    let again = sup.restart_child("x").unwrap();
+    assert_ne!(again, pid);
+    assert_eq!(
+        sup.restart_child("x"),
+        Err(SupervisorError::Running("x".into()))
+    );
+    sup.terminate_child("x").unwrap();
+    sup.delete_child("x").unwrap();
+    assert_eq!(
+        sup.terminate_child("x"),
+        Err(SupervisorError::NoSuchChild("x".into()))
+    );
+    assert_eq!(sup.which_children().unwrap().len(), 1);
+}
+
+#[test]
+fn a_child_whose_factory_panics_counts_as_a_failure() {
+    let node = node(1);
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&attempts);
+    let sup = Supervisor::builder()
+        .intensity(3, Duration::from_secs(60))
+        .child(ChildSpec::new("bad", move || -> Worker {
+            a.fetch_add(1, SeqCst);
+            panic!("cannot build")
+        }))
+        .spawn(&node)
+        .unwrap();
+    wait_until("the supervisor to give up", || !sup.actor().is_alive());
+    assert_eq!(attempts.load(SeqCst), 4, "the first start and 3 restarts");
+}
+
+#[test]
+fn a_supervised_call_waiting_on_a_crashing_message_gets_panicked() {
+    let node = node(2);
+    enum Msg {
+        Boom(ReplyTo<()>),
+        Ping(ReplyTo<()>),
+    }
+    struct Fragile;
+    impl Actor for Fragile {
+        type Msg = Msg;
+        fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+            match msg {
+                Msg::Boom(_) => panic!("boom"),
+                Msg::Ping(reply) => {
+                    let _ = reply.reply(());
+                }
+            }
+        }
+    }
+    let sup = Supervisor::builder()
+        .child(ChildSpec::new("f", || Fragile))
+        .spawn(&node)
+        .unwrap();
+    let f = sup.child::<Fragile>("f").unwrap().unwrap();
+    assert_eq!(f.call(Msg::Boom, T), Err(CallError::Panicked));
+    assert_eq!(f.call(Msg::Ping, T), Ok(()));
+}
