@@ -419,6 +419,9 @@ fn dynamic_children() {
     for _ in 0..5 {
         x.send(WorkerMsg::Add).unwrap();
     }
+    // Wait until the handler holds the latch: a stop request overtakes
+    // queued messages, and the blocking one must not be among them.
+    wait_until("the handler to block", || x.mailbox_len() == 5);
     let dead_before = node.dead_letters().count();
     let terminate = {
         let sup = sup.clone();
@@ -480,7 +483,8 @@ fn a_supervised_call_waiting_on_a_crashing_message_gets_panicked() {
         type Msg = Msg;
         fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
             match msg {
-                Msg::Boom(_) => panic!("boom"),
+                // The `ReplyTo` is dropped while the panic unwinds.
+                Msg::Boom(_reply) => panic!("boom"),
                 Msg::Ping(reply) => {
                     let _ = reply.reply(());
                 }
