@@ -83,12 +83,18 @@ fn links_propagate_abnormal_exits_both_ways() {
     b.send(Cmd::Panic).unwrap();
     let first = rx.recv_timeout(T).unwrap();
     let second = rx.recv_timeout(T).unwrap();
-    assert_eq!(first, (b.pid(), ExitReason::Panic("reporter panics".into())));
+    assert_eq!(
+        first,
+        (b.pid(), ExitReason::Panic("reporter panics".into()))
+    );
     assert_eq!(
         second,
         (
             a.pid(),
-            ExitReason::Linked(b.pid(), Box::new(ExitReason::Panic("reporter panics".into())))
+            ExitReason::Linked(
+                b.pid(),
+                Box::new(ExitReason::Panic("reporter panics".into()))
+            )
         )
     );
 
@@ -104,7 +110,10 @@ fn links_propagate_abnormal_exits_both_ways() {
     assert_eq!(
         got,
         [
-            (c.pid(), ExitReason::Linked(d.pid(), Box::new(ExitReason::Killed))),
+            (
+                c.pid(),
+                ExitReason::Linked(d.pid(), Box::new(ExitReason::Killed))
+            ),
             (d.pid(), ExitReason::Killed),
         ]
     );
@@ -125,9 +134,15 @@ fn normal_exits_and_unlinked_actors_do_not_propagate() {
     b.send(Cmd::Stop).unwrap();
     assert_eq!(rx.recv_timeout(T).unwrap(), (b.pid(), ExitReason::Normal));
     c.send(Cmd::Panic).unwrap();
-    assert!(matches!(rx.recv_timeout(T).unwrap().1, ExitReason::Panic(_)));
+    assert!(matches!(
+        rx.recv_timeout(T).unwrap().1,
+        ExitReason::Panic(_)
+    ));
     thread::sleep(Duration::from_millis(50));
-    assert!(a.is_alive(), "a normal exit and an unlinked crash leave a running");
+    assert!(
+        a.is_alive(),
+        "a normal exit and an unlinked crash leave a running"
+    );
     assert!(rx.try_recv().is_err());
 }
 
@@ -146,7 +161,11 @@ impl Actor for Talker {
     fn handle(&mut self, msg: Talk, ctx: &mut Context<Self>) {
         match msg {
             Talk::Say(n) => {
-                let _ = self.to.as_ref().unwrap().send(Heard::Said(ctx.pid(), n).into());
+                let _ = self
+                    .to
+                    .as_ref()
+                    .unwrap()
+                    .send(Heard::Said(ctx.pid(), n).into());
             }
             Talk::Die(reason) => ctx.stop_with(reason),
         }
@@ -195,7 +214,10 @@ impl Actor for Listener {
         self.log.lock().unwrap().push(Heard::Exit(from, reason));
     }
     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
-        self.log.lock().unwrap().push(Heard::Down(down.pid, down.reason));
+        self.log
+            .lock()
+            .unwrap()
+            .push(Heard::Down(down.pid, down.reason));
     }
 }
 
@@ -311,7 +333,10 @@ fn a_monitor_is_bound_to_one_incarnation() {
     sorted.sort_by_key(|h| format!("{h:?}"));
     assert_eq!(
         sorted,
-        [Heard::Down(first, reason.clone()), Heard::Exit(first, reason)],
+        [
+            Heard::Down(first, reason.clone()),
+            Heard::Exit(first, reason)
+        ],
         "one down and one exit, for incarnation 0 only: {log:?}"
     );
 }
@@ -323,7 +348,10 @@ fn monitoring_or_linking_a_dead_actor_is_an_error() {
     let dead = node.spawn(Reporter::new(&tx)).unwrap();
     dead.send(Cmd::Stop).unwrap();
     wait_until("the stop", || !dead.is_alive());
-    struct Probe(ActorRef<Reporter>, mpsc::Sender<(Result<(), LinkError>, bool)>);
+    struct Probe(
+        ActorRef<Reporter>,
+        mpsc::Sender<(Result<(), LinkError>, bool)>,
+    );
     impl Actor for Probe {
         type Msg = ();
         fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
@@ -333,7 +361,10 @@ fn monitoring_or_linking_a_dead_actor_is_an_error() {
         }
     }
     let (ptx, prx) = mpsc::channel();
-    node.spawn(Probe(dead.clone(), ptx)).unwrap().send(()).unwrap();
+    node.spawn(Probe(dead.clone(), ptx))
+        .unwrap()
+        .send(())
+        .unwrap();
     assert_eq!(
         prx.recv_timeout(T).unwrap(),
         (Err(LinkError::NotAlive(dead.pid())), true)
@@ -392,7 +423,11 @@ fn a_kill_overtakes_a_million_queued_messages() {
     assert!(victim.kill());
     release.send(()).unwrap();
     assert_eq!(srx.recv_timeout(T).unwrap(), ExitReason::Killed);
-    assert_eq!(handled.load(SeqCst), 0, "no queued message ran before the kill");
+    assert_eq!(
+        handled.load(SeqCst),
+        0,
+        "no queued message ran before the kill"
+    );
     // The queued messages become dead letters right after the stop hook.
     wait_until("the dead letters", || node.dead_letters().count() == N);
     assert_eq!(node.stats().discarded_messages, N);
@@ -430,9 +465,7 @@ fn killing_a_stuck_handler_frees_the_node_and_drops_the_instance_later() {
     let node = node(1);
     let (dtx, drx) = mpsc::channel();
     let (stx, srx) = mpsc::channel();
-    let holder = node.spawn(Holder {
-        _guard: Guard(dtx),
-    }).unwrap();
+    let holder = node.spawn(Holder { _guard: Guard(dtx) }).unwrap();
     // A watcher that monitors it.
     struct Watcher(ActorRef<Holder>, mpsc::Sender<Down>);
     impl Actor for Watcher {
@@ -476,7 +509,10 @@ fn killing_a_stuck_handler_frees_the_node_and_drops_the_instance_later() {
         })
         .unwrap();
     assert_eq!(other.call(Msg::Ask, T), Ok(1));
-    assert!(drx.try_recv().is_err(), "the instance lives while its handler runs");
+    assert!(
+        drx.try_recv().is_err(),
+        "the instance lives while its handler runs"
+    );
 
     release.send(()).unwrap();
     assert_eq!(drx.recv_timeout(T).unwrap(), "instance dropped");

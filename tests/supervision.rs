@@ -38,7 +38,9 @@ fn entries(log: &Log) -> Vec<String> {
 
 /// Waits until the log has `n` entries and returns them.
 fn wait_for_log(log: &Log, n: usize) -> Vec<String> {
-    wait_until(&format!("{n} log entries"), || log.lock().unwrap().len() >= n);
+    wait_until(&format!("{n} log entries"), || {
+        log.lock().unwrap().len() >= n
+    });
     // Let anything unexpected show up too.
     thread::sleep(Duration::from_millis(20));
     entries(log)
@@ -146,7 +148,9 @@ fn one_for_one_restarts_only_the_failed_child() {
 fn one_for_all_stops_the_others_in_reverse_and_restarts_all_in_order() {
     assert_eq!(
         crash_script(Strategy::OneForAll),
-        ["crash b", "stop c", "stop a", "start a", "start b", "start c"]
+        [
+            "crash b", "stop c", "stop a", "start a", "start b", "start c"
+        ]
     );
 }
 
@@ -183,7 +187,10 @@ fn permanent_transient_and_temporary_children() {
     let ids: Vec<_> = children.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, ["perm", "trans"], "a temporary child is forgotten");
     assert!(children[0].pid.is_some());
-    assert_eq!(children[1].pid, None, "a transient child that exited normally stays down");
+    assert_eq!(
+        children[1].pid, None,
+        "a transient child that exited normally stays down"
+    );
 
     // A crash: permanent and transient children come back.
     sup.restart_child("trans").unwrap();
@@ -193,7 +200,10 @@ fn permanent_transient_and_temporary_children() {
     worker(&sup, "trans").send(WorkerMsg::Crash).unwrap();
     let mut seen = wait_for_log(&log, 4);
     seen.sort();
-    assert_eq!(seen, ["crash perm", "crash trans", "start perm", "start trans"]);
+    assert_eq!(
+        seen,
+        ["crash perm", "crash trans", "start perm", "start trans"]
+    );
     assert_eq!(sup.count_children().unwrap().active, 2);
 }
 
@@ -324,7 +334,10 @@ fn restart_intensity_exceeded_escalates_one_level_up() {
             .is_some_and(|fresh| fresh != w && fresh.call(WorkerMsg::Count, T) == Ok(0))
     });
     assert!(!w.is_alive(), "the old worker stopped for good");
-    assert_eq!(outer.which_children().unwrap()[0].pid, Some(inner_ref.pid()));
+    assert_eq!(
+        outer.which_children().unwrap()[0].pid,
+        Some(inner_ref.pid())
+    );
     assert!(outer.actor().is_alive());
 }
 
@@ -398,7 +411,11 @@ fn dynamic_children() {
     assert!(sup.which_children().unwrap().is_empty());
 
     let pid = sup.start_child(Worker::spec("x", &log)).unwrap();
-    assert_eq!(entries(&log), ["start x"], "start_child answers once started");
+    assert_eq!(
+        entries(&log),
+        ["start x"],
+        "start_child answers once started"
+    );
     assert_eq!(
         sup.start_child(Worker::spec("x", &log)),
         Err(SupervisorError::DuplicateId("x".into()))
@@ -407,7 +424,12 @@ fn dynamic_children() {
         .unwrap();
     let counts = sup.count_children().unwrap();
     assert_eq!(
-        (counts.specs, counts.active, counts.supervisors, counts.workers),
+        (
+            counts.specs,
+            counts.active,
+            counts.supervisors,
+            counts.workers
+        ),
         (2, 2, 1, 1)
     );
     let x = worker(&sup, "x");

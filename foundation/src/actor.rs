@@ -10,10 +10,10 @@ use crate::cell::{ActorCell, Envelope};
 use crate::error::{LinkError, SendError, SpawnError};
 use crate::exit::{Down, ExitReason, MonitorRef};
 use crate::node::{spawn_cell, spawn_on};
-use crate::scheduler::{Runnable, Task};
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
 use crate::scheduler;
+use crate::scheduler::{Runnable, Task};
 use crate::timer::{Clock, Expiry, TimerRef, TimerService};
 
 /// How an actor runs. See [`Node::spawn_with`](crate::Node::spawn_with).

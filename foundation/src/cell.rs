@@ -8,7 +8,7 @@
 //! changes.
 
 use core::ptr;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,7 @@ use crate::actor::{Actor, Context, Sink};
 use crate::dead_letter::DeadLetter;
 use crate::error::SendError;
 use crate::exit::{Down, ExitReason, MonitorRef};
+use crate::handler::{Found, HandlerWord};
 use crate::mailbox::{Mailbox, Pop};
 use crate::node::Shared;
 use crate::panic::{ActorScope, payload_text};
@@ -26,7 +27,7 @@ use crate::pid::Pid;
 use crate::reply::StoppingScope;
 use crate::scheduler::{self, Runnable, Task, WakeKind};
 use crate::state::{Idle, State};
-use crate::sync::{AtomicU8, AtomicU64, lock};
+use crate::sync::{AtomicU8, lock};
 
 /// Signal bits: the node (or a supervisor) asks the actor to stop.
 const SIG_SHUTDOWN: u8 = 1;
@@ -37,15 +38,6 @@ const SIG_KILL: u8 = 4;
 /// Not a signal: the actor traps exits.
 const TRAP_EXIT: u8 = 8;
 const SIGNALS: u8 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL;
-
-/// The handler word's low bits (the incarnation sits above them): whether
-/// the runner is inside user code, and whether a kill has taken the actor
-/// from it meanwhile.
-const H_IDLE: u64 = 0;
-const H_IN: u64 = 1;
-const H_STOLEN: u64 = 2;
-/// The incarnation's last user code (its `stopped` hook) has returned.
-const H_DONE: u64 = 3;
 
 /// How many times a killer looks for the runner to enter a handler before
 /// leaving the kill to the runner's own check between messages.
@@ -116,8 +108,8 @@ pub(crate) struct ActorCell<A: Actor> {
     pub(crate) state: State,
     pub(crate) mailbox: Mailbox<Envelope<A>>,
     signals: AtomicU8,
-    /// `incarnation << 32 | H_*`: the runner's handler state; see `guarded`.
-    handler: AtomicU64,
+    /// Whether the runner is inside user code; see `guarded`.
+    handler: HandlerWord,
     /// The pid's node and number (the incarnation lives in `state`).
     number: u64,
     /// The actor's slot in the node's registry.
@@ -195,7 +187,7 @@ impl<A: Actor> ActorCell<A> {
             state: State::new_scheduled(0),
             mailbox: Mailbox::unbounded(),
             signals: AtomicU8::new(0),
-            handler: AtomicU64::new(H_IDLE),
+            handler: HandlerWord::new(),
             number,
             registry_slot,
             shared,
@@ -274,22 +266,14 @@ impl<A: Actor> ActorCell<A> {
     /// Runs user code for incarnation `incarnation`, catching a panic, and
     /// tells whether a kill took the actor over meanwhile.
     ///
-    /// While the code runs the handler word says `H_IN`; a killer may swap
-    /// it to `H_STOLEN` and take the actor (its mailbox, its slot) from
-    /// there on. Leaving is a compare-exchange, so either the runner leaves
-    /// first (and the killer finds it between handlers, where the runner
-    /// checks the kill itself) or the killer takes over first (and the
-    /// runner learns it here, touching nothing more).
+    /// While the code runs, a killer may take the actor (its mailbox, its
+    /// slot) from this runner; see [`HandlerWord`]. If it did, the runner
+    /// learns it here and touches nothing more.
     #[inline]
     fn guarded<R>(&self, incarnation: u32, f: impl FnOnce() -> R) -> Guarded<R> {
-        let base = (incarnation as u64) << 32;
-        self.handler.store(base | H_IN, Release);
+        self.handler.enter(incarnation);
         let result = catch_unwind(AssertUnwindSafe(f));
-        if self
-            .handler
-            .compare_exchange(base | H_IN, base | H_IDLE, AcqRel, Acquire)
-            .is_err()
-        {
+        if !self.handler.leave(incarnation) {
             return Guarded::Stolen;
         }
         match result {
@@ -313,11 +297,7 @@ impl<A: Actor> ActorCell<A> {
 
     /// Runs `f` on the current incarnation's control block, creating it.
     /// `None` if `incarnation` is not current (it stopped, or was replaced).
-    fn with_control<R>(
-        &self,
-        incarnation: u32,
-        f: impl FnOnce(&mut Control) -> R,
-    ) -> Option<R> {
+    fn with_control<R>(&self, incarnation: u32, f: impl FnOnce(&mut Control) -> R) -> Option<R> {
         let mut control = lock(&self.control);
         // Checked under the lock: `die` sets STOPPED before it takes the
         // block under the same lock, so nothing is added after the take.
@@ -340,7 +320,8 @@ impl<A: Actor> ActorCell<A> {
         let actor = slot.actor;
         // SAFETY: we hold RUNNING and have not been stolen from, so the
         // instance is ours and alive.
-        if let Guarded::Stolen = self.guarded(incarnation, || unsafe { &mut *actor }.stopped(&reason))
+        if let Guarded::Stolen =
+            self.guarded(incarnation, || unsafe { &mut *actor }.stopped(&reason))
         {
             // Killed in the stop hook: the killer did the rest.
             // SAFETY: the killer nulled the slot; the instance is ours.
@@ -349,8 +330,7 @@ impl<A: Actor> ActorCell<A> {
         }
         // No user code of this incarnation runs any more: a kill from here on
         // has nothing to take.
-        self.handler
-            .store(((incarnation as u64) << 32) | H_DONE, Release);
+        self.handler.done(incarnation);
         slot.actor = ptr::null_mut();
         drop_instance(self.pid_of(incarnation), actor);
         self.die(incarnation, reason);
@@ -471,26 +451,19 @@ impl<A: Actor> ActorCell<A> {
             return false;
         }
         self.signals.fetch_or(SIG_KILL, AcqRel);
-        let base = (incarnation as u64) << 32;
         for round in 0..KILL_SPINS {
             if self.state.incarnation() != incarnation {
                 return true; // ended, and restarted since
             }
-            let handler = self.handler.load(Acquire);
-            if handler == base | H_IN {
-                // Inside user code (a handler, or its stop hook): take it.
-                if self
-                    .handler
-                    .compare_exchange(base | H_IN, H_STOLEN, AcqRel, Acquire)
-                    .is_ok()
-                {
+            match self.handler.steal(incarnation) {
+                // Inside user code (a handler, or its stop hook): ours now.
+                Found::Taken => {
                     self.take_over(incarnation);
                     return true;
                 }
-                continue;
-            }
-            if handler == base | H_DONE || handler == H_STOLEN {
-                return true; // past its last user code: it is ending
+                // Past its last user code: it is ending.
+                Found::Ending => return true,
+                Found::Between => {}
             }
             if self.state.is_stopped() {
                 if self.state.is_running() {
@@ -678,11 +651,7 @@ impl<A: Actor> Runnable for ActorCell<A> {
                                         kind,
                                         reason: ExitReason::Panic(text.clone()),
                                     });
-                                    return cell.finish(
-                                        incarnation,
-                                        slot,
-                                        ExitReason::Panic(text),
-                                    );
+                                    return cell.finish(incarnation, slot, ExitReason::Panic(text));
                                 }
                                 Guarded::Stolen => {
                                     drop(ctx);

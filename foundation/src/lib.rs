@@ -178,6 +178,7 @@ mod cell;
 mod dead_letter;
 mod error;
 mod exit;
+mod handler;
 mod mailbox;
 mod node;
 mod panic;
@@ -199,9 +200,9 @@ pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef};
 pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::Pid;
+pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};
 pub use supervisor::{
     ChildCounts, ChildInfo, ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorError,
     SupervisorMsg, SupervisorRef, SupervisorSpec,
 };
-pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};
 pub use timer::{Clock, ManualClock, TimerRef};

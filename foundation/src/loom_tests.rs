@@ -195,3 +195,68 @@ fn loom_state_handoff_loses_no_wakeup() {
 fn loom_state_handoff_with_yields() {
     senders_and_runner(1);
 }
+
+/// A kill racing a runner that leaves a handler and goes on consuming: at
+/// most one of them consumes (the loom cell below stands for the mailbox
+/// and the instance, and loom reports any two unsynchronised accesses), and
+/// if the killer did not take the actor, the runner sees the kill signal at
+/// its next check.
+#[test]
+fn loom_kill_steals_only_inside_a_handler() {
+    use crate::handler::{Found, HandlerWord};
+    use loom::cell::UnsafeCell;
+
+    model(|| {
+        let word = Arc::new(HandlerWord::new());
+        let killed = Arc::new(AtomicBool::new(false));
+        let consumer = Arc::new(UnsafeCell::new(0u32));
+        let runner = {
+            let (word, killed, consumer) = (word.clone(), killed.clone(), consumer.clone());
+            thread::spawn(move || {
+                // Two handlers in a row, consuming the mailbox between them.
+                for _ in 0..2 {
+                    if killed.load(SeqCst) {
+                        return;
+                    }
+                    consumer.with_mut(|c| unsafe { *c += 1 });
+                    word.enter(0);
+                    if !word.leave(0) {
+                        return; // taken: touch nothing more
+                    }
+                }
+                word.done(0);
+            })
+        };
+        killed.store(true, SeqCst);
+        if word.steal(0) == Found::Taken {
+            // The killer now holds the actor: it drains the mailbox.
+            consumer.with_mut(|c| unsafe { *c += 100 });
+        }
+        runner.join().unwrap();
+    });
+}
+
+/// A runner of a later incarnation is never mistaken for the stale one: a
+/// kill of incarnation 0 cannot take incarnation 1's handler, and the stale
+/// runner's leave fails.
+#[test]
+fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
+    use crate::handler::{Found, HandlerWord};
+
+    model(|| {
+        let word = Arc::new(HandlerWord::new());
+        word.enter(0);
+        assert_eq!(word.steal(0), Found::Taken);
+        let fresh = {
+            let word = word.clone();
+            thread::spawn(move || {
+                word.enter(1);
+                let taken_by_stale_kill = word.steal(0) == Found::Taken;
+                assert!(!taken_by_stale_kill);
+                assert!(word.leave(1));
+            })
+        };
+        assert!(!word.leave(0), "the stale runner learns it was taken");
+        fresh.join().unwrap();
+    });
+}

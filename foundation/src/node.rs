@@ -684,7 +684,11 @@ pub(crate) fn spawn_cell<A: Actor>(
         None => scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn),
         Some(parker) => {
             if let Err(error) = start_dedicated(shared, &cell, parker) {
-                drop(shared.registry.remove(cell.pid().number(), cell.registry_slot));
+                drop(
+                    shared
+                        .registry
+                        .remove(cell.pid().number(), cell.registry_slot),
+                );
                 return Err(error);
             }
         }

@@ -116,8 +116,11 @@ pub enum SupervisorError {
 /// child's actor, erased behind this trait.
 trait Starter: Send + Sync {
     /// Spawns a fresh cell for the child.
-    fn spawn(&self, sup: &mut Context<Supervisor>, options: &ActorOptions)
-    -> Result<Spawned, String>;
+    fn spawn(
+        &self,
+        sup: &mut Context<Supervisor>,
+        options: &ActorOptions,
+    ) -> Result<Spawned, String>;
     /// Starts the next incarnation in `cell` (claimed by the caller).
     fn restart(
         &self,
@@ -449,9 +452,13 @@ enum Request {
     RestartChild(String, ReplyTo<Result<Pid, SupervisorError>>),
     Delete(String, ReplyTo<Result<(), SupervisorError>>),
     /// Child `pid`'s `started` hook returned.
-    Started { pid: Pid },
+    Started {
+        pid: Pid,
+    },
     /// Child `pid`'s shutdown time ran out.
-    StopTimeout { pid: Pid },
+    StopTimeout {
+        pid: Pid,
+    },
 }
 
 impl Request {
@@ -477,7 +484,10 @@ enum ChildState {
     Starting(Pid),
     Running(Pid),
     /// Asked to stop (or killed); its exit has not arrived yet.
-    Stopping { pid: Pid, timer: Option<TimerRef> },
+    Stopping {
+        pid: Pid,
+        timer: Option<TimerRef>,
+    },
     /// Exited; the cell waits for a restart (vacant, mailbox open).
     Down,
 }
@@ -667,7 +677,9 @@ impl Supervisor {
                             }
                             // A failed start counts as a failure of the child.
                             self.children[index].state = ChildState::Off;
-                            if !self.stopping && self.children[index].spec.restart == Restart::Permanent {
+                            if !self.stopping
+                                && self.children[index].spec.restart == Restart::Permanent
+                            {
                                 self.failed(ctx, index);
                             }
                         }
@@ -1136,8 +1148,10 @@ impl SupervisorRef {
     /// [`SupervisorError::DuplicateId`], [`SupervisorError::StartFailed`],
     /// [`SupervisorError::Stopping`], [`SupervisorError::Call`].
     pub fn start_child(&self, spec: ChildSpec) -> Result<Pid, SupervisorError> {
-        self.actor
-            .call(|r| SupervisorMsg::start_child(spec, r), DEFAULT_CALL_TIMEOUT)?
+        self.actor.call(
+            |r| SupervisorMsg::start_child(spec, r),
+            DEFAULT_CALL_TIMEOUT,
+        )?
     }
 
     /// Stops child `id` (its shutdown rules apply) and keeps its spec; its
@@ -1148,8 +1162,10 @@ impl SupervisorRef {
     /// [`SupervisorError::NoSuchChild`], [`SupervisorError::Call`].
     pub fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
         let id = id.to_string();
-        self.actor
-            .call(|r| SupervisorMsg::terminate_child(id, r), DEFAULT_CALL_TIMEOUT)?
+        self.actor.call(
+            |r| SupervisorMsg::terminate_child(id, r),
+            DEFAULT_CALL_TIMEOUT,
+        )?
     }
 
     /// Starts terminated child `id` again (in a new cell: a new address).
@@ -1160,8 +1176,10 @@ impl SupervisorRef {
     /// [`SupervisorError::StartFailed`], [`SupervisorError::Call`].
     pub fn restart_child(&self, id: &str) -> Result<Pid, SupervisorError> {
         let id = id.to_string();
-        self.actor
-            .call(|r| SupervisorMsg::restart_child(id, r), DEFAULT_CALL_TIMEOUT)?
+        self.actor.call(
+            |r| SupervisorMsg::restart_child(id, r),
+            DEFAULT_CALL_TIMEOUT,
+        )?
     }
 
     /// Forgets terminated child `id`.
