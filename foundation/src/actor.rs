@@ -225,6 +225,11 @@ impl<A: Actor> Context<A> {
         }
     }
 
+    /// The runner's handle of the cell, when it yields.
+    pub(crate) fn into_cell(self) -> Arc<ActorCell<A>> {
+        self.cell
+    }
+
     /// This incarnation's pid.
     pub fn pid(&self) -> Pid {
         self.pid

@@ -570,7 +570,9 @@ impl<A: Actor> Runnable for ActorCell<A> {
         let slot = unsafe { &mut *slot_ptr };
         let actor = slot.actor;
         debug_assert!(!actor.is_null(), "a running actor has an instance");
-        let cell = Arc::clone(&ctx.cell);
+        // SAFETY: `ctx` owns an `Arc` of the cell and is dropped only on
+        // paths that return without touching `cell` again.
+        let cell: &Self = unsafe { &*Arc::as_ptr(&ctx.cell) };
         let mut handled = 0;
 
         macro_rules! user {
@@ -627,9 +629,8 @@ impl<A: Actor> Runnable for ActorCell<A> {
             }
             if handled >= budget {
                 cell.state.yield_run();
-                drop(ctx);
                 return RunResult {
-                    yielded: Some(cell as Task),
+                    yielded: Some(ctx.into_cell() as Task),
                     ..RunResult::done(handled)
                 };
             }
