@@ -1,14 +1,15 @@
 //! A narrated tour of Foundation: a node, actors, messages, a crash that
 //! stays contained, calls and requests, deferred replies, timers, a blocking
-//! actor, and an orderly shutdown.
+//! actor, links, monitors, a supervised worker that crashes and comes back
+//! with its queued messages, and an orderly shutdown.
 //!
 //! Run it with `cargo run --release --example tour`.
 
 use std::time::Duration;
 
 use foundation::{
-    Actor, ActorOptions, ActorRef, CallError, Context, ExitReason, Node, Recipient, ReplyTo,
-    SendError,
+    Actor, ActorOptions, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, Node,
+    Recipient, ReplyTo, SendError, Strategy, Supervisor,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -159,6 +160,53 @@ impl Actor for Archiver {
     }
 }
 
+/// Two partners: linked, they share their fate.
+struct Partner {
+    name: &'static str,
+}
+
+enum PartnerMsg {
+    LinkTo(ActorRef<Partner>, ReplyTo<()>),
+    Fail,
+}
+
+impl Actor for Partner {
+    type Msg = PartnerMsg;
+
+    fn handle(&mut self, msg: PartnerMsg, ctx: &mut Context<Self>) {
+        match msg {
+            PartnerMsg::LinkTo(other, done) => {
+                ctx.link(&other).expect("both alive");
+                let _ = done.reply(());
+            }
+            PartnerMsg::Fail => panic!("{} gives up", self.name),
+        }
+    }
+
+    fn stopped(&mut self, reason: &ExitReason) {
+        println!("   {} stopped: {reason}", self.name);
+    }
+}
+
+/// Watches an actor without sharing its fate.
+struct Watcher {
+    seen: std::sync::mpsc::Sender<Down>,
+}
+
+impl Actor for Watcher {
+    type Msg = (ActorRef<Account>, ReplyTo<()>);
+
+    fn handle(&mut self, (target, done): Self::Msg, ctx: &mut Context<Self>) {
+        ctx.monitor(&target).expect("alive");
+        let _ = done.reply(());
+    }
+
+    fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+        println!("   the watcher saw {} go down: {}", down.pid, down.reason);
+        let _ = self.seen.send(down);
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Reports (such as actor panics) go through `tracing`.
     tracing_subscriber::fmt()
@@ -263,7 +311,58 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         stats.live, stats.spawned, stats.panics
     );
 
-    println!("\n7. Shutdown stops every actor (their stop hooks run) and joins the threads.");
+    println!("\n7. A link shares fate: when one partner fails, the other stops too.");
+    let romeo = node.spawn(Partner { name: "romeo" })?;
+    let juliet = node.spawn(Partner { name: "juliet" })?;
+    romeo.call(|done| PartnerMsg::LinkTo(juliet.clone(), done), TIMEOUT)?;
+    juliet.send(PartnerMsg::Fail)?;
+    while romeo.is_alive() {
+        std::thread::yield_now();
+    }
+
+    println!("\n8. A monitor only watches: it hears of the exit, once.");
+    let (seen_tx, seen) = std::sync::mpsc::channel();
+    let watcher = node.spawn(Watcher { seen: seen_tx })?;
+    let carol = node.spawn(Account {
+        name: "carol",
+        balance: 0,
+        audit: auditor.recipient(),
+    })?;
+    watcher.call(|done| (carol.clone(), done), TIMEOUT)?;
+    carol.send(AccountMsg::Withdraw(1))?; // overdraft: carol panics
+    seen.recv_timeout(TIMEOUT)?;
+
+    println!("\n9. A supervisor restarts a crashed worker at the same address, messages kept.");
+    let audit = auditor.recipient();
+    let sup = Supervisor::builder()
+        .strategy(Strategy::OneForOne)
+        .child(ChildSpec::new("ledger", move || Account {
+            name: "ledger",
+            balance: 0,
+            audit: audit.clone(),
+        }))
+        .spawn(&node)?;
+    let ledger = sup.child::<Account>("ledger")?.expect("an account");
+    let before = ledger.pid();
+    ledger.send(AccountMsg::Deposit(5))?;
+    ledger.send(AccountMsg::Withdraw(100))?; // the overdraft bug: a panic
+    for _ in 0..10 {
+        ledger.send(AccountMsg::Deposit(1))?; // queued behind the crash
+    }
+    let balance = ledger.call(AccountMsg::Balance, TIMEOUT)?;
+    println!(
+        "   same handle: {before} became {}; the 10 deposits queued behind the crash \
+         were kept: balance {balance} (state starts afresh)",
+        ledger.pid()
+    );
+    println!(
+        "   dead letters: {} (the messages whose handlers panicked)",
+        node.dead_letters().count()
+    );
+
+    println!(
+        "\n10. Shutdown stops every actor (their stop hooks run; trees stop in reverse order) and joins the threads."
+    );
     node.shutdown()?;
     println!("   {} actors left. Bye.", node.actor_count());
     Ok(())
