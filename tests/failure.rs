@@ -621,3 +621,145 @@ fn a_killed_handler_of_an_old_incarnation_cannot_act_as_the_new_one() {
     assert_eq!(node.stats().replaced_schedulers, 1);
     assert!(peer.is_alive(), "no link was made from the stale context");
 }
+
+/// Counts every message it handles; some handlers take a while.
+struct Tally {
+    handled: Arc<AtomicU64>,
+    /// Every `slow_every`th message takes 400 µs.
+    slow_every: u64,
+}
+
+impl Actor for Tally {
+    type Msg = u64;
+    fn handle(&mut self, n: u64, _: &mut Context<Self>) {
+        if n % self.slow_every == 0 {
+            // A slow handler now and then (longer than a kill's grace), so
+            // kills take actors inside handlers as well as between them.
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(400) {
+                std::hint::spin_loop();
+            }
+        }
+        self.handled.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn kills_racing_running_handlers_lose_and_double_nothing() {
+    let node = node(2);
+    let handled = Arc::new(AtomicU64::new(0));
+    const ACTORS: u64 = 200;
+    const EACH: u64 = 2_000;
+    let actors: Vec<_> = (0..ACTORS)
+        .map(|_| {
+            node.spawn(Tally {
+                handled: Arc::clone(&handled),
+                slow_every: 256,
+            })
+            .unwrap()
+        })
+        .collect();
+    let senders: Vec<_> = actors
+        .chunks(50)
+        .map(|chunk| {
+            let chunk = chunk.to_vec();
+            thread::spawn(move || {
+                let mut sent = 0;
+                for n in 0..EACH {
+                    for a in &chunk {
+                        if a.send(n).is_ok() {
+                            sent += 1;
+                        }
+                    }
+                }
+                sent
+            })
+        })
+        .collect();
+    // Kill them while they run.
+    for (i, a) in actors.iter().enumerate() {
+        if i % 3 == 0 {
+            thread::yield_now();
+        }
+        a.kill();
+    }
+    let sent: u64 = senders.into_iter().map(|s| s.join().unwrap()).sum();
+    wait_until("every actor gone", || node.actor_count() == 0);
+    // Every accepted message was handled or became a dead letter, once.
+    wait_until("the counts to settle", || {
+        handled.load(SeqCst) + node.stats().discarded_messages == sent
+    });
+    thread::sleep(Duration::from_millis(20));
+    assert_eq!(handled.load(SeqCst) + node.stats().discarded_messages, sent);
+    assert_eq!(node.dead_letters().count(), node.stats().discarded_messages);
+    eprintln!(
+        "{} handled, {} dead letters, {} handlers taken while running",
+        handled.load(SeqCst),
+        node.stats().discarded_messages,
+        node.stats().replaced_schedulers
+    );
+    node.shutdown().unwrap();
+}
+
+#[test]
+fn kills_and_restarts_of_a_busy_child_keep_every_message_once() {
+    // Mostly between handlers.
+    kills_and_restarts(100_000, 256);
+}
+
+#[test]
+fn kills_that_take_running_handlers_and_restarts_keep_every_message_once() {
+    // Mostly inside handlers (each outlasts a kill's grace).
+    kills_and_restarts(1_000, 1);
+}
+
+fn kills_and_restarts(big_n: u64, slow_every: u64) {
+    let node = node(2);
+    let handled = Arc::new(AtomicU64::new(0));
+    let h = Arc::clone(&handled);
+    let sup = Supervisor::builder()
+        .intensity(u32::MAX, Duration::from_secs(3600))
+        .child(ChildSpec::new("tally", move || Tally {
+            handled: Arc::clone(&h),
+            slow_every,
+        }))
+        .spawn(&node)
+        .unwrap();
+    let tally = sup.child::<Tally>("tally").unwrap().unwrap();
+
+    let sender = {
+        let tally = tally.clone();
+        thread::spawn(move || {
+            for n in 0..big_n {
+                tally.send(n).unwrap();
+            }
+        })
+    };
+    let mut kills = 0;
+    while !sender.is_finished() || handled.load(SeqCst) < big_n {
+        if tally.kill() {
+            kills += 1;
+        }
+        // Soon after the restart, so the next kill finds a handler running.
+        thread::yield_now();
+        if kills > 10_000 {
+            break;
+        }
+    }
+    sender.join().unwrap();
+    // A restarted child keeps its mailbox: every message is handled exactly
+    // once, whatever the kills interrupted. (A message whose handler was
+    // interrupted by a kill that took the actor is not handed on: its
+    // handler did run.)
+    wait_until("everything handled", || handled.load(SeqCst) >= big_n);
+    thread::sleep(Duration::from_millis(20));
+    assert_eq!(handled.load(SeqCst), big_n);
+    assert!(kills > 0);
+    eprintln!(
+        "{kills} kills, {} restarts, {} handlers taken while running",
+        tally.pid().incarnation(),
+        node.stats().replaced_schedulers
+    );
+    assert_eq!(node.stats().discarded_messages, 0);
+    assert!(tally.is_alive());
+}

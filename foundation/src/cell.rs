@@ -8,7 +8,7 @@
 //! changes.
 
 use core::ptr;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
 use std::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
@@ -27,7 +27,7 @@ use crate::pid::Pid;
 use crate::reply::StoppingScope;
 use crate::scheduler::{self, Runnable, Task, WakeKind};
 use crate::state::{Idle, State};
-use crate::sync::{AtomicU8, lock};
+use crate::sync::{AtomicU8, AtomicU64, lock};
 
 /// Signal bits: the node (or a supervisor) asks the actor to stop.
 const SIG_SHUTDOWN: u8 = 1;
@@ -39,9 +39,12 @@ const SIG_KILL: u8 = 4;
 const TRAP_EXIT: u8 = 8;
 const SIGNALS: u8 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL;
 
-/// How many times a killer looks for the runner to enter a handler before
-/// leaving the kill to the runner's own check between messages.
-const KILL_SPINS: u32 = 1_000;
+/// How long a killer lets a handler finish before taking the actor from it
+/// (and replacing the thread it holds): a brief handler is let be.
+const KILL_GRACE: std::time::Duration = std::time::Duration::from_micros(200);
+/// How long a killer watches a runner that stays between handlers before
+/// leaving the kill to the runner's own check.
+const KILL_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// What travels through an actor's mailbox: its own messages, and the
 /// runtime's, in one FIFO, so that a reply, a trapped exit or a `Down`
@@ -108,6 +111,10 @@ pub(crate) struct ActorCell<A: Actor> {
     pub(crate) state: State,
     pub(crate) mailbox: Mailbox<Envelope<A>>,
     signals: AtomicU8,
+    /// `incarnation + 1` of the last incarnation killed (0: none): what
+    /// `SIG_KILL` means, so a kill that races a restart cannot hit the next
+    /// incarnation.
+    killed: AtomicU64,
     /// Whether the runner is inside user code; see `guarded`.
     handler: HandlerWord,
     /// The pid's node and number (the incarnation lives in `state`).
@@ -187,6 +194,7 @@ impl<A: Actor> ActorCell<A> {
             state: State::new_scheduled(0),
             mailbox: Mailbox::unbounded(),
             signals: AtomicU8::new(0),
+            killed: AtomicU64::new(0),
             handler: HandlerWord::new(),
             number,
             registry_slot,
@@ -280,6 +288,18 @@ impl<A: Actor> ActorCell<A> {
             Ok(value) => Guarded::Returned(value),
             Err(payload) => Guarded::Panicked(payload_text(&*payload)),
         }
+    }
+
+    /// Whether `incarnation` was killed. A kill bit meant for an earlier
+    /// incarnation is cleared (a kill of this one that comes meanwhile
+    /// stores its incarnation first, so the second look sees it).
+    fn is_killed(&self, incarnation: u32) -> bool {
+        let mine = incarnation as u64 + 1;
+        if self.killed.load(SeqCst) == mine {
+            return true;
+        }
+        self.signals.fetch_and(!SIG_KILL, SeqCst);
+        self.killed.load(SeqCst) == mine
     }
 
     /// Whether this cell traps exits now.
@@ -446,47 +466,61 @@ impl<A: Actor> ActorCell<A> {
 
     /// Kills incarnation `incarnation`: see [`ActorRef::kill`](crate::ActorRef::kill).
     /// Returns `false` if it had already ended.
+    ///
+    /// Between messages the runner sees the kill signal itself. A runner
+    /// inside a handler gets `KILL_GRACE` to return from it; after that the
+    /// killer takes the actor over and a stand-in thread replaces the one
+    /// the handler holds.
     pub(crate) fn kill(&self, incarnation: u32) -> bool {
         if self.state.incarnation() != incarnation {
             return false;
         }
-        self.signals.fetch_or(SIG_KILL, AcqRel);
-        for round in 0..KILL_SPINS {
+        self.killed.store(incarnation as u64 + 1, SeqCst);
+        self.signals.fetch_or(SIG_KILL, SeqCst);
+        let start = std::time::Instant::now();
+        let mut round = 0u32;
+        loop {
             if self.state.incarnation() != incarnation {
                 return true; // ended, and restarted since
             }
-            match self.handler.steal(incarnation) {
-                // Inside user code (a handler, or its stop hook): ours now.
-                Found::Taken => {
-                    self.take_over(incarnation);
-                    return true;
+            match self.handler.peek(incarnation) {
+                Found::Taken if start.elapsed() >= KILL_GRACE => {
+                    // Still inside user code (a handler, or its stop hook).
+                    if self.handler.steal(incarnation) == Found::Taken {
+                        self.take_over(incarnation);
+                        return true;
+                    }
+                    continue;
                 }
+                Found::Taken => {}
                 // Past its last user code: it is ending.
                 Found::Ending => return true,
-                Found::Between => {}
-            }
-            if self.state.is_stopped() {
-                if self.state.is_running() {
-                    // Stopping, about to enter its stop hook: look again.
-                } else {
-                    return false;
+                Found::Between => {
+                    if self.state.is_stopped() {
+                        if !self.state.is_running() {
+                            return false;
+                        }
+                        // Stopping, about to enter its stop hook: look again.
+                    } else if !self.state.is_running() {
+                        // Idle or queued: its next run sees the kill first.
+                        if self.state.notify() {
+                            self.wake(WakeKind::Spawn);
+                        }
+                        return true;
+                    } else if start.elapsed() >= KILL_WAIT {
+                        // Running between handlers all along: it checks the
+                        // kill before its next message.
+                        return true;
+                    }
                 }
-            } else if !self.state.is_running() {
-                // Idle or queued: its next run sees the kill first thing.
-                if self.state.notify() {
-                    self.wake(WakeKind::Spawn);
-                }
-                return true;
             }
-            if round % 16 == 15 {
+            round = round.wrapping_add(1);
+            if round % 16 == 0 {
                 std::thread::yield_now();
             } else {
                 core::hint::spin_loop();
             }
         }
-        // Running, between handlers all along: it checks the kill before
-        // its next message.
-        true
     }
 
     /// Retires a cell the caller has claimed.
@@ -614,7 +648,10 @@ impl<A: Actor> Runnable for ActorCell<A> {
             let signals = cell.signals.load(Acquire);
             if signals & SIGNALS != 0 {
                 if signals & SIG_KILL != 0 {
-                    return cell.finish(incarnation, slot, ExitReason::Killed);
+                    if cell.is_killed(incarnation) {
+                        return cell.finish(incarnation, slot, ExitReason::Killed);
+                    }
+                    continue;
                 }
                 if signals & SIG_EXIT != 0 {
                     let reason = lock(&cell.control)

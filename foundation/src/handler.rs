@@ -70,6 +70,17 @@ impl HandlerWord {
         self.0.store(Self::base(incarnation) | DONE, Release);
     }
 
+    /// Where the runner of `incarnation` is, without taking anything
+    /// (`Taken` here means: inside user code, could be taken).
+    pub(crate) fn peek(&self, incarnation: u32) -> Found {
+        let base = Self::base(incarnation);
+        match self.0.load(Acquire) {
+            now if now == base | IN => Found::Taken,
+            now if now == base | DONE || now == STOLEN => Found::Ending,
+            _ => Found::Between,
+        }
+    }
+
     /// A killer of `incarnation` tries to take the actor.
     pub(crate) fn steal(&self, incarnation: u32) -> Found {
         let base = Self::base(incarnation);
