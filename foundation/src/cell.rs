@@ -515,7 +515,7 @@ impl<A: Actor> ActorCell<A> {
                 }
             }
             round = round.wrapping_add(1);
-            if round % 16 == 0 {
+            if round.is_multiple_of(16) {
                 std::thread::yield_now();
             } else {
                 core::hint::spin_loop();
