@@ -632,7 +632,7 @@ struct Tally {
 impl Actor for Tally {
     type Msg = u64;
     fn handle(&mut self, n: u64, _: &mut Context<Self>) {
-        if n % self.slow_every == 0 {
+        if n.is_multiple_of(self.slow_every) {
             // A slow handler now and then (longer than a kill's grace), so
             // kills take actors inside handlers as well as between them.
             let start = Instant::now();
