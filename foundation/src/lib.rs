@@ -155,10 +155,70 @@
 //! own, so it may block on I/O (or `call` other actors) without holding up
 //! the scheduler threads.
 //!
+//! ## Links, monitors and kills
+//!
+//! As in Erlang: [`Context::link`] (or [`Context::spawn_link`]) ties two
+//! actors' fates — an abnormal exit of one stops the other with
+//! [`ExitReason::Linked`], unless it traps exits ([`Context::trap_exit`]),
+//! in which case [`Actor::on_exit`] hears of it. [`Context::monitor`] only
+//! watches: [`Actor::on_down`] gets one [`Down`]. Both are bound to one
+//! incarnation and fire once, in order after the messages the dead actor
+//! sent. [`ActorRef::kill`] stops an actor ahead of its queued messages —
+//! even one stuck in a handler, whose thread a stand-in replaces.
+//!
+//! ## Supervision
+//!
+//! A [`Supervisor`] starts children from [`ChildSpec`]s, in order, and
+//! restarts them by OTP's rules ([`Strategy`], [`Restart`], a restart
+//! intensity that escalates to its own supervisor). A restarted child keeps
+//! its address — the same [`ActorRef`], the messages queued for it — and
+//! gets a new incarnation in its [`Pid`]. What is never handled is recorded
+//! as a [`DeadLetter`].
+//!
+//! ```
+//! use foundation::{Actor, ChildSpec, Context, Node, ReplyTo, Supervisor};
+//! use std::time::Duration;
+//!
+//! enum Msg {
+//!     Add(u64),
+//!     Total(ReplyTo<u64>),
+//!     Corrupt,
+//! }
+//!
+//! #[derive(Default)]
+//! struct Ledger(u64);
+//! impl Actor for Ledger {
+//!     type Msg = Msg;
+//!     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+//!         match msg {
+//!             Msg::Add(n) => self.0 += n,
+//!             Msg::Total(reply) => {
+//!                 let _ = reply.reply(self.0);
+//!             }
+//!             Msg::Corrupt => panic!("corrupt entry"),
+//!         }
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(2).start()?;
+//! let sup = Supervisor::builder()
+//!     .child(ChildSpec::new("ledger", Ledger::default))
+//!     .spawn(&node)?;
+//! let ledger = sup.child::<Ledger>("ledger")?.expect("a Ledger");
+//! ledger.send(Msg::Add(1))?;
+//! ledger.send(Msg::Corrupt)?; // crashes; the supervisor restarts it
+//! ledger.send(Msg::Add(2))?; // queued behind the crash: kept
+//! assert_eq!(ledger.call(Msg::Total, Duration::from_secs(5)), Ok(2));
+//! assert_eq!(ledger.pid().incarnation(), 1);
+//! assert_eq!(node.dead_letters().count(), 1); // the `Corrupt` message
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## An orderly end
 //!
 //! [`Node::shutdown`] (or dropping the last `Node` handle) stops every actor
-//! — each runs its [`Actor::stopped`] hook — and joins every thread.
+//! — each runs its [`Actor::stopped`] hook; supervision trees stop in
+//! reverse start order — and joins every thread.
 //!
 //! ## How it runs
 //!
