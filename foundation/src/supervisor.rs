@@ -1206,3 +1206,71 @@ impl From<ActorRef<Supervisor>> for SupervisorRef {
         SupervisorRef { actor }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    enum Msg {
+        Block(mpsc::Receiver<()>),
+        Get(ReplyTo<u32>),
+        Crash,
+    }
+
+    struct Child(u32);
+
+    impl Actor for Child {
+        type Msg = Msg;
+        fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
+            match msg {
+                Msg::Block(latch) => {
+                    let _ = latch.recv();
+                }
+                Msg::Get(reply) => {
+                    self.0 += 1;
+                    let _ = reply.reply(ctx.pid().incarnation() * 100 + self.0);
+                }
+                Msg::Crash => panic!("crash"),
+            }
+        }
+    }
+
+    /// Small enough for Miri: exercises the cell's `unsafe` for restarts
+    /// (the slot's instance pointer handed between incarnations) and for a
+    /// kill that takes a running handler over (the instance dropped by the
+    /// stuck runner, the stand-in thread).
+    #[test]
+    fn restart_after_a_crash_and_after_a_kill_of_a_stuck_handler() {
+        let node = Node::builder()
+            .schedulers(2)
+            .spin_rounds(2)
+            .start()
+            .unwrap();
+        let sup = Supervisor::builder()
+            .child(ChildSpec::new("c", || Child(0)))
+            .spawn(&node)
+            .unwrap();
+        let child = sup.child::<Child>("c").unwrap().unwrap();
+        let t = Duration::from_secs(60);
+        assert_eq!(child.call(Msg::Get, t), Ok(1));
+        child.send(Msg::Crash).unwrap();
+        assert_eq!(child.call(Msg::Get, t), Ok(101));
+
+        let (release, latch) = mpsc::channel();
+        child.send(Msg::Block(latch)).unwrap();
+        while child.mailbox_len() > 0 {
+            std::thread::yield_now();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(child.kill());
+        assert_eq!(
+            node.stats().replaced_schedulers,
+            1,
+            "taken inside the handler"
+        );
+        assert_eq!(child.call(Msg::Get, t), Ok(201));
+        release.send(()).unwrap();
+        node.shutdown().unwrap();
+    }
+}
