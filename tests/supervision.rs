@@ -521,3 +521,32 @@ fn a_supervised_call_waiting_on_a_crashing_message_gets_panicked() {
     assert_eq!(f.call(Msg::Boom, T), Err(CallError::Panicked));
     assert_eq!(f.call(Msg::Ping, T), Ok(()));
 }
+
+#[test]
+fn a_blocking_child_restarts_on_a_thread_of_its_own() {
+    let node = node(1);
+    let log = Log::default();
+    let sup = Supervisor::builder()
+        .child(Worker::spec("io", &log).options(foundation::ActorOptions::new().blocking(true)))
+        .spawn(&node)
+        .unwrap();
+    let io = worker(&sup, "io");
+    io.send(WorkerMsg::Add).unwrap();
+    io.send(WorkerMsg::Crash).unwrap();
+    io.send(WorkerMsg::Add).unwrap();
+    assert_eq!(io.call(WorkerMsg::Count, T), Ok(1));
+    assert_eq!(io.pid().incarnation(), 1);
+
+    // Stuck in a handler on its own thread: the kill takes it over without
+    // a stand-in (no scheduler thread is held), and it restarts.
+    let (release, latch) = mpsc::channel();
+    io.send(WorkerMsg::Block(latch)).unwrap();
+    wait_until("the handler to block", || io.mailbox_len() == 0);
+    thread::sleep(Duration::from_millis(5));
+    assert!(io.kill());
+    assert_eq!(io.call(WorkerMsg::Count, T), Ok(0));
+    assert_eq!(io.pid().incarnation(), 2);
+    assert_eq!(node.stats().replaced_schedulers, 0);
+    release.send(()).unwrap();
+    node.shutdown().unwrap();
+}
