@@ -593,3 +593,47 @@ fn parked_scheduler_threads_are_always_woken_by_new_work() {
         );
     }
 }
+
+/// An actor woken by a handler goes to that thread's run-next slot, which
+/// other threads cannot steal; when the waker goes on to another (here,
+/// stuck) handler, the woken actor must not wait for it.
+#[test]
+fn an_actor_woken_before_a_long_handler_is_not_held_hostage() {
+    enum Msg {
+        Wake(ActorRef<Echo>),
+        Block(mpsc::Receiver<()>),
+    }
+    struct Waker;
+    impl Actor for Waker {
+        type Msg = Msg;
+        fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+            match msg {
+                Msg::Wake(echo) => echo.send(()).unwrap(),
+                Msg::Block(latch) => {
+                    let _ = latch.recv();
+                }
+            }
+        }
+    }
+    struct Echo(mpsc::Sender<()>);
+    impl Actor for Echo {
+        type Msg = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {
+            self.0.send(()).unwrap();
+        }
+    }
+
+    let node = node(2);
+    let (tx, rx) = mpsc::channel();
+    let echo = node.spawn(Echo(tx)).unwrap();
+    let waker = node.spawn(Waker).unwrap();
+    let (release, latch) = mpsc::channel();
+    // Queued together, so they run in one run of the waker: the echo is
+    // woken by the first and would sit in the run-next slot during the
+    // second.
+    waker.send(Msg::Wake(echo.clone())).ok().unwrap();
+    waker.send(Msg::Block(latch)).ok().unwrap();
+    let heard = rx.recv_timeout(Duration::from_secs(10));
+    release.send(()).unwrap();
+    assert_eq!(heard, Ok(()), "the echo ran while the waker was blocked");
+}

@@ -677,7 +677,7 @@ pub(crate) fn spawn_cell<A: Actor>(
             node: shared.name.clone(),
         })?;
     if let Some((pid, task, ack)) = supervisor {
-        cell.set_supervisor((pid, task), ack);
+        cell.set_supervisor((pid, task), ack, None);
     }
     before_start(&cell);
     match parker {

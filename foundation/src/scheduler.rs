@@ -112,6 +112,24 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Task, kind: WakeKind) {
     shared.wake_one();
 }
 
+/// The running actor goes on to another message: an actor its last handler
+/// woke into this thread's run-next slot should not wait for it (a long or
+/// stuck handler would hold it hostage: the slot cannot be stolen), so it
+/// moves to the local queue, where idle threads steal.
+#[inline]
+pub(crate) fn release_run_next() {
+    let current = CURRENT.with(Cell::get);
+    if current.is_null() {
+        return;
+    }
+    // SAFETY: as in `schedule`.
+    let worker = unsafe { &*current };
+    if let Some(task) = worker.run_next.take() {
+        worker.local.push(task);
+        worker.shared.wake_one();
+    }
+}
+
 /// Whether this thread is a scheduler thread of any node.
 pub(crate) fn on_any_scheduler() -> bool {
     !CURRENT.with(Cell::get).is_null()
