@@ -277,14 +277,21 @@ impl<A: Actor> ActorCell<A> {
     #[inline]
     fn wake(&self, kind: WakeKind) {
         if self.is_blocking() {
-            if let Some(thread) = lock(&self.control)
-                .as_ref()
-                .and_then(|c| c.dedicated.as_ref())
-            {
-                thread.unpark();
-            }
+            self.wake_dedicated();
         } else {
             scheduler::schedule(&self.shared, self.new_arc() as Task, kind);
+        }
+    }
+
+    /// Wakes a blocking actor's own thread.
+    #[cold]
+    #[inline(never)]
+    fn wake_dedicated(&self) {
+        if let Some(thread) = lock(&self.control)
+            .as_ref()
+            .and_then(|c| c.dedicated.as_ref())
+        {
+            thread.unpark();
         }
     }
 
@@ -323,6 +330,8 @@ impl<A: Actor> ActorCell<A> {
     /// Whether `incarnation` was killed. A kill bit meant for an earlier
     /// incarnation is cleared (a kill of this one that comes meanwhile
     /// stores its incarnation first, so the second look sees it).
+    #[cold]
+    #[inline(never)]
     fn is_killed(&self) -> bool {
         let killed = || lock(&self.control).as_ref().is_some_and(|c| c.killed);
         if killed() {
@@ -359,6 +368,8 @@ impl<A: Actor> ActorCell<A> {
 
     /// Stops the incarnation whose runner this thread is: runs `stopped`,
     /// drops the instance, and lets the death take its course.
+    #[cold]
+    #[inline(never)]
     fn finish(&self, incarnation: u32, slot: &mut Slot<A>, reason: ExitReason) -> RunResult {
         // `ReplyTo`s dropped from here on fail their callers with `Stopped`.
         let _stopping = StoppingScope::enter();
@@ -392,6 +403,8 @@ impl<A: Actor> ActorCell<A> {
     /// for its supervisor (vacant, mailbox open) or retired for good.
     /// The caller holds the actor (RUNNING, or a successful steal) and the
     /// state says STOPPED.
+    #[cold]
+    #[inline(never)]
     fn die(&self, incarnation: u32, reason: ExitReason) {
         let pid = self.pid_of(incarnation);
         let remains = lock(&self.control).take().map(|c| Remains {
@@ -441,6 +454,8 @@ impl<A: Actor> ActorCell<A> {
     /// Ends the cell for good: the mailbox closes, what is queued becomes
     /// dead letters (failing the calls waiting on it), and the node forgets
     /// the actor. The caller holds the actor (running, stolen or claimed).
+    #[cold]
+    #[inline(never)]
     fn retire_claimed(&self, incarnation: u32, reason: &ExitReason) {
         let _stopping = StoppingScope::enter();
         let pid = self.pid_of(incarnation);
@@ -476,6 +491,8 @@ impl<A: Actor> ActorCell<A> {
     /// A kill took the actor from a runner stuck in one of its handlers:
     /// do what the runner would have done, bar the `stopped` hook (the
     /// instance is in use; its runner drops it when the handler returns).
+    #[cold]
+    #[inline(never)]
     fn take_over(&self, incarnation: u32) {
         let _stopping = StoppingScope::enter();
         if !self.supervised() {
@@ -624,6 +641,8 @@ impl<A: Actor> ActorCell<A> {
 }
 
 /// Drops an instance taken out of its slot, reporting a panicking `Drop`.
+#[cold]
+#[inline(never)]
 fn drop_instance<A>(pid: Pid, actor: *mut A) {
     if actor.is_null() {
         return;
@@ -691,7 +710,9 @@ impl<A: Actor> Runnable for ActorCell<A> {
         }
 
         loop {
-            if let Some(reason) = ctx.stop.take() {
+            if ctx.stop.is_some()
+                && let Some(reason) = ctx.stop.take()
+            {
                 return cell.finish(incarnation, slot, reason);
             }
             let signals = cell.signals.load(Acquire);

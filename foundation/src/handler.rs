@@ -1,30 +1,48 @@
-//! The handler word: whether an actor's runner is inside user code, and the
+//! The handler words: whether an actor's runner is inside user code, and the
 //! hand-over of the actor to a killer while it is.
 //!
+//! Two words, each written by one side:
+//!
 //! ```text
-//!   bits 0..2   IDLE (between handlers) | IN (inside user code)
-//!               | STOLEN (a kill took the actor) | DONE (no more user code)
-//!   bits 32..   the incarnation the runner runs
+//!   runner  incarnation << 32 | IDLE | IN | DONE     written by the runner
+//!   claim   incarnation << 32 | CLAIMING | TAKEN     written by killers
 //! ```
 //!
-//! The runner stores `IN` before user code and leaves with a
-//! compare-exchange `IN → IDLE`; a killer takes the actor with a
-//! compare-exchange `IN → STOLEN`. The two exchanges on one word decide the
-//! race: either the runner left first (and the killer finds it between
-//! handlers, where the runner checks the kill signal itself), or the killer
-//! took over first (and the runner's exchange fails, so it touches nothing
-//! of the actor again). Only one of them ever goes on to consume the
-//! mailbox. A restart gives the next runner another incarnation, so a
-//! stale runner's exchange can never succeed against it.
+//! The runner stores `IN` before user code and `IDLE` after it, then looks
+//! at `claim`; a killer claims (`CLAIMING`), looks at `runner`, and decides:
+//! `TAKEN` if the runner is inside user code, or back to nothing if not (the
+//! runner then sees the kill signal itself between messages). This is
+//! Dekker's handshake — each side writes its word, fences, reads the other's
+//! — so one of the two always sees the other: either the runner sees the
+//! claim when it leaves (it waits out `CLAIMING`, and on `TAKEN` touches
+//! nothing of the actor again), or the killer sees the runner outside user
+//! code and leaves it be. Only one of them ever goes on to consume the
+//! mailbox.
+//!
+//! The runner does this for every message, the killer almost never, so the
+//! fence is asymmetric where the platform allows: on Linux the killer issues
+//! `membarrier(PRIVATE_EXPEDITED)`, which runs a full fence on every CPU
+//! running one of our threads, and the runner needs only a compiler fence —
+//! no atomic read-modify-write, no fence instruction per message. Elsewhere
+//! (and under Miri and loom) both sides use a `SeqCst` fence.
+//!
+//! A restart gives the next runner another incarnation, so a stale runner's
+//! claim check and a stale killer's claim never match it.
 
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release, SeqCst};
+use core::sync::atomic::compiler_fence;
 
-use crate::sync::AtomicU64;
+use crate::sync::{AtomicU64, Backoff, fence};
 
 const IDLE: u64 = 0;
 const IN: u64 = 1;
-const STOLEN: u64 = 2;
 const DONE: u64 = 3;
+
+const NONE: u64 = 0;
+const CLAIMING: u64 = 1;
+const TAKEN: u64 = 2;
+
+const LOW: u64 = 0xffff_ffff;
 
 /// What a killer found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,11 +56,17 @@ pub(crate) enum Found {
 }
 
 #[derive(Debug)]
-pub(crate) struct HandlerWord(AtomicU64);
+pub(crate) struct HandlerWord {
+    runner: AtomicU64,
+    claim: AtomicU64,
+}
 
 impl HandlerWord {
     pub(crate) fn new() -> Self {
-        HandlerWord(AtomicU64::new(IDLE))
+        HandlerWord {
+            runner: AtomicU64::new(IDLE),
+            claim: AtomicU64::new(NONE),
+        }
     }
 
     #[inline]
@@ -50,33 +74,48 @@ impl HandlerWord {
         (incarnation as u64) << 32
     }
 
-    /// The runner of `incarnation` enters user code.
+    /// The runner of `incarnation` enters user code. Release: a killer that
+    /// sees `IN` sees everything the runner did before (its last pop).
     #[inline]
     pub(crate) fn enter(&self, incarnation: u32) {
-        self.0.store(Self::base(incarnation) | IN, Release);
+        self.runner.store(Self::base(incarnation) | IN, Release);
     }
 
     /// The runner leaves user code. `false`: a kill took the actor meanwhile.
     #[inline]
     pub(crate) fn leave(&self, incarnation: u32) -> bool {
         let base = Self::base(incarnation);
-        self.0
-            .compare_exchange(base | IN, base | IDLE, AcqRel, Acquire)
-            .is_ok()
+        self.runner.store(base | IDLE, Release);
+        runner_fence();
+        let backoff = Backoff::new();
+        loop {
+            let claim = self.claim.load(Acquire);
+            if claim & !LOW != base {
+                return true; // nothing, or a claim on another incarnation
+            }
+            match claim & LOW {
+                TAKEN => return false,
+                CLAIMING => backoff.snooze(), // decided in a moment
+                _ => return true,
+            }
+        }
     }
 
     /// The incarnation's last user code has returned.
     pub(crate) fn done(&self, incarnation: u32) {
-        self.0.store(Self::base(incarnation) | DONE, Release);
+        self.runner.store(Self::base(incarnation) | DONE, Release);
     }
 
     /// Where the runner of `incarnation` is, without taking anything
     /// (`Taken` here means: inside user code, could be taken).
     pub(crate) fn peek(&self, incarnation: u32) -> Found {
         let base = Self::base(incarnation);
-        match self.0.load(Acquire) {
+        if self.claim.load(Acquire) == base | TAKEN {
+            return Found::Ending;
+        }
+        match self.runner.load(Acquire) {
             now if now == base | IN => Found::Taken,
-            now if now == base | DONE || now == STOLEN => Found::Ending,
+            now if now == base | DONE => Found::Ending,
             _ => Found::Between,
         }
     }
@@ -84,10 +123,124 @@ impl HandlerWord {
     /// A killer of `incarnation` tries to take the actor.
     pub(crate) fn steal(&self, incarnation: u32) -> Found {
         let base = Self::base(incarnation);
-        match self.0.compare_exchange(base | IN, STOLEN, AcqRel, Acquire) {
-            Ok(_) => Found::Taken,
-            Err(now) if now == base | DONE || now == STOLEN => Found::Ending,
-            Err(_) => Found::Between,
+        let current = self.claim.load(Acquire);
+        if current == base | TAKEN {
+            return Found::Ending;
+        }
+        if current & LOW == CLAIMING
+            || self
+                .claim
+                .compare_exchange(current, base | CLAIMING, AcqRel, Acquire)
+                .is_err()
+        {
+            return Found::Between; // another killer is deciding; look again
+        }
+        killer_fence();
+        let runner = self.runner.load(Acquire);
+        if runner == base | IN {
+            self.claim.store(base | TAKEN, Release);
+            Found::Taken
+        } else {
+            self.claim.store(NONE, Release);
+            if runner == base | DONE {
+                Found::Ending
+            } else {
+                Found::Between
+            }
         }
     }
+}
+
+/// The runner's half of the handshake: between its store and its load.
+#[inline]
+fn runner_fence() {
+    if asymmetric::enabled() {
+        // The killer's membarrier stands in for this side's fence.
+        compiler_fence(SeqCst);
+    } else {
+        fence(SeqCst);
+    }
+}
+
+/// The killer's half: after its claim, before looking at the runner.
+fn killer_fence() {
+    fence(SeqCst);
+    if asymmetric::enabled() {
+        asymmetric::heavy_barrier();
+    }
+}
+
+/// Linux `membarrier(2)`, registered once per process when a node starts.
+#[cfg(all(target_os = "linux", not(miri), not(loom)))]
+pub(crate) mod asymmetric {
+    use core::sync::atomic::AtomicBool;
+    use core::sync::atomic::Ordering::{Relaxed, Release};
+    use std::sync::Once;
+
+    // From <linux/membarrier.h>.
+    const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
+    const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+
+    static ENABLED: AtomicBool = AtomicBool::new(false);
+
+    /// Registers the process for expedited membarriers; without it (an old
+    /// kernel, a sandbox that forbids the call) both sides use fences.
+    /// Called before a node's threads start, so every runner of that node
+    /// sees the final mode.
+    pub(crate) fn init() {
+        static INIT: Once = Once::new();
+        INIT.call_once(|| {
+            // SAFETY: a plain syscall with integer arguments.
+            let registered = unsafe {
+                libc::syscall(
+                    libc::SYS_membarrier,
+                    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                    0,
+                    0,
+                )
+            } == 0;
+            if registered {
+                ENABLED.store(true, Release);
+            } else {
+                tracing::debug!(
+                    "membarrier unavailable ({}); kills use a fence per message",
+                    std::io::Error::last_os_error()
+                );
+            }
+        });
+    }
+
+    #[inline]
+    pub(crate) fn enabled() -> bool {
+        ENABLED.load(Relaxed)
+    }
+
+    /// A full fence on every CPU running a thread of this process.
+    pub(crate) fn heavy_barrier() {
+        // SAFETY: as in `init`; registered before `enabled()` turned true.
+        let done =
+            unsafe { libc::syscall(libc::SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) };
+        if done != 0 {
+            // Cannot happen once registered (the man page's only errors are
+            // for unregistered or unknown commands); going on would let a
+            // killer and a runner both consume a mailbox.
+            panic!(
+                "membarrier failed after registration: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+}
+
+/// Elsewhere: fences on both sides.
+#[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
+pub(crate) mod asymmetric {
+    pub(crate) fn init() {}
+
+    #[inline]
+    pub(crate) fn enabled() -> bool {
+        false
+    }
+
+    pub(crate) fn heavy_barrier() {}
 }

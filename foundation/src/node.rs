@@ -361,6 +361,7 @@ impl NodeBuilder {
             });
         }
         crate::panic::install_hook();
+        crate::handler::asymmetric::init();
 
         let id = NEXT_NODE_ID.fetch_add(1, Relaxed);
         let name = self.name.unwrap_or_else(|| format!("node-{id}"));

@@ -106,6 +106,7 @@ impl State {
 
     /// The actor stopped during its run. It stays RUNNING|STOPPED forever, so
     /// `notify` never schedules it again.
+    #[inline]
     pub(crate) fn stop(&self) {
         self.0.fetch_or(STOPPED, AcqRel);
     }
@@ -150,6 +151,7 @@ impl State {
     }
 
     /// Whether a runner holds the actor now.
+    #[inline]
     pub(crate) fn is_running(&self) -> bool {
         self.0.load(Acquire) & RUNNING != 0
     }
@@ -160,11 +162,13 @@ impl State {
     }
 
     /// Whether the actor has stopped.
+    #[inline]
     pub(crate) fn is_stopped(&self) -> bool {
         self.0.load(Acquire) & STOPPED != 0
     }
 
     /// The incarnation number carried in the word.
+    #[inline]
     pub(crate) fn incarnation(&self) -> u32 {
         (self.0.load(Acquire) >> INCARNATION_SHIFT) as u32
     }

@@ -1,15 +1,16 @@
 //! The synchronisation shim: std's primitives in a normal build, loom's under
-//! `--cfg loom`, so that the lock-free parts (the mailbox queue and the actor
-//! state word) can be model-checked without changing a line of them.
+//! `--cfg loom`, so that the lock-free parts (the mailbox queue, the actor
+//! state word and the handler words) can be model-checked without changing a
+//! line of them.
 //!
 //! Only those two parts go through this shim; the scheduler uses std and
 //! crossbeam directly.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, fence};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, fence};
 
 /// An `UnsafeCell` with loom's closure-based API, so that loom can track
 /// every access to the cell's contents.
