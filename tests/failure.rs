@@ -8,27 +8,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use foundation::{
-    Actor, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, LinkError, Node, Pid,
-    ReplyTo, Supervisor,
+    Actor, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, LinkError, Pid, ReplyTo,
+    Supervisor,
 };
 
-const DEADLINE: Duration = Duration::from_secs(60);
-const T: Duration = Duration::from_secs(30);
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn node(schedulers: usize) -> Node {
-    Node::builder()
-        .schedulers(schedulers)
-        .start()
-        .expect("node starts")
-}
+mod common;
+use common::{T, node, wait_until};
 
 /// Reports its exit reason.
 struct Reporter {

@@ -6,27 +6,12 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use foundation::{Actor, ActorRef, Context, ExitReason, Node, Recipient, SendError, SpawnError};
 
-const DEADLINE: Duration = Duration::from_secs(60);
-
-/// Polls `done` until it holds, failing the test after `DEADLINE`.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn node(schedulers: usize) -> Node {
-    Node::builder()
-        .schedulers(schedulers)
-        .start()
-        .expect("node starts")
-}
+mod common;
+use common::{DEADLINE, node, wait_until};
 
 /// Checks per-sender FIFO and counts every message.
 struct Collector {

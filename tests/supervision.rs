@@ -5,30 +5,15 @@
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use foundation::{
     Actor, ActorRef, CallError, ChildSpec, Context, ExitReason, Node, ReplyTo, Restart, Shutdown,
     Strategy, Supervisor, SupervisorError, SupervisorRef,
 };
 
-const DEADLINE: Duration = Duration::from_secs(60);
-const T: Duration = Duration::from_secs(30);
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(1));
-    }
-}
-
-fn node(schedulers: usize) -> Node {
-    Node::builder()
-        .schedulers(schedulers)
-        .start()
-        .expect("node starts")
-}
+mod common;
+use common::{T, node, wait_until};
 
 type Log = Arc<Mutex<Vec<String>>>;
 

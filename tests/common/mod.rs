@@ -1,0 +1,32 @@
+//! Helpers shared by the integration tests: every wait has a generous
+//! deadline, so that a bug fails a test instead of hanging it.
+
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use foundation::Node;
+
+/// How long any wait may take before the test fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A call timeout no healthy test comes near.
+pub const T: Duration = Duration::from_secs(30);
+
+/// Polls `done` until it holds, failing the test after `DEADLINE`.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// A node with `schedulers` scheduler threads.
+pub fn node(schedulers: usize) -> Node {
+    Node::builder()
+        .schedulers(schedulers)
+        .start()
+        .expect("node starts")
+}
