@@ -622,3 +622,41 @@ fn an_actor_woken_before_a_long_handler_is_not_held_hostage() {
     release.send(()).unwrap();
     assert_eq!(heard, Ok(()), "the echo ran while the waker was blocked");
 }
+
+/// The same when the waking is done by the `started` hook and the first
+/// message blocks (a supervised child's start acknowledgement wakes its
+/// supervisor this way; a supervisor held there could never restart it).
+#[test]
+fn an_actor_woken_by_a_started_hook_is_not_held_hostage() {
+    struct Echo(mpsc::Sender<()>);
+    impl Actor for Echo {
+        type Msg = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {
+            self.0.send(()).unwrap();
+        }
+    }
+    struct Starter(ActorRef<Echo>);
+    impl Actor for Starter {
+        type Msg = mpsc::Receiver<()>;
+        fn started(&mut self, _: &mut Context<Self>) {
+            self.0.send(()).unwrap();
+        }
+        fn handle(&mut self, latch: mpsc::Receiver<()>, _: &mut Context<Self>) {
+            let _ = latch.recv();
+        }
+    }
+
+    let node = node(2);
+    let (tx, rx) = mpsc::channel();
+    let echo = node.spawn(Echo(tx)).unwrap();
+    // Let the echo go idle first, so the hook's send wakes it.
+    thread::sleep(Duration::from_millis(20));
+    let (release, latch) = mpsc::channel();
+    // The latch is queued before the first run: it is that run's first
+    // message, right after the hook.
+    let starter = node.spawn(Starter(echo)).unwrap();
+    starter.send(latch).ok().unwrap();
+    let heard = rx.recv_timeout(Duration::from_secs(10));
+    release.send(()).unwrap();
+    assert_eq!(heard, Ok(()), "the echo ran while the starter was blocked");
+}

@@ -694,6 +694,8 @@ impl<A: Actor> Runnable for ActorCell<A> {
 
         // SAFETY: as for the slot.
         let started = unsafe { &mut *cell.started.get() };
+        // Whether user code already ran in this run (see `release_run_next`).
+        let ran_started = !*started;
         if !*started {
             *started = true;
             // SAFETY (each use of `actor` below): the instance is ours while
@@ -744,7 +746,7 @@ impl<A: Actor> Runnable for ActorCell<A> {
             // SAFETY: we hold RUNNING: we are the mailbox's only consumer.
             match unsafe { cell.mailbox.pop() } {
                 Pop::Value(envelope) => {
-                    if handled > 0 {
+                    if handled > 0 || ran_started {
                         scheduler::release_run_next();
                     }
                     handled += 1;

@@ -26,8 +26,11 @@
 //! no atomic read-modify-write, no fence instruction per message. Elsewhere
 //! (and under Miri and loom) both sides use a `SeqCst` fence.
 //!
-//! A restart gives the next runner another incarnation, so a stale runner's
-//! claim check and a stale killer's claim never match it.
+//! A restart gives the next runner another incarnation. The claim word
+//! always names the incarnation it is about, and only ever moves forward, so
+//! a runner taken in incarnation *n* and still inside that handler when
+//! incarnation *n + 1* is claimed in turn reads a later incarnation — and
+//! knows it was taken — instead of "nothing".
 
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Release, SeqCst};
 use core::sync::atomic::compiler_fence;
@@ -90,8 +93,13 @@ impl HandlerWord {
         let backoff = Backoff::new();
         loop {
             let claim = self.claim.load(Acquire);
-            if claim & !LOW != base {
-                return true; // nothing, or a claim on another incarnation
+            let claimed = (claim >> 32) as u32;
+            if claimed != incarnation {
+                // A claim on a later incarnation means ours ended while this
+                // handler ran, and only a take-over ends an incarnation
+                // whose runner is inside user code: we were taken, and the
+                // word has been reused since. An earlier one is not about us.
+                return (claimed.wrapping_sub(incarnation) as i32) < 0;
             }
             match claim & LOW {
                 TAKEN => return false,
@@ -141,7 +149,9 @@ impl HandlerWord {
             self.claim.store(base | TAKEN, Release);
             Found::Taken
         } else {
-            self.claim.store(NONE, Release);
+            // Keep the incarnation: a stale runner of an earlier one, still
+            // in the handler it was taken in, must not read "nothing".
+            self.claim.store(base | NONE, Release);
             if runner == base | DONE {
                 Found::Ending
             } else {

@@ -113,7 +113,8 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Task, kind: WakeKind) {
 }
 
 /// The running actor goes on to another message: an actor its last handler
-/// woke into this thread's run-next slot should not wait for it (a long or
+/// (or its `started` hook) woke into this thread's run-next slot should not
+/// wait for it (a long or
 /// stuck handler would hold it hostage: the slot cannot be stolen), so it
 /// moves to the local queue, where idle threads steal.
 #[inline]
