@@ -125,6 +125,7 @@ pub(crate) struct ActorCell<A: Actor> {
     /// Whether the runner is inside user code; see `guarded`.
     handler: HandlerWord,
     /// The pid's node and number (the incarnation lives in `state`).
+    node: u32,
     number: u64,
     /// The actor's slot in the node's registry.
     pub(crate) registry_slot: u32,
@@ -210,6 +211,7 @@ impl<A: Actor> ActorCell<A> {
             mailbox: Mailbox::unbounded(),
             signals: AtomicU8::new(flags),
             handler: HandlerWord::new(),
+            node: shared.id,
             number,
             registry_slot,
             shared,
@@ -236,7 +238,7 @@ impl<A: Actor> ActorCell<A> {
     /// The pid of incarnation `incarnation` of this cell.
     #[inline]
     pub(crate) fn pid_of(&self, incarnation: u32) -> Pid {
-        Pid::new(self.shared.id, self.number, incarnation)
+        Pid::new(self.node, self.number, incarnation)
     }
 
     /// The pid of the current (or, between a stop and a restart, the last)
@@ -657,8 +659,7 @@ fn drop_instance<A>(pid: Pid, actor: *mut A) {
 
 impl<A: Actor> Runnable for ActorCell<A> {
     fn run(self: Arc<Self>, budget: usize) -> RunResult {
-        self.state.begin_run();
-        let incarnation = self.state.incarnation();
+        let incarnation = self.state.begin_run();
         let pid = self.pid_of(incarnation);
         let _scope = ActorScope::enter(pid);
         let slot_ptr = self.slot.get();

@@ -61,13 +61,19 @@ impl State {
 
     /// A scheduler thread took the actor from a run queue.
     #[inline]
-    pub(crate) fn begin_run(&self) {
-        let prev = self.0.fetch_xor(NOTIFIED | RUNNING, AcqRel);
+    /// Returns the incarnation being run (from the same read-modify-write).
+    pub(crate) fn begin_run(&self) -> u32 {
+        // NOTIFIED (bit 0) set and RUNNING (bit 1) clear, as asserted below:
+        // adding 1 clears the one and sets the other, and `lock xadd` hands
+        // back the old word (a `fetch_xor` whose result is used becomes a
+        // compare-exchange loop on x86).
+        let prev = self.0.fetch_add(RUNNING - NOTIFIED, AcqRel);
         debug_assert_eq!(
             prev & (NOTIFIED | RUNNING | STOPPED),
             NOTIFIED,
             "an actor was run while not scheduled"
         );
+        (prev >> INCARNATION_SHIFT) as u32
     }
 
     /// The runner found the mailbox empty: go idle unless work arrived.
@@ -184,7 +190,7 @@ mod tests {
         assert_eq!(s.incarnation(), 7);
         // Already scheduled: a send does not schedule again.
         assert!(!s.notify());
-        s.begin_run();
+        assert_eq!(s.begin_run(), 7);
         // Running: a send only leaves a note.
         assert!(!s.notify());
         assert_eq!(s.try_idle(), Idle::MoreWork);
