@@ -146,14 +146,15 @@ pub trait Actor: Send + Sized + 'static {
 
     /// A linked actor exited while this one traps exits
     /// ([`Context::trap_exit`]). It arrives in order, after every message
-    /// that actor sent. The default does nothing.
+    /// that actor sent. The default does nothing. See
+    /// [`Context::trap_exit`] for an example.
     fn on_exit(&mut self, from: Pid, reason: ExitReason, ctx: &mut Context<Self>) {
         let _ = (from, reason, ctx);
     }
 
     /// An actor this one monitors ([`Context::monitor`]) is gone. It arrives
     /// once, in order, after every message that actor sent. The default does
-    /// nothing.
+    /// nothing. See [`Context::monitor`] for an example.
     fn on_down(&mut self, down: Down, ctx: &mut Context<Self>) {
         let _ = (down, ctx);
     }
@@ -164,6 +165,36 @@ pub trait Actor: Send + Sized + 'static {
     /// supervisor stopping its children first) does that and calls
     /// [`Context::stop_with`] when done. Whoever asked kills it if it takes
     /// too long.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// /// Flushes what it buffered before it stops.
+    /// struct Buffered(Vec<u32>, mpsc::Sender<Vec<u32>>);
+    /// impl Actor for Buffered {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+    ///         self.0.push(n);
+    ///     }
+    ///     fn shutdown_requested(&mut self, ctx: &mut Context<Self>) {
+    ///         self.1.send(std::mem::take(&mut self.0)).unwrap();
+    ///         ctx.stop_with(ExitReason::Shutdown);
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let b = node.spawn(Buffered(Vec::new(), tx))?;
+    /// b.send(1)?;
+    /// b.send(2)?;
+    /// while b.mailbox_len() > 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// b.stop();
+    /// assert_eq!(rx.recv()?, [1, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn shutdown_requested(&mut self, ctx: &mut Context<Self>) {
         ctx.stop_with(ExitReason::Shutdown);
     }
@@ -171,6 +202,31 @@ pub trait Actor: Send + Sized + 'static {
     /// What kind of message `msg` is, for [dead letters](crate::DeadLetter).
     /// The default is the message type's name; `#[handlers]` generates the
     /// variant's name.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// enum Msg { Ok, Boom }
+    /// struct Fragile;
+    /// impl Actor for Fragile {
+    ///     type Msg = Msg;
+    ///     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+    ///         if let Msg::Boom = msg { panic!("boom") }
+    ///     }
+    ///     fn message_kind(msg: &Msg) -> &'static str {
+    ///         match msg { Msg::Ok => "ok", Msg::Boom => "boom" }
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let f = node.spawn(Fragile)?;
+    /// f.send(Msg::Boom).ok().unwrap();
+    /// while node.dead_letters().count() == 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert_eq!(node.dead_letters().recent()[0].kind, "boom");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn message_kind(msg: &Self::Msg) -> &'static str {
         let _ = msg;
         core::any::type_name::<Self::Msg>()
@@ -239,6 +295,25 @@ impl<A: Actor> Context<A> {
     /// It is not once a kill took the actor while this handler was stuck:
     /// the handler may go on, but it no longer speaks for the actor (links,
     /// monitors, trapping and request continuations refuse it).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Check(mpsc::Sender<bool>);
+    /// impl Actor for Check {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         self.0.send(ctx.is_current()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Check(tx))?.send(())?;
+    /// assert!(rx.recv()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_current(&self) -> bool {
         self.cell.state.is_current(self.pid.incarnation())
     }
@@ -259,6 +334,28 @@ impl<A: Actor> Context<A> {
     /// Stops this actor with `reason` once the current handler returns.
     /// Linked actors and monitors learn `reason`; an abnormal one stops
     /// linked actors that do not trap exits.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Quitter(mpsc::Sender<ExitReason>);
+    /// impl Actor for Quitter {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop_with(ExitReason::Shutdown);
+    ///     }
+    ///     fn stopped(&mut self, reason: &ExitReason) {
+    ///         self.0.send(reason.clone()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Quitter(tx))?.send(())?;
+    /// assert_eq!(rx.recv()?, ExitReason::Shutdown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop_with(&mut self, reason: ExitReason) {
         self.stop.get_or_insert(reason);
     }
@@ -337,6 +434,39 @@ impl<A: Actor> Context<A> {
 
     /// Removes the link to `other`, both ways; a signal of that link already
     /// on its way is void. Nothing happens if there was none.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Node};
+    ///
+    /// struct Doomed;
+    /// impl Actor for Doomed {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("doomed");
+    ///     }
+    /// }
+    ///
+    /// struct Loner(ActorRef<Doomed>);
+    /// impl Actor for Loner {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.link(&self.0).unwrap();
+    ///         ctx.unlink(&self.0); // changed its mind
+    ///         self.0.send(()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let doomed = node.spawn(Doomed)?;
+    /// let loner = node.spawn(Loner(doomed.clone()))?;
+    /// loner.send(())?;
+    /// while doomed.is_alive() {
+    ///     std::thread::yield_now();
+    /// }
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// assert!(loner.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unlink<B: Actor>(&self, other: &ActorRef<B>) {
         let Ok(me) = self.current() else { return };
         let them = other.pid();
@@ -345,7 +475,7 @@ impl<A: Actor> Context<A> {
     }
 
     /// Spawns `actor` linked to this one (before it first runs, so no exit
-    /// can slip between).
+    /// can slip between). See [`Context::trap_exit`] for an example.
     ///
     /// # Errors
     ///
@@ -427,6 +557,42 @@ impl<A: Actor> Context<A> {
     }
 
     /// Removes a monitor of `target`; a `Down` already queued still arrives.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Down, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Target;
+    /// impl Actor for Target {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop();
+    ///     }
+    /// }
+    ///
+    /// struct Fickle(ActorRef<Target>, mpsc::Sender<Down>);
+    /// impl Actor for Fickle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         let m = ctx.monitor(&self.0).unwrap();
+    ///         ctx.demonitor(&self.0, m);
+    ///         self.0.send(()).unwrap();
+    ///     }
+    ///     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.1.send(down).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let target = node.spawn(Target)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Fickle(target.clone(), tx))?.send(())?;
+    /// while target.is_alive() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(rx.recv_timeout(std::time::Duration::from_millis(50)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn demonitor<B: Actor>(&self, target: &ActorRef<B>, monitor: MonitorRef) {
         target.cell.remove_monitor(target.pid(), monitor);
     }
@@ -695,7 +861,8 @@ impl<A: Actor> ActorRef<A> {
 
     /// Asks the actor to stop, ahead of its queued messages: its
     /// [`Actor::shutdown_requested`] hook runs (by default it stops with
-    /// [`ExitReason::Shutdown`]).
+    /// [`ExitReason::Shutdown`]). See [`Actor::shutdown_requested`] for an
+    /// example.
     pub fn stop(&self) {
         Runnable::request_shutdown(Arc::clone(&self.cell) as Task, false);
     }

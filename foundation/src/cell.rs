@@ -990,8 +990,8 @@ pub(crate) fn run_dedicated<A: Actor>(cell: Arc<ActorCell<A>>, parker: Parker) {
 #[cfg(all(test, not(loom)))]
 mod tests {
     /// glibc's fast bins (and most allocators' small classes) end at 128
-    /// bytes; past that, spawning and stopping got 1.7x slower when cells
-    /// are freed on another thread than the one that allocated them.
+    /// bytes; past that, the spawn bench took about twice as long (cells
+    /// are freed on another thread than the one that allocated them).
     #[test]
     fn a_cell_and_its_arc_counts_fit_in_128_bytes() {
         struct Small;

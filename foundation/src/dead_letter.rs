@@ -12,6 +12,10 @@ use crate::pid::Pid;
 use crate::sync::lock;
 
 /// How many records [`DeadLetters::recent`] keeps.
+///
+/// ```
+/// assert_eq!(foundation::DEAD_LETTER_HISTORY, 1024);
+/// ```
 pub const DEAD_LETTER_HISTORY: usize = 1024;
 
 /// A message that was never handled: the one whose handler panicked, or one
@@ -19,6 +23,7 @@ pub const DEAD_LETTER_HISTORY: usize = 1024;
 ///
 /// The message itself is gone (its `ReplyTo`, if it carried one, has failed
 /// its caller); the record says whose it was, what kind it was, and why.
+/// See [`DeadLetters`] for an example.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetter {
     /// The actor (incarnation) it was sent to.

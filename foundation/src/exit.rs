@@ -61,13 +61,14 @@ impl fmt::Display for ExitReason {
 }
 
 /// Identifies one monitor, to remove it with
-/// [`Context::demonitor`](crate::Context::demonitor).
+/// [`Context::demonitor`](crate::Context::demonitor) (which has an example).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MonitorRef(pub(crate) u64);
 
 /// A monitored actor is gone: delivered once to the monitoring actor's
 /// [`Actor::on_down`](crate::Actor::on_down), after every message the dead
-/// actor sent it.
+/// actor sent it. See [`Context::monitor`](crate::Context::monitor) for an
+/// example.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Down {
     /// The monitor that fired.

@@ -146,7 +146,8 @@ impl Node {
     }
 
     /// The node's dead letters: messages never handled, because their
-    /// handler panicked or their actor stopped for good first.
+    /// handler panicked or their actor stopped for good first. See
+    /// [`DeadLetters`] for an example.
     pub fn dead_letters(&self) -> &DeadLetters {
         &self.handle.shared.dead_letters
     }
@@ -319,6 +320,12 @@ impl NodeBuilder {
     /// held by killed actors' handlers that have not returned (see
     /// [`ActorRef::kill`](crate::ActorRef::kill)). Default: as many as
     /// there are schedulers.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(2).spare_schedulers(4).start()?;
+    /// assert_eq!(node.schedulers(), 2); // spares run only when needed
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn spare_schedulers(mut self, n: usize) -> Self {
         self.spare_schedulers = Some(n);
         self

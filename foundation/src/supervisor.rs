@@ -41,6 +41,31 @@ use crate::scheduler::{Runnable, Task};
 use crate::timer::TimerRef;
 
 /// Which children restart when one fails.
+///
+/// ```
+/// use foundation::{Actor, ChildSpec, Context, Restart, Shutdown, Strategy, Supervisor};
+/// use std::time::Duration;
+///
+/// #[derive(Default)]
+/// struct Db;
+/// impl Actor for Db {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// // The cache depends on the database: if the database restarts, so does
+/// // the cache (started after it); a cache crash leaves the database be.
+/// let spec = Supervisor::builder()
+///     .strategy(Strategy::RestForOne)
+///     .intensity(10, Duration::from_secs(60))
+///     .child(ChildSpec::new("db", Db::default).shutdown(Shutdown::Timeout(Duration::from_secs(1))))
+///     .child(ChildSpec::new("cache", Db::default).restart(Restart::Transient))
+///     .child(ChildSpec::new("probe", Db::default).restart(Restart::Temporary).shutdown(Shutdown::BrutalKill));
+/// let node = foundation::Node::builder().schedulers(1).start()?;
+/// let sup = spec.spawn(&node)?;
+/// assert_eq!(sup.count_children()?.specs, 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Only the failed child.
@@ -53,7 +78,7 @@ pub enum Strategy {
     RestForOne,
 }
 
-/// When a child is restarted.
+/// When a child is restarted. See [`Strategy`] for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Restart {
     /// Always.
@@ -66,7 +91,8 @@ pub enum Restart {
     Temporary,
 }
 
-/// How a child is stopped by its supervisor.
+/// How a child is stopped by its supervisor. See [`Strategy`] for an
+/// example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shutdown {
     /// Ask it to stop ([`Actor::shutdown_requested`]), and kill it if it has
@@ -83,7 +109,15 @@ impl Default for Shutdown {
     }
 }
 
-/// Why a supervisor refused a request.
+/// Why a supervisor refused a request. See [`SupervisorRef`] for the
+/// requests that give each.
+///
+/// ```
+/// use foundation::SupervisorError;
+///
+/// let e = SupervisorError::NoSuchChild("cache".into());
+/// assert_eq!(e.to_string(), "no child with id \"cache\"");
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SupervisorError {
@@ -300,7 +334,8 @@ impl fmt::Debug for ChildSpec {
 }
 
 /// A supervisor's settings and children, in start order. Made with
-/// [`Supervisor::builder`]; clone it to start the same tree again.
+/// [`Supervisor::builder`]; clone it to start the same tree again. See
+/// [`Strategy`] for an example.
 #[derive(Debug, Clone)]
 pub struct SupervisorSpec {
     strategy: Strategy,
@@ -353,7 +388,8 @@ impl SupervisorSpec {
     }
 }
 
-/// What a supervisor reports of one child.
+/// What a supervisor reports of one child ([`SupervisorRef::which_children`];
+/// see [`SupervisorRef`] for an example).
 #[derive(Clone)]
 pub struct ChildInfo {
     /// The child's id.
@@ -389,7 +425,8 @@ impl fmt::Debug for ChildInfo {
     }
 }
 
-/// Child counts, as OTP's `count_children`.
+/// Child counts, as OTP's `count_children` ([`SupervisorRef::count_children`];
+/// see [`SupervisorRef`] for an example).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ChildCounts {
     /// Children known to the supervisor.
@@ -402,8 +439,30 @@ pub struct ChildCounts {
     pub workers: usize,
 }
 
-/// A message to a [`Supervisor`]. Use the methods of [`SupervisorRef`]
-/// (or, from a handler, `ctx.request(sup.actor(), |r| SupervisorMsg::which_children(r))`).
+/// A message to a [`Supervisor`]. From a plain thread use the methods of
+/// [`SupervisorRef`]; from a handler, send one with `ctx.request`, which
+/// does not block the scheduler thread.
+///
+/// ```
+/// use foundation::{Actor, ActorRef, Context, Node, Supervisor, SupervisorMsg};
+/// use std::sync::mpsc;
+///
+/// struct Inspector(ActorRef<Supervisor>, mpsc::Sender<usize>);
+/// impl Actor for Inspector {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+///         ctx.request(&self.0, SupervisorMsg::which_children)
+///             .then(|me, _, children| me.1.send(children.unwrap().len()).unwrap());
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let sup = Supervisor::builder().spawn(&node)?;
+/// let (tx, rx) = mpsc::channel();
+/// node.spawn(Inspector(sup.actor().clone(), tx))?.send(())?;
+/// assert_eq!(rx.recv()?, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SupervisorMsg(Request);
 
 impl SupervisorMsg {
@@ -1088,6 +1147,39 @@ impl fmt::Debug for Supervisor {
 /// A handle to a running [`Supervisor`], with its API as blocking calls
 /// (from plain threads or blocking actors; from a handler, send a
 /// [`SupervisorMsg`] with `ctx.request`).
+///
+/// ```
+/// use foundation::{Actor, ChildSpec, Context, Node, Supervisor, SupervisorError};
+///
+/// #[derive(Default)]
+/// struct Worker;
+/// impl Actor for Worker {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let sup = Supervisor::builder().spawn(&node)?;
+/// let pid = sup.start_child(ChildSpec::new("w", Worker::default))?;
+/// assert_eq!(
+///     sup.start_child(ChildSpec::new("w", Worker::default)),
+///     Err(SupervisorError::DuplicateId("w".into()))
+/// );
+/// let info = &sup.which_children()?[0];
+/// assert_eq!((info.id.as_str(), info.pid), ("w", Some(pid)));
+/// assert!(info.actor::<Worker>().is_some());
+///
+/// sup.terminate_child("w")?; // stopped; its spec stays
+/// assert_eq!(sup.count_children()?.active, 0);
+/// let again = sup.restart_child("w")?; // in a new cell
+/// assert_ne!(again, pid);
+/// assert_eq!(sup.delete_child("w"), Err(SupervisorError::Running("w".into())));
+/// sup.terminate_child("w")?;
+/// sup.delete_child("w")?;
+/// assert!(sup.which_children()?.is_empty());
+/// sup.stop();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug)]
 pub struct SupervisorRef {
     actor: ActorRef<Supervisor>,
