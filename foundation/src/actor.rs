@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::cell::{ActorCell, Envelope};
 use crate::error::{LinkError, SendError, SpawnError};
 use crate::exit::{Down, ExitReason, MonitorRef};
+use crate::names::{Namespace, ProcessGroups, ProcessRegistry, ServiceRegistry};
 use crate::node::{spawn_cell, spawn_on};
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
@@ -71,7 +72,11 @@ fn send_after_on<A: Actor>(
 }
 
 /// Arms `slot`'s timeout on the node's timer service.
-fn arm_timeout<T: Send + 'static>(timers: &TimerService, slot: &Arc<Slot<T>>, timeout: Duration) {
+pub(crate) fn arm_timeout<T: Send + 'static>(
+    timers: &TimerService,
+    slot: &Arc<Slot<T>>,
+    timeout: Duration,
+) {
     timers.add_expiry(timeout, Arc::clone(slot) as Arc<dyn Expiry>);
 }
 
@@ -737,6 +742,24 @@ impl<A: Actor> Context<A> {
         )
     }
 
+    /// The node's process registry. See [`ProcessRegistry`] for an
+    /// example.
+    pub fn registry(&self) -> ProcessRegistry {
+        ProcessRegistry::new(Arc::clone(&self.cell.shared))
+    }
+
+    /// The node's process groups. See [`ProcessGroups`] for an example.
+    pub fn groups(&self) -> ProcessGroups {
+        ProcessGroups::new(Arc::clone(&self.cell.shared))
+    }
+
+    /// The node's services in the production namespace. See
+    /// [`WaitForService`](crate::WaitForService) for an example from a
+    /// handler.
+    pub fn services(&self) -> ServiceRegistry {
+        ServiceRegistry::new(Arc::clone(&self.cell.shared), Namespace::Production)
+    }
+
     /// The name of the node this actor runs on.
     pub fn node_name(&self) -> &str {
         &self.cell.shared.name
@@ -1046,6 +1069,8 @@ pub(crate) trait Sink<M>: Send + Sync {
     fn send(&self, msg: M) -> Result<(), SendError<M>>;
     fn pid(&self) -> Pid;
     fn is_alive(&self) -> bool;
+    /// The actor behind this sink, type-erased.
+    fn task(self: Arc<Self>) -> Task;
 }
 
 /// A handle typed by message: any actor whose message type `M` converts
@@ -1132,6 +1157,11 @@ impl<M: Send + 'static> Recipient<M> {
     /// Whether that actor is still running.
     pub fn is_alive(&self) -> bool {
         self.sink.is_alive()
+    }
+
+    /// The actor behind this handle, type-erased.
+    pub(crate) fn task(&self) -> Task {
+        Arc::clone(&self.sink).task()
     }
 }
 

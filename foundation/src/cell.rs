@@ -8,7 +8,7 @@
 //! changes.
 
 use core::ptr;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
 use std::cell::UnsafeCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
@@ -25,9 +25,9 @@ use crate::node::Shared;
 use crate::panic::{ActorScope, payload_text};
 use crate::pid::Pid;
 use crate::reply::StoppingScope;
-use crate::scheduler::{self, Runnable, Task, WakeKind};
+use crate::scheduler::{self, DynSend, Runnable, Task, WakeKind};
 use crate::state::{Idle, State};
-use crate::sync::{AtomicU8, lock};
+use crate::sync::{AtomicU8, fence, lock};
 
 /// Signal bits: the node (or a supervisor) asks the actor to stop.
 const SIG_SHUTDOWN: u8 = 1;
@@ -43,6 +43,11 @@ const SUPERVISED: u8 = 16;
 /// Not a signal, fixed at spawn: a blocking actor, run on a thread of its
 /// own (its unparker is in the control block).
 const BLOCKING: u8 = 32;
+/// Not a signal, set once: the actor holds names (registered names, group
+/// memberships, services) that the node releases when it stops for good.
+const NAMED: u8 = 64;
+/// Flags that belong to the cell, not to one incarnation.
+const CELL_FLAGS: u8 = SUPERVISED | BLOCKING | NAMED;
 const SIGNALS: u8 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL;
 
 /// How long a killer lets a handler finish before taking the actor from it
@@ -127,8 +132,6 @@ pub(crate) struct ActorCell<A: Actor> {
     /// The pid's node and number (the incarnation lives in `state`).
     node: u32,
     number: u64,
-    /// The actor's slot in the node's registry.
-    pub(crate) registry_slot: u32,
     pub(crate) shared: Arc<Shared>,
     /// Links, monitors and the rest of the current incarnation's rarely
     /// used parts, allocated when first needed (kept small: the cell and
@@ -193,7 +196,6 @@ impl<A: Actor> ActorCell<A> {
     pub(crate) fn new(
         actor: A,
         number: u64,
-        registry_slot: u32,
         shared: Arc<Shared>,
         supervised: bool,
         dedicated: Option<Unparker>,
@@ -213,7 +215,6 @@ impl<A: Actor> ActorCell<A> {
             handler: HandlerWord::new(),
             node: shared.id,
             number,
-            registry_slot,
             shared,
             control: Mutex::new(control),
             slot: UnsafeCell::new(Slot {
@@ -463,6 +464,12 @@ impl<A: Actor> ActorCell<A> {
         let pid = self.pid_of(incarnation);
         self.mailbox.close();
         let shared = &self.shared;
+        // Dekker with `hold_names`: it sets NAMED and then reads `closed`;
+        // we close and then read NAMED. One of us sees the other.
+        fence(SeqCst);
+        if self.signals.load(Relaxed) & NAMED != 0 {
+            shared.names.release(pid, Some(reason));
+        }
         let mut discarded = 0;
         let drained = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: the caller holds the actor: we are the only consumer.
@@ -487,7 +494,7 @@ impl<A: Actor> ActorCell<A> {
         if let Err(payload) = drained {
             tracing::warn!(%pid, "dropping the messages of {pid} panicked: {}", payload_text(&*payload));
         }
-        shared.actor_exited(pid, self.number, self.registry_slot, discarded);
+        shared.actor_exited(pid, discarded);
     }
 
     /// A kill took the actor from a runner stuck in one of its handlers:
@@ -606,7 +613,7 @@ impl<A: Actor> ActorCell<A> {
             *self.started.get() = false;
         }
         // Signals and trapping belong to the last incarnation.
-        self.signals.fetch_and(SUPERVISED | BLOCKING, AcqRel);
+        self.signals.fetch_and(CELL_FLAGS, AcqRel);
         let parker = self.is_blocking().then(Parker::new);
         self.set_supervisor(
             supervisor,
@@ -936,6 +943,46 @@ impl<A: Actor> Runnable for ActorCell<A> {
             false
         }
     }
+
+    fn latest_pid(&self) -> Pid {
+        self.pid()
+    }
+
+    fn is_retired(&self) -> bool {
+        self.mailbox.is_closed()
+    }
+
+    fn hold_names(&self) -> bool {
+        // See `retire_claimed`.
+        self.signals.fetch_or(NAMED, SeqCst);
+        fence(SeqCst);
+        !self.mailbox.is_closed()
+    }
+
+    fn type_names(&self) -> (&'static str, &'static str) {
+        (
+            core::any::type_name::<A>(),
+            core::any::type_name::<A::Msg>(),
+        )
+    }
+
+    fn send_dyn(&self, msg: &mut dyn core::any::Any) -> DynSend {
+        let Some(slot) = msg.downcast_mut::<Option<A::Msg>>() else {
+            return DynSend::WrongType;
+        };
+        let Some(message) = slot.take() else {
+            return DynSend::WrongType;
+        };
+        match self.deliver(message, |m| m) {
+            Ok(()) => DynSend::Sent,
+            Err(refused) => {
+                let mut back = None;
+                let reason = refused.map(|m| back = Some(m));
+                *slot = back;
+                DynSend::Refused(reason)
+            }
+        }
+    }
 }
 
 impl<A, M> Sink<M> for ActorCell<A>
@@ -954,6 +1001,10 @@ where
 
     fn is_alive(&self) -> bool {
         !self.state.is_stopped() && !self.mailbox.is_closed()
+    }
+
+    fn task(self: Arc<Self>) -> Task {
+        self
     }
 }
 

@@ -240,15 +240,16 @@ mod error;
 mod exit;
 mod handler;
 mod mailbox;
+mod names;
 mod node;
 mod panic;
 mod pid;
-mod registry;
 mod reply;
 mod scheduler;
 mod state;
 mod supervisor;
 mod sync;
+mod table;
 mod timer;
 
 #[cfg(all(test, loom))]
@@ -258,6 +259,11 @@ pub use actor::{Actor, ActorOptions, ActorRef, Context, Recipient, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef};
+pub use names::{
+    Broadcast, Group, GroupChange, GroupError, GroupEvent, Health, HealthCheck, LookupError,
+    NamedSendError, Namespace, ProcessGroups, ProcessRegistry, RegisterError, ServiceError,
+    ServiceFuture, ServiceInfo, ServiceOptions, ServiceRegistry, WaitForService,
+};
 pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::Pid;
 pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};

@@ -15,10 +15,11 @@ use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::cell::{ActorCell, StartedAck, run_dedicated};
 use crate::dead_letter::DeadLetters;
 use crate::error::{NodeError, ShutdownError, SpawnError};
+use crate::names::{Names, Namespace, ProcessGroups, ProcessRegistry, ServiceRegistry};
 use crate::pid::Pid;
-use crate::registry::Registry;
 use crate::scheduler::{self, Task, WakeKind, WorkerCx};
 use crate::sync::lock;
+use crate::table::ActorTable;
 use crate::timer::{Clock, TimerService};
 
 /// Process-wide source of node ids (ids only: no node state is global).
@@ -152,6 +153,24 @@ impl Node {
         &self.handle.shared.dead_letters
     }
 
+    /// The node's process registry: unique names for actors. See
+    /// [`ProcessRegistry`] for an example.
+    pub fn registry(&self) -> ProcessRegistry {
+        ProcessRegistry::new(Arc::clone(&self.handle.shared))
+    }
+
+    /// The node's process groups. See [`ProcessGroups`] for an example.
+    pub fn groups(&self) -> ProcessGroups {
+        ProcessGroups::new(Arc::clone(&self.handle.shared))
+    }
+
+    /// The node's services in the production namespace (for another
+    /// namespace, [`ServiceRegistry::in_namespace`]). See
+    /// [`ServiceRegistry`] for an example.
+    pub fn services(&self) -> ServiceRegistry {
+        ServiceRegistry::new(Arc::clone(&self.handle.shared), Namespace::Production)
+    }
+
     /// The node's clock (the system clock, or a test's manual clock).
     pub fn clock(&self) -> Clock {
         self.handle.shared.timers.clock().clone()
@@ -159,7 +178,7 @@ impl Node {
 
     /// Actors alive on this node.
     pub fn actor_count(&self) -> usize {
-        self.handle.shared.registry.counts().live
+        self.handle.shared.actors.counts().live
     }
 
     /// Counters since the node started.
@@ -172,7 +191,7 @@ impl Node {
     /// ```
     pub fn stats(&self) -> NodeStats {
         let s = &self.handle.shared;
-        let counts = s.registry.counts();
+        let counts = s.actors.counts();
         NodeStats {
             live: counts.live,
             spawned: counts.spawned,
@@ -223,7 +242,7 @@ impl fmt::Debug for Node {
             .field("id", &s.id)
             .field("name", &s.name)
             .field("schedulers", &s.schedulers)
-            .field("actors", &s.registry.counts().live)
+            .field("actors", &s.actors.counts().live)
             .finish()
     }
 }
@@ -400,7 +419,8 @@ impl NodeBuilder {
             sleeping: Mutex::new(Vec::with_capacity(schedulers)),
             sleepers: AtomicUsize::new(0),
             searching: AtomicUsize::new(0),
-            registry: Registry::new(),
+            actors: ActorTable::new(),
+            names: Names::new(),
             panics: AtomicU64::new(0),
             discarded: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
@@ -472,8 +492,10 @@ pub(crate) struct Shared {
     sleepers: AtomicUsize,
     /// Threads spinning for work; while there is one, senders wake nobody.
     searching: AtomicUsize,
-    /// Every live actor, for shutdown.
-    registry: Registry,
+    /// Every live actor, for shutdown and to resolve pids.
+    pub(crate) actors: ActorTable,
+    /// Registered names, process groups, services.
+    pub(crate) names: Names,
     /// The node's timers and clock.
     pub(crate) timers: Arc<TimerService>,
     /// Threads of blocking actors, joined at shutdown.
@@ -570,13 +592,13 @@ impl Shared {
     }
 
     /// Called once an actor has stopped for good.
-    pub(crate) fn actor_exited(&self, pid: Pid, number: u64, slot: u32, discarded: usize) {
-        let task = self.registry.remove(number, slot);
+    pub(crate) fn actor_exited(&self, pid: Pid, discarded: usize) {
+        let task = self.actors.remove(pid.number());
         if discarded > 0 {
             self.discarded.fetch_add(discarded as u64, Relaxed);
             tracing::debug!(%pid, discarded, "{pid} stopped for good with {discarded} message(s) still queued; they are dead letters");
         }
-        // The registry's handle goes last: it may be the cell's final one.
+        // The table's handle goes last: it may be the cell's final one.
         drop(task);
     }
 
@@ -665,14 +687,13 @@ pub(crate) fn spawn_cell<A: Actor>(
     // `accepting` and then takes every shard's lock to collect the actors, so
     // it either sees this actor or we see the flag.
     let cell = shared
-        .registry
+        .actors
         .insert(
             || shared.accepting.load(SeqCst),
-            |entry| {
+            |number| {
                 let cell = Arc::new(ActorCell::new(
                     actor,
-                    entry.number,
-                    entry.slot,
+                    number,
                     Arc::clone(shared),
                     supervisor.is_some(),
                     unparker,
@@ -692,11 +713,7 @@ pub(crate) fn spawn_cell<A: Actor>(
         None => scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn),
         Some(parker) => {
             if let Err(error) = start_dedicated(shared, &cell, parker) {
-                drop(
-                    shared
-                        .registry
-                        .remove(cell.pid().number(), cell.registry_slot),
-                );
+                drop(shared.actors.remove(cell.pid().number()));
                 return Err(error);
             }
         }
@@ -752,18 +769,21 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     let deadline = Instant::now() + shared.shutdown_timeout;
 
     // Ask every actor to stop. Stopping actors may still spawn (refused).
-    let actors = shared.registry.all();
+    let actors = shared.actors.all();
     for actor in actors {
         actor.request_shutdown(true);
     }
 
     // Wait for them. Polled: stopping is the actors' business, and a
     // millisecond's latency is nothing at shutdown.
-    let mut remaining_actors = shared.registry.counts().live;
+    let mut remaining_actors = shared.actors.counts().live;
     while remaining_actors > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(1));
-        remaining_actors = shared.registry.counts().live;
+        remaining_actors = shared.actors.counts().live;
     }
+
+    // Waiters for services fail; the registries let go of every actor.
+    shared.names.shutdown();
 
     // No more timers; join the threads of blocking actors that have stopped
     // (a stuck one is left behind, like a stuck scheduler thread).

@@ -207,6 +207,11 @@ impl<T> Slot<T> {
         }
     }
 
+    /// Whether the slot is complete or abandoned.
+    pub(crate) fn is_finished(&self) -> bool {
+        self.ready.load(Acquire)
+    }
+
     fn is_open(&self) -> bool {
         matches!(*lock(&self.inner), Inner::Waiting(_))
     }

@@ -44,7 +44,7 @@ use crate::pid::Pid;
 /// An actor, type-erased: what the scheduler, links, monitors and
 /// supervisors need of it. Methods that take a `Pid` act only if that
 /// incarnation is the current one.
-pub(crate) trait Runnable: Send + Sync + 'static {
+pub(crate) trait Runnable: core::any::Any + Send + Sync + 'static {
     /// Runs the actor for at most `budget` messages.
     fn run(self: Arc<Self>, budget: usize) -> RunResult;
     /// Asks the actor to stop (its `shutdown_requested` hook) before its
@@ -72,6 +72,34 @@ pub(crate) trait Runnable: Send + Sync + 'static {
     fn claim(&self) -> bool;
     /// Retires a stopped, vacant (supervised) cell for good.
     fn retire(&self, reason: &ExitReason) -> bool;
+    /// The pid of the current incarnation (or, between a stop and a
+    /// restart, of the last one).
+    fn latest_pid(&self) -> Pid;
+    /// Whether the actor has stopped for good (or is about to): its
+    /// mailbox is closed. A supervised actor between a crash and its
+    /// restart has not.
+    fn is_retired(&self) -> bool;
+    /// Marks the actor as holding names (registered names, group
+    /// memberships, services, subscriptions), so that it releases them when
+    /// it stops for good. Returns `false` if it has already stopped for
+    /// good: the caller must then release what it added itself.
+    fn hold_names(&self) -> bool;
+    /// The actor's type name, and its message type's.
+    fn type_names(&self) -> (&'static str, &'static str);
+    /// Sends the message in `msg`, an `Option<A::Msg>`, taking it out; see
+    /// [`DynSend`].
+    fn send_dyn(&self, msg: &mut dyn core::any::Any) -> DynSend;
+}
+
+/// What [`Runnable::send_dyn`] did.
+#[derive(Debug)]
+pub(crate) enum DynSend {
+    Sent,
+    /// The message was not an `Option` of the actor's message type; it is
+    /// still there.
+    WrongType,
+    /// The mailbox refused it; it is back in the `Option`.
+    Refused(crate::error::SendError<()>),
 }
 
 pub(crate) type Task = Arc<dyn Runnable>;

@@ -1,0 +1,755 @@
+//! Process groups (Erlang's `pg`): named sets of [`Recipient`]s.
+
+use core::any::Any;
+use core::fmt;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::{Map, new_map};
+use crate::actor::Recipient;
+use crate::error::SendError;
+use crate::exit::ExitReason;
+use crate::node::Shared;
+use crate::pid::Pid;
+use crate::sync::lock;
+
+type Members<M> = Arc<Vec<(u64, Recipient<M>)>>;
+
+/// One group's state. The member list is copied on write only while a
+/// broadcast holds it, so a broadcast takes it with one reference count
+/// and sends without a lock, and joins cost O(1) otherwise.
+struct GroupState<M> {
+    members: Members<M>,
+    /// Pid number → position in `members`.
+    index: HashMap<u64, usize, foldhash::fast::RandomState>,
+    subscribers: Vec<(u64, Recipient<GroupEvent>)>,
+}
+
+struct TypedGroup<M> {
+    name: Arc<str>,
+    state: Mutex<GroupState<M>>,
+}
+
+/// A group, whatever its message type.
+trait AnyGroup: Any + Send + Sync {
+    fn message_type(&self) -> &'static str;
+    /// Removes the member `pid` (by number); tells subscribers.
+    fn remove_member(&self, pid: Pid, change: GroupChange) -> bool;
+    fn remove_subscriber(&self, number: u64);
+    fn pids(&self) -> Vec<Pid>;
+    fn len(&self) -> usize;
+}
+
+impl<M: Send + 'static> TypedGroup<M> {
+    fn new(name: Arc<str>) -> Self {
+        TypedGroup {
+            name,
+            state: Mutex::new(GroupState {
+                members: Arc::new(Vec::new()),
+                index: HashMap::default(),
+                subscribers: Vec::new(),
+            }),
+        }
+    }
+
+    /// Tells every subscriber; drops those that have stopped.
+    fn notify(&self, state: &mut GroupState<M>, pid: Pid, change: GroupChange) {
+        state.subscribers.retain(|(_, subscriber)| {
+            let event = GroupEvent {
+                group: Arc::clone(&self.name),
+                pid,
+                change: change.clone(),
+            };
+            !matches!(subscriber.send(event), Err(SendError::Closed(_)))
+        });
+    }
+
+    fn insert(&self, number: u64, member: Recipient<M>) -> bool {
+        let mut state = lock(&self.state);
+        if state.index.contains_key(&number) {
+            return false;
+        }
+        let pid = member.pid();
+        let members = Arc::make_mut(&mut state.members);
+        members.push((number, member));
+        let at = members.len() - 1;
+        state.index.insert(number, at);
+        self.notify(&mut state, pid, GroupChange::Joined);
+        true
+    }
+
+    fn snapshot(&self) -> Members<M> {
+        Arc::clone(&lock(&self.state).members)
+    }
+}
+
+impl<M: Send + 'static> AnyGroup for TypedGroup<M> {
+    fn message_type(&self) -> &'static str {
+        core::any::type_name::<M>()
+    }
+
+    fn remove_member(&self, pid: Pid, change: GroupChange) -> bool {
+        let mut state = lock(&self.state);
+        let Some(at) = state.index.remove(&pid.number()) else {
+            return false;
+        };
+        let members = Arc::make_mut(&mut state.members);
+        members.swap_remove(at);
+        if let Some(&(moved, _)) = members.get(at) {
+            state.index.insert(moved, at);
+        }
+        self.notify(&mut state, pid, change);
+        true
+    }
+
+    fn remove_subscriber(&self, number: u64) {
+        lock(&self.state).subscribers.retain(|(n, _)| *n != number);
+    }
+
+    fn pids(&self) -> Vec<Pid> {
+        self.snapshot().iter().map(|(_, r)| r.pid()).collect()
+    }
+
+    fn len(&self) -> usize {
+        lock(&self.state).index.len()
+    }
+}
+
+/// Group name → group.
+pub(super) struct GroupTable {
+    map: Map<Arc<str>, Arc<dyn AnyGroup>>,
+}
+
+impl GroupTable {
+    pub(super) fn new() -> Self {
+        GroupTable { map: new_map() }
+    }
+
+    pub(super) fn remove_member(&self, group: &str, pid: Pid, change: GroupChange) {
+        if let Some(group) = self.get(group) {
+            group.remove_member(pid, change);
+        }
+    }
+
+    pub(super) fn remove_subscriber(&self, group: &str, number: u64) {
+        if let Some(group) = self.get(group) {
+            group.remove_subscriber(number);
+        }
+    }
+
+    pub(super) fn clear(&self) {
+        self.map.clear();
+    }
+
+    fn get(&self, group: &str) -> Option<Arc<dyn AnyGroup>> {
+        self.map.get(group).map(|g| Arc::clone(&g))
+    }
+
+    /// The group `name` of `M`s, if it exists.
+    fn typed<M: Send + 'static>(
+        &self,
+        name: &str,
+    ) -> Result<Option<Arc<TypedGroup<M>>>, GroupError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(group) => cast(name, group).map(Some),
+        }
+    }
+
+    /// The group `name` of `M`s, created if needed.
+    fn typed_or_create<M: Send + 'static>(
+        &self,
+        name: &str,
+    ) -> Result<Arc<TypedGroup<M>>, GroupError> {
+        if name.is_empty() {
+            return Err(GroupError::EmptyName);
+        }
+        if let Some(group) = self.typed::<M>(name)? {
+            return Ok(group);
+        }
+        let name: Arc<str> = Arc::from(name);
+        let group = self
+            .map
+            .entry(Arc::clone(&name))
+            .or_insert_with(|| Arc::new(TypedGroup::<M>::new(Arc::clone(&name))))
+            .clone();
+        cast(&name, group)
+    }
+}
+
+fn cast<M: Send + 'static>(
+    name: &str,
+    group: Arc<dyn AnyGroup>,
+) -> Result<Arc<TypedGroup<M>>, GroupError> {
+    let expected = group.message_type();
+    let any: Arc<dyn Any + Send + Sync> = group;
+    any.downcast::<TypedGroup<M>>()
+        .map_err(|_| GroupError::WrongType {
+            group: name.to_string(),
+            expected,
+            actual: core::any::type_name::<M>(),
+        })
+}
+
+/// A node's process groups, as Erlang's `pg`: named sets of actors, each
+/// reached through a [`Recipient<M>`] — so the members may be actors of
+/// different types that all take an `M`.
+///
+/// A group's message type is fixed when it is first used; a member is in a
+/// group at most once (joining again is a no-op). Membership, like a name,
+/// belongs to the actor's address: a supervised member keeps it across
+/// restarts, and leaves when it stops for good. Subscribers hear of every
+/// change as a [`GroupEvent`].
+///
+/// Get it from [`Node::groups`](crate::Node::groups) or, in a handler,
+/// [`Context::groups`](crate::Context::groups).
+///
+/// ```
+/// use foundation::{Actor, Context, Node};
+/// use std::sync::mpsc;
+///
+/// #[derive(Clone)]
+/// struct Alert(&'static str);
+///
+/// struct Pager(mpsc::Sender<String>, &'static str);
+/// impl Actor for Pager {
+///     type Msg = Alert;
+///     fn handle(&mut self, Alert(text): Alert, _: &mut Context<Self>) {
+///         self.0.send(format!("{} got {text}", self.1)).unwrap();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(2).start()?;
+/// let (tx, rx) = mpsc::channel();
+/// let groups = node.groups();
+/// for who in ["ada", "bob"] {
+///     let pager = node.spawn(Pager(tx.clone(), who))?;
+///     groups.join("on-call", pager.recipient::<Alert>())?;
+/// }
+/// let sent = groups.broadcast("on-call", Alert("disk full"))?;
+/// assert_eq!(sent.delivered, 2);
+/// let mut got = vec![rx.recv()?, rx.recv()?];
+/// got.sort();
+/// assert_eq!(got, ["ada got disk full", "bob got disk full"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct ProcessGroups {
+    shared: Arc<Shared>,
+}
+
+impl ProcessGroups {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        ProcessGroups { shared }
+    }
+
+    /// A typed handle to the group `name` (created if it does not exist),
+    /// for repeated use without looking the name up each time.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::WrongType`] if the group holds another message type,
+    /// [`GroupError::EmptyName`] for `""`.
+    ///
+    /// ```
+    /// use foundation::{GroupError, Node};
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let prices = node.groups().group::<u64>("prices")?;
+    /// assert_eq!(prices.name(), "prices");
+    /// assert!(prices.is_empty());
+    /// assert!(matches!(
+    ///     node.groups().group::<String>("prices"),
+    ///     Err(GroupError::WrongType { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn group<M: Send + 'static>(&self, name: &str) -> Result<Group<M>, GroupError> {
+        let group = self.shared.names.groups.typed_or_create::<M>(name)?;
+        Ok(Group {
+            shared: Arc::clone(&self.shared),
+            group,
+        })
+    }
+
+    /// Adds `member` to the group `name` (created if needed). Returns
+    /// `false` if it was a member already.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::NotAlive`] if the member has stopped for good,
+    /// [`GroupError::WrongType`] if the group holds another message type,
+    /// [`GroupError::EmptyName`] for `""`.
+    ///
+    /// See [`ProcessGroups`] for an example.
+    pub fn join<M: Send + 'static>(
+        &self,
+        name: &str,
+        member: Recipient<M>,
+    ) -> Result<bool, GroupError> {
+        self.group::<M>(name)?.join(member)
+    }
+
+    /// Takes the actor `pid` (any incarnation of it) out of the group
+    /// `name`. Returns `false` if it was not a member.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// let groups = node.groups();
+    /// assert!(groups.join("g", idle.recipient::<u8>())?);
+    /// assert!(!groups.join("g", idle.recipient::<u8>())?); // once only
+    /// assert!(groups.leave("g", idle.pid()));
+    /// assert!(!groups.leave("g", idle.pid()));
+    /// assert!(groups.member_pids("g").is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn leave(&self, name: &str, pid: Pid) -> bool {
+        let names = &self.shared.names;
+        let Some(group) = names.groups.get(name) else {
+            return false;
+        };
+        let left = group.remove_member(pid, GroupChange::Left);
+        if left {
+            names.update(pid.number(), |h| h.groups.retain(|g| **g != *name));
+        }
+        left
+    }
+
+    /// The members of the group `name` (none if it does not exist), in no
+    /// particular order.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::WrongType`] if the group holds another message type.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// node.groups().join("g", idle.recipient::<u8>())?;
+    /// let members = node.groups().members::<u8>("g")?;
+    /// assert_eq!(members.len(), 1);
+    /// assert_eq!(members[0].pid(), idle.pid());
+    /// assert!(node.groups().members::<u8>("nobody")?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn members<M: Send + 'static>(&self, name: &str) -> Result<Vec<Recipient<M>>, GroupError> {
+        Ok(match self.shared.names.groups.typed::<M>(name)? {
+            Some(group) => group.snapshot().iter().map(|(_, r)| r.clone()).collect(),
+            None => Vec::new(),
+        })
+    }
+
+    /// The pids of the group's members, whatever its message type.
+    ///
+    /// See [`ProcessGroups::leave`] for an example.
+    pub fn member_pids(&self, name: &str) -> Vec<Pid> {
+        self.shared
+            .names
+            .groups
+            .get(name)
+            .map(|g| g.pids())
+            .unwrap_or_default()
+    }
+
+    /// Sends a clone of `msg` to every member of the group `name`, once
+    /// each. Never blocks.
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::WrongType`] if the group holds another message type.
+    /// Members that refuse the message (they are stopping) are listed in
+    /// [`Broadcast::refused`] with their copy.
+    ///
+    /// See [`ProcessGroups`] for an example.
+    pub fn broadcast<M: Clone + Send + 'static>(
+        &self,
+        name: &str,
+        msg: M,
+    ) -> Result<Broadcast<M>, GroupError> {
+        Ok(match self.shared.names.groups.typed::<M>(name)? {
+            Some(group) => broadcast(&group, msg),
+            None => Broadcast {
+                delivered: 0,
+                refused: Vec::new(),
+            },
+        })
+    }
+
+    /// Subscribes `subscriber` to the changes of the group `name` (created
+    /// if needed): a [`GroupEvent`] for every join and leave from now on.
+    /// Returns the members at the moment of subscribing, so that no change
+    /// is missed or seen twice. The subscription ends when the subscriber
+    /// stops.
+    ///
+    /// # Errors
+    ///
+    /// As [`ProcessGroups::join`].
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, GroupChange, GroupEvent, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Watcher(mpsc::Sender<GroupEvent>);
+    /// impl Actor for Watcher {
+    ///     type Msg = GroupEvent;
+    ///     fn handle(&mut self, event: GroupEvent, _: &mut Context<Self>) {
+    ///         self.0.send(event).unwrap();
+    ///     }
+    /// }
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, _: u32, ctx: &mut Context<Self>) {
+    ///         ctx.stop();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let watcher = node.spawn(Watcher(tx))?;
+    /// let before = node.groups().subscribe::<u32>("workers", watcher.recipient())?;
+    /// assert!(before.is_empty());
+    ///
+    /// let worker = node.spawn(Worker)?;
+    /// node.groups().join("workers", worker.recipient::<u32>())?;
+    /// worker.send(1)?; // it stops, and so leaves
+    /// let joined = rx.recv()?;
+    /// assert_eq!((joined.pid, joined.change), (worker.pid(), GroupChange::Joined));
+    /// let left = rx.recv()?;
+    /// assert!(matches!(left.change, GroupChange::Exited(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn subscribe<M: Send + 'static>(
+        &self,
+        name: &str,
+        subscriber: Recipient<GroupEvent>,
+    ) -> Result<Vec<Pid>, GroupError> {
+        self.group::<M>(name)?.subscribe(subscriber)
+    }
+
+    /// The names of the groups that have members, sorted.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// node.groups().join("b", idle.recipient::<u8>())?;
+    /// node.groups().join("a", idle.recipient::<u8>())?;
+    /// node.groups().group::<u8>("empty")?;
+    /// assert_eq!(node.groups().which_groups(), ["a", "b"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn which_groups(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .shared
+            .names
+            .groups
+            .map
+            .iter()
+            .filter(|entry| entry.value().len() > 0)
+            .map(|entry| entry.key().to_string())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl fmt::Debug for ProcessGroups {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessGroups")
+            .field("node", &self.shared.name)
+            .field("groups", &self.shared.names.groups.map.len())
+            .finish()
+    }
+}
+
+fn broadcast<M: Clone + Send + 'static>(group: &TypedGroup<M>, msg: M) -> Broadcast<M> {
+    let members = group.snapshot();
+    let mut delivered = 0;
+    let mut refused = Vec::new();
+    if let Some(((_, last), rest)) = members.split_last() {
+        let mut send = |member: &Recipient<M>, msg: M| match member.send(msg) {
+            Ok(()) => delivered += 1,
+            Err(error) => refused.push((member.pid(), error)),
+        };
+        for (_, member) in rest {
+            send(member, msg.clone());
+        }
+        send(last, msg);
+    }
+    Broadcast { delivered, refused }
+}
+
+/// A typed handle to one process group; see [`ProcessGroups::group`].
+///
+/// ```
+/// use foundation::{Actor, Context, Node};
+/// use std::sync::mpsc;
+///
+/// struct Tally(mpsc::Sender<u64>);
+/// impl Actor for Tally {
+///     type Msg = u64;
+///     fn handle(&mut self, n: u64, _: &mut Context<Self>) {
+///         self.0.send(n).unwrap();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let ticks = node.groups().group::<u64>("ticks")?;
+/// let (tx, rx) = mpsc::channel();
+/// let tally = node.spawn(Tally(tx))?;
+/// ticks.join(tally.recipient())?;
+/// assert_eq!(ticks.len(), 1);
+/// assert_eq!(ticks.broadcast(9).delivered, 1);
+/// assert_eq!(rx.recv()?, 9);
+/// assert!(ticks.leave(tally.pid()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Group<M> {
+    shared: Arc<Shared>,
+    group: Arc<TypedGroup<M>>,
+}
+
+impl<M: Send + 'static> Group<M> {
+    /// The group's name.
+    pub fn name(&self) -> &str {
+        &self.group.name
+    }
+
+    /// As [`ProcessGroups::join`].
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::NotAlive`] if the member has stopped for good.
+    pub fn join(&self, member: Recipient<M>) -> Result<bool, GroupError> {
+        let pid = member.pid();
+        let task = member.task();
+        if task.is_retired() {
+            return Err(GroupError::NotAlive(pid));
+        }
+        let number = pid.number();
+        if !self.group.insert(number, member) {
+            return Ok(false);
+        }
+        let names = &self.shared.names;
+        let name = &self.group.name;
+        let held = names.hold(&task, pid, |h| {
+            if !h.groups.contains(name) {
+                h.groups.push(Arc::clone(name));
+            }
+        });
+        if held {
+            Ok(true)
+        } else {
+            Err(GroupError::NotAlive(pid))
+        }
+    }
+
+    /// As [`ProcessGroups::leave`].
+    pub fn leave(&self, pid: Pid) -> bool {
+        let left = self.group.remove_member(pid, GroupChange::Left);
+        if left {
+            let name = &self.group.name;
+            self.shared
+                .names
+                .update(pid.number(), |h| h.groups.retain(|g| g != name));
+        }
+        left
+    }
+
+    /// As [`ProcessGroups::members`].
+    pub fn members(&self) -> Vec<Recipient<M>> {
+        self.group
+            .snapshot()
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// The members' pids.
+    pub fn pids(&self) -> Vec<Pid> {
+        self.group.pids()
+    }
+
+    /// How many members the group has.
+    pub fn len(&self) -> usize {
+        self.group.len()
+    }
+
+    /// Whether the group has no members.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// As [`ProcessGroups::broadcast`].
+    pub fn broadcast(&self, msg: M) -> Broadcast<M>
+    where
+        M: Clone,
+    {
+        broadcast(&self.group, msg)
+    }
+
+    /// As [`ProcessGroups::subscribe`].
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::NotAlive`] if the subscriber has stopped for good.
+    pub fn subscribe(&self, subscriber: Recipient<GroupEvent>) -> Result<Vec<Pid>, GroupError> {
+        let pid = subscriber.pid();
+        let task = subscriber.task();
+        if task.is_retired() {
+            return Err(GroupError::NotAlive(pid));
+        }
+        let number = pid.number();
+        let members = {
+            let mut state = lock(&self.group.state);
+            state.subscribers.retain(|(n, _)| *n != number);
+            state.subscribers.push((number, subscriber));
+            state.members.iter().map(|(_, r)| r.pid()).collect()
+        };
+        let name = &self.group.name;
+        let held = self.shared.names.hold(&task, pid, |h| {
+            if !h.subscriptions.contains(name) {
+                h.subscriptions.push(Arc::clone(name));
+            }
+        });
+        if held {
+            Ok(members)
+        } else {
+            Err(GroupError::NotAlive(pid))
+        }
+    }
+}
+
+impl<M> Clone for Group<M> {
+    fn clone(&self) -> Self {
+        Group {
+            shared: Arc::clone(&self.shared),
+            group: Arc::clone(&self.group),
+        }
+    }
+}
+
+impl<M> fmt::Debug for Group<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Group<{}>({:?})",
+            core::any::type_name::<M>(),
+            self.group.name
+        )
+    }
+}
+
+/// What a broadcast did: how many members took the message, and the
+/// copies refused by members that are stopping.
+///
+/// See [`ProcessGroups`] for an example.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Broadcast<M> {
+    /// Members that took the message.
+    pub delivered: usize,
+    /// Members that refused it, with their copy handed back.
+    pub refused: Vec<(Pid, SendError<M>)>,
+}
+
+/// A change in a process group, for its subscribers.
+///
+/// See [`ProcessGroups::subscribe`] for an example.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct GroupEvent {
+    /// The group.
+    pub group: Arc<str>,
+    /// The member that joined or left.
+    pub pid: Pid,
+    /// What happened.
+    pub change: GroupChange,
+}
+
+/// How a group changed; see [`GroupEvent`].
+///
+/// ```
+/// use foundation::{ExitReason, GroupChange};
+///
+/// let change = GroupChange::Exited(ExitReason::Normal);
+/// assert!(change.is_leave());
+/// assert!(!GroupChange::Joined.is_leave());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum GroupChange {
+    /// The member joined.
+    Joined,
+    /// The member left (`leave`).
+    Left,
+    /// The member stopped for good, and so left.
+    Exited(ExitReason),
+}
+
+impl GroupChange {
+    /// Whether the member left (by `leave` or by stopping).
+    pub fn is_leave(&self) -> bool {
+        !matches!(self, GroupChange::Joined)
+    }
+}
+
+/// Why a group operation failed.
+///
+/// ```
+/// use foundation::{GroupError, Node};
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// node.groups().group::<u32>("numbers")?;
+/// let error = node.groups().broadcast("numbers", "text").unwrap_err();
+/// assert_eq!(
+///     error,
+///     GroupError::WrongType { group: "numbers".into(), expected: "u32", actual: "&str" }
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum GroupError {
+    /// The group holds recipients of another message type.
+    #[error("group `{group}` holds `{expected}` recipients, not `{actual}`")]
+    WrongType {
+        /// The group.
+        group: String,
+        /// Its message type.
+        expected: &'static str,
+        /// The type asked for.
+        actual: &'static str,
+    },
+    /// The actor has stopped for good.
+    #[error("{0} is not alive")]
+    NotAlive(Pid),
+    /// The empty string is not a group name.
+    #[error("the empty string is not a group name")]
+    EmptyName,
+}

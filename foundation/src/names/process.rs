@@ -1,0 +1,558 @@
+//! The process registry: unique names for actors.
+
+use core::fmt;
+use std::sync::Arc;
+
+use dashmap::mapref::entry::Entry;
+
+use super::{Map, downcast, new_map, resolve};
+use crate::actor::{Actor, ActorRef};
+use crate::error::SendError;
+use crate::node::Shared;
+use crate::pid::Pid;
+use crate::scheduler::{DynSend, Task};
+
+/// A registered name's actor.
+struct Named {
+    number: u64,
+    task: Task,
+}
+
+/// Name → actor.
+pub(super) struct NameTable {
+    map: Map<Arc<str>, Named>,
+}
+
+impl NameTable {
+    pub(super) fn new() -> Self {
+        NameTable { map: new_map() }
+    }
+
+    /// Removes `name` if the actor `number` still holds it.
+    pub(super) fn remove_if_held(&self, name: &str, number: u64) {
+        self.map.remove_if(name, |_, named| named.number == number);
+    }
+
+    pub(super) fn clear(&self) {
+        self.map.clear();
+    }
+
+    fn get(&self, name: &str) -> Option<Task> {
+        self.map.get(name).map(|named| Arc::clone(&named.task))
+    }
+}
+
+/// A node's unique names for actors, as Erlang's `register/2` and
+/// `whereis/1`.
+///
+/// A name belongs to the actor's address, not to one incarnation: a
+/// supervised child that crashes and restarts keeps its name (and the
+/// messages queued for it), and the name is released when the actor stops
+/// for good. An actor has at most one name; registering the name it already
+/// has again is a no-op, so an actor may register itself in its `started`
+/// hook and still restart cleanly.
+///
+/// Get it from [`Node::registry`](crate::Node::registry) or, in a handler,
+/// [`Context::registry`](crate::Context::registry). Handles are cheap to
+/// clone.
+///
+/// ```
+/// use foundation::{Actor, Context, Node, ReplyTo};
+/// use std::time::Duration;
+///
+/// struct Clock(u64);
+/// impl Actor for Clock {
+///     type Msg = ReplyTo<u64>;
+///     fn handle(&mut self, reply: ReplyTo<u64>, _: &mut Context<Self>) {
+///         self.0 += 1;
+///         let _ = reply.reply(self.0);
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let clock = node.spawn(Clock(0))?;
+/// let registry = node.registry();
+/// registry.register("clock", clock.pid())?;
+/// assert_eq!(registry.lookup("clock"), Some(clock.pid()));
+///
+/// // Anyone can find it by name, typed:
+/// let found = registry.lookup_ref::<Clock>("clock")?;
+/// assert_eq!(found.call(|r| r, Duration::from_secs(5)), Ok(1));
+///
+/// // The name goes when the actor stops.
+/// clock.stop();
+/// while registry.lookup("clock").is_some() {
+///     std::thread::yield_now();
+/// }
+/// assert!(registry.registered().is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct ProcessRegistry {
+    shared: Arc<Shared>,
+}
+
+impl ProcessRegistry {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        ProcessRegistry { shared }
+    }
+
+    /// Gives the live actor `pid` the name `name`.
+    ///
+    /// Of several threads registering one name at once, exactly one wins.
+    ///
+    /// # Errors
+    ///
+    /// - [`RegisterError::AlreadyRegistered`] with the holder's pid, if
+    ///   another actor has the name;
+    /// - [`RegisterError::AlreadyNamed`] if this actor has another name;
+    /// - [`RegisterError::NotAlive`] if `pid` is not a live actor of this
+    ///   node (stopped, an earlier incarnation, another node's);
+    /// - [`RegisterError::EmptyName`] for `""`.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, RegisterError};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (a, b) = (node.spawn(Idle)?, node.spawn(Idle)?);
+    /// let registry = node.registry();
+    /// registry.register("primary", a.pid())?;
+    /// registry.register("primary", a.pid())?; // the same: fine
+    /// assert_eq!(
+    ///     registry.register("primary", b.pid()),
+    ///     Err(RegisterError::AlreadyRegistered(a.pid()))
+    /// );
+    /// assert!(matches!(
+    ///     registry.register("backup", a.pid()),
+    ///     Err(RegisterError::AlreadyNamed { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register(&self, name: &str, pid: Pid) -> Result<(), RegisterError> {
+        if name.is_empty() {
+            return Err(RegisterError::EmptyName);
+        }
+        let task = resolve(&self.shared, pid).ok_or(RegisterError::NotAlive(pid))?;
+        let names = &self.shared.names;
+        let number = pid.number();
+        {
+            // The actor's record is locked while its name is chosen, so
+            // two registrations of one actor cannot both give it a name.
+            let mut holdings = names.holdings.entry(number).or_default();
+            if let Some(held) = &holdings.name
+                && **held != *name
+                && names.processes.map.get(&**held).map(|n| n.number) == Some(number)
+            {
+                let held = held.to_string();
+                drop(holdings);
+                names.holdings.remove_if(&number, |_, h| h.is_empty());
+                return Err(RegisterError::AlreadyNamed { pid, name: held });
+            }
+            let name: Arc<str> = Arc::from(name);
+            match names.processes.map.entry(Arc::clone(&name)) {
+                Entry::Occupied(taken) => {
+                    let holder = taken.get();
+                    if holder.number != number {
+                        let holder = holder.task.latest_pid();
+                        drop(taken);
+                        drop(holdings);
+                        names.holdings.remove_if(&number, |_, h| h.is_empty());
+                        return Err(RegisterError::AlreadyRegistered(holder));
+                    }
+                }
+                Entry::Vacant(free) => {
+                    free.insert(Named {
+                        number,
+                        task: Arc::clone(&task),
+                    });
+                }
+            }
+            holdings.name = Some(name);
+        }
+        if names.hold(&task, pid, |_| {}) {
+            Ok(())
+        } else {
+            Err(RegisterError::NotAlive(pid))
+        }
+    }
+
+    /// Takes the name `name` away; returns the pid it named, or `None` if
+    /// nobody had it.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// let registry = node.registry();
+    /// registry.register("idle", idle.pid())?;
+    /// assert_eq!(registry.unregister("idle"), Some(idle.pid()));
+    /// assert_eq!(registry.unregister("idle"), None);
+    /// registry.register("renamed", idle.pid())?; // free to take another
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unregister(&self, name: &str) -> Option<Pid> {
+        let names = &self.shared.names;
+        let (name, named) = names.processes.map.remove(name)?;
+        names.update(named.number, |h| {
+            // Unless the actor has just registered the name again.
+            if h.name.as_deref() == Some(&*name)
+                && names.processes.map.get(&*name).map(|n| n.number) != Some(named.number)
+            {
+                h.name = None;
+            }
+        });
+        Some(named.task.latest_pid())
+    }
+
+    /// The pid registered as `name` (Erlang's `whereis/1`): the current
+    /// incarnation, or between a crash and its restart the last one.
+    ///
+    /// See [`ProcessRegistry`] for an example.
+    pub fn lookup(&self, name: &str) -> Option<Pid> {
+        self.shared
+            .names
+            .processes
+            .map
+            .get(name)
+            .map(|named| named.task.latest_pid())
+    }
+
+    /// The actor registered as `name`, as a typed handle.
+    ///
+    /// # Errors
+    ///
+    /// [`LookupError::NotRegistered`] if nobody has the name,
+    /// [`LookupError::WrongType`] if its actor is not an `A`.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, LookupError, Node};
+    ///
+    /// struct Cat;
+    /// impl Actor for Cat {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// struct Dog;
+    /// impl Actor for Dog {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let cat = node.spawn(Cat)?;
+    /// node.registry().register("tom", cat.pid())?;
+    /// assert_eq!(node.registry().lookup_ref::<Cat>("tom")?, cat);
+    /// assert!(matches!(
+    ///     node.registry().lookup_ref::<Dog>("tom"),
+    ///     Err(LookupError::WrongType { .. })
+    /// ));
+    /// assert!(matches!(
+    ///     node.registry().lookup_ref::<Cat>("felix"),
+    ///     Err(LookupError::NotRegistered { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lookup_ref<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, LookupError> {
+        let task =
+            self.shared
+                .names
+                .processes
+                .get(name)
+                .ok_or_else(|| LookupError::NotRegistered {
+                    name: name.to_string(),
+                })?;
+        let (actual, _) = task.type_names();
+        downcast::<A>(task).ok_or_else(|| LookupError::WrongType {
+            name: name.to_string(),
+            expected: core::any::type_name::<A>(),
+            actual,
+        })
+    }
+
+    /// Sends `msg` to the actor registered as `name` (Erlang's
+    /// `Name ! Msg`). `M` must be that actor's message type itself (for a
+    /// message that only converts into it, look the actor up with
+    /// [`ProcessRegistry::lookup_ref`]).
+    ///
+    /// # Errors
+    ///
+    /// The message always comes back: [`NamedSendError::NotRegistered`],
+    /// [`NamedSendError::WrongType`] if the actor takes another message
+    /// type, or [`NamedSendError::Send`] if its mailbox refused it.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, NamedSendError, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Printer(mpsc::Sender<String>);
+    /// impl Actor for Printer {
+    ///     type Msg = String;
+    ///     fn handle(&mut self, line: String, _: &mut Context<Self>) {
+    ///         self.0.send(line).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let printer = node.spawn(Printer(tx))?;
+    /// let registry = node.registry();
+    /// registry.register("printer", printer.pid())?;
+    /// registry.send_named("printer", "hello".to_string())?;
+    /// assert_eq!(rx.recv()?, "hello");
+    ///
+    /// let refused = registry.send_named("printer", 42_u32).unwrap_err();
+    /// assert!(matches!(refused, NamedSendError::WrongType { .. }));
+    /// assert_eq!(refused.into_inner(), 42); // handed back
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_named<M: Send + 'static>(
+        &self,
+        name: &str,
+        msg: M,
+    ) -> Result<(), NamedSendError<M>> {
+        let Some(task) = self.shared.names.processes.get(name) else {
+            return Err(NamedSendError::NotRegistered {
+                name: name.to_string(),
+                msg,
+            });
+        };
+        let mut slot = Some(msg);
+        match task.send_dyn(&mut slot) {
+            DynSend::Sent => Ok(()),
+            DynSend::WrongType => Err(NamedSendError::WrongType {
+                name: name.to_string(),
+                expected: task.type_names().1,
+                msg: slot.expect("a message of the wrong type is left in place"),
+            }),
+            DynSend::Refused(reason) => {
+                let msg = slot.expect("a refused message is handed back");
+                Err(NamedSendError::Send(reason.map(|()| msg)))
+            }
+        }
+    }
+
+    /// Every registered name and its pid, sorted by name (Erlang's
+    /// `registered/0`).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (b, a) = (node.spawn(Idle)?, node.spawn(Idle)?);
+    /// node.registry().register("b", b.pid())?;
+    /// node.registry().register("a", a.pid())?;
+    /// assert_eq!(
+    ///     node.registry().registered(),
+    ///     [("a".to_string(), a.pid()), ("b".to_string(), b.pid())]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn registered(&self) -> Vec<(String, Pid)> {
+        let mut all: Vec<(String, Pid)> = self
+            .shared
+            .names
+            .processes
+            .map
+            .iter()
+            .map(|entry| (entry.key().to_string(), entry.value().task.latest_pid()))
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// The name of the actor `pid` (any incarnation of it), if it has one.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// assert_eq!(node.registry().name_of(idle.pid()), None);
+    /// node.registry().register("idle", idle.pid())?;
+    /// assert_eq!(node.registry().name_of(idle.pid()).as_deref(), Some("idle"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn name_of(&self, pid: Pid) -> Option<String> {
+        if pid.node() != self.shared.id {
+            return None;
+        }
+        let names = &self.shared.names;
+        let name = names.holdings.get(&pid.number())?.name.clone()?;
+        let holds = names.processes.map.get(&*name)?.number == pid.number();
+        holds.then(|| name.to_string())
+    }
+}
+
+impl fmt::Debug for ProcessRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProcessRegistry")
+            .field("node", &self.shared.name)
+            .field("names", &self.shared.names.processes.map.len())
+            .finish()
+    }
+}
+
+/// Why [`ProcessRegistry::register`] refused a name.
+///
+/// ```
+/// use foundation::{Actor, Context, Node, RegisterError};
+///
+/// struct Idle;
+/// impl Actor for Idle {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let idle = node.spawn(Idle)?;
+/// let pid = idle.pid();
+/// assert_eq!(node.registry().register("", pid), Err(RegisterError::EmptyName));
+/// idle.stop();
+/// while idle.is_alive() {
+///     std::thread::yield_now();
+/// }
+/// assert_eq!(node.registry().register("idle", pid), Err(RegisterError::NotAlive(pid)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum RegisterError {
+    /// Another actor has the name; here is its pid.
+    #[error("the name is already registered to {0}")]
+    AlreadyRegistered(Pid),
+    /// The actor already has another name (an actor has at most one).
+    #[error("{pid} is already registered as `{name}`")]
+    AlreadyNamed {
+        /// The actor.
+        pid: Pid,
+        /// Its name.
+        name: String,
+    },
+    /// The pid is not a live actor of this node: it stopped, it is an
+    /// earlier incarnation, or it belongs to another node.
+    #[error("{0} is not a live actor of this node")]
+    NotAlive(Pid),
+    /// The empty string is not a name.
+    #[error("the empty string is not a name")]
+    EmptyName,
+}
+
+/// Why a typed look-up found no actor of that type.
+///
+/// See [`ProcessRegistry::lookup_ref`] for an example.
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum LookupError {
+    /// Nobody has the name.
+    #[error("no actor is registered as `{name}`")]
+    NotRegistered {
+        /// The name looked up.
+        name: String,
+    },
+    /// The name's actor has another type.
+    #[error("`{name}` is a `{actual}`, not a `{expected}`")]
+    WrongType {
+        /// The name looked up.
+        name: String,
+        /// The type asked for.
+        expected: &'static str,
+        /// The registered actor's type.
+        actual: &'static str,
+    },
+}
+
+/// Why [`ProcessRegistry::send_named`] did not deliver a message. The
+/// message is always inside: [`NamedSendError::into_inner`].
+///
+/// ```
+/// use foundation::NamedSendError;
+///
+/// let refused: NamedSendError<u8> = NamedSendError::NotRegistered {
+///     name: "nobody".into(),
+///     msg: 7,
+/// };
+/// assert_eq!(refused.to_string(), "no actor is registered as `nobody`");
+/// assert_eq!(refused.into_inner(), 7);
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error)]
+pub enum NamedSendError<M> {
+    /// Nobody has the name.
+    #[error("no actor is registered as `{name}`")]
+    NotRegistered {
+        /// The name.
+        name: String,
+        /// The message, handed back.
+        msg: M,
+    },
+    /// The name's actor takes another message type.
+    #[error("`{name}` takes `{expected}` messages")]
+    WrongType {
+        /// The name.
+        name: String,
+        /// The actor's message type.
+        expected: &'static str,
+        /// The message, handed back.
+        msg: M,
+    },
+    /// The actor's mailbox refused the message.
+    #[error(transparent)]
+    Send(SendError<M>),
+}
+
+impl<M> NamedSendError<M> {
+    /// Hands the message back.
+    ///
+    /// See [`NamedSendError`] for an example.
+    pub fn into_inner(self) -> M {
+        match self {
+            NamedSendError::NotRegistered { msg, .. } | NamedSendError::WrongType { msg, .. } => {
+                msg
+            }
+            NamedSendError::Send(refused) => refused.into_inner(),
+        }
+    }
+}
+
+// By hand: the message need not be `Debug`.
+impl<M> fmt::Debug for NamedSendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NamedSendError::NotRegistered { name, .. } => f
+                .debug_struct("NotRegistered")
+                .field("name", name)
+                .finish_non_exhaustive(),
+            NamedSendError::WrongType { name, expected, .. } => f
+                .debug_struct("WrongType")
+                .field("name", name)
+                .field("expected", expected)
+                .finish_non_exhaustive(),
+            NamedSendError::Send(refused) => f.debug_tuple("Send").field(refused).finish(),
+        }
+    }
+}

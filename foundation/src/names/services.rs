@@ -1,0 +1,975 @@
+//! The service registry: namespaced services with health checks.
+
+use core::fmt;
+use core::future::{Future, IntoFuture};
+use core::pin::Pin;
+use core::sync::atomic::AtomicU64;
+use core::sync::atomic::Ordering::Relaxed;
+use core::task::Poll;
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use super::{downcast, resolve};
+use crate::actor::{Actor, ActorRef, Context, arm_timeout};
+use crate::cell::Envelope;
+use crate::node::Shared;
+use crate::panic::payload_text;
+use crate::pid::Pid;
+use crate::reply::{CallError, CallFuture, Slot};
+use crate::scheduler::{self, Task};
+use crate::timer::Clock;
+
+/// A service's health check: `Ok(())` for healthy, or what is wrong.
+pub type HealthCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
+
+/// Where a service lives: the production namespace, or an isolated test
+/// namespace that sees only its own services.
+///
+/// ```
+/// use foundation::Namespace;
+///
+/// assert_eq!(Namespace::default(), Namespace::Production);
+/// assert_eq!(Namespace::test("case-1"), Namespace::test("case-1"));
+/// assert_ne!(Namespace::isolated(), Namespace::isolated()); // fresh each time
+/// assert!(Namespace::test("case-1").is_test());
+/// assert_eq!(Namespace::test("case-1").to_string(), "test:case-1");
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum Namespace {
+    /// Where the application's services live.
+    #[default]
+    Production,
+    /// A namespace of its own, for one test.
+    Test(Arc<str>),
+}
+
+impl Namespace {
+    /// The test namespace `name`.
+    pub fn test(name: &str) -> Self {
+        Namespace::Test(Arc::from(name))
+    }
+
+    /// A test namespace no other caller gets.
+    pub fn isolated() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Namespace::Test(Arc::from(format!(
+            "isolated-{}",
+            NEXT.fetch_add(1, Relaxed)
+        )))
+    }
+
+    /// Whether this is a test namespace.
+    pub fn is_test(&self) -> bool {
+        matches!(self, Namespace::Test(_))
+    }
+}
+
+impl fmt::Display for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Namespace::Production => f.write_str("production"),
+            Namespace::Test(name) => write!(f, "test:{name}"),
+        }
+    }
+}
+
+/// How a service is registered; see [`ServiceRegistry::register_with`].
+///
+/// ```
+/// use foundation::ServiceOptions;
+///
+/// let options = ServiceOptions::new().health_check(|| Ok(()));
+/// assert!(options.has_health_check());
+/// assert!(!ServiceOptions::new().has_health_check());
+/// ```
+#[derive(Clone, Default)]
+pub struct ServiceOptions {
+    health_check: Option<HealthCheck>,
+}
+
+impl ServiceOptions {
+    /// No health check: a running service is healthy.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks the service's health: run by [`ServiceRegistry::health_check`]
+    /// and [`ServiceRegistry::service_info`], on the caller's thread, while
+    /// the service runs (a panic counts as unhealthy). Keep it quick and
+    /// non-blocking — read a shared gauge, say; it may run on a scheduler
+    /// thread.
+    pub fn health_check(
+        mut self,
+        check: impl Fn() -> Result<(), String> + Send + Sync + 'static,
+    ) -> Self {
+        self.health_check = Some(Arc::new(check));
+        self
+    }
+
+    /// Whether a health check is set.
+    pub fn has_health_check(&self) -> bool {
+        self.health_check.is_some()
+    }
+}
+
+impl fmt::Debug for ServiceOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceOptions")
+            .field("health_check", &self.health_check.is_some())
+            .finish()
+    }
+}
+
+struct Service {
+    number: u64,
+    task: Task,
+    check: Option<HealthCheck>,
+}
+
+type Waiter = Arc<Slot<Pid>>;
+
+#[derive(Default)]
+struct Space {
+    services: HashMap<Arc<str>, Service>,
+    waiters: HashMap<Arc<str>, Vec<Waiter>>,
+}
+
+/// Namespace → its services and the callers waiting for some.
+pub(super) struct ServiceTable {
+    spaces: RwLock<Spaces>,
+}
+
+#[derive(Default)]
+struct Spaces {
+    map: HashMap<Namespace, Space>,
+    /// The node has shut down: nobody waits any more.
+    closed: bool,
+}
+
+impl core::ops::Deref for Spaces {
+    type Target = HashMap<Namespace, Space>;
+    fn deref(&self) -> &Self::Target {
+        &self.map
+    }
+}
+
+impl core::ops::DerefMut for Spaces {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.map
+    }
+}
+
+impl ServiceTable {
+    pub(super) fn new() -> Self {
+        ServiceTable {
+            spaces: RwLock::new(Spaces::default()),
+        }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Spaces> {
+        self.spaces.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Spaces> {
+        self.spaces.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(super) fn remove_if_held(&self, namespace: &Namespace, name: &str, number: u64) {
+        let mut spaces = self.write();
+        if let Some(space) = spaces.get_mut(namespace)
+            && space.services.get(name).is_some_and(|s| s.number == number)
+        {
+            space.services.remove(name);
+        }
+    }
+
+    /// Fails every waiter and forgets every service.
+    pub(super) fn shutdown(&self) {
+        let spaces = {
+            let mut spaces = self.write();
+            spaces.closed = true;
+            core::mem::take(&mut spaces.map)
+        };
+        for space in spaces.into_values() {
+            for waiter in space.waiters.into_values().flatten() {
+                let _ = waiter.complete(Err(CallError::Stopped));
+            }
+        }
+    }
+
+    fn get(&self, namespace: &Namespace, name: &str) -> Option<(Task, Option<HealthCheck>)> {
+        self.read()
+            .get(namespace)
+            .and_then(|space| space.services.get(name))
+            .map(|s| (Arc::clone(&s.task), s.check.clone()))
+    }
+}
+
+/// A node's services: actors registered under a name in a [`Namespace`],
+/// with optional health checks, that others can look up or wait for.
+///
+/// Like the [process registry](crate::ProcessRegistry), a service belongs
+/// to its actor's address: it follows a supervised child through restarts
+/// and is removed when the actor stops for good. One actor may provide
+/// several services. Each handle works in one namespace:
+/// [`Node::services`](crate::Node::services) gives the production one,
+/// [`ServiceRegistry::in_namespace`] another.
+///
+/// ```
+/// use foundation::{Actor, Context, Health, Namespace, Node, ServiceOptions};
+/// use std::time::Duration;
+///
+/// struct Database;
+/// impl Actor for Database {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let db = node.spawn(Database)?;
+/// let services = node.services();
+/// services.register_with("db", db.pid(), ServiceOptions::new().health_check(|| Ok(())))?;
+/// assert_eq!(services.lookup("db")?, db.pid());
+/// assert_eq!(services.health_check("db")?, Health::Healthy);
+/// assert_eq!(services.service_info().healthy, 1);
+///
+/// // A test namespace sees none of it.
+/// let test = services.in_namespace(Namespace::isolated());
+/// assert!(test.lookup("db").is_err());
+/// assert!(test.wait_for_service("db", Duration::from_millis(10)).wait().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct ServiceRegistry {
+    shared: Arc<Shared>,
+    namespace: Namespace,
+}
+
+impl ServiceRegistry {
+    pub(crate) fn new(shared: Arc<Shared>, namespace: Namespace) -> Self {
+        ServiceRegistry { shared, namespace }
+    }
+
+    fn table(&self) -> &ServiceTable {
+        &self.shared.names.services
+    }
+
+    /// This handle's namespace.
+    pub fn namespace(&self) -> &Namespace {
+        &self.namespace
+    }
+
+    /// The same node's services in `namespace`.
+    ///
+    /// See [`ServiceRegistry`] for an example.
+    pub fn in_namespace(&self, namespace: Namespace) -> ServiceRegistry {
+        ServiceRegistry::new(Arc::clone(&self.shared), namespace)
+    }
+
+    /// Registers the live actor `pid` as the service `name`, without a
+    /// health check. Registering the same actor under the same name again
+    /// is a no-op.
+    ///
+    /// # Errors
+    ///
+    /// As [`ServiceRegistry::register_with`].
+    pub fn register(&self, name: &str, pid: Pid) -> Result<(), ServiceError> {
+        self.register_with(name, pid, ServiceOptions::new())
+    }
+
+    /// Registers the live actor `pid` as the service `name` with
+    /// `options`. Callers waiting for the service get it now. Registering
+    /// the same actor under the same name again replaces its options.
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError::AlreadyRegistered`] if another actor provides it,
+    /// [`ServiceError::NotAlive`] if `pid` is not a live actor of this
+    /// node, [`ServiceError::EmptyName`] for `""`.
+    ///
+    /// See [`ServiceRegistry`] for an example.
+    pub fn register_with(
+        &self,
+        name: &str,
+        pid: Pid,
+        options: ServiceOptions,
+    ) -> Result<(), ServiceError> {
+        if name.is_empty() {
+            return Err(ServiceError::EmptyName);
+        }
+        let task = resolve(&self.shared, pid).ok_or(ServiceError::NotAlive(pid))?;
+        let number = pid.number();
+        let name: Arc<str> = Arc::from(name);
+        let waiters = {
+            let mut spaces = self.table().write();
+            let space = spaces.entry(self.namespace.clone()).or_default();
+            if let Some(holder) = space.services.get(&name)
+                && holder.number != number
+            {
+                return Err(ServiceError::AlreadyRegistered {
+                    namespace: self.namespace.clone(),
+                    name: name.to_string(),
+                    pid: holder.task.latest_pid(),
+                });
+            }
+            space.services.insert(
+                Arc::clone(&name),
+                Service {
+                    number,
+                    task: Arc::clone(&task),
+                    check: options.health_check,
+                },
+            );
+            space.waiters.remove(&name).unwrap_or_default()
+        };
+        let held = self.shared.names.hold(&task, pid, |h| {
+            if !h
+                .services
+                .iter()
+                .any(|(ns, n)| *ns == self.namespace && *n == name)
+            {
+                h.services.push((self.namespace.clone(), Arc::clone(&name)));
+            }
+        });
+        if !held {
+            // It stopped meanwhile; the waiters keep waiting for another.
+            let mut spaces = self.table().write();
+            if let Some(space) = spaces.get_mut(&self.namespace) {
+                space
+                    .waiters
+                    .entry(Arc::clone(&name))
+                    .or_default()
+                    .extend(waiters);
+            }
+            return Err(ServiceError::NotAlive(pid));
+        }
+        for waiter in waiters {
+            let _ = waiter.complete(Ok(pid));
+        }
+        Ok(())
+    }
+
+    /// Removes the service `name`; returns the pid that provided it.
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError::NotFound`] if there is no such service.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ServiceError};
+    ///
+    /// struct Cache;
+    /// impl Actor for Cache {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// let services = node.services();
+    /// services.register("cache", cache.pid())?;
+    /// assert_eq!(services.unregister("cache")?, cache.pid());
+    /// assert!(matches!(services.unregister("cache"), Err(ServiceError::NotFound { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unregister(&self, name: &str) -> Result<Pid, ServiceError> {
+        let removed = {
+            let mut spaces = self.table().write();
+            spaces
+                .get_mut(&self.namespace)
+                .and_then(|space| space.services.remove(name))
+        };
+        let service = removed.ok_or_else(|| self.not_found(name))?;
+        self.shared.names.update(service.number, |h| {
+            h.services
+                .retain(|(ns, n)| !(*ns == self.namespace && **n == *name));
+        });
+        Ok(service.task.latest_pid())
+    }
+
+    /// The pid providing the service `name`.
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError::NotFound`] if there is no such service.
+    ///
+    /// See [`ServiceRegistry`] for an example.
+    pub fn lookup(&self, name: &str) -> Result<Pid, ServiceError> {
+        self.table()
+            .get(&self.namespace, name)
+            .map(|(task, _)| task.latest_pid())
+            .ok_or_else(|| self.not_found(name))
+    }
+
+    /// The actor providing the service `name`, as a typed handle.
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError::NotFound`], or [`ServiceError::WrongType`] if it is
+    /// not an `A`.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ServiceError};
+    ///
+    /// struct Mailer;
+    /// impl Actor for Mailer {
+    ///     type Msg = String;
+    ///     fn handle(&mut self, _: String, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let mailer = node.spawn(Mailer)?;
+    /// node.services().register("mail", mailer.pid())?;
+    /// node.services().lookup_ref::<Mailer>("mail")?.send("hi".into())?;
+    /// assert!(matches!(
+    ///     node.services().lookup_ref::<foundation::Supervisor>("mail"),
+    ///     Err(ServiceError::WrongType { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn lookup_ref<A: Actor>(&self, name: &str) -> Result<ActorRef<A>, ServiceError> {
+        let (task, _) = self
+            .table()
+            .get(&self.namespace, name)
+            .ok_or_else(|| self.not_found(name))?;
+        let (actual, _) = task.type_names();
+        downcast::<A>(task).ok_or_else(|| ServiceError::WrongType {
+            name: name.to_string(),
+            expected: core::any::type_name::<A>(),
+            actual,
+        })
+    }
+
+    /// The services of this namespace and their pids, sorted by name.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// node.services().register("b", idle.pid())?;
+    /// node.services().register("a", idle.pid())?; // one actor, two services
+    /// assert_eq!(
+    ///     node.services().list(),
+    ///     [("a".to_string(), idle.pid()), ("b".to_string(), idle.pid())]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn list(&self) -> Vec<(String, Pid)> {
+        let mut all: Vec<(String, Pid)> = self
+            .table()
+            .read()
+            .get(&self.namespace)
+            .map(|space| {
+                space
+                    .services
+                    .iter()
+                    .map(|(name, s)| (name.to_string(), s.task.latest_pid()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        all.sort();
+        all
+    }
+
+    /// Checks the service `name`: [`Health::Unavailable`] if its actor is
+    /// not running (stopping, or waiting for a restart), else its health
+    /// check's verdict ([`Health::Healthy`] without one).
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError::NotFound`] if there is no such service.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Health, Node, ServiceOptions};
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    ///
+    /// struct Queue;
+    /// impl Actor for Queue {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let queue = node.spawn(Queue)?;
+    /// let backlog_ok = Arc::new(AtomicBool::new(true));
+    /// let gauge = Arc::clone(&backlog_ok);
+    /// let check = move || match gauge.load(Ordering::Relaxed) {
+    ///     true => Ok(()),
+    ///     false => Err("backlog too deep".to_string()),
+    /// };
+    /// let services = node.services();
+    /// services.register_with("queue", queue.pid(), ServiceOptions::new().health_check(check))?;
+    /// assert_eq!(services.health_check("queue")?, Health::Healthy);
+    /// backlog_ok.store(false, Ordering::Relaxed);
+    /// assert_eq!(
+    ///     services.health_check("queue")?,
+    ///     Health::Unhealthy("backlog too deep".into())
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn health_check(&self, name: &str) -> Result<Health, ServiceError> {
+        let (task, check) = self
+            .table()
+            .get(&self.namespace, name)
+            .ok_or_else(|| self.not_found(name))?;
+        Ok(health_of(&task, check.as_ref()))
+    }
+
+    /// Counts of this namespace's services by health, running every
+    /// health check.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ServiceOptions};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (a, b) = (node.spawn(Idle)?, node.spawn(Idle)?);
+    /// let services = node.services();
+    /// services.register("fine", a.pid())?;
+    /// let failing = ServiceOptions::new().health_check(|| Err("no disk".into()));
+    /// services.register_with("broken", b.pid(), failing)?;
+    /// let info = services.service_info();
+    /// assert_eq!((info.total, info.healthy, info.unhealthy, info.unavailable), (2, 1, 1, 0));
+    /// assert_eq!(info.with_health_check, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn service_info(&self) -> ServiceInfo {
+        let services: Vec<(Task, Option<HealthCheck>)> = self
+            .table()
+            .read()
+            .get(&self.namespace)
+            .map(|space| {
+                space
+                    .services
+                    .values()
+                    .map(|s| (Arc::clone(&s.task), s.check.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut info = ServiceInfo {
+            namespace: self.namespace.clone(),
+            total: services.len(),
+            healthy: 0,
+            unhealthy: 0,
+            unavailable: 0,
+            with_health_check: 0,
+        };
+        for (task, check) in &services {
+            info.with_health_check += usize::from(check.is_some());
+            match health_of(task, check.as_ref()) {
+                Health::Healthy => info.healthy += 1,
+                Health::Unhealthy(_) => info.unhealthy += 1,
+                Health::Unavailable => info.unavailable += 1,
+            }
+        }
+        info
+    }
+
+    /// Waits for the service `name` to be registered, at most `timeout` (on
+    /// the node's clock). Nothing happens until the returned value is used:
+    ///
+    /// - [`WaitForService::wait`] blocks a plain thread (refused on a
+    ///   scheduler thread);
+    /// - [`WaitForService::then`] continues a handler when the service
+    ///   comes, without blocking its thread — the actor keeps serving;
+    /// - `.await` (it is [`IntoFuture`]) from async code.
+    ///
+    /// See [`WaitForService`] for examples.
+    pub fn wait_for_service(&self, name: &str, timeout: Duration) -> WaitForService {
+        WaitForService {
+            services: self.clone(),
+            name: Arc::from(name),
+            timeout,
+        }
+    }
+
+    /// Completes `slot` when the service comes (at once if it is here).
+    fn add_waiter(&self, name: &Arc<str>, slot: &Waiter) {
+        let found = {
+            let mut spaces = self.table().write();
+            if spaces.closed {
+                drop(spaces);
+                let _ = slot.complete(Err(CallError::Stopped));
+                return;
+            }
+            let space = spaces.entry(self.namespace.clone()).or_default();
+            match space.services.get(name) {
+                Some(service) => Some(service.task.latest_pid()),
+                None => {
+                    let waiters = space.waiters.entry(Arc::clone(name)).or_default();
+                    // Forget those that gave up (timed out, dropped).
+                    waiters.retain(|w| !w.is_finished());
+                    waiters.push(Arc::clone(slot));
+                    None
+                }
+            }
+        };
+        if let Some(pid) = found {
+            let _ = slot.complete(Ok(pid));
+        }
+    }
+
+    fn not_found(&self, name: &str) -> ServiceError {
+        ServiceError::NotFound {
+            namespace: self.namespace.clone(),
+            name: name.to_string(),
+        }
+    }
+
+    fn outcome(&self, name: &str, outcome: Result<Pid, CallError>) -> Result<Pid, ServiceError> {
+        outcome.map_err(|error| match error {
+            CallError::Timeout => ServiceError::Timeout {
+                namespace: self.namespace.clone(),
+                name: name.to_string(),
+            },
+            _ => ServiceError::NodeShutdown,
+        })
+    }
+}
+
+impl fmt::Debug for ServiceRegistry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceRegistry")
+            .field("node", &self.shared.name)
+            .field("namespace", &self.namespace)
+            .finish()
+    }
+}
+
+fn health_of(task: &Task, check: Option<&HealthCheck>) -> Health {
+    if task.current_pid().is_none() || task.is_retired() {
+        return Health::Unavailable;
+    }
+    let Some(check) = check else {
+        return Health::Healthy;
+    };
+    match catch_unwind(AssertUnwindSafe(|| check())) {
+        Ok(Ok(())) => Health::Healthy,
+        Ok(Err(reason)) => Health::Unhealthy(reason),
+        Err(payload) => Health::Unhealthy(format!(
+            "the health check panicked: {}",
+            payload_text(&*payload)
+        )),
+    }
+}
+
+/// A pending wait for a service; see [`ServiceRegistry::wait_for_service`].
+///
+/// From a plain thread:
+///
+/// ```
+/// use foundation::{Actor, Context, Node, ServiceError};
+/// use std::time::Duration;
+///
+/// struct Search;
+/// impl Actor for Search {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let services = node.services();
+/// let later = {
+///     let (node, services) = (node.clone(), services.clone());
+///     std::thread::spawn(move || {
+///         std::thread::sleep(Duration::from_millis(20));
+///         let search = node.spawn(Search).unwrap();
+///         services.register("search", search.pid()).unwrap();
+///         search.pid()
+///     })
+/// };
+/// let pid = services.wait_for_service("search", Duration::from_secs(10)).wait()?;
+/// assert_eq!(pid, later.join().unwrap());
+///
+/// let missing = services.wait_for_service("nothing", Duration::from_millis(10)).wait();
+/// assert!(matches!(missing, Err(ServiceError::Timeout { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// From a handler, without blocking its thread:
+///
+/// ```
+/// use foundation::{Actor, Context, Node, Pid, ServiceError};
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// struct Client(mpsc::Sender<Result<Pid, ServiceError>>);
+/// impl Actor for Client {
+///     type Msg = ();
+///     fn started(&mut self, ctx: &mut Context<Self>) {
+///         ctx.services()
+///             .wait_for_service("db", Duration::from_secs(10))
+///             .then(ctx, |client, _ctx, db| client.0.send(db).unwrap());
+///     }
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+/// struct Db;
+/// impl Actor for Db {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let (tx, rx) = mpsc::channel();
+/// node.spawn(Client(tx))?;
+/// let db = node.spawn(Db)?;
+/// node.services().register("db", db.pid())?;
+/// assert_eq!(rx.recv()?, Ok(db.pid()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "a wait does nothing until `.wait()`, `.then(..)` or `.await`"]
+pub struct WaitForService {
+    services: ServiceRegistry,
+    name: Arc<str>,
+    timeout: Duration,
+}
+
+impl WaitForService {
+    /// Blocks this thread until the service is registered (returning its
+    /// pid) or the timeout passes.
+    ///
+    /// # Errors
+    ///
+    /// [`ServiceError::Timeout`], [`ServiceError::NodeShutdown`], or
+    /// [`ServiceError::WouldBlock`] on a scheduler thread (use
+    /// [`WaitForService::then`] in handlers).
+    pub fn wait(self) -> Result<Pid, ServiceError> {
+        if scheduler::on_any_scheduler() {
+            return Err(ServiceError::WouldBlock);
+        }
+        if let Ok(pid) = self.services.lookup(&self.name) {
+            return Ok(pid);
+        }
+        let slot = Slot::new();
+        let timers = &self.services.shared.timers;
+        let deadline = match timers.clock() {
+            Clock::System => Some(Instant::now() + self.timeout),
+            Clock::Manual(_) => {
+                arm_timeout(timers, &slot, self.timeout);
+                None
+            }
+        };
+        self.services.add_waiter(&self.name, &slot);
+        let outcome = slot.wait_blocking(deadline);
+        self.services.outcome(&self.name, outcome)
+    }
+
+    /// Continues the actor of `ctx` with the outcome — the service's pid,
+    /// or why none came — as one of its messages, once, unless it stops
+    /// first. The handler returns at once.
+    pub fn then<A: Actor>(
+        self,
+        ctx: &Context<A>,
+        continuation: impl FnOnce(&mut A, &mut Context<A>, Result<Pid, ServiceError>) + Send + 'static,
+    ) {
+        let me = ctx.myself();
+        let incarnation = ctx.pid().incarnation();
+        let services = self.services.clone();
+        let name = Arc::clone(&self.name);
+        let slot = Slot::with_callback(move |outcome| {
+            let outcome = services.outcome(&name, outcome);
+            let envelope =
+                Envelope::Continuation(Box::new(move |actor: &mut A, ctx: &mut Context<A>| {
+                    // An earlier incarnation's wait is not this one's.
+                    if ctx.pid().incarnation() == incarnation {
+                        continuation(actor, ctx, outcome);
+                    }
+                }));
+            if me.cell.deliver_envelope(envelope).is_err() {
+                tracing::trace!(pid = %me.pid(), "a service came for a stopped actor");
+            }
+        });
+        arm_timeout(&self.services.shared.timers, &slot, self.timeout);
+        self.services.add_waiter(&self.name, &slot);
+    }
+}
+
+impl IntoFuture for WaitForService {
+    type Output = Result<Pid, ServiceError>;
+    type IntoFuture = ServiceFuture;
+
+    fn into_future(self) -> ServiceFuture {
+        let slot = Slot::new();
+        arm_timeout(&self.services.shared.timers, &slot, self.timeout);
+        self.services.add_waiter(&self.name, &slot);
+        ServiceFuture {
+            call: CallFuture::new(slot),
+            services: self.services,
+            name: self.name,
+        }
+    }
+}
+
+impl fmt::Debug for WaitForService {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitForService")
+            .field("namespace", &self.services.namespace)
+            .field("name", &self.name)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// A service awaited from async code: `wait_for_service(..).await`. Any
+/// executor will do.
+///
+/// ```
+/// use foundation::{Actor, Context, Node};
+/// use std::time::Duration;
+///
+/// struct Db;
+/// impl Actor for Db {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     use std::task::{Context, Poll, Wake, Waker};
+/// #     struct Unpark(std::thread::Thread);
+/// #     impl Wake for Unpark { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+/// #     let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+/// #     let mut cx = Context::from_waker(&waker);
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park(); }
+/// # }
+/// let node = Node::builder().schedulers(1).start()?;
+/// let db = node.spawn(Db)?;
+/// let services = node.services();
+/// let waiting = services.wait_for_service("db", Duration::from_secs(10));
+/// services.register("db", db.pid())?;
+/// assert_eq!(block_on(async { waiting.await }), Ok(db.pid()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "a future does nothing unless awaited"]
+pub struct ServiceFuture {
+    call: CallFuture<Pid>,
+    services: ServiceRegistry,
+    name: Arc<str>,
+}
+
+impl Future for ServiceFuture {
+    type Output = Result<Pid, ServiceError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> Poll<Self::Output> {
+        match Pin::new(&mut self.call).poll(cx) {
+            Poll::Ready(outcome) => Poll::Ready(self.services.outcome(&self.name, outcome)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl fmt::Debug for ServiceFuture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceFuture")
+            .field("namespace", &self.services.namespace)
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+/// A service's health; see [`ServiceRegistry::health_check`].
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    /// Running, and its check (if any) passed.
+    Healthy,
+    /// Running, and its check failed: why.
+    Unhealthy(String),
+    /// Its actor is not running: stopping, or waiting for a restart.
+    Unavailable,
+}
+
+/// Counts of a namespace's services; see [`ServiceRegistry::service_info`].
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceInfo {
+    /// The namespace counted.
+    pub namespace: Namespace,
+    /// Services registered.
+    pub total: usize,
+    /// Running, check passed (or none).
+    pub healthy: usize,
+    /// Running, check failed.
+    pub unhealthy: usize,
+    /// Not running.
+    pub unavailable: usize,
+    /// Services that have a health check.
+    pub with_health_check: usize,
+}
+
+/// Why a service operation failed.
+///
+/// ```
+/// use foundation::{Namespace, ServiceError};
+///
+/// let error = ServiceError::NotFound { namespace: Namespace::Production, name: "db".into() };
+/// assert_eq!(error.to_string(), "no service `db` in namespace production");
+/// ```
+#[non_exhaustive]
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum ServiceError {
+    /// No such service in the namespace.
+    #[error("no service `{name}` in namespace {namespace}")]
+    NotFound {
+        /// The namespace.
+        namespace: Namespace,
+        /// The service.
+        name: String,
+    },
+    /// Another actor provides the service.
+    #[error("service `{name}` in namespace {namespace} is already provided by {pid}")]
+    AlreadyRegistered {
+        /// The namespace.
+        namespace: Namespace,
+        /// The service.
+        name: String,
+        /// Its provider.
+        pid: Pid,
+    },
+    /// The pid is not a live actor of this node.
+    #[error("{0} is not a live actor of this node")]
+    NotAlive(Pid),
+    /// The service's actor has another type.
+    #[error("service `{name}` is a `{actual}`, not a `{expected}`")]
+    WrongType {
+        /// The service.
+        name: String,
+        /// The type asked for.
+        expected: &'static str,
+        /// The provider's type.
+        actual: &'static str,
+    },
+    /// No such service came within the timeout.
+    #[error("service `{name}` in namespace {namespace} did not appear in time")]
+    Timeout {
+        /// The namespace.
+        namespace: Namespace,
+        /// The service.
+        name: String,
+    },
+    /// A blocking wait on a scheduler thread: use [`WaitForService::then`].
+    #[error("a blocking wait on a scheduler thread could deadlock the node; use .then(ctx, ..)")]
+    WouldBlock,
+    /// The node shut down while waiting.
+    #[error("the node shut down")]
+    NodeShutdown,
+    /// The empty string is not a service name.
+    #[error("the empty string is not a service name")]
+    EmptyName,
+}
