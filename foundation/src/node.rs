@@ -199,6 +199,7 @@ impl Node {
             panics: s.panics.load(Relaxed),
             discarded_messages: s.discarded.load(Relaxed),
             replaced_schedulers: s.replaced.load(Relaxed),
+            named_actors: s.names.holders(),
         }
     }
 
@@ -265,6 +266,9 @@ pub struct NodeStats {
     /// Scheduler threads replaced because a killed actor's handler held
     /// them (see [`ActorRef::kill`](crate::ActorRef::kill)).
     pub replaced_schedulers: u64,
+    /// Actors that hold a registered name, a group membership or
+    /// subscription, or a service (released when they stop for good).
+    pub named_actors: usize,
 }
 
 /// Settings for a [`Node`].

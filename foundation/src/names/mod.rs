@@ -95,6 +95,11 @@ impl Names {
         }
     }
 
+    /// How many actors hold something.
+    pub(crate) fn holders(&self) -> usize {
+        self.holdings.len()
+    }
+
     /// Changes the record of `number`, dropping it once empty.
     fn update(&self, number: u64, change: impl FnOnce(&mut Holdings)) {
         if let Some(mut holdings) = self.holdings.get_mut(&number) {
