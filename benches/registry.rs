@@ -170,7 +170,7 @@ fn broadcast(c: &mut Criterion) {
         };
         // Sending only: each broadcast is timed alone, then its delivery
         // is awaited off the clock (so every broadcast finds idle members).
-        let mut sends = |b: &mut criterion::Bencher<'_>, send: &dyn Fn()| {
+        let sends = |b: &mut criterion::Bencher<'_>, send: &dyn Fn()| {
             b.iter_custom(|iters| {
                 let mut timed = Duration::ZERO;
                 for _ in 0..iters {
@@ -197,7 +197,7 @@ fn broadcast(c: &mut Criterion) {
             })
         });
         // Until every member has handled it.
-        let mut delivered = |b: &mut criterion::Bencher<'_>, send: &dyn Fn()| {
+        let delivered = |b: &mut criterion::Bencher<'_>, send: &dyn Fn()| {
             b.iter_custom(|iters| {
                 let base = handled.load(Relaxed);
                 let start = Instant::now();
