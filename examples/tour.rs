@@ -1,7 +1,8 @@
 //! A narrated tour of Foundation: a node, actors, messages, a crash that
 //! stays contained, calls and requests, deferred replies, timers, a blocking
 //! actor, links, monitors, a supervised worker that crashes and comes back
-//! with its queued messages, and an orderly shutdown.
+//! with its queued messages, names, groups and services, and an orderly
+//! shutdown.
 //!
 //! Run it with `cargo run --release --example tour`.
 
@@ -26,6 +27,19 @@ enum AccountMsg {
     Withdraw(i64),
     /// A request: the reply type is the `ReplyTo`'s.
     Balance(ReplyTo<i64>),
+    /// Interest, in percent, as broadcast to a group of accounts.
+    Interest(Interest),
+}
+
+/// Interest in percent: what the group of accounts hears. Any actor whose
+/// message type converts from it can be in that group.
+#[derive(Clone, Copy)]
+struct Interest(i64);
+
+impl From<Interest> for AccountMsg {
+    fn from(interest: Interest) -> Self {
+        AccountMsg::Interest(interest)
+    }
 }
 
 /// What the auditor hears about.
@@ -50,6 +64,7 @@ impl Actor for Account {
                 let _ = reply.reply(self.balance);
                 return;
             }
+            AccountMsg::Interest(Interest(percent)) => self.balance += self.balance * percent / 100,
         }
         let _ = self
             .audit
@@ -360,8 +375,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         node.dead_letters().count()
     );
 
+    println!("\n10. Names, groups and services: finding actors without holding their handles.");
+    let registry = node.registry();
+    registry.register("ledger", ledger.pid())?;
+    let by_name = registry.lookup_ref::<Account>("ledger")?;
+    registry.send_named("ledger", AccountMsg::Deposit(100))?;
     println!(
-        "\n10. Shutdown stops every actor (their stop hooks run; trees stop in reverse order) and joins the threads."
+        "   `ledger` is {}; called by name it holds {}",
+        registry.lookup("ledger").expect("registered"),
+        by_name.call(AccountMsg::Balance, TIMEOUT)?
+    );
+    let groups = node.groups();
+    for account in [&alice, &ledger] {
+        groups.join("accounts", account.recipient::<Interest>())?;
+    }
+    let sent = groups.broadcast("accounts", Interest(10))?;
+    println!(
+        "   10% interest broadcast to the {} members of `accounts`: alice holds {}, the ledger {}",
+        sent.delivered,
+        alice.call(AccountMsg::Balance, TIMEOUT)?,
+        ledger.call(AccountMsg::Balance, TIMEOUT)?
+    );
+    let services = node.services();
+    services.register("audit", auditor.pid())?;
+    let audit = services.wait_for_service("audit", TIMEOUT).wait()?;
+    let info = services.service_info();
+    println!(
+        "   service `audit` is {audit}; {} of {} service(s) healthy",
+        info.healthy, info.total
+    );
+
+    println!(
+        "\n11. Shutdown stops every actor (their stop hooks run; trees stop in reverse order) and joins the threads."
     );
     node.shutdown()?;
     println!("   {} actors left. Bye.", node.actor_count());
