@@ -214,6 +214,58 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Names, groups and services
+//!
+//! Each node has a [`ProcessRegistry`] (unique names, as Erlang's
+//! `register`), [`ProcessGroups`] (Erlang's `pg`: named sets of
+//! [`Recipient`]s, with broadcast) and a [`ServiceRegistry`] (namespaced
+//! services with health checks and [`ServiceRegistry::wait_for_service`]).
+//! Their entries belong to the actor's address: they follow a supervised
+//! child through restarts and vanish when the actor stops for good.
+//!
+//! ```
+//! use foundation::{Actor, Context, Node, ReplyTo};
+//! use std::time::Duration;
+//!
+//! #[derive(Clone)]
+//! struct Rate(u64);
+//!
+//! enum Msg {
+//!     Rate(Rate),
+//!     Quote(ReplyTo<u64>),
+//! }
+//! impl From<Rate> for Msg {
+//!     fn from(rate: Rate) -> Self {
+//!         Msg::Rate(rate)
+//!     }
+//! }
+//!
+//! struct Desk(u64);
+//! impl Actor for Desk {
+//!     type Msg = Msg;
+//!     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+//!         match msg {
+//!             Msg::Rate(Rate(r)) => self.0 = r,
+//!             Msg::Quote(reply) => {
+//!                 let _ = reply.reply(self.0);
+//!             }
+//!         }
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(2).start()?;
+//! let (paris, tokyo) = (node.spawn(Desk(0))?, node.spawn(Desk(0))?);
+//! node.registry().register("paris", paris.pid())?;
+//! for desk in [&paris, &tokyo] {
+//!     node.groups().join("desks", desk.recipient::<Rate>())?;
+//! }
+//! node.groups().broadcast("desks", Rate(42))?;
+//! let desk = node.registry().lookup_ref::<Desk>("paris")?;
+//! assert_eq!(desk.call(Msg::Quote, Duration::from_secs(5)), Ok(42));
+//! assert_eq!(tokyo.call(Msg::Quote, Duration::from_secs(5)), Ok(42));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## An orderly end
 //!
 //! [`Node::shutdown`] (or dropping the last `Node` handle) stops every actor
