@@ -7,8 +7,8 @@ use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 
 use foundation::{
-    Actor, ChildSpec, Context, LookupError, NamedSendError, Node, RegisterError, ReplyTo, Restart,
-    SendError, Supervisor,
+    Actor, ActorOptions, ChildSpec, Context, LookupError, NamedSendError, Node, RegisterError,
+    ReplyTo, Restart, SendError, SpawnError, Supervisor,
 };
 
 mod common;
@@ -421,4 +421,84 @@ fn registrations_racing_exits_leave_nothing_behind() {
     assert!(services.list().is_empty());
     // The race was real: some registrations went through before the stop.
     assert!(accepted > 0);
+}
+
+#[test]
+fn a_name_given_at_spawn_is_there_before_the_actor_runs() {
+    struct Greeter(mpsc::Sender<Option<foundation::Pid>>);
+    impl Actor for Greeter {
+        type Msg = ();
+        fn started(&mut self, ctx: &mut Context<Self>) {
+            self.0.send(ctx.registry().lookup("greeter")).unwrap();
+        }
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    }
+    let node = node(2);
+    let (tx, rx) = mpsc::channel();
+    let greeter = node
+        .spawn_with(Greeter(tx.clone()), ActorOptions::new().name("greeter"))
+        .unwrap();
+    assert_eq!(rx.recv_timeout(T).unwrap(), Some(greeter.pid()));
+    // Taken: the spawn fails, the second actor never runs.
+    match node.spawn_with(Greeter(tx), ActorOptions::new().name("greeter")) {
+        Err(SpawnError::Name { name, source }) => {
+            assert_eq!(name, "greeter");
+            assert_eq!(source, RegisterError::AlreadyRegistered(greeter.pid()));
+        }
+        other => panic!("expected a name error, got {other:?}"),
+    }
+    assert!(
+        rx.recv_timeout(std::time::Duration::from_millis(50))
+            .is_err()
+    );
+    assert_eq!(node.actor_count(), 1);
+    assert!(matches!(
+        node.spawn_with(Other, ActorOptions::new().name("")),
+        Err(SpawnError::Name {
+            source: RegisterError::EmptyName,
+            ..
+        })
+    ));
+    assert_eq!(node.stats().named_actors, 1);
+}
+
+#[test]
+fn a_supervised_child_named_by_its_spec_keeps_the_name_across_restarts() {
+    let node = node(2);
+    let sup = Supervisor::builder()
+        .child(
+            ChildSpec::new("counter", Counter::default)
+                .options(ActorOptions::new().name("spec-named")),
+        )
+        .spawn(&node)
+        .unwrap();
+    let registry = node.registry();
+    let started = sup.child::<Counter>("counter").unwrap().unwrap();
+    let first = registry.lookup("spec-named").unwrap();
+    assert_eq!(first, started.pid());
+    registry.send_named("spec-named", Msg::Crash).unwrap();
+    registry.send_named("spec-named", Msg::Add(3)).unwrap();
+    let child = registry.lookup_ref::<Counter>("spec-named").unwrap();
+    assert_eq!(child.call(Msg::Total, T), Ok(3));
+    assert_eq!(child.pid().number(), first.number());
+    assert_eq!(child.pid().incarnation(), first.incarnation() + 1);
+    sup.stop();
+    no_names_left(&node);
+}
+
+#[test]
+fn a_child_whose_name_is_taken_fails_to_start_like_a_crash() {
+    let node = node(2);
+    let squatter = node.spawn(Other).unwrap();
+    node.registry().register("wanted", squatter.pid()).unwrap();
+    // A refused name is a failed start: restarted, then given up on.
+    let sup = Supervisor::builder()
+        .child(
+            ChildSpec::new("counter", Counter::default).options(ActorOptions::new().name("wanted")),
+        )
+        .spawn(&node)
+        .unwrap();
+    wait_until("the supervisor to give up", || !sup.actor().is_alive());
+    assert_eq!(node.registry().lookup("wanted"), Some(squatter.pid()));
+    wait_until("only the squatter is left", || node.actor_count() == 1);
 }

@@ -22,8 +22,9 @@ use crate::timer::{Clock, Expiry, TimerRef, TimerService};
 /// ```
 /// use foundation::ActorOptions;
 ///
-/// let options = ActorOptions::new().blocking(true);
+/// let options = ActorOptions::new().blocking(true).name("archiver");
 /// assert!(options.blocking);
+/// assert_eq!(options.name.as_deref(), Some("archiver"));
 /// assert!(!ActorOptions::default().blocking);
 /// ```
 #[non_exhaustive]
@@ -34,6 +35,12 @@ pub struct ActorOptions {
     /// holding up other actors — the BEAM's dirty schedulers. Same API
     /// otherwise.
     pub blocking: bool,
+    /// A name to register the actor under in the node's
+    /// [`ProcessRegistry`] before it first runs (so its `started` hook and
+    /// everyone else can find it at once). The spawn fails if the name is
+    /// taken. Like any registered name it follows the actor through
+    /// supervised restarts and is released when the actor stops for good.
+    pub name: Option<String>,
 }
 
 impl ActorOptions {
@@ -45,6 +52,30 @@ impl ActorOptions {
     /// Sets [`ActorOptions::blocking`].
     pub fn blocking(mut self, blocking: bool) -> Self {
         self.blocking = blocking;
+        self
+    }
+
+    /// Sets [`ActorOptions::name`].
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Node, SpawnError};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let first = node.spawn_with(Idle, ActorOptions::new().name("unique"))?;
+    /// assert_eq!(node.registry().lookup("unique"), Some(first.pid()));
+    /// let second = node.spawn_with(Idle, ActorOptions::new().name("unique"));
+    /// assert!(matches!(second, Err(SpawnError::Name { .. })));
+    /// assert_eq!(node.actor_count(), 1); // the refused one never ran
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
         self
     }
 }

@@ -147,6 +147,16 @@ pub enum SpawnError {
     /// The operating system refused the thread of a blocking actor.
     #[error("could not start the thread of a blocking actor")]
     ThreadSpawn(#[source] std::sync::Arc<std::io::Error>),
+    /// The name in [`ActorOptions::name`](crate::ActorOptions::name) could
+    /// not be registered (it is taken, or empty); the actor never ran.
+    #[error("could not register the name `{name}`")]
+    Name {
+        /// The name asked for.
+        name: String,
+        /// Why it was refused.
+        #[source]
+        source: crate::RegisterError,
+    },
 }
 
 /// Why a node could not start.

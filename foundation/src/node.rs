@@ -709,6 +709,19 @@ pub(crate) fn spawn_cell<A: Actor>(
         .ok_or_else(|| SpawnError::NodeShutdown {
             node: shared.name.clone(),
         })?;
+    if let Some(name) = &options.name {
+        // Before anything else refers to the cell: a refused name leaves
+        // nothing behind.
+        let pid = cell.pid();
+        let task = Arc::clone(&cell) as Task;
+        if let Err(source) = crate::names::register_task(shared, name, pid, task) {
+            drop(shared.actors.remove(pid.number()));
+            return Err(SpawnError::Name {
+                name: name.clone(),
+                source,
+            });
+        }
+    }
     if let Some((pid, task, ack)) = supervisor {
         cell.set_supervisor((pid, task), ack, None);
     }
@@ -717,6 +730,8 @@ pub(crate) fn spawn_cell<A: Actor>(
         None => scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn),
         Some(parker) => {
             if let Err(error) = start_dedicated(shared, &cell, parker) {
+                cell.mailbox.close();
+                shared.names.release(cell.pid(), None);
                 drop(shared.actors.remove(cell.pid().number()));
                 return Err(error);
             }

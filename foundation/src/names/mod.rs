@@ -27,6 +27,7 @@ use std::sync::Arc;
 use dashmap::DashMap;
 
 pub use groups::{Broadcast, Group, GroupChange, GroupError, GroupEvent, ProcessGroups};
+pub(crate) use process::register_task;
 pub use process::{LookupError, NamedSendError, ProcessRegistry, RegisterError};
 pub use services::{
     Health, HealthCheck, Namespace, ServiceError, ServiceFuture, ServiceInfo, ServiceOptions,

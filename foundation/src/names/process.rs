@@ -139,47 +139,7 @@ impl ProcessRegistry {
             return Err(RegisterError::EmptyName);
         }
         let task = resolve(&self.shared, pid).ok_or(RegisterError::NotAlive(pid))?;
-        let names = &self.shared.names;
-        let number = pid.number();
-        {
-            // The actor's record is locked while its name is chosen, so
-            // two registrations of one actor cannot both give it a name.
-            let mut holdings = names.holdings.entry(number).or_default();
-            if let Some(held) = &holdings.name
-                && **held != *name
-                && names.processes.map.get(&**held).map(|n| n.number) == Some(number)
-            {
-                let held = held.to_string();
-                drop(holdings);
-                names.holdings.remove_if(&number, |_, h| h.is_empty());
-                return Err(RegisterError::AlreadyNamed { pid, name: held });
-            }
-            let name: Arc<str> = Arc::from(name);
-            match names.processes.map.entry(Arc::clone(&name)) {
-                Entry::Occupied(taken) => {
-                    let holder = taken.get();
-                    if holder.number != number {
-                        let holder = holder.task.latest_pid();
-                        drop(taken);
-                        drop(holdings);
-                        names.holdings.remove_if(&number, |_, h| h.is_empty());
-                        return Err(RegisterError::AlreadyRegistered(holder));
-                    }
-                }
-                Entry::Vacant(free) => {
-                    free.insert(Named {
-                        number,
-                        task: Arc::clone(&task),
-                    });
-                }
-            }
-            holdings.name = Some(name);
-        }
-        if names.hold(&task, pid, |_| {}) {
-            Ok(())
-        } else {
-            Err(RegisterError::NotAlive(pid))
-        }
+        register_task(&self.shared, name, pid, task)
     }
 
     /// Takes the name `name` away; returns the pid it named, or `None` if
@@ -405,6 +365,60 @@ impl ProcessRegistry {
         let name = names.holdings.get(&pid.number())?.name.clone()?;
         let holds = names.processes.map.get(&*name)?.number == pid.number();
         holds.then(|| name.to_string())
+    }
+}
+
+/// Registers `name` for `task`, the live actor `pid` (a spawn's, or a
+/// resolved pid's).
+pub(crate) fn register_task(
+    shared: &Shared,
+    name: &str,
+    pid: Pid,
+    task: Task,
+) -> Result<(), RegisterError> {
+    if name.is_empty() {
+        return Err(RegisterError::EmptyName);
+    }
+    let names = &shared.names;
+    let number = pid.number();
+    {
+        // The actor's record is locked while its name is chosen, so
+        // two registrations of one actor cannot both give it a name.
+        let mut holdings = names.holdings.entry(number).or_default();
+        if let Some(held) = &holdings.name
+            && **held != *name
+            && names.processes.map.get(&**held).map(|n| n.number) == Some(number)
+        {
+            let held = held.to_string();
+            drop(holdings);
+            names.holdings.remove_if(&number, |_, h| h.is_empty());
+            return Err(RegisterError::AlreadyNamed { pid, name: held });
+        }
+        let name: Arc<str> = Arc::from(name);
+        match names.processes.map.entry(Arc::clone(&name)) {
+            Entry::Occupied(taken) => {
+                let holder = taken.get();
+                if holder.number != number {
+                    let holder = holder.task.latest_pid();
+                    drop(taken);
+                    drop(holdings);
+                    names.holdings.remove_if(&number, |_, h| h.is_empty());
+                    return Err(RegisterError::AlreadyRegistered(holder));
+                }
+            }
+            Entry::Vacant(free) => {
+                free.insert(Named {
+                    number,
+                    task: Arc::clone(&task),
+                });
+            }
+        }
+        holdings.name = Some(name);
+    }
+    if names.hold(&task, pid, |_| {}) {
+        Ok(())
+    } else {
+        Err(RegisterError::NotAlive(pid))
     }
 }
 
