@@ -464,10 +464,7 @@ impl<A: Actor> ActorCell<A> {
         let pid = self.pid_of(incarnation);
         self.mailbox.close();
         let shared = &self.shared;
-        // Dekker with `hold_names`: it sets NAMED and then reads `closed`;
-        // we close and then read NAMED. One of us sees the other.
-        fence(SeqCst);
-        if self.signals.load(Relaxed) & NAMED != 0 {
+        if holds_names(&self.signals) {
             shared.names.release(pid, Some(reason));
         }
         let mut discarded = 0;
@@ -647,6 +644,22 @@ impl<A: Actor> ActorCell<A> {
             ..Control::default()
         }));
     }
+}
+
+/// An adder of a name (see `names`): marks the cell as holding names, then
+/// returns whether its mailbox is still open. If not, the adder releases
+/// what it added. Dekker with [`holds_names`], which a retiring cell calls
+/// after closing its mailbox: one of the two sees the other.
+pub(crate) fn mark_named(signals: &AtomicU8, is_closed: impl FnOnce() -> bool) -> bool {
+    signals.fetch_or(NAMED, SeqCst);
+    fence(SeqCst);
+    !is_closed()
+}
+
+/// A retiring cell, its mailbox closed: whether it holds names to release.
+pub(crate) fn holds_names(signals: &AtomicU8) -> bool {
+    fence(SeqCst);
+    signals.load(Relaxed) & NAMED != 0
 }
 
 /// Drops an instance taken out of its slot, reporting a panicking `Drop`.
@@ -953,10 +966,7 @@ impl<A: Actor> Runnable for ActorCell<A> {
     }
 
     fn hold_names(&self) -> bool {
-        // See `retire_claimed`.
-        self.signals.fetch_or(NAMED, SeqCst);
-        fence(SeqCst);
-        !self.mailbox.is_closed()
+        mark_named(&self.signals, || self.mailbox.is_closed())
     }
 
     fn type_names(&self) -> (&'static str, &'static str) {

@@ -1,5 +1,7 @@
-//! Loom models of the two lock-free parts: the mailbox queue and the actor
-//! state word's hand-over between senders and the runner.
+//! Loom models of the lock-free parts: the mailbox queue, the actor state
+//! word's hand-over between senders and the runner, the handler words of a
+//! kill's take-over, and the hand-shake between adding a name and an actor
+//! retiring.
 //!
 //! Run with:
 //! `RUSTFLAGS="--cfg loom" cargo test -p foundation --release --lib loom_`
@@ -265,5 +267,31 @@ fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
             "the stale runner learns it was taken, however the word moved on"
         );
         fresh.join().unwrap();
+    });
+}
+
+/// Names vs. retirement (`names` module, ADR 0003 §3): an adder marks the
+/// cell and then checks the mailbox; the retiring cell closes the mailbox
+/// and then checks the mark. Whatever the interleaving, at least one of
+/// them releases the new entry — none is left behind for a dead actor.
+#[test]
+fn loom_a_name_added_as_its_actor_retires_is_released_by_one_side() {
+    use crate::cell::{holds_names, mark_named};
+    use crate::sync::AtomicU8;
+
+    model(|| {
+        let q = Arc::new(Queue::<u8>::new());
+        let signals = Arc::new(AtomicU8::new(0));
+        let adder = {
+            let (q, signals) = (q.clone(), signals.clone());
+            thread::spawn(move || !mark_named(&signals, || q.is_closed()))
+        };
+        q.close();
+        let retirer_releases = holds_names(&signals);
+        let adder_releases = adder.join().unwrap();
+        assert!(
+            adder_releases || retirer_releases,
+            "the entry outlives its actor"
+        );
     });
 }
