@@ -398,3 +398,43 @@ fn wrong_types_and_bad_names_are_errors() {
         Err(ServiceError::NotAlive(s.pid()))
     );
 }
+
+#[test]
+fn a_service_is_unavailable_while_its_actor_waits_for_a_restart() {
+    // The factory's second call blocks until released, so the supervisor
+    // sits inside the restart and the child's cell stays vacant meanwhile.
+    let node = node(2);
+    let (release, gate) = mpsc::channel::<()>();
+    let gate = std::sync::Mutex::new(gate);
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let sup = Supervisor::builder()
+        .child(ChildSpec::new("svc", move || {
+            if calls.fetch_add(1, SeqCst) > 0 {
+                let _ = gate.lock().unwrap().recv();
+            }
+            Service
+        }))
+        .spawn(&node)
+        .unwrap();
+    let child = sup.child::<Service>("svc").unwrap().unwrap();
+    let services = node.services();
+    services.register("svc", child.pid()).unwrap();
+    assert_eq!(services.health_check("svc"), Ok(Health::Healthy));
+    child.send(Msg::Crash).ok().unwrap();
+    wait_until("the service is unavailable", || {
+        services.health_check("svc") == Ok(Health::Unavailable)
+    });
+    // Still registered, and a message sent now waits for the restart.
+    assert_eq!(services.lookup("svc"), Ok(child.pid()));
+    let info = services.service_info();
+    assert_eq!((info.total, info.unavailable), (1, 1));
+    let pong = {
+        let child = child.clone();
+        thread::spawn(move || child.call(Msg::Ping, T))
+    };
+    release.send(()).unwrap();
+    assert_eq!(pong.join().unwrap(), Ok("pong"));
+    assert_eq!(services.health_check("svc"), Ok(Health::Healthy));
+    assert_eq!(services.lookup("svc"), Ok(child.pid()));
+    assert_eq!(child.pid().incarnation(), 1);
+}

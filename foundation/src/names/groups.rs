@@ -504,6 +504,13 @@ fn broadcast<M: Clone + Send + 'static>(group: &TypedGroup<M>, msg: M) -> Broadc
     Broadcast { delivered, refused }
 }
 
+/// Adds `name` to a holdings list unless it is there.
+fn push_once(list: &mut Vec<Arc<str>>, name: &Arc<str>) {
+    if !list.contains(name) {
+        list.push(Arc::clone(name));
+    }
+}
+
 /// A typed handle to one process group; see [`ProcessGroups::group`].
 ///
 /// ```
@@ -557,11 +564,7 @@ impl<M: Send + 'static> Group<M> {
         }
         let names = &self.shared.names;
         let name = &self.group.name;
-        let held = names.hold(&task, pid, |h| {
-            if !h.groups.contains(name) {
-                h.groups.push(Arc::clone(name));
-            }
-        });
+        let held = names.hold(&task, pid, |h| push_once(&mut h.groups, name));
         if held {
             Ok(true)
         } else {
@@ -632,11 +635,10 @@ impl<M: Send + 'static> Group<M> {
             state.members.iter().map(|(_, r)| r.pid()).collect()
         };
         let name = &self.group.name;
-        let held = self.shared.names.hold(&task, pid, |h| {
-            if !h.subscriptions.contains(name) {
-                h.subscriptions.push(Arc::clone(name));
-            }
-        });
+        let held = self
+            .shared
+            .names
+            .hold(&task, pid, |h| push_once(&mut h.subscriptions, name));
         if held {
             Ok(members)
         } else {

@@ -21,7 +21,16 @@ use crate::reply::{CallError, CallFuture, Slot};
 use crate::scheduler::{self, Task};
 use crate::timer::Clock;
 
-/// A service's health check: `Ok(())` for healthy, or what is wrong.
+/// A service's health check: `Ok(())` for healthy, or what is wrong. Set
+/// with [`ServiceOptions::health_check`].
+///
+/// ```
+/// use foundation::HealthCheck;
+/// use std::sync::Arc;
+///
+/// let check: HealthCheck = Arc::new(|| Err("replica lag 30 s".to_string()));
+/// assert_eq!(check(), Err("replica lag 30 s".to_string()));
+/// ```
 pub type HealthCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
 
 /// Where a service lives: the production namespace, or an isolated test
@@ -465,18 +474,7 @@ impl ServiceRegistry {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn list(&self) -> Vec<(String, Pid)> {
-        let mut all: Vec<(String, Pid)> = self
-            .table()
-            .read()
-            .get(&self.namespace)
-            .map(|space| {
-                space
-                    .services
-                    .iter()
-                    .map(|(name, s)| (name.to_string(), s.task.latest_pid()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut all = self.each(|name, s| (name.to_string(), s.task.latest_pid()));
         all.sort();
         all
     }
@@ -550,18 +548,8 @@ impl ServiceRegistry {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn service_info(&self) -> ServiceInfo {
-        let services: Vec<(Task, Option<HealthCheck>)> = self
-            .table()
-            .read()
-            .get(&self.namespace)
-            .map(|space| {
-                space
-                    .services
-                    .values()
-                    .map(|s| (Arc::clone(&s.task), s.check.clone()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        // Checked outside the lock: checks are user code.
+        let services = self.each(|_, s| (Arc::clone(&s.task), s.check.clone()));
         let mut info = ServiceInfo {
             namespace: self.namespace.clone(),
             total: services.len(),
@@ -597,6 +585,15 @@ impl ServiceRegistry {
             name: Arc::from(name),
             timeout,
         }
+    }
+
+    /// `f` of each service of this namespace, under the read lock.
+    fn each<R>(&self, f: impl Fn(&Arc<str>, &Service) -> R) -> Vec<R> {
+        self.table()
+            .read()
+            .get(&self.namespace)
+            .map(|space| space.services.iter().map(|(n, s)| f(n, s)).collect())
+            .unwrap_or_default()
     }
 
     /// Completes `slot` when the service comes (at once if it is here).
@@ -884,6 +881,14 @@ impl fmt::Debug for ServiceFuture {
 }
 
 /// A service's health; see [`ServiceRegistry::health_check`].
+///
+/// ```
+/// use foundation::Health;
+///
+/// let verdicts = [Health::Healthy, Health::Unhealthy("disk full".into()), Health::Unavailable];
+/// let serving = verdicts.iter().filter(|h| **h == Health::Healthy).count();
+/// assert_eq!(serving, 1);
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
@@ -895,7 +900,8 @@ pub enum Health {
     Unavailable,
 }
 
-/// Counts of a namespace's services; see [`ServiceRegistry::service_info`].
+/// Counts of a namespace's services; see [`ServiceRegistry::service_info`]
+/// for an example.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceInfo {
