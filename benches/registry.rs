@@ -11,7 +11,8 @@
 //!   sends the same message to the same 1,000 actors from a
 //!   `Vec<Recipient<_>>`, without a group.
 //! - `lookup/send_named` sends by name; `send-by-handle-floor` sends the same
-//!   messages through handles held already.
+//!   messages through handles held already, and `lookup-then-handle-send`
+//!   does a look-up and then that send.
 //!
 //! `cargo bench --bench registry`
 
@@ -131,6 +132,14 @@ fn lookup(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % NAMES;
             registry.send_named(&names[i], 1_u64).unwrap();
+        });
+    });
+    group.bench_function("lookup-then-handle-send/1-threads", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % NAMES;
+            black_box(registry.lookup(&names[i]));
+            actors[i].send(1).unwrap();
         });
     });
     // The same sends through handles held already: what naming adds is the

@@ -283,12 +283,15 @@ impl ProcessRegistry {
         name: &str,
         msg: M,
     ) -> Result<(), NamedSendError<M>> {
-        let Some(task) = self.shared.names.processes.get(name) else {
+        // Sent under the table's read guard, without cloning the handle:
+        // a send runs no user code and takes none of the registry's locks.
+        let Some(named) = self.shared.names.processes.map.get(name) else {
             return Err(NamedSendError::NotRegistered {
                 name: name.to_string(),
                 msg,
             });
         };
+        let task = &named.task;
         let mut slot = Some(msg);
         match task.send_dyn(&mut slot) {
             DynSend::Sent => Ok(()),
