@@ -9,7 +9,9 @@
 //!   times the sending alone (each broadcast finds its members idle),
 //!   `delivered/*` the time until all of them have handled it. The floor
 //!   sends the same message to the same 1,000 actors from a
-//!   `Vec<Recipient<_>>`, without a group.
+//!   `Vec<Recipient<_>>`, without a group. Every iteration of both does a
+//!   group broadcast and a loop (timing one of them), so that the two see
+//!   the same history.
 //! - `lookup/send_named` sends by name; `send-by-handle-floor` sends the same
 //!   messages through handles held already, and `lookup-then-handle-send`
 //!   does a look-up and then that send.
@@ -177,57 +179,66 @@ fn broadcast(c: &mut Criterion) {
                 std::hint::spin_loop();
             }
         };
-        // Sending only: each broadcast is timed alone, then its delivery
-        // is awaited off the clock (so every broadcast finds idle members).
-        let sends = |b: &mut criterion::Bencher<'_>, send: &dyn Fn()| {
+        let by_group = || {
+            let sent = members.broadcast(7);
+            debug_assert_eq!(sent.delivered, MEMBERS);
+        };
+        let by_loop = || {
+            for r in &recipients {
+                r.send(7).unwrap();
+            }
+        };
+        // Each iteration does both — the one measured and, off the clock,
+        // the other — in the same order in both benches, so that neither
+        // inherits a different history (mailbox blocks, parked threads)
+        // from the bench that ran before it.
+        //
+        // `send`: the sending alone, every broadcast finding its members
+        // idle (delivery is awaited off the clock).
+        let sends = |b: &mut criterion::Bencher<'_>, group_timed: bool| {
             b.iter_custom(|iters| {
                 let mut timed = Duration::ZERO;
                 for _ in 0..iters {
-                    let base = handled.load(Relaxed);
-                    let start = Instant::now();
-                    send();
-                    timed += start.elapsed();
-                    wait_for(base + MEMBERS as u64);
+                    for (is_group, send) in [(true, &by_group as &dyn Fn()), (false, &by_loop)] {
+                        let base = handled.load(Relaxed);
+                        let start = Instant::now();
+                        send();
+                        if is_group == group_timed {
+                            timed += start.elapsed();
+                        }
+                        wait_for(base + MEMBERS as u64);
+                    }
                 }
                 timed
             })
         };
-        group.bench_function(format!("send/group/{schedulers}-sched"), |b| {
-            sends(b, &|| {
-                let sent = members.broadcast(7);
-                debug_assert_eq!(sent.delivered, MEMBERS);
-            })
-        });
+        group.bench_function(format!("send/group/{schedulers}-sched"), |b| sends(b, true));
         group.bench_function(format!("send/vec-floor/{schedulers}-sched"), |b| {
-            sends(b, &|| {
-                for r in &recipients {
-                    r.send(7).unwrap();
-                }
-            })
+            sends(b, false)
         });
-        // Until every member has handled it.
-        let delivered = |b: &mut criterion::Bencher<'_>, send: &dyn Fn()| {
+        // `delivered`: until every member has handled it.
+        let delivered = |b: &mut criterion::Bencher<'_>, group_timed: bool| {
             b.iter_custom(|iters| {
-                let base = handled.load(Relaxed);
-                let start = Instant::now();
+                let mut timed = Duration::ZERO;
                 for _ in 0..iters {
-                    send();
+                    for (is_group, send) in [(true, &by_group as &dyn Fn()), (false, &by_loop)] {
+                        let base = handled.load(Relaxed);
+                        let start = Instant::now();
+                        send();
+                        wait_for(base + MEMBERS as u64);
+                        if is_group == group_timed {
+                            timed += start.elapsed();
+                        }
+                    }
                 }
-                wait_for(base + iters * MEMBERS as u64);
-                start.elapsed()
+                timed
             })
         };
         group.bench_function(format!("delivered/group/{schedulers}-sched"), |b| {
-            delivered(b, &|| {
-                members.broadcast(7);
-            })
+            delivered(b, true)
         });
         group.bench_function(format!("delivered/vec-floor/{schedulers}-sched"), |b| {
-            delivered(b, &|| {
-                for r in &recipients {
-                    r.send(7).unwrap();
-                }
-            })
+            delivered(b, false)
         });
     }
     group.finish();
