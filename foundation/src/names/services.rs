@@ -285,6 +285,8 @@ impl ServiceRegistry {
     /// # Errors
     ///
     /// As [`ServiceRegistry::register_with`].
+    ///
+    /// See [`ServiceRegistry::list`] for an example.
     pub fn register(&self, name: &str, pid: Pid) -> Result<(), ServiceError> {
         self.register_with(name, pid, ServiceOptions::new())
     }
