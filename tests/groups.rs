@@ -128,7 +128,7 @@ fn membership_under_concurrent_join_leave_and_crash() {
                     state ^= state << 13;
                     state ^= state >> 7;
                     state ^= state << 17;
-                    let i = (state % mine.len() as u64) as usize;
+                    let i = ((state >> 8) % mine.len() as u64) as usize;
                     if state & 1 == 0 {
                         match group.join(mine[i].recipient()) {
                             Ok(_) => joined[i] = true,
@@ -333,4 +333,81 @@ fn groups_are_per_node_and_which_groups_lists_the_non_empty() {
     assert!(b.groups().member_pids("x").is_empty());
     a.groups().leave("x", on_a.pid());
     assert!(a.groups().which_groups().is_empty());
+}
+
+#[test]
+fn subscribers_see_every_change_of_a_churning_group_in_order() {
+    const MEMBERS: usize = 50;
+    const ROUNDS: usize = 3_000;
+    let node = node(2);
+    let log: Log = Arc::default();
+    let (tx, rx) = mpsc::channel();
+    let watcher = node.spawn(Watcher(tx)).unwrap();
+    let group = node.groups().group::<Tick>("churn").unwrap();
+    assert!(group.subscribe(watcher.recipient()).unwrap().is_empty());
+    let members: Vec<ActorRef<Member>> = (0..MEMBERS)
+        .map(|_| node.spawn(Member::new(&log)).unwrap())
+        .collect();
+    let churners: Vec<_> = (0..2)
+        .map(|seed| {
+            let (members, group) = (members.clone(), group.clone());
+            thread::spawn(move || {
+                let mut state = seed * 7919 + 1;
+                for _ in 0..ROUNDS {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let m = &members[((state >> 8) % MEMBERS as u64) as usize];
+                    if state & 1 == 0 {
+                        match group.join(m.recipient()) {
+                            Ok(_) | Err(GroupError::NotAlive(_)) => {}
+                            Err(other) => panic!("{other}"),
+                        }
+                    } else {
+                        group.leave(m.pid());
+                    }
+                }
+            })
+        })
+        .collect();
+    // Some members crash while the others churn.
+    for m in members.iter().step_by(5) {
+        m.send(Msg::Crash).ok().unwrap();
+    }
+    for c in churners {
+        c.join().unwrap();
+    }
+    wait_until("the crashed are gone", || {
+        node.actor_count() == 1 + MEMBERS - MEMBERS / 5
+    });
+    let final_members: HashSet<Pid> = group.pids().into_iter().collect();
+    // Replay the events: per member they alternate join / leave, and the
+    // replay ends where the group is.
+    let mut replay: HashMap<Pid, bool> = HashMap::new();
+    let mut members_now: HashSet<Pid> = HashSet::new();
+    // Every event was sent before the change it reports returned (or, for
+    // a crash, before the actor left the node): all are queued by now.
+    wait_until("the watcher has forwarded everything", || {
+        watcher.mailbox_len() == 0
+    });
+    let mut events = 0;
+    while let Ok(event) = rx.recv_timeout(Duration::from_millis(200)) {
+        events += 1;
+        let was_in = replay.insert(event.pid, !event.change.is_leave());
+        match event.change {
+            GroupChange::Joined => {
+                assert_ne!(was_in, Some(true), "{} joined twice in a row", event.pid);
+                members_now.insert(event.pid);
+            }
+            _ => {
+                assert_eq!(was_in, Some(true), "{} left without joining", event.pid);
+                members_now.remove(&event.pid);
+            }
+        }
+    }
+    assert!(events > ROUNDS / 2, "only {events} events");
+    assert_eq!(members_now, final_members);
+    for m in members.iter().step_by(5) {
+        assert!(!final_members.contains(&m.pid()));
+    }
 }
