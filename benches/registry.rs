@@ -191,11 +191,11 @@ fn broadcast(c: &mut Criterion) {
         // Each iteration does both — the one measured and, off the clock,
         // the other — in the same order in both benches, so that neither
         // inherits a different history (mailbox blocks, parked threads)
-        // from the bench that ran before it.
-        //
-        // `send`: the sending alone, every broadcast finding its members
-        // idle (delivery is awaited off the clock).
-        let sends = |b: &mut criterion::Bencher<'_>, group_timed: bool| {
+        // from the bench that ran before it. `send` times the sending
+        // alone, every broadcast finding its members idle (delivery is
+        // awaited off the clock); `delivered` times until every member has
+        // handled it.
+        let paired = |b: &mut criterion::Bencher<'_>, group_timed: bool, delivery_timed: bool| {
             b.iter_custom(|iters| {
                 let mut timed = Duration::ZERO;
                 for _ in 0..iters {
@@ -203,6 +203,9 @@ fn broadcast(c: &mut Criterion) {
                         let base = handled.load(Relaxed);
                         let start = Instant::now();
                         send();
+                        if delivery_timed {
+                            wait_for(base + MEMBERS as u64);
+                        }
                         if is_group == group_timed {
                             timed += start.elapsed();
                         }
@@ -212,34 +215,14 @@ fn broadcast(c: &mut Criterion) {
                 timed
             })
         };
-        group.bench_function(format!("send/group/{schedulers}-sched"), |b| sends(b, true));
-        group.bench_function(format!("send/vec-floor/{schedulers}-sched"), |b| {
-            sends(b, false)
-        });
-        // `delivered`: until every member has handled it.
-        let delivered = |b: &mut criterion::Bencher<'_>, group_timed: bool| {
-            b.iter_custom(|iters| {
-                let mut timed = Duration::ZERO;
-                for _ in 0..iters {
-                    for (is_group, send) in [(true, &by_group as &dyn Fn()), (false, &by_loop)] {
-                        let base = handled.load(Relaxed);
-                        let start = Instant::now();
-                        send();
-                        wait_for(base + MEMBERS as u64);
-                        if is_group == group_timed {
-                            timed += start.elapsed();
-                        }
-                    }
-                }
-                timed
-            })
-        };
-        group.bench_function(format!("delivered/group/{schedulers}-sched"), |b| {
-            delivered(b, true)
-        });
-        group.bench_function(format!("delivered/vec-floor/{schedulers}-sched"), |b| {
-            delivered(b, false)
-        });
+        for (what, delivery_timed) in [("send", false), ("delivered", true)] {
+            group.bench_function(format!("{what}/group/{schedulers}-sched"), |b| {
+                paired(b, true, delivery_timed)
+            });
+            group.bench_function(format!("{what}/vec-floor/{schedulers}-sched"), |b| {
+                paired(b, false, delivery_timed)
+            });
+        }
     }
     group.finish();
 }

@@ -3,7 +3,7 @@
 //! a crash storm that leaves nothing behind.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Barrier, mpsc};
+use std::sync::mpsc;
 use std::thread;
 
 use foundation::{
@@ -12,7 +12,7 @@ use foundation::{
 };
 
 mod common;
-use common::{T, node, wait_until};
+use common::{T, node, race, wait_until};
 
 enum Msg {
     Add(u64),
@@ -176,21 +176,10 @@ fn register_races_have_exactly_one_winner() {
         let contenders: Vec<_> = (0..THREADS)
             .map(|_| node.spawn(Counter::default()).unwrap())
             .collect();
-        let start = Arc::new(Barrier::new(THREADS));
-        let outcomes: Vec<_> = contenders
-            .iter()
-            .map(|c| {
-                let (registry, start, name, pid) =
-                    (registry.clone(), Arc::clone(&start), name.clone(), c.pid());
-                thread::spawn(move || {
-                    start.wait();
-                    (pid, registry.register(&name, pid))
-                })
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|t| t.join().unwrap())
-            .collect();
+        let outcomes = race(contenders.iter().map(|c| {
+            let (registry, name, pid) = (registry.clone(), name.clone(), c.pid());
+            move || (pid, registry.register(&name, pid))
+        }));
         let winners: Vec<_> = outcomes.iter().filter(|(_, r)| r.is_ok()).collect();
         assert_eq!(winners.len(), 1, "round {round}: {outcomes:?}");
         let winner = winners[0].0;
@@ -213,21 +202,11 @@ fn one_actor_racing_for_two_names_gets_one() {
     let registry = node.registry();
     for round in 0..200 {
         let actor = node.spawn(Counter::default()).unwrap();
-        let start = Arc::new(Barrier::new(2));
-        let tries: Vec<_> = ["left", "right"]
-            .into_iter()
-            .map(|side| {
-                let (registry, start, pid) = (registry.clone(), Arc::clone(&start), actor.pid());
-                let name = format!("{side}-{round}");
-                thread::spawn(move || {
-                    start.wait();
-                    registry.register(&name, pid)
-                })
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|t| t.join().unwrap())
-            .collect();
+        let tries = race(["left", "right"].into_iter().map(|side| {
+            let (registry, pid) = (registry.clone(), actor.pid());
+            let name = format!("{side}-{round}");
+            move || registry.register(&name, pid)
+        }));
         assert_eq!(tries.iter().filter(|r| r.is_ok()).count(), 1, "{tries:?}");
         assert_eq!(
             registry

@@ -3,7 +3,7 @@
 //! follow restarts and go when their actor stops.
 
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::sync::{Arc, Barrier, mpsc};
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -13,7 +13,7 @@ use foundation::{
 };
 
 mod common;
-use common::{T, node, wait_until};
+use common::{T, node, race, wait_until};
 
 enum Msg {
     Ping(ReplyTo<&'static str>),
@@ -239,20 +239,11 @@ fn register_races_have_exactly_one_winner() {
     let services = node.services();
     for round in 0..200 {
         let name = format!("svc-{round}");
-        let start = Arc::new(Barrier::new(THREADS));
-        let outcomes: Vec<_> = (0..THREADS)
-            .map(|_| {
-                let pid = node.spawn(Service).unwrap().pid();
-                let (services, start, name) = (services.clone(), Arc::clone(&start), name.clone());
-                thread::spawn(move || {
-                    start.wait();
-                    (pid, services.register(&name, pid))
-                })
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|t| t.join().unwrap())
-            .collect();
+        let outcomes = race((0..THREADS).map(|_| {
+            let pid = node.spawn(Service).unwrap().pid();
+            let (services, name) = (services.clone(), name.clone());
+            move || (pid, services.register(&name, pid))
+        }));
         let winners: Vec<Pid> = outcomes
             .iter()
             .filter(|(_, r)| r.is_ok())

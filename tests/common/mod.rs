@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test crate uses its own subset
 
+use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,4 +30,26 @@ pub fn node(schedulers: usize) -> Node {
         .schedulers(schedulers)
         .start()
         .expect("node starts")
+}
+
+/// Runs every task on a thread of its own, all released at once behind a
+/// barrier (to make them race), and returns their results in order.
+pub fn race<R, F>(tasks: impl IntoIterator<Item = F>) -> Vec<R>
+where
+    R: Send + 'static,
+    F: FnOnce() -> R + Send + 'static,
+{
+    let tasks: Vec<F> = tasks.into_iter().collect();
+    let start = Arc::new(Barrier::new(tasks.len()));
+    let threads: Vec<_> = tasks
+        .into_iter()
+        .map(|task| {
+            let start = Arc::clone(&start);
+            thread::spawn(move || {
+                start.wait();
+                task()
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
 }
