@@ -102,6 +102,45 @@ fn send_after_on<A: Actor>(
     )
 }
 
+/// The deadline a thread blocked on `slot` keeps itself: on the system
+/// clock it times itself out (no timer entry); on a manual clock only the
+/// node's timer service knows the time, so it arms the timeout there.
+pub(crate) fn blocking_deadline<T: Send + 'static>(
+    timers: &TimerService,
+    slot: &Arc<Slot<T>>,
+    timeout: Duration,
+) -> Option<Instant> {
+    match timers.clock() {
+        Clock::System => Some(Instant::now() + timeout),
+        Clock::Manual(_) => {
+            arm_timeout(timers, slot, timeout);
+            None
+        }
+    }
+}
+
+/// A callback that runs `continuation` with its outcome on the actor of
+/// `ctx`, as one of its messages — unless that incarnation has ended by
+/// then (an earlier incarnation's outcome is not the next one's).
+pub(crate) fn continue_on<A: Actor, R: Send + 'static>(
+    ctx: &Context<A>,
+    continuation: impl FnOnce(&mut A, &mut Context<A>, R) + Send + 'static,
+) -> impl FnOnce(R) + Send + 'static {
+    let me = ctx.myself();
+    let incarnation = ctx.pid().incarnation();
+    move |outcome| {
+        let envelope =
+            Envelope::Continuation(Box::new(move |actor: &mut A, ctx: &mut Context<A>| {
+                if ctx.pid().incarnation() == incarnation {
+                    continuation(actor, ctx, outcome)
+                }
+            }));
+        if me.cell.deliver_envelope(envelope).is_err() {
+            tracing::trace!(pid = %me.pid(), "an outcome came for a stopped actor");
+        }
+    }
+}
+
 /// Arms `slot`'s timeout on the node's timer service.
 pub(crate) fn arm_timeout<T: Send + 'static>(
     timers: &TimerService,
@@ -975,15 +1014,7 @@ impl<A: Actor> ActorRef<A> {
             return Err(CallError::Deadlock);
         }
         let slot = Slot::new();
-        let timers = &self.cell.shared.timers;
-        let deadline = match timers.clock() {
-            // Real time: the waiting thread times itself out, no timer entry.
-            Clock::System => Some(Instant::now() + timeout),
-            Clock::Manual(_) => {
-                arm_timeout(timers, &slot, timeout);
-                None
-            }
-        };
+        let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
         self.send_request(&slot, make);
         slot.wait_blocking(deadline)
     }
@@ -1059,6 +1090,15 @@ impl<A: Actor> ActorRef<A> {
         Recipient {
             sink: Arc::clone(&self.cell) as Arc<dyn Sink<M>>,
         }
+    }
+}
+
+impl<A: Actor> ActorRef<A> {
+    /// The handle of a type-erased cell, if it is an `A`'s.
+    pub(crate) fn from_any(cell: Arc<dyn core::any::Any + Send + Sync>) -> Option<Self> {
+        cell.downcast::<ActorCell<A>>()
+            .ok()
+            .map(|cell| ActorRef { cell })
     }
 }
 
@@ -1291,20 +1331,7 @@ where
         self,
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<T, CallError>) + Send + 'static,
     ) {
-        let me = self.ctx.myself();
-        let incarnation = self.ctx.pid().incarnation();
-        let slot = Slot::with_callback(move |outcome| {
-            let envelope =
-                Envelope::Continuation(Box::new(move |actor: &mut A, ctx: &mut Context<A>| {
-                    // A reply for an earlier incarnation is not this one's.
-                    if ctx.pid().incarnation() == incarnation {
-                        continuation(actor, ctx, outcome)
-                    }
-                }));
-            if me.cell.deliver_envelope(envelope).is_err() {
-                tracing::trace!(pid = %me.pid(), "a reply came for a stopped actor");
-            }
-        });
+        let slot = Slot::with_callback(continue_on(self.ctx, continuation));
         arm_timeout(&self.target.cell.shared.timers, &slot, self.timeout);
         self.target.send_request(&slot, self.make);
     }

@@ -92,7 +92,6 @@ impl DeadLetters {
 
     /// Records one dead letter and tells the subscribers.
     pub(crate) fn record(&self, letter: DeadLetter) {
-        self.inner.count.fetch_add(1, Relaxed);
         tracing::debug!(pid = %letter.pid, kind = letter.kind, reason = %letter.reason, "dead letter");
         let subscribers = {
             let mut state = lock(&self.inner.state);
@@ -100,6 +99,9 @@ impl DeadLetters {
                 state.recent.pop_front();
             }
             state.recent.push_back(letter.clone());
+            // Counted once recorded, inside the lock: whoever sees the
+            // count finds the record in `recent()`.
+            self.inner.count.fetch_add(1, Relaxed);
             state.subscribers.retain(Recipient::is_alive);
             state.subscribers.clone()
         };

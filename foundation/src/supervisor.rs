@@ -407,10 +407,7 @@ pub struct ChildInfo {
 impl ChildInfo {
     /// The child's handle, if it is an `A` and has a cell.
     pub fn actor<A: Actor>(&self) -> Option<ActorRef<A>> {
-        let cell = Arc::clone(self.cell.as_ref()?)
-            .downcast::<ActorCell<A>>()
-            .ok()?;
-        Some(ActorRef { cell })
+        ActorRef::from_any(Arc::clone(self.cell.as_ref()?))
     }
 }
 

@@ -155,8 +155,5 @@ fn resolve(shared: &Shared, pid: Pid) -> Option<Task> {
 
 /// An actor handle from a type-erased one, if `A` is its type.
 fn downcast<A: crate::Actor>(task: Task) -> Option<crate::ActorRef<A>> {
-    let any: Arc<dyn core::any::Any + Send + Sync> = task;
-    any.downcast::<crate::cell::ActorCell<A>>()
-        .ok()
-        .map(|cell| crate::ActorRef { cell })
+    crate::ActorRef::from_any(task)
 }

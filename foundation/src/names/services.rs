@@ -9,17 +9,15 @@ use core::task::Poll;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{downcast, resolve};
-use crate::actor::{Actor, ActorRef, Context, arm_timeout};
-use crate::cell::Envelope;
+use crate::actor::{Actor, ActorRef, Context, arm_timeout, blocking_deadline, continue_on};
 use crate::node::Shared;
 use crate::panic::payload_text;
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, Slot};
 use crate::scheduler::{self, Task};
-use crate::timer::Clock;
 
 /// A service's health check: `Ok(())` for healthy, or what is wrong. Set
 /// with [`ServiceOptions::health_check`].
@@ -756,14 +754,7 @@ impl WaitForService {
             return Ok(pid);
         }
         let slot = Slot::new();
-        let timers = &self.services.shared.timers;
-        let deadline = match timers.clock() {
-            Clock::System => Some(Instant::now() + self.timeout),
-            Clock::Manual(_) => {
-                arm_timeout(timers, &slot, self.timeout);
-                None
-            }
-        };
+        let deadline = blocking_deadline(&self.services.shared.timers, &slot, self.timeout);
         self.services.add_waiter(&self.name, &slot);
         let outcome = slot.wait_blocking(deadline);
         self.services.outcome(&self.name, outcome)
@@ -777,23 +768,10 @@ impl WaitForService {
         ctx: &Context<A>,
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<Pid, ServiceError>) + Send + 'static,
     ) {
-        let me = ctx.myself();
-        let incarnation = ctx.pid().incarnation();
+        let deliver = continue_on(ctx, continuation);
         let services = self.services.clone();
         let name = Arc::clone(&self.name);
-        let slot = Slot::with_callback(move |outcome| {
-            let outcome = services.outcome(&name, outcome);
-            let envelope =
-                Envelope::Continuation(Box::new(move |actor: &mut A, ctx: &mut Context<A>| {
-                    // An earlier incarnation's wait is not this one's.
-                    if ctx.pid().incarnation() == incarnation {
-                        continuation(actor, ctx, outcome);
-                    }
-                }));
-            if me.cell.deliver_envelope(envelope).is_err() {
-                tracing::trace!(pid = %me.pid(), "a service came for a stopped actor");
-            }
-        });
+        let slot = Slot::with_callback(move |outcome| deliver(services.outcome(&name, outcome)));
         arm_timeout(&self.services.shared.timers, &slot, self.timeout);
         self.services.add_waiter(&self.name, &slot);
     }
