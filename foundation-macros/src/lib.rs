@@ -1,7 +1,258 @@
-//! Procedural macros of the Foundation actor runtime.
+//! Procedural macros of the Foundation actor runtime: [`macro@actor`] and
+//! [`macro@handlers`]. Use them through `foundation` (`use
+//! foundation::prelude::*;`), which re-exports them; they expand to plain
+//! calls to its public API (and to `foundation::__private`, a hidden module
+//! of marker traits and link-time registration), nothing else.
 //!
-//! This crate will hold `#[actor]`, `#[handlers]` and `#[ecosystem]`, which
-//! generate typed message enums, typed handles and supervision trees as
-//! plain calls to the `foundation` runtime API. It has no macros yet: they
-//! arrive with the macros milestone, once the runtime API they target (calls,
-//! supervision, registries) exists. Until then, use the runtime API directly.
+//! Each macro is built in three layers: a typed model of what was written,
+//! checks that record every error (all of them reach the user in one
+//! build, each at its token), and code generation. On an error the original
+//! item is still emitted, so one mistake is one message.
+
+#![warn(missing_docs)]
+
+mod actor;
+mod ctxt;
+mod handlers;
+
+use proc_macro::TokenStream;
+
+/// Declares a struct (or an enum) as an actor and records its options.
+///
+/// The handlers — and so the actor's message type — come from a
+/// [`#[handlers]`](macro@handlers) block on the same type; together they
+/// implement `foundation::Actor`.
+///
+/// # Options
+///
+/// | option | value | meaning |
+/// |---|---|---|
+/// | `name = ".."` | a string | registered under this name at spawn (`ActorOptions::name`); a second spawn while the first lives fails with `SpawnError::Name` |
+/// | `restart = ".."` | `"permanent"` (default), `"transient"`, `"temporary"` | its restart type under a supervisor (`Actor::restart`; `ChildSpec::new` takes it) |
+/// | `blocking` | flag (or `= true / false`) | runs on a thread of its own, so it may block (`ActorOptions::blocking`) |
+/// | `trap_exit` | flag (or `= true / false`) | every incarnation traps exits from the start (`ActorOptions::trap_exit`); linked exits reach `on_exit` |
+///
+/// `Node::spawn`, `Context::spawn`, `Context::spawn_link` and
+/// `ChildSpec::new` use these (through `Actor::options` and
+/// `Actor::restart`); `spawn_with` and `ChildSpec::options` override them.
+/// An unknown option, a value of the wrong type, an unknown restart type or
+/// an option given twice is a compile error at that token, listing what is
+/// allowed. Every `#[actor]` registers itself for
+/// `foundation::introspect::actors()`.
+///
+/// # Example
+///
+/// ```
+/// use foundation::prelude::*;
+///
+/// #[actor(name = "ledger", restart = "transient")]
+/// #[derive(Default)]
+/// struct Ledger {
+///     total: u64,
+/// }
+///
+/// #[handlers]
+/// impl Ledger {
+///     pub fn add(&mut self, n: u64) {
+///         self.total += n;
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let ledger = node.spawn(Ledger::default())?;
+/// assert_eq!(node.registry().lookup("ledger"), Some(ledger.pid()));
+/// assert_eq!(ChildSpec::new("l", Ledger::default).restart_type(), Restart::Transient);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Expansion
+///
+/// Besides the item itself, roughly:
+///
+/// ```text
+/// impl ::foundation::__private::Declared for Ledger {
+///     const OPTIONS: DeclaredOptions = DeclaredOptions {
+///         name: Some("ledger"),
+///         restart: Restart::Transient,
+///         blocking: false,
+///         trap_exit: false,
+///     };
+/// }
+/// inventory::submit! {
+///     ActorRegistration {
+///         name: "Ledger",
+///         type_path: concat!(module_path!(), "::", "Ledger"),
+///         options: /* as above */,
+///         handlers: Some(<Ledger as HasHandlers>::HANDLERS), // None if generic
+///         generic: false,
+///     }
+/// }
+/// ```
+///
+/// The reference to `HasHandlers` makes a missing `#[handlers]` block a
+/// compile error here: "`Ledger` has `#[actor]` but no `#[handlers]` block".
+#[proc_macro_attribute]
+pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
+    actor::expand(args.into(), input.into()).into()
+}
+
+/// Turns an inherent `impl` block of an [`#[actor]`](macro@actor) into its
+/// message enum, its `Actor` implementation and typed methods on its
+/// `ActorRef`.
+///
+/// # What goes in the block
+///
+/// - **Handlers**: each `pub` method taking `&mut self` or `&self` becomes
+///   a variant of the generated enum `<Type>Msg` (named in UpperCamelCase,
+///   its arguments as fields, in order) and a method of the generated trait
+///   `<Type>Ext`, implemented for `ActorRef<Type>`:
+///   - returning nothing: a **send**, `fn add(&self, n: u64) ->
+///     Result<(), SendError<CounterMsg>>` (the message comes back if the
+///     actor has stopped);
+///   - returning `T`: a **call**, `fn total(&self) -> Result<T,
+///     CallError>` with `DEFAULT_CALL_TIMEOUT`, plus `total_timeout(..,
+///     timeout)` and `total_async(..)` (a future for async code). The
+///     variant carries a `ReplyTo<T>` last.
+///   - taking a `ReplyTo<T>` (and returning nothing): a call the handler
+///     answers itself, now or later (gen_server's `noreply`).
+///   - returning `Result<T, E>`: a call answering `Result<Result<T, E>,
+///     CallError>` — the outer error says the call failed (stopped,
+///     panicked, timed out), the inner one is the handler's answer. They
+///     mean different things, so they stay apart; `call()??` takes both.
+///   - a `&mut Context<Self>` parameter, anywhere, gets the actor's context;
+///     it is not part of the message.
+///   - doc comments and `#[cfg]`s are carried to the variant and the
+///     methods.
+///   - a send handler whose single argument type no other single-argument
+///     handler takes gets `From<T> for <Type>Msg`, so the actor can stand
+///     behind a `Recipient<T>` (groups, routers).
+/// - **Hooks**, by name (any visibility), with `Actor`'s signatures:
+///   `started(&mut self, ctx: &mut Context<Self>)`, `stopped(&mut self,
+///   reason: &ExitReason)`, `on_exit(&mut self, from: Pid, reason:
+///   ExitReason, ctx: &mut Context<Self>)`, `on_down(&mut self, down: Down,
+///   ctx: &mut Context<Self>)`, `shutdown_requested(&mut self, ctx: &mut
+///   Context<Self>)`.
+/// - Anything else — private methods, `pub fn new() -> Self`, constants —
+///   stays as written.
+///
+/// Generic actors work: the enum and the trait take the block's generic
+/// parameters and bounds.
+///
+/// # Compile-time checks
+///
+/// Each at its token, all at once: `#[handlers]` on something other than
+/// an inherent `impl`, a handler taking `self` by value, an `async`,
+/// `unsafe` or generic handler, an argument or reply that borrows (must be
+/// `'static`: it travels in a message), a `ReplyTo` handler that also
+/// returns a value, two handlers making one variant or one method, a
+/// handler named like a method of `ActorRef` itself (`send`, `stop`, …).
+/// Across items, through trait bounds with plain messages: a
+/// `#[handlers]` block on a type without `#[actor]`, an `#[actor]` without
+/// a block; a second block on one type is refused by the compiler as a
+/// second definition of `<Type>Msg` and of the type's `Actor` impl.
+///
+/// # Example
+///
+/// ```
+/// use foundation::prelude::*;
+/// use std::time::Duration;
+///
+/// #[actor]
+/// #[derive(Default)]
+/// pub struct Counter {
+///     total: u64,
+/// }
+///
+/// #[handlers]
+/// impl Counter {
+///     /// Adds `n` to the total.
+///     pub fn add(&mut self, n: u64) {
+///         self.total += n;
+///     }
+///
+///     /// The current total.
+///     pub fn total(&self) -> u64 {
+///         self.total
+///     }
+///
+///     /// Takes `n` off, unless that would go below zero.
+///     pub fn take(&mut self, n: u32) -> Result<u64, String> {
+///         self.total = self.total.checked_sub(n.into()).ok_or("not enough")?;
+///         Ok(self.total)
+///     }
+///
+///     /// Answers later, through `reply`.
+///     pub fn total_later(&mut self, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+///         ctx.send_after(Duration::from_millis(1), CounterMsg::Add(0));
+///         let _ = reply.reply(self.total);
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let counter = node.spawn(Counter::default())?;
+/// counter.add(5)?;
+/// assert_eq!(counter.total()?, 5);
+/// assert_eq!(counter.take(2)?, Ok(3));
+/// assert_eq!(counter.take(7)?, Err("not enough".to_string()));
+/// assert_eq!(counter.total_later_timeout(Duration::from_secs(5))?, 3);
+/// counter.recipient::<u64>().send(1)?; // From<u64> for CounterMsg
+/// assert_eq!(counter.total()?, 4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Expansion
+///
+/// The block itself, and roughly:
+///
+/// ```text
+/// /// The messages of [`Counter`], one variant per handler.
+/// pub enum CounterMsg {
+///     /// Adds `n` to the total.
+///     Add(u64),
+///     /// The current total.
+///     Total(ReplyTo<u64>),
+///     Take(u32, ReplyTo<Result<u64, String>>),
+///     TotalLater(ReplyTo<u64>),
+/// }
+/// impl Debug for CounterMsg { /* "CounterMsg::Add(..)" */ }
+/// impl From<u64> for CounterMsg { fn from(v: u64) -> Self { CounterMsg::Add(v) } }
+///
+/// impl Actor for Counter where Counter: __private::Declared {
+///     type Msg = CounterMsg;
+///     fn handle(&mut self, msg: CounterMsg, ctx: &mut Context<Self>) {
+///         match msg {
+///             CounterMsg::Add(a) => { Counter::add(self, a); }
+///             CounterMsg::Total(reply) => { let v = Counter::total(self); let _ = reply.reply(v); }
+///             CounterMsg::Take(a, reply) => { let v = Counter::take(self, a); let _ = reply.reply(v); }
+///             CounterMsg::TotalLater(reply) => { Counter::total_later(self, reply, ctx); }
+///         }
+///     }
+///     fn message_kind(msg: &CounterMsg) -> &'static str { /* "add", "total", .. */ }
+///     fn options() -> ActorOptions { /* from #[actor(..)] */ }
+///     fn restart() -> Restart { /* from #[actor(..)] */ }
+///     // and the hooks written in the block
+/// }
+/// impl __private::HasHandlers for Counter { const HANDLERS: &[HandlerInfo] = &[/* .. */]; }
+///
+/// pub trait CounterExt {
+///     /// Adds `n` to the total.
+///     fn add(&self, n: u64) -> Result<(), SendError<CounterMsg>>;
+///     fn total(&self) -> Result<u64, CallError>;
+///     fn total_timeout(&self, timeout: Duration) -> Result<u64, CallError>;
+///     fn total_async(&self) -> CallFuture<u64>;
+///     // .. the same three for `take` and `total_later`
+/// }
+/// impl CounterExt for ActorRef<Counter> {
+///     fn add(&self, n: u64) -> Result<(), SendError<CounterMsg>> {
+///         ActorRef::send(self, CounterMsg::Add(n))
+///     }
+///     fn total(&self) -> Result<u64, CallError> {
+///         ActorRef::call(self, |r| CounterMsg::Total(r), DEFAULT_CALL_TIMEOUT)
+///     }
+///     // ..
+/// }
+/// ```
+#[proc_macro_attribute]
+pub fn handlers(args: TokenStream, input: TokenStream) -> TokenStream {
+    handlers::expand(args.into(), input.into()).into()
+}

@@ -41,6 +41,12 @@ pub struct ActorOptions {
     /// taken. Like any registered name it follows the actor through
     /// supervised restarts and is released when the actor stops for good.
     pub name: Option<String>,
+    /// Trap exits from the start of every incarnation, as if its `started`
+    /// hook began with [`Context::trap_exit`]`(true)` — but already while
+    /// it waits to run, so an exit signal from a link made at spawn
+    /// ([`Context::spawn_link`]) reaches [`Actor::on_exit`] rather than
+    /// stopping it.
+    pub trap_exit: bool,
 }
 
 impl ActorOptions {
@@ -76,6 +82,48 @@ impl ActorOptions {
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`ActorOptions::trap_exit`].
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, ActorRef, Context, ExitReason, Node, Pid};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Doomed;
+    /// impl Actor for Doomed {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("doomed")
+    ///     }
+    /// }
+    ///
+    /// /// Links itself to `doomed` and hears of its end.
+    /// struct Watcher(ActorRef<Doomed>, mpsc::Sender<ExitReason>);
+    /// impl Actor for Watcher {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.link(&self.0).unwrap();
+    ///         self.0.send(()).unwrap();
+    ///     }
+    ///     fn on_exit(&mut self, _: Pid, reason: ExitReason, _: &mut Context<Self>) {
+    ///         self.1.send(reason).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let doomed = node.spawn(Doomed)?;
+    /// let options = ActorOptions::new().trap_exit(true);
+    /// let watcher = node.spawn_with(Watcher(doomed, tx), options)?;
+    /// watcher.send(())?;
+    /// assert_eq!(rx.recv()?, ExitReason::Panic("doomed".into()));
+    /// assert!(watcher.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trap_exit(mut self, trap: bool) -> Self {
+        self.trap_exit = trap;
         self
     }
 }
@@ -197,6 +245,11 @@ pub(crate) fn arm_timeout<T: Send + 'static>(
 /// assert_eq!(rx.recv()?, 5);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an actor",
+    label = "not an actor",
+    note = "put `#[actor]` on the struct and `#[handlers]` on an `impl` block of it, or implement `foundation::Actor` by hand"
+)]
 pub trait Actor: Send + Sized + 'static {
     /// The one message type this actor handles.
     type Msg: Send + 'static;
@@ -305,6 +358,60 @@ pub trait Actor: Send + Sized + 'static {
     fn message_kind(msg: &Self::Msg) -> &'static str {
         let _ = msg;
         core::any::type_name::<Self::Msg>()
+    }
+
+    /// The options this actor is spawned with when none are given
+    /// ([`Node::spawn`](crate::Node::spawn), [`Context::spawn`],
+    /// [`Context::spawn_link`], [`ChildSpec::new`](crate::ChildSpec::new)).
+    /// The default is [`ActorOptions::new`]; `#[actor(name = "..",
+    /// blocking, trap_exit)]` generates this.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Node};
+    ///
+    /// /// There is one clock per node, registered as "clock".
+    /// struct Clock;
+    /// impl Actor for Clock {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn options() -> ActorOptions {
+    ///         ActorOptions::new().name("clock")
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let clock = node.spawn(Clock)?;
+    /// assert_eq!(node.registry().lookup("clock"), Some(clock.pid()));
+    /// assert!(node.spawn(Clock).is_err()); // the name is taken
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn options() -> ActorOptions {
+        ActorOptions::new()
+    }
+
+    /// The restart type a supervisor gives this actor unless its
+    /// [`ChildSpec::restart`](crate::ChildSpec::restart) says otherwise. The
+    /// default is [`Restart::Permanent`](crate::Restart::Permanent);
+    /// `#[actor(restart = "..")]` generates this.
+    ///
+    /// ```
+    /// use foundation::{Actor, ChildSpec, Context, Restart};
+    ///
+    /// /// A job: restarted only if it fails.
+    /// struct Job;
+    /// impl Actor for Job {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn restart() -> Restart {
+    ///         Restart::Transient
+    ///     }
+    /// }
+    ///
+    /// let spec = ChildSpec::new("job", || Job);
+    /// assert_eq!(spec.restart_type(), Restart::Transient);
+    /// ```
+    fn restart() -> crate::Restart {
+        crate::Restart::Permanent
     }
 }
 
@@ -559,18 +666,12 @@ impl<A: Actor> Context<A> {
         let me = self.pid;
         let my_task = self.task();
         let my_cell = Arc::clone(&self.cell);
-        spawn_cell(
-            &self.cell.shared,
-            actor,
-            ActorOptions::default(),
-            None,
-            move |child| {
-                let child_pid = child.pid();
-                if my_cell.add_link(me, child_pid, Arc::clone(child) as Task) {
-                    child.add_link(child_pid, me, my_task);
-                }
-            },
-        )
+        spawn_cell(&self.cell.shared, actor, B::options(), None, move |child| {
+            let child_pid = child.pid();
+            if my_cell.add_link(me, child_pid, Arc::clone(child) as Task) {
+                child.add_link(child_pid, me, my_task);
+            }
+        })
     }
 
     /// Monitors `target`: when that incarnation exits, for any reason, this
@@ -692,7 +793,7 @@ impl<A: Actor> Context<A> {
     ///
     /// [`SpawnError::NodeShutdown`] once the node is shutting down.
     pub fn spawn<B: Actor>(&self, actor: B) -> Result<ActorRef<B>, SpawnError> {
-        spawn_on(&self.cell.shared, actor, ActorOptions::default())
+        spawn_on(&self.cell.shared, actor, B::options())
     }
 
     /// Spawns another actor on this node with `options`.

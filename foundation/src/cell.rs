@@ -46,8 +46,11 @@ const BLOCKING: u8 = 32;
 /// Not a signal, set once: the actor holds names (registered names, group
 /// memberships, services) that the node releases when it stops for good.
 const NAMED: u8 = 64;
+/// Not a signal, fixed at spawn: every incarnation starts trapping exits
+/// ([`ActorOptions::trap_exit`](crate::ActorOptions::trap_exit)).
+const TRAP_AT_START: u8 = 128;
 /// Flags that belong to the cell, not to one incarnation.
-const CELL_FLAGS: u8 = SUPERVISED | BLOCKING | NAMED;
+const CELL_FLAGS: u8 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START;
 const SIGNALS: u8 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL;
 
 /// How long a killer lets a handler finish before taking the actor from it
@@ -199,9 +202,15 @@ impl<A: Actor> ActorCell<A> {
         shared: Arc<Shared>,
         supervised: bool,
         dedicated: Option<Unparker>,
+        trap_exit: bool,
     ) -> Self {
         let flags = if supervised { SUPERVISED } else { 0 }
-            | if dedicated.is_some() { BLOCKING } else { 0 };
+            | if dedicated.is_some() { BLOCKING } else { 0 }
+            | if trap_exit {
+                TRAP_AT_START | TRAP_EXIT
+            } else {
+                0
+            };
         let control = dedicated.map(|unparker| {
             Box::new(Control {
                 dedicated: Some(unparker),
@@ -609,8 +618,11 @@ impl<A: Actor> ActorCell<A> {
             slot.actor = Box::into_raw(Box::new(actor));
             *self.started.get() = false;
         }
-        // Signals and trapping belong to the last incarnation.
-        self.signals.fetch_and(CELL_FLAGS, AcqRel);
+        // Signals and trapping belong to the last incarnation (unless every
+        // incarnation starts trapping).
+        if self.signals.fetch_and(CELL_FLAGS, AcqRel) & TRAP_AT_START != 0 {
+            self.signals.fetch_or(TRAP_EXIT, AcqRel);
+        }
         let parker = self.is_blocking().then(Parker::new);
         self.set_supervisor(
             supervisor,

@@ -291,6 +291,7 @@ mod dead_letter;
 mod error;
 mod exit;
 mod handler;
+pub mod introspect;
 mod mailbox;
 mod names;
 mod node;
@@ -306,6 +307,12 @@ mod timer;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use foundation_macros::{actor, handlers};
 
 pub use actor::{Actor, ActorOptions, ActorRef, Context, Recipient, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
@@ -324,3 +331,35 @@ pub use supervisor::{
     SupervisorMsg, SupervisorRef, SupervisorSpec,
 };
 pub use timer::{Clock, ManualClock, TimerRef};
+
+/// The names most programs need: `use foundation::prelude::*;`.
+///
+/// ```
+/// use foundation::prelude::*;
+///
+/// #[actor]
+/// #[derive(Default)]
+/// struct Counter(u64);
+///
+/// #[handlers]
+/// impl Counter {
+///     pub fn add(&mut self, n: u64) {
+///         self.0 += n;
+///     }
+///     pub fn total(&self) -> u64 {
+///         self.0
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let counter = node.spawn(Counter::default())?;
+/// counter.add(2)?;
+/// assert_eq!(counter.total()?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod prelude {
+    pub use crate::{
+        Actor, ActorOptions, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, Node, Pid,
+        Recipient, ReplyTo, Restart, SendError, SpawnError, Strategy, Supervisor, actor, handlers,
+    };
+}

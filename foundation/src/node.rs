@@ -99,14 +99,17 @@ impl Node {
         NodeBuilder::default().start()
     }
 
-    /// Spawns `actor` on this node. Its [`started`](crate::Actor::started)
+    /// Spawns `actor` on this node with its own options
+    /// ([`Actor::options`](crate::Actor::options): the defaults, unless
+    /// `#[actor(...)]` declared some). Its [`started`](crate::Actor::started)
     /// hook runs on a scheduler thread before its first message.
     ///
     /// # Errors
     ///
-    /// [`SpawnError::NodeShutdown`] once the node is shutting down.
+    /// [`SpawnError::NodeShutdown`] once the node is shutting down;
+    /// [`SpawnError::Name`] if the actor declares a name that is taken.
     pub fn spawn<A: Actor>(&self, actor: A) -> Result<ActorRef<A>, SpawnError> {
-        spawn_on(&self.handle.shared, actor, ActorOptions::default())
+        spawn_on(&self.handle.shared, actor, A::options())
     }
 
     /// Spawns `actor` with `options`, e.g. as a blocking actor on a thread
@@ -701,6 +704,7 @@ pub(crate) fn spawn_cell<A: Actor>(
                     Arc::clone(shared),
                     supervisor.is_some(),
                     unparker,
+                    options.trap_exit,
                 ));
                 let task = Arc::clone(&cell) as Task;
                 (cell, task)

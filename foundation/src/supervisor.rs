@@ -270,7 +270,11 @@ pub struct ChildSpec {
 }
 
 impl ChildSpec {
-    /// A permanent child named `id`, built by `factory` at every (re)start.
+    /// A child named `id`, built by `factory` at every (re)start. Its
+    /// restart type and spawn options are the actor's own
+    /// ([`Actor::restart`], [`Actor::options`]: permanent and the defaults
+    /// unless `#[actor(...)]` says otherwise); [`ChildSpec::restart`] and
+    /// [`ChildSpec::options`] override them.
     pub fn new<A, F>(id: impl Into<String>, factory: F) -> Self
     where
         A: Actor,
@@ -278,10 +282,10 @@ impl ChildSpec {
     {
         ChildSpec {
             id: id.into(),
-            restart: Restart::default(),
+            restart: A::restart(),
             shutdown: Shutdown::default(),
             supervisor: false,
-            options: ActorOptions::default(),
+            options: A::options(),
             starter: Arc::new(TypedStarter {
                 factory: Arc::new(factory),
             }),
@@ -320,6 +324,16 @@ impl ChildSpec {
     /// The child's id, unique within its supervisor.
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// The child's restart type (see [`ChildSpec::restart`]).
+    pub fn restart_type(&self) -> Restart {
+        self.restart
+    }
+
+    /// The options the child is spawned with (see [`ChildSpec::options`]).
+    pub fn spawn_options(&self) -> &ActorOptions {
+        &self.options
     }
 }
 

@@ -1,0 +1,281 @@
+//! `#[actor(...)]`: model (the parsed options), checks, expansion.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{Generics, Ident, Item, LitBool, LitStr};
+
+use crate::ctxt::Ctxt;
+
+/// Every option `#[actor]` knows, for error messages.
+const OPTIONS: &str = "`name`, `restart`, `blocking`, `trap_exit`";
+/// The restart types.
+const RESTARTS: &[&str] = &["permanent", "transient", "temporary"];
+
+// ---- model ---------------------------------------------------------------
+
+/// The options, as written (each with the span of its value, for errors).
+#[derive(Default)]
+struct Options {
+    name: Option<LitStr>,
+    restart: Option<(Restart, Span)>,
+    blocking: Option<bool>,
+    trap_exit: Option<bool>,
+}
+
+#[derive(Clone, Copy)]
+enum Restart {
+    Permanent,
+    Transient,
+    Temporary,
+}
+
+/// The annotated type.
+struct Target {
+    ident: Ident,
+    generics: Generics,
+}
+
+// ---- parsing and checks --------------------------------------------------
+
+fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
+    let mut options = Options::default();
+    let mut seen: Vec<String> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| {
+                let path = &meta.path;
+                quote!(#path).to_string().replace(' ', "")
+            });
+        if seen.contains(&key) {
+            cx.error_spanned_by(&meta.path, format!("duplicate option `{key}`"));
+            return skip_value(&meta);
+        }
+        seen.push(key.clone());
+        match key.as_str() {
+            "name" => {
+                if let Some(lit) = string_value(cx, &meta, "name", "`name = \"ledger\"`")? {
+                    if lit.value().trim().is_empty() {
+                        cx.error_spanned_by(&lit, "`name` must not be empty");
+                    } else {
+                        options.name = Some(lit);
+                    }
+                }
+            }
+            "restart" => {
+                let hint = "`restart = \"transient\"`";
+                if let Some(lit) = string_value(cx, &meta, "restart", hint)? {
+                    match lit.value().as_str() {
+                        "permanent" => options.restart = Some((Restart::Permanent, lit.span())),
+                        "transient" => options.restart = Some((Restart::Transient, lit.span())),
+                        "temporary" => options.restart = Some((Restart::Temporary, lit.span())),
+                        other => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "unknown restart type `{other}`; expected one of: {}",
+                                RESTARTS
+                                    .iter()
+                                    .map(|r| format!("`{r}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ),
+                    }
+                }
+            }
+            "blocking" => options.blocking = flag_value(cx, &meta, "blocking")?,
+            "trap_exit" => options.trap_exit = flag_value(cx, &meta, "trap_exit")?,
+            _ => {
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!("unknown option `{key}`; expected one of: {OPTIONS}"),
+                );
+                return skip_value(&meta);
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.syn_error(error);
+    }
+    options
+}
+
+/// `key = "string"`; anything else is recorded as an error (and skipped).
+fn string_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<LitStr>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` needs a value, a string literal: {example}"),
+        );
+        return skip_value(meta).map(|()| None);
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Ok(Some(lit)),
+        other => {
+            cx.error_spanned_by(&other, format!("`{key}` takes a string literal: {example}"));
+            Ok(None)
+        }
+    }
+}
+
+/// `key` alone, or `key = true | false`.
+fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Option<bool>> {
+    if meta.input.peek(syn::Token![=]) {
+        let expr: syn::Expr = meta.value()?.parse()?;
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(LitBool { value, .. }),
+            ..
+        }) = expr
+        {
+            return Ok(Some(value));
+        }
+        cx.error_spanned_by(
+            &expr,
+            format!("`{key}` is a flag: write `{key}` or `{key} = true` / `{key} = false`"),
+        );
+        return Ok(None);
+    }
+    if meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` is a flag: write `{key}` or `{key} = true` / `{key} = false`"),
+        );
+        return skip_value(meta).map(|()| None);
+    }
+    Ok(Some(true))
+}
+
+/// Consumes whatever value follows an option we reject, so parsing goes on
+/// to the next option.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+        let _: TokenStream = _content.parse()?;
+    }
+    Ok(())
+}
+
+fn parse_target(cx: &Ctxt, item: &Item) -> Option<Target> {
+    let (ident, generics) = match item {
+        Item::Struct(s) => (&s.ident, &s.generics),
+        Item::Enum(e) => (&e.ident, &e.generics),
+        other => {
+            cx.error_spanned_by(
+                other,
+                "`#[actor]` goes on a struct (or an enum) that holds the actor's state",
+            );
+            return None;
+        }
+    };
+    for lifetime in generics.lifetimes() {
+        cx.error_spanned_by(
+            lifetime,
+            "an actor owns its state: it cannot borrow, so it takes no lifetime parameters",
+        );
+    }
+    Some(Target {
+        ident: ident.clone(),
+        generics: generics.clone(),
+    })
+}
+
+// ---- expansion -----------------------------------------------------------
+
+pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
+    let cx = Ctxt::new();
+    let options = parse_options(&cx, args);
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(item) => item,
+        Err(error) => {
+            cx.syn_error(error);
+            let errors = cx.check();
+            return quote!(#input #errors);
+        }
+    };
+    let generated = parse_target(&cx, &item).map(|target| generate(&target, &options));
+    let errors = cx.check();
+    quote! {
+        #item
+        #generated
+        #errors
+    }
+}
+
+fn generate(target: &Target, options: &Options) -> TokenStream {
+    let ident = &target.ident;
+    let (impl_generics, ty_generics, where_clause) = target.generics.split_for_impl();
+    let declared = declared_options(options);
+    let name = ident.to_string();
+    let generic = target.generics.type_params().next().is_some()
+        || target.generics.const_params().next().is_some();
+    // A generic actor's handlers register themselves: no `static` can name
+    // an instance of the type. A plain one's are read here — which also
+    // makes a missing `#[handlers]` block an error at this item.
+    let handlers = if generic {
+        quote!(::foundation::__private::core::option::Option::None)
+    } else {
+        quote_spanned! {ident.span()=>
+            ::foundation::__private::core::option::Option::Some(
+                <#ident as ::foundation::__private::HasHandlers>::HANDLERS
+            )
+        }
+    };
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::foundation::__private::Declared for #ident #ty_generics #where_clause {
+            const OPTIONS: ::foundation::__private::DeclaredOptions = #declared;
+        }
+
+        const _: () = {
+            ::foundation::__private::inventory::submit! {
+                ::foundation::__private::ActorRegistration {
+                    name: #name,
+                    type_path: ::foundation::__private::core::concat!(::foundation::__private::core::module_path!(), "::", #name),
+                    options: #declared,
+                    handlers: #handlers,
+                    generic: #generic,
+                }
+            }
+        };
+    }
+}
+
+fn declared_options(options: &Options) -> TokenStream {
+    let name = match &options.name {
+        Some(lit) => quote!(::foundation::__private::core::option::Option::Some(#lit)),
+        None => quote!(::foundation::__private::core::option::Option::None),
+    };
+    let restart = match options.restart {
+        Some((Restart::Transient, span)) => quote_spanned!(span=> ::foundation::Restart::Transient),
+        Some((Restart::Temporary, span)) => quote_spanned!(span=> ::foundation::Restart::Temporary),
+        Some((Restart::Permanent, span)) => quote_spanned!(span=> ::foundation::Restart::Permanent),
+        None => quote!(::foundation::Restart::Permanent),
+    };
+    let blocking = options.blocking.unwrap_or(false);
+    let trap_exit = options.trap_exit.unwrap_or(false);
+    quote! {
+        ::foundation::__private::DeclaredOptions {
+            name: #name,
+            restart: #restart,
+            blocking: #blocking,
+            trap_exit: #trap_exit,
+        }
+    }
+}

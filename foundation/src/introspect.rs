@@ -1,0 +1,196 @@
+//! What the program contains: every actor declared with `#[actor]`, its
+//! options and its handlers, collected at link time (with
+//! [`inventory`](https://docs.rs/inventory)) — so a node, a health page or a
+//! test can list them without anyone keeping a list by hand.
+//!
+//! ```
+//! use foundation::prelude::*;
+//!
+//! #[actor(name = "thermostat", restart = "transient")]
+//! struct Thermostat {
+//!     target: f32,
+//! }
+//!
+//! #[handlers]
+//! impl Thermostat {
+//!     pub fn set(&mut self, target: f32) {
+//!         self.target = target;
+//!     }
+//!     pub fn target(&self) -> f32 {
+//!         self.target
+//!     }
+//! }
+//!
+//! let actors = foundation::introspect::actors();
+//! let thermostat = actors.iter().find(|a| a.name() == "Thermostat").unwrap();
+//! assert!(thermostat.type_path().ends_with("::Thermostat"));
+//! assert_eq!(thermostat.options().name, Some("thermostat"));
+//! assert_eq!(thermostat.options().restart, Restart::Transient);
+//! let handlers: Vec<_> = thermostat.handlers().iter().map(|h| h.name).collect();
+//! assert_eq!(handlers, ["set", "target"]);
+//! ```
+
+use std::fmt;
+
+use crate::Restart;
+
+/// The options an `#[actor(...)]` declared (the defaults where it said
+/// nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeclaredOptions {
+    /// `name = ".."`: the name the actor registers under at spawn.
+    pub name: Option<&'static str>,
+    /// `restart = ".."`: its restart type under a supervisor.
+    pub restart: Restart,
+    /// `blocking`: it runs on a thread of its own.
+    pub blocking: bool,
+    /// `trap_exit`: every incarnation starts trapping exits.
+    pub trap_exit: bool,
+}
+
+impl DeclaredOptions {
+    /// The defaults: no name, permanent, scheduled, not trapping exits.
+    pub const DEFAULT: DeclaredOptions = DeclaredOptions {
+        name: None,
+        restart: Restart::Permanent,
+        blocking: false,
+        trap_exit: false,
+    };
+
+    /// The runtime options these declare.
+    ///
+    /// ```
+    /// use foundation::introspect::DeclaredOptions;
+    ///
+    /// let declared = DeclaredOptions { blocking: true, ..DeclaredOptions::DEFAULT };
+    /// assert!(declared.to_actor_options().blocking);
+    /// ```
+    pub fn to_actor_options(&self) -> crate::ActorOptions {
+        let mut options = crate::ActorOptions::new()
+            .blocking(self.blocking)
+            .trap_exit(self.trap_exit);
+        if let Some(name) = self.name {
+            options = options.name(name);
+        }
+        options
+    }
+}
+
+impl Default for DeclaredOptions {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// How a handler is reached from an [`ActorRef`](crate::ActorRef).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum HandlerKind {
+    /// It returns nothing: a fire-and-forget send.
+    Send,
+    /// It returns a value (or answers through a `ReplyTo`): a call.
+    Call,
+}
+
+/// One handler of a `#[handlers]` block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HandlerInfo {
+    /// The method's name.
+    pub name: &'static str,
+    /// Send or call.
+    pub kind: HandlerKind,
+}
+
+/// One actor type declared with `#[actor]`.
+#[derive(Debug, Clone, Copy)]
+pub struct ActorInfo {
+    registration: &'static crate::__private::ActorRegistration,
+    handlers: &'static [HandlerInfo],
+}
+
+impl ActorInfo {
+    /// The type's name, without generic parameters (`Counter`).
+    pub fn name(&self) -> &'static str {
+        self.registration.name
+    }
+
+    /// The type's path (`my_crate::billing::Counter`).
+    pub fn type_path(&self) -> &'static str {
+        self.registration.type_path
+    }
+
+    /// Whether the type has generic parameters (it is listed once, for
+    /// every instantiation).
+    pub fn is_generic(&self) -> bool {
+        self.registration.generic
+    }
+
+    /// What its `#[actor(...)]` declared.
+    pub fn options(&self) -> &'static DeclaredOptions {
+        &self.registration.options
+    }
+
+    /// Its handlers, in the order its `#[handlers]` block lists them.
+    pub fn handlers(&self) -> &'static [HandlerInfo] {
+        self.handlers
+    }
+}
+
+impl fmt::Display for ActorInfo {
+    /// `my_crate::Counter [name = "counter", transient] add(send) total(call)`
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.type_path())?;
+        if self.is_generic() {
+            f.write_str("<..>")?;
+        }
+        let o = self.options();
+        let mut flags = Vec::new();
+        if let Some(name) = o.name {
+            flags.push(format!("name = {name:?}"));
+        }
+        if o.restart != Restart::Permanent {
+            flags.push(format!("{:?}", o.restart).to_lowercase());
+        }
+        if o.blocking {
+            flags.push("blocking".into());
+        }
+        if o.trap_exit {
+            flags.push("trap_exit".into());
+        }
+        if !flags.is_empty() {
+            write!(f, " [{}]", flags.join(", "))?;
+        }
+        for h in self.handlers() {
+            let kind = match h.kind {
+                HandlerKind::Send => "send",
+                HandlerKind::Call => "call",
+            };
+            write!(f, " {}({kind})", h.name)?;
+        }
+        Ok(())
+    }
+}
+
+/// Every actor type declared with `#[actor]` in the program (all crates
+/// linked into it), sorted by type path.
+///
+/// See the [module](self) for an example.
+pub fn actors() -> Vec<ActorInfo> {
+    use crate::__private::{ActorRegistration, GenericHandlers};
+    let mut all: Vec<ActorInfo> = inventory::iter::<ActorRegistration>
+        .into_iter()
+        .map(|registration| ActorInfo {
+            registration,
+            handlers: match registration.handlers {
+                Some(handlers) => handlers,
+                // A generic actor's handlers registered themselves by path.
+                None => inventory::iter::<GenericHandlers>
+                    .into_iter()
+                    .find(|h| h.type_path == registration.type_path)
+                    .map_or(&[], |h| h.handlers),
+            },
+        })
+        .collect();
+    all.sort_by_key(|a| a.type_path());
+    all
+}

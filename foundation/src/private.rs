@@ -1,0 +1,67 @@
+//! What the macros of `foundation-macros` expand to, besides the public API.
+//! Not for hand-written code: no stability promise.
+
+pub use crate::introspect::{DeclaredOptions, HandlerInfo, HandlerKind};
+pub use core;
+pub use inventory;
+
+/// What `#[actor(...)]` records about a type; the Actor impl that
+/// `#[handlers]` generates reads it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has a `#[handlers]` block but no `#[actor]`",
+    label = "`#[handlers]` needs `#[actor]` on this type",
+    note = "put `#[actor]` (with its options, if any) on the declaration of `{Self}`"
+)]
+pub trait Declared {
+    /// The declared options.
+    const OPTIONS: DeclaredOptions;
+}
+
+/// What `#[handlers]` records about a type; `#[actor]` reads it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has `#[actor]` but no `#[handlers]` block",
+    label = "this actor has no handlers",
+    note = "write `#[handlers] impl {Self} {{ .. }}` with its handlers (an empty block is fine)"
+)]
+pub trait HasHandlers {
+    /// The handlers, in order.
+    const HANDLERS: &'static [HandlerInfo];
+}
+
+/// One `#[actor]`, as `inventory` collects it.
+#[derive(Debug)]
+pub struct ActorRegistration {
+    /// The type's name.
+    pub name: &'static str,
+    /// `module_path!()` and the name.
+    pub type_path: &'static str,
+    /// What `#[actor(...)]` declared.
+    pub options: DeclaredOptions,
+    /// The handlers; `None` for a generic actor (its `#[handlers]` block
+    /// registers them as [`GenericHandlers`]).
+    pub handlers: Option<&'static [HandlerInfo]>,
+    /// Whether the type has generic parameters.
+    pub generic: bool,
+}
+
+inventory::collect!(ActorRegistration);
+
+/// The handlers of a generic actor, registered by its `#[handlers]` block
+/// (which can name no instance of the type in a `static`).
+#[derive(Debug)]
+pub struct GenericHandlers {
+    /// `module_path!()` and the type's name, as the block names it.
+    pub type_path: &'static str,
+    /// The handlers, in order.
+    pub handlers: &'static [HandlerInfo],
+}
+
+inventory::collect!(GenericHandlers);
+
+/// Turns a `ReplyTo` into the reply's sender: `#[handlers]` answers a call
+/// with what the handler returned. A failed reply (the caller gave up) is
+/// no error of the actor's.
+#[inline]
+pub fn answer<T: Send + 'static>(reply: crate::ReplyTo<T>, value: T) {
+    let _ = reply.reply(value);
+}
