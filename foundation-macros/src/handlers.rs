@@ -163,10 +163,11 @@ fn parse_block(cx: &Ctxt, item: &ItemImpl) -> Option<Block> {
                 kind,
                 span: method.sig.span(),
             });
-        } else if !matches!(method.vis, Visibility::Inherited) && method.sig.receiver().is_some() {
-            if let Some(handler) = parse_handler(cx, &block, method) {
-                block.handlers.push(handler);
-            }
+        } else if !matches!(method.vis, Visibility::Inherited)
+            && method.sig.receiver().is_some()
+            && let Some(handler) = parse_handler(cx, &block, method)
+        {
+            block.handlers.push(handler);
         }
         // Anything else (private helpers, `pub fn new() -> Self`) stays as
         // it is.
@@ -253,7 +254,7 @@ fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handle
                 match inner {
                     Some(inner) => {
                         ok &= check_static(cx, &inner, "the reply type of a handler");
-                        reply_to = Some(inner);
+                        reply_to = Some(*inner);
                     }
                     None => {
                         cx.error_spanned_by(
@@ -380,7 +381,7 @@ fn check_names(cx: &Ctxt, block: &Block) {
 
 enum Kind {
     Context { mutable: bool },
-    ReplyTo(Option<Type>),
+    ReplyTo(Option<Box<Type>>),
     Data,
 }
 
@@ -403,7 +404,7 @@ fn classify(ty: &Type) -> Kind {
     if last.ident == "ReplyTo" && reference.is_none() {
         let inner = match &last.arguments {
             PathArguments::AngleBracketed(args) => args.args.iter().find_map(|a| match a {
-                GenericArgument::Type(t) => Some(t.clone()),
+                GenericArgument::Type(t) => Some(Box::new(t.clone())),
                 _ => None,
             }),
             _ => None,
