@@ -272,8 +272,14 @@ fn hooks_in_the_block_and_trap_exit_from_the_start() {
     let (first, second) = (next(), next());
     let mut got = [first, second];
     got.sort();
-    assert!(got[0].starts_with("down: ") && got[1].starts_with("exit: "), "{got:?}");
-    assert!(watcher.is_alive(), "a trapping watcher survives the linked crash");
+    assert!(
+        got[0].starts_with("down: ") && got[1].starts_with("exit: "),
+        "{got:?}"
+    );
+    assert!(
+        watcher.is_alive(),
+        "a trapping watcher survives the linked crash"
+    );
     watcher.stop();
     assert!(next().starts_with("stopped: "));
 }
@@ -297,7 +303,10 @@ fn a_declared_name_registers_at_spawn_and_is_unique() {
         node.spawn(Registrar),
         Err(SpawnError::Name { .. })
     ));
-    let found = node.registry().lookup_ref::<Registrar>("the-registrar").unwrap();
+    let found = node
+        .registry()
+        .lookup_ref::<Registrar>("the-registrar")
+        .unwrap();
     assert_eq!(found.ping(), Ok("pong"));
     // Another node has its own names.
     let other = common::node(1);
@@ -414,11 +423,19 @@ fn every_actor_is_listed_with_its_options_and_handlers() {
     let counter = find("Counter");
     assert_eq!(counter.type_path(), "macros::Counter");
     assert!(!counter.is_generic());
-    let handlers: Vec<_> = counter.handlers().iter().map(|h| (h.name, h.kind)).collect();
+    let handlers: Vec<_> = counter
+        .handlers()
+        .iter()
+        .map(|h| (h.name, h.kind))
+        .collect();
     assert_eq!(handlers[0], ("add", HandlerKind::Send));
     assert!(handlers.contains(&("total", HandlerKind::Call)));
     assert!(handlers.contains(&("when_at_least", HandlerKind::Call)));
-    assert!(!handlers.iter().any(|(n, _)| *n == "helper" || *n == "with_total"));
+    assert!(
+        !handlers
+            .iter()
+            .any(|(n, _)| *n == "helper" || *n == "with_total")
+    );
     assert_eq!(find("Registrar").options().name, Some("the-registrar"));
     assert_eq!(find("Job").options().restart, Restart::Transient);
     assert!(find("Sleeper").options().blocking);
@@ -433,7 +450,10 @@ fn every_actor_is_listed_with_its_options_and_handlers() {
         "a generic actor is listed once"
     );
     let shown = find("Registrar").to_string();
-    assert_eq!(shown, "macros::Registrar [name = \"the-registrar\"] ping(call)");
+    assert_eq!(
+        shown,
+        "macros::Registrar [name = \"the-registrar\"] ping(call)"
+    );
     // Sorted by path.
     let paths: Vec<_> = actors.iter().map(|a| a.type_path()).collect();
     let mut sorted = paths.clone();

@@ -172,7 +172,13 @@ fn parse_block(cx: &Ctxt, item: &ItemImpl) -> Option<Block> {
         // Anything else (private helpers, `pub fn new() -> Self`) stays as
         // it is.
     }
-    check_names(cx, &block);
+    let refused = check_names(cx, &block);
+    // Generate nothing for a refused handler: its error is enough.
+    let mut index = 0;
+    block.handlers.retain(|_| {
+        index += 1;
+        !refused.contains(&(index - 1))
+    });
     Some(block)
 }
 
@@ -256,13 +262,9 @@ fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handle
                         ok &= check_static(cx, &inner, "the reply type of a handler");
                         reply_to = Some(*inner);
                     }
-                    None => {
-                        cx.error_spanned_by(
-                            &typed.ty,
-                            "`ReplyTo` needs the reply's type: `ReplyTo<u64>`",
-                        );
-                        ok = false;
-                    }
+                    // The compiler says `ReplyTo` needs its type (at the
+                    // original item); one message is enough.
+                    None => ok = false,
                 }
                 params.push(Param::ReplyTo);
             }
@@ -333,11 +335,13 @@ fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handle
     })
 }
 
-/// Two handlers may not make one variant or one handle method.
-fn check_names(cx: &Ctxt, block: &Block) {
+/// Two handlers may not make one variant or one handle method. Returns the
+/// handlers refused (by index).
+fn check_names(cx: &Ctxt, block: &Block) -> Vec<usize> {
+    let mut refused = Vec::new();
     let mut variants: Vec<(String, &Ident)> = Vec::new();
     let mut methods: Vec<(String, &Ident)> = Vec::new();
-    for handler in &block.handlers {
+    for (index, handler) in block.handlers.iter().enumerate() {
         let name = handler.ident.to_string();
         let variant = handler.variant.to_string();
         if let Some((_, first)) = variants.iter().find(|(v, _)| *v == variant) {
@@ -347,6 +351,8 @@ fn check_names(cx: &Ctxt, block: &Block) {
                     "two handlers named `{first}` and `{name}`: both would be the message variant `{variant}`; rename one"
                 ),
             );
+            refused.push(index);
+            continue;
         }
         variants.push((variant, &handler.ident));
         if ACTOR_REF_METHODS.contains(&name.as_str()) {
@@ -371,12 +377,15 @@ fn check_names(cx: &Ctxt, block: &Block) {
                             "handler `{name}` and handler `{first}` would both give the handle a method `{method}`; rename one"
                         ),
                     );
+                    refused.push(index);
+                    break;
                 }
             } else {
                 methods.push((method, &handler.ident));
             }
         }
     }
+    refused
 }
 
 enum Kind {
@@ -526,12 +535,27 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
             return quote!(#input #errors);
         }
     };
-    let generated = parse_block(&cx, &item).map(|block| generate(&block));
+    let generated = match parse_block(&cx, &item) {
+        Some(block) => generate(&block),
+        None => stub(&item),
+    };
     let errors = cx.check();
     quote! {
         #item
         #generated
         #errors
+    }
+}
+
+/// For a block we refused: the type still counts as having handlers, so
+/// its `#[actor]` does not add a second error about a missing block.
+fn stub(item: &ItemImpl) -> TokenStream {
+    let self_ty = &item.self_ty;
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    quote! {
+        impl #impl_generics ::foundation::__private::HasHandlers for #self_ty #where_clause {
+            const HANDLERS: &'static [::foundation::__private::HandlerInfo] = &[];
+        }
     }
 }
 
@@ -601,8 +625,7 @@ fn generate(block: &Block) -> TokenStream {
             ),
         }
     });
-    let phantom_arm = generic.then(|| quote!(#msg::__Phantom(_, never) => match *never {},));
-    let phantom_arm_owned = generic.then(|| quote!(#msg::__Phantom(_, never) => match never {},));
+    let phantom_arm = generic.then(|| quote!(#msg::__Phantom(_, never) => match never {},));
 
     // Debug: the variant's name (argument types need not be Debug).
     let debug_arms = block.handlers.iter().map(|h| {
@@ -753,6 +776,12 @@ fn generate(block: &Block) -> TokenStream {
     });
 
     // The handle's methods.
+    let mut ext_generics = block.generics.clone();
+    ext_generics
+        .params
+        .push(syn::parse_quote!(__FoundationActor: ::foundation::Actor<Msg = #msg_ty>));
+    let ext_impl_params = &ext_generics.params;
+    let ext_where = &ext_generics.where_clause;
     let ext_sigs: Vec<(TokenStream, TokenStream)> = block
         .handlers
         .iter()
@@ -771,11 +800,13 @@ fn generate(block: &Block) -> TokenStream {
 
         #[automatically_derived]
         impl #impl_generics ::foundation::__private::core::fmt::Debug for #msg_ty #where_clause {
+            #[allow(unreachable_code)]
             fn fmt(&self, f: &mut ::foundation::__private::core::fmt::Formatter<'_>) -> ::foundation::__private::core::fmt::Result {
-                f.write_str(match self {
+                let variant: &str = match *self {
                     #(#debug_arms)*
                     #phantom_arm
-                })
+                };
+                f.write_str(variant)
             }
         }
 
@@ -789,12 +820,12 @@ fn generate(block: &Block) -> TokenStream {
                 let _ = &ctx;
                 match msg {
                     #(#dispatch_arms)*
-                    #phantom_arm_owned
+                    #phantom_arm
                 }
             }
 
             fn message_kind(msg: &Self::Msg) -> &'static str {
-                match msg {
+                match *msg {
                     #(#kind_arms)*
                     #phantom_arm
                 }
@@ -824,8 +855,11 @@ fn generate(block: &Block) -> TokenStream {
             #(#ext_decls)*
         }
 
+        // For any actor whose messages these are — that is, this one — so
+        // that a missing `#[actor]` is one error (at the `Actor` impl) and
+        // not one more here.
         #[automatically_derived]
-        impl #impl_generics #ext #ty_generics for ::foundation::ActorRef<#self_ty> #where_clause {
+        impl <#ext_impl_params> #ext #ty_generics for ::foundation::ActorRef<__FoundationActor> #ext_where {
             #(#ext_defs)*
         }
     }

@@ -1,0 +1,8 @@
+use foundation::prelude::*;
+
+#[actor]
+struct Borrowing<'a> {
+    text: &'a str,
+}
+
+fn main() {}

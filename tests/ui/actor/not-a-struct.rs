@@ -1,0 +1,6 @@
+use foundation::prelude::*;
+
+#[actor]
+fn counter() {}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use foundation::prelude::*;
+
+struct Counter {
+    total: u64,
+}
+
+#[handlers]
+impl Counter {
+    pub fn add(&mut self, n: u64) {
+        self.total += n;
+    }
+}
+
+fn main() {}

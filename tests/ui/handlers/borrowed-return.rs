@@ -1,0 +1,15 @@
+use foundation::prelude::*;
+
+#[actor]
+struct Counter {
+    total: u64,
+}
+
+#[handlers]
+impl Counter {
+    pub fn total(&self) -> &u64 {
+        &self.total
+    }
+}
+
+fn main() {}

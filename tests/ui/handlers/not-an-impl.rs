@@ -1,0 +1,6 @@
+use foundation::prelude::*;
+
+#[handlers]
+fn add(_n: u64) {}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use foundation::prelude::*;
+
+#[actor]
+struct Counter {
+    total: u64,
+}
+
+#[handlers(mailbox = 10)]
+impl Counter {
+    pub fn add(&mut self, n: u64) {
+        self.total += n;
+    }
+}
+
+fn main() {}
