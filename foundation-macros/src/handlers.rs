@@ -601,11 +601,13 @@ fn generate(block: &Block) -> TokenStream {
     // The enum.
     let variants = block.handlers.iter().map(|h| {
         let (variant, docs, cfgs) = (&h.variant, &h.docs, &h.cfgs);
-        let mut fields: Vec<TokenStream> =
+        let mut types: Vec<TokenStream> =
             h.args.iter().map(|(_, ty)| ty.to_token_stream()).collect();
         if let Some(reply) = h.reply.ty() {
-            fields.push(quote!(::foundation::ReplyTo<#reply>));
+            types.push(quote!(::foundation::ReplyTo<#reply>));
         }
+        // A handler without arguments is a unit variant.
+        let fields = (!types.is_empty()).then(|| quote!((#(#types),*)));
         let handler_doc = format!("Handled by [`{}::{}`].", block.type_ident, h.ident);
         let separator = (!docs.is_empty()).then(|| quote!(#[doc = ""]));
         quote! {
@@ -613,7 +615,7 @@ fn generate(block: &Block) -> TokenStream {
             #(#docs)*
             #separator
             #[doc = #handler_doc]
-            #variant(#(#fields),*)
+            #variant #fields
         }
     });
     let phantom = generic.then(|| {
@@ -631,12 +633,12 @@ fn generate(block: &Block) -> TokenStream {
     let debug_arms = block.handlers.iter().map(|h| {
         let (variant, cfgs) = (&h.variant, &h.cfgs);
         let text = format!("{msg}::{variant}(..)");
-        quote!(#(#cfgs)* #msg::#variant(..) => #text,)
+        quote!(#(#cfgs)* #msg::#variant { .. } => #text,)
     });
     let kind_arms = block.handlers.iter().map(|h| {
         let (variant, cfgs) = (&h.variant, &h.cfgs);
         let text = h.ident.to_string();
-        quote!(#(#cfgs)* #msg::#variant(..) => #text,)
+        quote!(#(#cfgs)* #msg::#variant { .. } => #text,)
     });
 
     // Dispatch.
@@ -663,7 +665,8 @@ fn generate(block: &Block) -> TokenStream {
                 ::foundation::__private::answer(#reply, __value);
             }),
         };
-        quote!(#(#cfgs)* #msg::#variant(#(#pattern),*) => #body)
+        let pattern = (!pattern.is_empty()).then(|| quote!((#(#pattern),*)));
+        quote!(#(#cfgs)* #msg::#variant #pattern => #body)
     });
 
     let hooks = block.hooks.iter().map(|hook| {
@@ -911,6 +914,7 @@ fn ext_methods(h: &Handler, msg: &Ident, msg_ty: &TokenStream) -> (TokenStream, 
     let separator = (!docs.is_empty()).then(|| quote!(#[doc = ""]));
     let result = quote!(::foundation::__private::core::result::Result);
     let Some(reply) = h.reply.ty() else {
+        let fields = (!names.is_empty()).then(|| quote!((#(#names),*)));
         let doc = format!(
             "Sends [`{msg}::{variant}`] without waiting.\n\n# Errors\n\nThe message comes back in a [`SendError`](::foundation::SendError) if the actor has stopped."
         );
@@ -921,7 +925,7 @@ fn ext_methods(h: &Handler, msg: &Ident, msg_ty: &TokenStream) -> (TokenStream, 
             #(#cfgs)*
             #[inline]
             #sig {
-                ::foundation::ActorRef::send(self, #msg::#variant(#(#names),*))
+                ::foundation::ActorRef::send(self, #msg::#variant #fields)
             }
         };
         return (decl, def);

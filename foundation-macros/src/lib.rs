@@ -104,7 +104,8 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// - **Handlers**: each `pub` method taking `&mut self` or `&self` becomes
 ///   a variant of the generated enum `<Type>Msg` (named in UpperCamelCase,
-///   its arguments as fields, in order) and a method of the generated trait
+///   its arguments as tuple fields, in order; a unit variant when it has
+///   none) and a method of the generated trait
 ///   `<Type>Ext`, implemented for `ActorRef<Type>`:
 ///   - returning nothing: a **send**, `fn add(&self, n: u64) ->
 ///     Result<(), SendError<CounterMsg>>` (the message comes back if the
