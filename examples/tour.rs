@@ -78,12 +78,14 @@ impl Account {
 #[actor(name = "auditor")]
 struct Auditor {
     entries: usize,
+    last: String,
 }
 
 #[handlers]
 impl Auditor {
-    pub fn record(&mut self, _entry: Audit) {
+    pub fn record(&mut self, Audit(entry): Audit) {
         self.entries += 1;
+        self.last = entry;
     }
 
     pub fn entries(&self) -> usize {
@@ -92,8 +94,8 @@ impl Auditor {
 
     fn stopped(&mut self, reason: &ExitReason) {
         println!(
-            "   auditor closed ({reason}) after {} entries",
-            self.entries
+            "   auditor closed ({reason}) after {} entries, the last: {}",
+            self.entries, self.last
         );
     }
 }
@@ -233,7 +235,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("   {node:?}");
 
     println!("\n3. Spawning actors: handles get one typed method per handler.");
-    let auditor = node.spawn(Auditor { entries: 0 })?;
+    let auditor = node.spawn(Auditor {
+        entries: 0,
+        last: String::new(),
+    })?;
     let alice = node.spawn(Account {
         name: "alice",
         balance: 0,

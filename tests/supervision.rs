@@ -538,3 +538,23 @@ fn a_blocking_child_restarts_on_a_thread_of_its_own() {
     release.send(()).unwrap();
     node.shutdown().unwrap();
 }
+
+#[test]
+fn a_query_right_after_spawn_sees_every_first_child_started() {
+    // The supervisor starts its children one at a time; a query waits for
+    // the starts queued before it (as OTP's start_link returns after init).
+    for _ in 0..20 {
+        let node = node(2);
+        let log: Log = Arc::default();
+        let mut spec = Supervisor::builder();
+        let ids = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        for id in ids {
+            spec = spec.child(Worker::spec(id, &log));
+        }
+        let sup = spec.spawn(&node).unwrap();
+        let last = sup.child::<Worker>("h").unwrap();
+        assert!(last.is_some(), "the last child had started");
+        assert_eq!(sup.count_children().unwrap().active, ids.len());
+        assert_eq!(entries(&log).len(), ids.len());
+    }
+}

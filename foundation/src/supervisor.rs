@@ -598,6 +598,13 @@ enum Op {
     },
     /// Exit with this reason (every child is stopped by then).
     Exit(ExitReason),
+    /// Answer a query.
+    Query(Query),
+}
+
+enum Query {
+    Which(ReplyTo<Vec<ChildInfo>>),
+    Count(ReplyTo<ChildCounts>),
 }
 
 /// What the current step waits for.
@@ -778,6 +785,12 @@ impl Supervisor {
                         }
                     }
                 }
+                Op::Query(Query::Which(reply)) => {
+                    let _ = reply.reply(self.info());
+                }
+                Op::Query(Query::Count(reply)) => {
+                    let _ = reply.reply(self.counts());
+                }
                 Op::Exit(reason) => {
                     for index in 0..self.children.len() {
                         self.retire(index, &reason);
@@ -951,12 +964,11 @@ impl Actor for Supervisor {
 
     fn handle(&mut self, SupervisorMsg(request): SupervisorMsg, ctx: &mut Context<Self>) {
         match request {
-            Request::Which(reply) => {
-                let _ = reply.reply(self.info());
-            }
-            Request::Count(reply) => {
-                let _ = reply.reply(self.counts());
-            }
+            // Queries wait for the steps queued before them (as OTP's
+            // supervisor starts children before it answers anything): a
+            // query right after `spawn` sees every first child started.
+            Request::Which(reply) => self.ops.push_back(Op::Query(Query::Which(reply))),
+            Request::Count(reply) => self.ops.push_back(Op::Query(Query::Count(reply))),
             Request::StartChild(spec, reply) => {
                 if self.stopping {
                     let _ = reply.reply(Err(SupervisorError::Stopping));
