@@ -4,9 +4,49 @@
 //! over a few OS threads, typed mailboxes that never block the sender, and
 //! failures that stay inside the actor that had them.
 //!
-//! This page is a tour of the runtime API. (The `#[actor]`, `#[handlers]` and
-//! `#[ecosystem]` macros of `foundation-macros` generate calls to exactly this
-//! API; nothing here needs them.)
+//! ## Declaring actors
+//!
+//! Most programs declare their actors with two attributes: [`macro@actor`]
+//! on the struct that holds an actor's state (with options such as a
+//! registered `name` or a `restart` type), [`macro@handlers`] on its `impl`
+//! block. Each public method becomes a message; the actor's handle gets one
+//! typed method per handler: a send for a handler that returns nothing, a
+//! call for one that returns a value.
+//!
+//! ```
+//! use foundation::prelude::*;
+//!
+//! #[actor(name = "counter")]
+//! #[derive(Default)]
+//! pub struct Counter {
+//!     total: u64,
+//! }
+//!
+//! #[handlers]
+//! impl Counter {
+//!     /// Adds `n`: a send, it never waits.
+//!     pub fn add(&mut self, n: u64) {
+//!         self.total += n;
+//!     }
+//!
+//!     /// The total: a call, it waits for the answer.
+//!     pub fn total(&self) -> u64 {
+//!         self.total
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(2).start()?;
+//! let counter = node.spawn(Counter::default())?;
+//! counter.add(5)?;
+//! assert_eq!(counter.total()?, 5);
+//! assert_eq!(node.registry().lookup("counter"), Some(counter.pid()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The macros generate the message enum (`CounterMsg`), the [`Actor`] impl
+//! and the handle's methods (`CounterExt`) as plain calls to the runtime
+//! API; [`introspect::actors`] lists every declared actor. The rest of this
+//! page is a tour of that runtime API, which works without the macros too.
 //!
 //! ## A node
 //!

@@ -221,7 +221,7 @@ impl Node {
         self.handle.shared.schedulers
     }
 
-    /// Stops every actor with [`ExitReason::Shutdown`] (each finishes the
+    /// Stops every actor with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown) (each finishes the
     /// handler it is in, runs its `stopped` hook and discards what is still
     /// queued), then joins the scheduler threads. New spawns are refused from
     /// the moment it begins. Calling it again does nothing.
