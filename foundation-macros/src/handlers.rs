@@ -270,17 +270,27 @@ fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handle
             }
             Kind::Data => {
                 ok &= check_static(cx, &typed.ty, "an argument of a handler");
-                let name = match &*typed.pat {
+                // The handle's parameter: the argument's name without its
+                // leading underscores, unless that is empty, taken, or the
+                // `timeout` of the `_timeout` form.
+                let written = match &*typed.pat {
                     Pat::Ident(pat) if pat.subpat.is_none() => {
                         let name = pat.ident.to_string();
-                        format_ident!("{}", name.trim_start_matches('_'), span = pat.ident.span())
+                        let name = name.trim_start_matches("r#").trim_start_matches('_');
+                        Some((name.to_string(), pat.ident.span()))
+                    }
+                    _ => None,
+                };
+                let name = match written {
+                    Some((name, span))
+                        if !name.is_empty()
+                            && name != "timeout"
+                            && syn::parse_str::<Ident>(&name).is_ok()
+                            && !args.iter().any(|(taken, _): &(Ident, Type)| *taken == name) =>
+                    {
+                        Ident::new(&name, span)
                     }
                     _ => format_ident!("arg{}", position),
-                };
-                let name = if name == "timeout" || name == "self" || name.to_string().is_empty() {
-                    format_ident!("arg{}", position)
-                } else {
-                    name
                 };
                 params.push(Param::Arg(args.len()));
                 args.push((name, ty));

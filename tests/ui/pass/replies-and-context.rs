@@ -39,3 +39,21 @@ fn main() {
     let old = cell.swap(Cell { value: 9 }).unwrap();
     assert_eq!(old.value, 4);
 }
+
+/// Argument names the handle cannot use as they are.
+#[actor]
+struct Names;
+
+#[handlers]
+impl Names {
+    pub fn odd(&mut self, _a: u8, a: u8, __: u8, timeout: u8, r#type: u8, (x, y): (u8, u8)) -> u8 {
+        a + timeout + r#type + x + y
+    }
+}
+
+#[allow(dead_code)]
+fn names(node: &Node) {
+    let names = node.spawn(Names).unwrap();
+    let _ = names.odd(0, 1, 2, 3, 4, (5, 6));
+    let _ = names.odd_timeout(0, 1, 2, 3, 4, (5, 6), std::time::Duration::from_secs(1));
+}
