@@ -186,8 +186,10 @@ fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handle
     let sig = &method.sig;
     let ident = &sig.ident;
     let mut ok = true;
+    // `&self`, `&mut self`, `self: &Self`, `self: &mut Self` are fine;
+    // `self`, `mut self`, `self: Box<Self>` … take the actor away.
     if let Some(receiver) = sig.receiver()
-        && (receiver.reference.is_none() || receiver.colon_token.is_some())
+        && !matches!(*receiver.ty, Type::Reference(_))
     {
         cx.error_spanned_by(
             receiver,

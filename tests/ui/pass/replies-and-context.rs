@@ -57,3 +57,25 @@ fn names(node: &Node) {
     let _ = names.odd(0, 1, 2, 3, 4, (5, 6));
     let _ = names.odd_timeout(0, 1, 2, 3, 4, (5, 6), std::time::Duration::from_secs(1));
 }
+
+/// Receivers written out in full.
+#[actor]
+struct Typed(u8);
+
+#[handlers]
+impl Typed {
+    pub fn get(self: &Self) -> u8 {
+        self.0
+    }
+
+    pub fn set(self: &mut Self, value: u8) {
+        self.0 = value;
+    }
+}
+
+#[allow(dead_code)]
+fn typed(node: &Node) {
+    let typed = node.spawn(Typed(0)).unwrap();
+    typed.set(1).unwrap();
+    let _ = typed.get();
+}
