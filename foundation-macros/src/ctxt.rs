@@ -9,7 +9,6 @@ use std::fmt::Display;
 
 /// An error collector. It must be [`Ctxt::check`]ed: dropping it unchecked
 /// would lose errors, so it panics (a bug in this crate, never in user code).
-#[derive(Default)]
 pub struct Ctxt {
     errors: RefCell<Option<Vec<syn::Error>>>,
 }

@@ -563,6 +563,11 @@ pub fn expand(args: TokenStream, input: TokenStream) -> TokenStream {
 /// its `#[actor]` does not add a second error about a missing block.
 fn stub(item: &ItemImpl) -> TokenStream {
     let self_ty = &item.self_ty;
+    if !matches!(&**self_ty, Type::Path(_)) {
+        // Not a type an `#[actor]` could be on (and a foreign one would
+        // make this impl an orphan).
+        return TokenStream::new();
+    }
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     quote! {
         impl #impl_generics ::foundation::__private::HasHandlers for #self_ty #where_clause {

@@ -619,7 +619,8 @@ impl<A: Actor> ActorCell<A> {
             *self.started.get() = false;
         }
         // Signals and trapping belong to the last incarnation (unless every
-        // incarnation starts trapping).
+        // incarnation starts trapping). Two steps are fine: nothing links to
+        // the new incarnation, so no exit signal can test the flag between.
         if self.signals.fetch_and(CELL_FLAGS, AcqRel) & TRAP_AT_START != 0 {
             self.signals.fetch_or(TRAP_EXIT, AcqRel);
         }

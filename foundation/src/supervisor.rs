@@ -332,6 +332,23 @@ impl ChildSpec {
     }
 
     /// The options the child is spawned with (see [`ChildSpec::options`]).
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, ChildSpec, Context};
+    ///
+    /// struct Reader;
+    /// impl Actor for Reader {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn options() -> ActorOptions {
+    ///         ActorOptions::new().blocking(true)
+    ///     }
+    /// }
+    ///
+    /// assert!(ChildSpec::new("reader", || Reader).spawn_options().blocking);
+    /// let spec = ChildSpec::new("reader", || Reader).options(ActorOptions::new());
+    /// assert!(!spec.spawn_options().blocking);
+    /// ```
     pub fn spawn_options(&self) -> &ActorOptions {
         &self.options
     }
