@@ -1,0 +1,131 @@
+%% The workloads of BENCHMARKS.md for Erlang/OTP, the same shapes as the
+%% Rust systems in src/: run by run.sh as
+%%   erl -noshell +S 2:2 -pa DIR -run peers main WORKLOAD RUNS [quick] -s init stop
+%% It prints RUNS times in nanoseconds (after one warm-up), or, for
+%%   erl -noshell +S 2:2 -pa DIR -run peers memory -s init stop
+%% the bytes per idle process from erlang:memory(processes).
+-module(peers).
+-export([main/1, memory/0]).
+
+main([Workload, Runs | Rest]) ->
+    Quick = lists:member("quick", Rest),
+    W = size(list_to_atom(Workload), Quick),
+    run(W),                                  % warm-up
+    Times = [run(W) || _ <- lists:seq(1, list_to_integer(Runs))],
+    io:format("~s~n", [lists:join(" ", [integer_to_list(T) || T <- Times])]).
+
+scale(N, true) -> N div 10;
+scale(N, false) -> N.
+
+size(spawn, Q) -> {spawn, scale(100000, Q)};
+size(pingpong, Q) -> {pingpong, scale(1000000, Q)};
+size(stream, Q) -> {stream, scale(1000000, Q)};
+size(fanin, Q) -> {fanin, 64, scale(1000000, Q) div 64 * 64};
+size(ring, Q) -> {ring, 100, scale(1000000, Q)};
+size(forkjoin, Q) -> {forkjoin, scale(40000, Q)}.
+
+now_ns() -> erlang:monotonic_time(nanosecond).
+
+%% ---- spawn: N idle processes, then stop them all ------------------------
+run({spawn, N}) ->
+    T0 = now_ns(),
+    Pids = [spawn_monitor(fun idle/0) || _ <- lists:seq(1, N)],
+    [Pid ! stop || {Pid, _} <- Pids],
+    [receive {'DOWN', Ref, process, _, _} -> ok end || {_, Ref} <- Pids],
+    now_ns() - T0;
+
+%% ---- pingpong: N round trips ---------------------------------------------
+run({pingpong, N}) ->
+    Self = self(),
+    Ponger = spawn(fun ponger/0),
+    Pinger = spawn(fun() -> receive go -> pinger(Ponger, N, Self) end end),
+    T0 = now_ns(),
+    Pinger ! go,
+    receive done -> ok end,
+    T = now_ns() - T0,
+    Ponger ! stop,
+    T;
+
+%% ---- stream: one producer, one counting receiver, N messages ------------
+run({stream, N}) -> fanin(1, N);
+
+%% ---- fanin: K producers, one receiver, N messages in all ----------------
+run({fanin, K, N}) -> fanin(K, N);
+
+%% ---- ring: a token, Hops hops around R processes -------------------------
+run({ring, R, Hops}) ->
+    Self = self(),
+    Members = [spawn(fun() -> ring_member(Self) end) || _ <- lists:seq(1, R)],
+    [First | _] = Members,
+    Nexts = tl(Members) ++ [First],
+    [M ! {next, Next} || {M, Next} <- lists:zip(Members, Nexts)],
+    T0 = now_ns(),
+    First ! {token, Hops},
+    receive done -> ok end,
+    T = now_ns() - T0,
+    [M ! stop || M <- Members],
+    T;
+
+%% ---- forkjoin: W workers, one message each, each answers and exits -----
+run({forkjoin, W}) ->
+    Self = self(),
+    T0 = now_ns(),
+    [spawn(fun worker/0) ! {work, I, Self} || I <- lists:seq(1, W)],
+    [receive {result, _} -> ok end || _ <- lists:seq(1, W)],
+    now_ns() - T0.
+
+idle() -> receive stop -> ok end.
+
+pinger(_, 0, Parent) -> Parent ! done;
+pinger(Ponger, N, Parent) ->
+    Ponger ! {ping, self()},
+    receive pong -> pinger(Ponger, N - 1, Parent) end.
+
+ponger() ->
+    receive
+        {ping, From} -> From ! pong, ponger();
+        stop -> ok
+    end.
+
+fanin(K, N) ->
+    Self = self(),
+    Counter = spawn(fun() -> counter(0, N, Self) end),
+    Each = N div K,
+    Producers = [spawn(fun() -> receive go -> produce(Counter, Each) end end)
+                 || _ <- lists:seq(1, K)],
+    T0 = now_ns(),
+    [P ! go || P <- Producers],
+    receive done -> ok end,
+    now_ns() - T0.
+
+counter(Target, Target, Parent) -> Parent ! done;
+counter(Seen, Target, Parent) ->
+    receive {count, _} -> counter(Seen + 1, Target, Parent) end.
+
+produce(_, 0) -> ok;
+produce(Counter, N) -> Counter ! {count, N}, produce(Counter, N - 1).
+
+ring_member(Parent) ->
+    receive {next, Next} -> ring_loop(Next, Parent) end.
+
+ring_loop(Next, Parent) ->
+    receive
+        {token, 0} -> Parent ! done, ring_loop(Next, Parent);
+        {token, H} -> Next ! {token, H - 1}, ring_loop(Next, Parent);
+        stop -> ok
+    end.
+
+worker() ->
+    receive {work, I, From} -> From ! {result, (I * 2654435761) bsr 7} end.
+
+%% ---- bytes per idle process ---------------------------------------------
+memory() ->
+    N = 10000,
+    erlang:garbage_collect(),
+    Before = erlang:memory(processes),
+    Pids = [spawn(fun idle/0) || _ <- lists:seq(1, N)],
+    timer:sleep(100),
+    After = erlang:memory(processes),
+    io:format("~w~n", [(After - Before) div N]),
+    [P ! stop || P <- Pids],
+    ok.

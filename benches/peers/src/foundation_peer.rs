@@ -1,0 +1,238 @@
+//! Foundation, written with `#[actor]` and `#[handlers]` (its own
+//! recommended way), on a node of 1 or 2 scheduler threads.
+
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, unbounded};
+use foundation::prelude::*;
+
+use crate::{System, Workload};
+
+pub struct Foundation {
+    pub schedulers: usize,
+}
+
+#[actor]
+struct Idle;
+
+#[handlers]
+impl Idle {}
+
+#[actor]
+struct Pinger {
+    ponger: Option<ActorRef<Ponger>>,
+    left: usize,
+    done: Sender<()>,
+}
+
+#[handlers]
+impl Pinger {
+    pub fn start(&mut self, ponger: ActorRef<Ponger>) {
+        ponger.ping().unwrap();
+        self.ponger = Some(ponger);
+    }
+
+    pub fn pong(&mut self) {
+        self.left -= 1;
+        match &self.ponger {
+            Some(ponger) if self.left > 0 => ponger.ping().unwrap(),
+            _ => self.done.send(()).unwrap(),
+        }
+    }
+}
+
+#[actor]
+struct Ponger {
+    pinger: Option<ActorRef<Pinger>>,
+}
+
+#[handlers]
+impl Ponger {
+    pub fn set_pinger(&mut self, pinger: ActorRef<Pinger>) {
+        self.pinger = Some(pinger);
+    }
+
+    pub fn ping(&mut self) {
+        self.pinger.as_ref().unwrap().pong().unwrap();
+    }
+}
+
+/// Counts messages; signals when it has `target`.
+#[actor]
+struct Counter {
+    seen: usize,
+    target: usize,
+    done: Sender<()>,
+}
+
+#[handlers]
+impl Counter {
+    pub fn count(&mut self, _n: u64) {
+        self.seen += 1;
+        if self.seen == self.target {
+            self.done.send(()).unwrap();
+        }
+    }
+}
+
+#[actor]
+struct Producer;
+
+#[handlers]
+impl Producer {
+    pub fn produce(&mut self, to: ActorRef<Counter>, n: usize) {
+        for i in 0..n {
+            to.count(i as u64).unwrap();
+        }
+    }
+}
+
+#[actor]
+struct RingMember {
+    next: Option<ActorRef<RingMember>>,
+    done: Sender<()>,
+}
+
+#[handlers]
+impl RingMember {
+    pub fn set_next(&mut self, next: ActorRef<RingMember>) {
+        self.next = Some(next);
+    }
+
+    pub fn token(&mut self, hops_left: usize) {
+        if hops_left == 0 {
+            self.done.send(()).unwrap();
+        } else {
+            self.next.as_ref().unwrap().token(hops_left - 1).unwrap();
+        }
+    }
+}
+
+#[actor]
+struct Worker;
+
+#[handlers]
+impl Worker {
+    pub fn work(&mut self, n: u64, done: Sender<u64>, ctx: &mut Context<Self>) {
+        done.send(n.wrapping_mul(2654435761) >> 7).unwrap();
+        ctx.stop();
+    }
+}
+
+fn wait(done: &Receiver<()>) {
+    done.recv_timeout(Duration::from_secs(600))
+        .expect("the workload finished");
+}
+
+impl System for Foundation {
+    fn run(&self, workload: Workload) -> Option<Duration> {
+        let node = Node::builder().schedulers(self.schedulers).start().unwrap();
+        let (done_tx, done) = unbounded();
+        let elapsed = match workload {
+            Workload::Spawn { n } => {
+                let start = Instant::now();
+                let actors: Vec<_> = (0..n).map(|_| node.spawn(Idle).unwrap()).collect();
+                for actor in &actors {
+                    actor.stop();
+                }
+                while node.actor_count() > 0 {
+                    std::thread::yield_now();
+                }
+                start.elapsed()
+            }
+            Workload::PingPong { n } => {
+                let ponger = node.spawn(Ponger { pinger: None }).unwrap();
+                let pinger = node
+                    .spawn(Pinger {
+                        ponger: None,
+                        left: n,
+                        done: done_tx,
+                    })
+                    .unwrap();
+                ponger.set_pinger(pinger.clone()).unwrap();
+                let start = Instant::now();
+                pinger.start(ponger).unwrap();
+                wait(&done);
+                start.elapsed()
+            }
+            Workload::Stream { n } => {
+                let counter = node
+                    .spawn(Counter {
+                        seen: 0,
+                        target: n,
+                        done: done_tx,
+                    })
+                    .unwrap();
+                let producer = node.spawn(Producer).unwrap();
+                let start = Instant::now();
+                producer.produce(counter, n).unwrap();
+                wait(&done);
+                start.elapsed()
+            }
+            Workload::FanIn { senders, n } => {
+                let counter = node
+                    .spawn(Counter {
+                        seen: 0,
+                        target: n,
+                        done: done_tx,
+                    })
+                    .unwrap();
+                let producers: Vec<_> = (0..senders)
+                    .map(|_| node.spawn(Producer).unwrap())
+                    .collect();
+                let start = Instant::now();
+                for producer in &producers {
+                    producer.produce(counter.clone(), n / senders).unwrap();
+                }
+                wait(&done);
+                start.elapsed()
+            }
+            Workload::Ring { actors, hops } => {
+                let members: Vec<_> = (0..actors)
+                    .map(|_| {
+                        node.spawn(RingMember {
+                            next: None,
+                            done: done_tx.clone(),
+                        })
+                        .unwrap()
+                    })
+                    .collect();
+                for (i, member) in members.iter().enumerate() {
+                    member.set_next(members[(i + 1) % actors].clone()).unwrap();
+                }
+                let start = Instant::now();
+                members[0].token(hops).unwrap();
+                wait(&done);
+                start.elapsed()
+            }
+            Workload::ForkJoin { workers } => {
+                let (results_tx, results) = unbounded();
+                let start = Instant::now();
+                for i in 0..workers {
+                    node.spawn(Worker)
+                        .unwrap()
+                        .work(i as u64, results_tx.clone())
+                        .unwrap();
+                }
+                for _ in 0..workers {
+                    results.recv_timeout(Duration::from_secs(600)).unwrap();
+                }
+                start.elapsed()
+            }
+        };
+        node.shutdown().unwrap();
+        Some(elapsed)
+    }
+
+    fn idle_bytes(&self, actors: usize) -> Option<f64> {
+        let node = Node::builder().schedulers(self.schedulers).start().unwrap();
+        let (bytes, refs) = crate::alloc::per_actor(
+            actors,
+            || node.spawn(Idle).unwrap(),
+            || std::thread::sleep(Duration::from_millis(100)),
+        );
+        drop(refs);
+        node.shutdown().unwrap();
+        Some(bytes)
+    }
+}

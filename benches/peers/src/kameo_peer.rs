@@ -1,0 +1,267 @@
+//! kameo 0.22, as its documentation writes actors: `#[derive(Actor)]`, one
+//! `Message` impl per message, `Actor::spawn` (its default mailbox, bounded
+//! at 64), `tell(..).await`, on a multi-threaded tokio runtime (one worker
+//! per core).
+
+use std::time::{Duration, Instant};
+
+use kameo::Actor;
+use kameo::actor::{ActorRef, Spawn};
+use kameo::message::{Context, Message};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use crate::{System, Workload};
+
+pub struct Kameo;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn wait(done: &mut UnboundedReceiver<()>) {
+    done.recv().await.expect("the workload finished");
+}
+
+#[derive(Actor)]
+struct Idle;
+
+#[derive(Actor)]
+struct Pinger {
+    ponger: Option<ActorRef<Ponger>>,
+    left: usize,
+    done: UnboundedSender<()>,
+}
+
+struct Start(ActorRef<Ponger>);
+struct Ping;
+struct Pong;
+struct SetPinger(ActorRef<Pinger>);
+
+impl Message<Start> for Pinger {
+    type Reply = ();
+    async fn handle(&mut self, Start(ponger): Start, _: &mut Context<Self, ()>) {
+        ponger.tell(Ping).await.unwrap();
+        self.ponger = Some(ponger);
+    }
+}
+
+impl Message<Pong> for Pinger {
+    type Reply = ();
+    async fn handle(&mut self, _: Pong, _: &mut Context<Self, ()>) {
+        self.left -= 1;
+        if self.left > 0 {
+            self.ponger.as_ref().unwrap().tell(Ping).await.unwrap();
+        } else {
+            self.done.send(()).unwrap();
+        }
+    }
+}
+
+#[derive(Actor)]
+struct Ponger {
+    pinger: Option<ActorRef<Pinger>>,
+}
+
+impl Message<SetPinger> for Ponger {
+    type Reply = ();
+    async fn handle(&mut self, SetPinger(pinger): SetPinger, _: &mut Context<Self, ()>) {
+        self.pinger = Some(pinger);
+    }
+}
+
+impl Message<Ping> for Ponger {
+    type Reply = ();
+    async fn handle(&mut self, _: Ping, _: &mut Context<Self, ()>) {
+        self.pinger.as_ref().unwrap().tell(Pong).await.unwrap();
+    }
+}
+
+#[derive(Actor)]
+struct Counter {
+    seen: usize,
+    target: usize,
+    done: UnboundedSender<()>,
+}
+
+struct Count(#[allow(dead_code)] u64);
+
+impl Message<Count> for Counter {
+    type Reply = ();
+    async fn handle(&mut self, _: Count, _: &mut Context<Self, ()>) {
+        self.seen += 1;
+        if self.seen == self.target {
+            self.done.send(()).unwrap();
+        }
+    }
+}
+
+#[derive(Actor)]
+struct Producer;
+
+struct Produce(ActorRef<Counter>, usize);
+
+impl Message<Produce> for Producer {
+    type Reply = ();
+    async fn handle(&mut self, Produce(to, n): Produce, _: &mut Context<Self, ()>) {
+        for i in 0..n {
+            to.tell(Count(i as u64)).await.unwrap();
+        }
+    }
+}
+
+#[derive(Actor)]
+struct RingMember {
+    next: Option<ActorRef<RingMember>>,
+    done: UnboundedSender<()>,
+}
+
+struct SetNext(ActorRef<RingMember>);
+struct Token(usize);
+
+impl Message<SetNext> for RingMember {
+    type Reply = ();
+    async fn handle(&mut self, SetNext(next): SetNext, _: &mut Context<Self, ()>) {
+        self.next = Some(next);
+    }
+}
+
+impl Message<Token> for RingMember {
+    type Reply = ();
+    async fn handle(&mut self, Token(hops_left): Token, _: &mut Context<Self, ()>) {
+        if hops_left == 0 {
+            self.done.send(()).unwrap();
+        } else {
+            self.next
+                .as_ref()
+                .unwrap()
+                .tell(Token(hops_left - 1))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+#[derive(Actor)]
+struct Worker {
+    results: UnboundedSender<u64>,
+}
+
+struct Work(u64);
+
+impl Message<Work> for Worker {
+    type Reply = ();
+    async fn handle(&mut self, Work(n): Work, ctx: &mut Context<Self, ()>) {
+        self.results.send(n.wrapping_mul(2654435761) >> 7).unwrap();
+        ctx.stop();
+    }
+}
+
+impl System for Kameo {
+    fn run(&self, workload: Workload) -> Option<Duration> {
+        let elapsed = runtime().block_on(async move {
+            let (done_tx, mut done) = unbounded_channel();
+            match workload {
+                Workload::Spawn { n } => {
+                    let start = Instant::now();
+                    let actors: Vec<_> = (0..n).map(|_| Idle::spawn(Idle)).collect();
+                    for actor in &actors {
+                        actor.stop_gracefully().await.unwrap();
+                    }
+                    for actor in &actors {
+                        actor.wait_for_shutdown().await;
+                    }
+                    start.elapsed()
+                }
+                Workload::PingPong { n } => {
+                    let ponger = Ponger::spawn(Ponger { pinger: None });
+                    let pinger = Pinger::spawn(Pinger {
+                        ponger: None,
+                        left: n,
+                        done: done_tx,
+                    });
+                    ponger.ask(SetPinger(pinger.clone())).await.unwrap();
+                    let start = Instant::now();
+                    pinger.tell(Start(ponger)).await.unwrap();
+                    wait(&mut done).await;
+                    start.elapsed()
+                }
+                Workload::Stream { n } | Workload::FanIn { n, .. } => {
+                    let senders = match workload {
+                        Workload::FanIn { senders, .. } => senders,
+                        _ => 1,
+                    };
+                    let counter = Counter::spawn(Counter {
+                        seen: 0,
+                        target: n / senders * senders,
+                        done: done_tx,
+                    });
+                    let producers: Vec<_> =
+                        (0..senders).map(|_| Producer::spawn(Producer)).collect();
+                    let start = Instant::now();
+                    for producer in &producers {
+                        producer
+                            .tell(Produce(counter.clone(), n / senders))
+                            .await
+                            .unwrap();
+                    }
+                    wait(&mut done).await;
+                    start.elapsed()
+                }
+                Workload::Ring { actors, hops } => {
+                    let members: Vec<_> = (0..actors)
+                        .map(|_| {
+                            RingMember::spawn(RingMember {
+                                next: None,
+                                done: done_tx.clone(),
+                            })
+                        })
+                        .collect();
+                    for (i, member) in members.iter().enumerate() {
+                        member
+                            .ask(SetNext(members[(i + 1) % actors].clone()))
+                            .await
+                            .unwrap();
+                    }
+                    let start = Instant::now();
+                    members[0].tell(Token(hops)).await.unwrap();
+                    wait(&mut done).await;
+                    start.elapsed()
+                }
+                Workload::ForkJoin { workers } => {
+                    let (results_tx, mut results) = unbounded_channel();
+                    let start = Instant::now();
+                    for i in 0..workers {
+                        Worker::spawn(Worker {
+                            results: results_tx.clone(),
+                        })
+                        .tell(Work(i as u64))
+                        .await
+                        .unwrap();
+                    }
+                    for _ in 0..workers {
+                        results.recv().await.unwrap();
+                    }
+                    start.elapsed()
+                }
+            }
+        });
+        Some(elapsed)
+    }
+
+    fn idle_bytes(&self, actors: usize) -> Option<f64> {
+        let bytes = runtime().block_on(async move {
+            let mut handles = Vec::with_capacity(actors);
+            let before = crate::alloc::live();
+            for _ in 0..actors {
+                handles.push(Idle::spawn(Idle));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let after = crate::alloc::live();
+            (after - before) as f64 / actors as f64
+        });
+        Some(bytes)
+    }
+}
