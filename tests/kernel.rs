@@ -661,3 +661,64 @@ fn an_actor_woken_by_a_started_hook_is_not_held_hostage() {
     release.send(()).unwrap();
     assert_eq!(heard, Ok(()), "the echo ran while the starter was blocked");
 }
+
+/// Counts what it handles, where a flooding handler can see it.
+struct Tally(Arc<AtomicUsize>);
+
+impl Actor for Tally {
+    type Msg = u64;
+    fn handle(&mut self, _: u64, _: &mut Context<Self>) {
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+/// Floods a `Tally` from one long handler, then waits — still inside that
+/// handler — until the tally has handled some of it.
+struct Flooder {
+    tally: ActorRef<Tally>,
+    handled: Arc<AtomicUsize>,
+    seen_meanwhile: mpsc::Sender<bool>,
+}
+
+impl Actor for Flooder {
+    type Msg = usize;
+    fn handle(&mut self, n: usize, _: &mut Context<Self>) {
+        for i in 0..n {
+            self.tally.send(i as u64).unwrap();
+        }
+        let start = std::time::Instant::now();
+        while self.handled.load(SeqCst) == 0 && start.elapsed() < DEADLINE {
+            thread::yield_now();
+        }
+        self.seen_meanwhile
+            .send(self.handled.load(SeqCst) > 0)
+            .unwrap();
+    }
+}
+
+#[test]
+fn an_actor_flooded_by_a_long_handler_runs_meanwhile_on_an_idle_thread() {
+    // The first send wakes the tally into the flooder's thread's run-next
+    // slot, which no other thread can take from; once its mailbox holds a
+    // backlog it moves to the stealable queue and the idle thread runs it
+    // while the flood goes on (instead of after the whole flood).
+    let node = node(2);
+    let handled = Arc::new(AtomicUsize::new(0));
+    let tally = node.spawn(Tally(Arc::clone(&handled))).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let flooder = node
+        .spawn(Flooder {
+            tally,
+            handled: Arc::clone(&handled),
+            seen_meanwhile: tx,
+        })
+        .unwrap();
+    flooder.send(10_000).unwrap();
+    assert!(
+        rx.recv_timeout(DEADLINE * 2).unwrap(),
+        "the tally handled nothing while the flooder's handler ran"
+    );
+    wait_until("the whole flood is handled", || {
+        handled.load(SeqCst) == 10_000
+    });
+}

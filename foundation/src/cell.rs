@@ -259,14 +259,14 @@ impl<A: Actor> ActorCell<A> {
     }
 
     /// Queues `convert(input)` and schedules the actor if it was idle.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn deliver<I>(
         &self,
         input: I,
         convert: impl FnOnce(I) -> A::Msg,
     ) -> Result<(), SendError<I>> {
         self.mailbox
-            .push_with(input, |i| Envelope::User(convert(i)))?;
+            .push_with(input, |i| Envelope::User(convert(i)), || self.backlog())?;
         if self.state.notify() {
             self.wake(WakeKind::Message);
         }
@@ -276,12 +276,28 @@ impl<A: Actor> ActorCell<A> {
     /// Queues a runtime envelope (a continuation, a signal).
     pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
         self.mailbox
-            .push_with(envelope, |e| e)
+            .push_with(envelope, |e| e, || self.backlog())
             .map_err(SendError::into_inner)?;
         if self.state.notify() {
             self.wake(WakeKind::Message);
         }
         Ok(())
+    }
+
+    /// A push left this actor's mailbox with a backlog. If the actor is
+    /// waiting to run (scheduled, not running), the sender is likely a
+    /// handler flooding it from a long run while it waits in that thread's
+    /// run-next slot — where nobody can steal it — for the handler to end:
+    /// move it to the thread's stealable queue and wake an idle thread, so
+    /// that the two run side by side instead of the whole flood piling up
+    /// first. (From a plain thread, or with nothing in the slot, nothing
+    /// happens.)
+    #[cold]
+    #[inline(never)]
+    fn backlog(&self) {
+        if self.state.is_scheduled() {
+            scheduler::release_run_next();
+        }
     }
 
     /// Puts the actor (which the caller has just moved from idle to
