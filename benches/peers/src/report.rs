@@ -315,24 +315,56 @@ fn chart(path: &str, name: &str, unit: &str, bars: &[(&str, f64)]) -> Result<(),
     let fail = |e: &dyn std::fmt::Display| format!("{path}: {e}");
     let root = SVGBackend::new(path, (720, 60 + 36 * bars.len() as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(&e))?;
-    let max = bars.iter().map(|(_, v)| *v).fold(0.0, f64::max) * 1.15;
+    let max = bars.iter().map(|(_, v)| *v).fold(0.0, f64::max);
+    let min = bars
+        .iter()
+        .map(|(_, v)| *v)
+        .fold(f64::INFINITY, f64::min)
+        .max(1e-3);
+    // A spread of more than 30x (thread-per-actor spawning) would flatten
+    // every other bar: then the axis is logarithmic (bars start at the
+    // decade below the smallest value).
+    let log = max / min > 30.0;
+    let at = |v: f64| if log { v.log10() } else { v };
+    let (x_from, x_to) = if log {
+        (min.log10().floor(), max.log10() + 0.25)
+    } else {
+        (0.0, (max * 1.15).max(1.0))
+    };
     let labels: Vec<String> = bars.iter().map(|(s, _)| s.to_string()).collect();
     // Bars centred on y = 1..=n, so the axis's whole-number key points
     // carry the systems' names.
     let n = bars.len() as f64;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            format!("{name}: ns per {unit} (shorter is better)"),
+            format!(
+                "{name}: ns per {unit} (shorter is better{})",
+                if log { "; log scale" } else { "" }
+            ),
             ("sans-serif", 18),
         )
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(110)
-        .build_cartesian_2d(0.0..max.max(1.0), (n + 0.6)..0.4)
+        .build_cartesian_2d(x_from..x_to, (n + 0.6)..0.4)
         .map_err(|e| fail(&e))?;
     chart
         .configure_mesh()
         .disable_y_mesh()
+        .x_label_formatter(&|x: &f64| {
+            if log && (x - x.round()).abs() > 1e-6 {
+                return String::new(); // decades only
+            }
+            let v = if log { 10f64.powf(*x) } else { *x };
+            if v >= 100.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.3}")
+                    .trim_end_matches('0')
+                    .trim_end_matches('.')
+                    .to_string()
+            }
+        })
         .y_labels(bars.len())
         .y_label_formatter(&|y: &f64| {
             let index = y.round() as usize;
@@ -352,14 +384,17 @@ fn chart(path: &str, name: &str, unit: &str, bars: &[(&str, f64)]) -> Result<(),
                 RGBColor(0x9a, 0x9a, 0x9a)
             };
             let y = i as f64 + 1.0;
-            Rectangle::new([(0.0, y - 0.35), (*value, y + 0.35)], colour.filled())
+            Rectangle::new(
+                [(x_from, y - 0.35), (at(*value), y + 0.35)],
+                colour.filled(),
+            )
         }))
         .map_err(|e| fail(&e))?;
     chart
         .draw_series(bars.iter().enumerate().map(|(i, (_, value))| {
             Text::new(
                 format!(" {value:.0}"),
-                (*value, i as f64 + 0.85),
+                (at(*value), i as f64 + 0.85),
                 ("sans-serif", 13),
             )
         }))
