@@ -20,7 +20,7 @@ use crate::error::SendError;
 
 /// A mailbox this long is a backlog: its actor should not wait in a busy
 /// thread's run-next slot for the sender's handler to end (see
-/// `ActorCell::deliver`).
+/// `ActorCell::backlog`).
 pub(crate) const BACKLOG: usize = 256;
 
 /// Whether `q` holds a backlog; out of line (one push in a block's worth).
