@@ -308,18 +308,10 @@ impl PeerSystem for Actix {
     }
 
     fn idle_bytes(&self, actors: usize) -> Option<f64> {
-        let system = actix::System::new();
-        let bytes = system.block_on(async move {
-            let mut handles = Vec::with_capacity(actors);
-            let before = crate::alloc::live();
-            for _ in 0..actors {
-                handles.push(Idle { stopped: None }.start());
-            }
-            // Every actor runs its first poll (starts) meanwhile.
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let after = crate::alloc::live();
-            (after - before) as f64 / actors as f64
-        });
+        let bytes = actix::System::new()
+            .block_on(crate::alloc::per_actor_async(actors, || async {
+                Idle { stopped: None }.start()
+            }));
         Some(bytes)
     }
 }

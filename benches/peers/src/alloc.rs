@@ -59,3 +59,19 @@ pub fn per_actor<H>(
     let after = live();
     ((after - before) as f64 / n as f64, handles)
 }
+
+/// As [`per_actor`], inside an async runtime: `spawn_one`'s futures are
+/// awaited in turn, then the actors get 100 ms to start.
+pub async fn per_actor_async<H, F: std::future::Future<Output = H>>(
+    n: usize,
+    mut spawn_one: impl FnMut() -> F,
+) -> f64 {
+    let mut handles = Vec::with_capacity(n);
+    let before = live();
+    for _ in 0..n {
+        handles.push(spawn_one().await);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let after = live();
+    (after - before) as f64 / n as f64
+}

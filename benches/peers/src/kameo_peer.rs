@@ -14,13 +14,6 @@ use crate::{System, Workload};
 
 pub struct Kameo;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 async fn wait(done: &mut UnboundedReceiver<()>) {
     done.recv().await.expect("the workload finished");
 }
@@ -161,7 +154,7 @@ impl Message<Work> for Worker {
 
 impl System for Kameo {
     fn run(&self, workload: Workload) -> Option<Duration> {
-        let elapsed = runtime().block_on(async move {
+        let elapsed = crate::tokio_runtime().block_on(async move {
             let (done_tx, mut done) = unbounded_channel();
             match workload {
                 Workload::Spawn { n } => {
@@ -252,16 +245,10 @@ impl System for Kameo {
     }
 
     fn idle_bytes(&self, actors: usize) -> Option<f64> {
-        let bytes = runtime().block_on(async move {
-            let mut handles = Vec::with_capacity(actors);
-            let before = crate::alloc::live();
-            for _ in 0..actors {
-                handles.push(Idle::spawn(Idle));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let after = crate::alloc::live();
-            (after - before) as f64 / actors as f64
-        });
+        let bytes = crate::tokio_runtime()
+            .block_on(crate::alloc::per_actor_async(actors, || async {
+                Idle::spawn(Idle)
+            }));
         Some(bytes)
     }
 }

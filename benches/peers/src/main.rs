@@ -110,6 +110,15 @@ fn system(name: &str) -> Option<Box<dyn System>> {
     })
 }
 
+/// The multi-threaded tokio runtime kameo and ractor run on: one worker per
+/// core, as `#[tokio::main]` makes it.
+pub fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime")
+}
+
 /// The thread-per-actor baseline spawns real threads: at most this many.
 pub const MAX_THREADS: usize = 10_000;
 

@@ -12,13 +12,6 @@ use crate::{System, Workload};
 
 pub struct Ractor;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 async fn wait(done: &mut UnboundedReceiver<()>) {
     done.recv().await.expect("the workload finished");
 }
@@ -251,7 +244,7 @@ impl Actor for Worker {
 
 impl System for Ractor {
     fn run(&self, workload: Workload) -> Option<Duration> {
-        let elapsed = runtime().block_on(async move {
+        let elapsed = crate::tokio_runtime().block_on(async move {
             let (done_tx, mut done) = unbounded_channel();
             match workload {
                 Workload::Spawn { n } => {
@@ -344,16 +337,10 @@ impl System for Ractor {
     }
 
     fn idle_bytes(&self, actors: usize) -> Option<f64> {
-        let bytes = runtime().block_on(async move {
-            let mut handles = Vec::with_capacity(actors);
-            let before = crate::alloc::live();
-            for _ in 0..actors {
-                handles.push(Actor::spawn(None, Idle, ()).await.unwrap());
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let after = crate::alloc::live();
-            (after - before) as f64 / actors as f64
-        });
+        let bytes = crate::tokio_runtime()
+            .block_on(crate::alloc::per_actor_async(actors, || async {
+                Actor::spawn(None, Idle, ()).await.unwrap()
+            }));
         Some(bytes)
     }
 }
