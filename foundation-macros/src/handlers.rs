@@ -259,15 +259,8 @@ fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handle
                     );
                     ok = false;
                 }
-                match inner {
-                    Some(inner) => {
-                        ok &= check_static(cx, &inner, "the reply type of a handler");
-                        reply_to = Some(*inner);
-                    }
-                    // The compiler says `ReplyTo` needs its type (at the
-                    // original item); one message is enough.
-                    None => ok = false,
-                }
+                ok &= check_static(cx, &inner, "the reply type of a handler");
+                reply_to = Some(*inner);
                 params.push(Param::ReplyTo);
             }
             Kind::Data => {
@@ -402,7 +395,7 @@ fn check_names(cx: &Ctxt, block: &Block) -> Vec<usize> {
 
 enum Kind {
     Context { mutable: bool },
-    ReplyTo(Option<Box<Type>>),
+    ReplyTo(Box<Type>),
     Data,
 }
 
@@ -430,7 +423,13 @@ fn classify(ty: &Type) -> Kind {
             }),
             _ => None,
         };
-        return Kind::ReplyTo(inner);
+        // Without a type argument it is not ours (a type of the user's own
+        // named `ReplyTo`, or ours missing its type, which the compiler
+        // reports at the original item): an ordinary argument.
+        return match inner {
+            Some(inner) => Kind::ReplyTo(inner),
+            None => Kind::Data,
+        };
     }
     Kind::Data
 }

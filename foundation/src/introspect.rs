@@ -36,6 +36,8 @@ use crate::Restart;
 
 /// The options an `#[actor(...)]` declared (the defaults where it said
 /// nothing).
+///
+/// See the [module](self) for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeclaredOptions {
     /// `name = ".."`: the name the actor registers under at spawn.
@@ -83,6 +85,8 @@ impl Default for DeclaredOptions {
 }
 
 /// How a handler is reached from an [`ActorRef`](crate::ActorRef).
+///
+/// See the [module](self) for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HandlerKind {
@@ -93,6 +97,8 @@ pub enum HandlerKind {
 }
 
 /// One handler of a `#[handlers]` block.
+///
+/// See the [module](self) for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HandlerInfo {
     /// The method's name.
@@ -102,6 +108,8 @@ pub struct HandlerInfo {
 }
 
 /// One actor type declared with `#[actor]`.
+///
+/// See the [module](self) for an example.
 #[derive(Debug, Clone, Copy)]
 pub struct ActorInfo {
     registration: &'static crate::__private::ActorRegistration,
