@@ -330,7 +330,6 @@ mod cell;
 mod dead_letter;
 mod error;
 mod exit;
-mod handler;
 pub mod introspect;
 mod mailbox;
 mod names;
@@ -339,10 +338,8 @@ mod panic;
 mod pid;
 mod reply;
 mod scheduler;
-mod state;
 mod supervisor;
 mod sync;
-mod table;
 mod timer;
 
 #[cfg(all(test, loom))]

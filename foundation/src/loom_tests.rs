@@ -13,8 +13,8 @@ use loom::sync::atomic::AtomicUsize;
 use loom::thread;
 use std::sync::atomic::Ordering::SeqCst;
 
+use crate::cell::state::{Idle, State};
 use crate::mailbox::Pop;
-use crate::state::{Idle, State};
 
 type Queue<T> = crate::mailbox::queue_for_loom::Queue<T>;
 
@@ -205,7 +205,7 @@ fn loom_state_handoff_with_yields() {
 /// its next check.
 #[test]
 fn loom_kill_steals_only_inside_a_handler() {
-    use crate::handler::{Found, HandlerWord};
+    use crate::cell::takeover::{Found, HandlerWord};
     use loom::cell::UnsafeCell;
 
     model(|| {
@@ -243,7 +243,7 @@ fn loom_kill_steals_only_inside_a_handler() {
 /// runner's leave fails.
 #[test]
 fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
-    use crate::handler::{Found, HandlerWord};
+    use crate::cell::takeover::{Found, HandlerWord};
 
     model(|| {
         let word = Arc::new(HandlerWord::new());

@@ -7,6 +7,9 @@
 //! its queued messages carry over; only the incarnation in the state word
 //! changes.
 
+pub(crate) mod state;
+pub(crate) mod takeover;
+
 use core::ptr;
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, SeqCst};
 use std::cell::UnsafeCell;
@@ -16,17 +19,17 @@ use std::sync::{Arc, Mutex};
 use crossbeam_utils::sync::{Parker, Unparker};
 
 use crate::actor::{Actor, Context, Sink};
+use crate::cell::state::{Idle, State};
+use crate::cell::takeover::{Found, HandlerWord};
 use crate::dead_letter::DeadLetter;
 use crate::error::SendError;
 use crate::exit::{Down, ExitReason, MonitorRef};
-use crate::handler::{Found, HandlerWord};
 use crate::mailbox::{Mailbox, Pop};
 use crate::node::Shared;
 use crate::panic::{ActorScope, payload_text};
 use crate::pid::Pid;
 use crate::reply::StoppingScope;
 use crate::scheduler::{self, DynSend, Runnable, Task, WakeKind};
-use crate::state::{Idle, State};
 use crate::sync::{AtomicU8, fence, lock};
 
 /// Signal bits: the node (or a supervisor) asks the actor to stop.

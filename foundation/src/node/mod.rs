@@ -1,5 +1,7 @@
 //! Nodes: the scheduler threads, the actors, and their orderly end.
 
+mod table;
+
 use core::fmt;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, fence};
@@ -19,8 +21,8 @@ use crate::names::{Names, Namespace, ProcessGroups, ProcessRegistry, ServiceRegi
 use crate::pid::Pid;
 use crate::scheduler::{self, Task, WakeKind, WorkerCx};
 use crate::sync::lock;
-use crate::table::ActorTable;
 use crate::timer::{Clock, TimerService};
+use table::ActorTable;
 
 /// Process-wide source of node ids (ids only: no node state is global).
 static NEXT_NODE_ID: AtomicU32 = AtomicU32::new(0);
@@ -394,7 +396,7 @@ impl NodeBuilder {
             });
         }
         crate::panic::install_hook();
-        crate::handler::asymmetric::init();
+        crate::cell::takeover::asymmetric::init();
 
         let id = NEXT_NODE_ID.fetch_add(1, Relaxed);
         let name = self.name.unwrap_or_else(|| format!("node-{id}"));
