@@ -340,6 +340,7 @@ mod reply;
 mod scheduler;
 mod supervisor;
 mod sync;
+mod task;
 mod timer;
 
 #[cfg(all(test, loom))]

@@ -3,8 +3,9 @@
 //! state word and the handler words) can be model-checked without changing a
 //! line of them.
 //!
-//! Only those two parts go through this shim; the scheduler uses std and
-//! crossbeam directly.
+//! The mailbox queue, the actor state word, the handler words, the
+//! scheduler's idle/park/wake hand-shake and reply completion go through
+//! this shim; the run queues are crossbeam-deque's (model-checked upstream).
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, fence};
@@ -78,6 +79,21 @@ impl Backoff {
     pub(crate) fn snooze(&self) {
         loom::thread::yield_now();
     }
+}
+
+/// A mutex loom can see, for the lock-free protocols' own small critical
+/// sections (the scheduler's list of sleeping threads).
+#[cfg(loom)]
+pub(crate) use loom::sync::Mutex as ModelMutex;
+#[cfg(not(loom))]
+pub(crate) use std::sync::Mutex as ModelMutex;
+
+/// Locks a [`ModelMutex`], ignoring poisoning (see [`lock`]).
+pub(crate) fn lock_model<T>(m: &ModelMutex<T>) -> impl core::ops::DerefMut<Target = T> + '_ {
+    #[cfg(loom)]
+    return m.lock().unwrap();
+    #[cfg(not(loom))]
+    return lock(m);
 }
 
 /// Locks a std mutex, ignoring poisoning. Every critical section in the

@@ -14,7 +14,7 @@ use crate::node::{spawn_cell, spawn_on};
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
 use crate::scheduler;
-use crate::scheduler::{Runnable, Task};
+use crate::task::{Runnable, Sink, Task};
 use crate::timer::{Clock, Expiry, TimerRef, TimerService};
 
 /// How an actor runs. See [`Node::spawn_with`](crate::Node::spawn_with).
@@ -1234,15 +1234,6 @@ impl<A: Actor> Hash for ActorRef<A> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         Arc::as_ptr(&self.cell).hash(state);
     }
-}
-
-/// The sending half of an actor, seen through one message type.
-pub(crate) trait Sink<M>: Send + Sync {
-    fn send(&self, msg: M) -> Result<(), SendError<M>>;
-    fn pid(&self) -> Pid;
-    fn is_alive(&self) -> bool;
-    /// The actor behind this sink, type-erased.
-    fn task(self: Arc<Self>) -> Task;
 }
 
 /// A handle typed by message: any actor whose message type `M` converts

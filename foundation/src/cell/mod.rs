@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_utils::sync::{Parker, Unparker};
 
-use crate::actor::{Actor, Context, Sink};
+use crate::actor::{Actor, Context};
 use crate::cell::state::{Idle, State};
 use crate::cell::takeover::{Found, HandlerWord};
 use crate::dead_letter::DeadLetter;
@@ -29,8 +29,9 @@ use crate::node::Shared;
 use crate::panic::{ActorScope, payload_text};
 use crate::pid::Pid;
 use crate::reply::StoppingScope;
-use crate::scheduler::{self, DynSend, Runnable, Task, WakeKind};
+use crate::scheduler::{self, WakeKind};
 use crate::sync::{AtomicU8, fence, lock};
+use crate::task::{DynSend, RunResult, Runnable, Sink, Task};
 
 /// Signal bits: the node (or a supervisor) asks the actor to stop.
 const SIG_SHUTDOWN: u8 = 1;
@@ -157,39 +158,6 @@ unsafe impl<A: Actor> Sync for ActorCell<A> {}
 // SAFETY: the raw instance pointer in `slot` is an owned `Box<A>`, `A: Send`.
 unsafe impl<A: Actor> Send for ActorCell<A> {}
 
-/// What a run did.
-pub(crate) struct RunResult {
-    /// Messages handled (at least 1 is charged by the scheduler).
-    pub(crate) handled: usize,
-    /// The actor used its budget with work left: put it back in a queue.
-    pub(crate) yielded: Option<Task>,
-    /// A kill took the actor over while this thread was in one of its
-    /// handlers (and a spare thread may have replaced this one).
-    pub(crate) stolen: bool,
-    /// The incarnation ended in this run (it stopped, or was taken).
-    pub(crate) ended: bool,
-}
-
-impl RunResult {
-    fn done(handled: usize) -> Self {
-        RunResult {
-            handled,
-            yielded: None,
-            stolen: false,
-            ended: false,
-        }
-    }
-
-    fn ended(handled: usize, stolen: bool) -> Self {
-        RunResult {
-            handled,
-            yielded: None,
-            stolen,
-            ended: true,
-        }
-    }
-}
-
 /// How a piece of user code ended.
 enum Guarded<R> {
     Returned(R),
@@ -310,7 +278,7 @@ impl<A: Actor> ActorCell<A> {
         if self.is_blocking() {
             self.wake_dedicated();
         } else {
-            scheduler::schedule(&self.shared, self.new_arc() as Task, kind);
+            scheduler::schedule(&self.shared.scheduler, self.new_arc() as Task, kind);
         }
     }
 
@@ -540,7 +508,7 @@ impl<A: Actor> ActorCell<A> {
             slot.actor = ptr::null_mut();
         }
         if !self.is_blocking() {
-            self.shared.replace_stuck_scheduler();
+            self.shared.scheduler.replace_stuck_thread();
         }
         self.die(incarnation, ExitReason::Killed);
     }
@@ -651,7 +619,11 @@ impl<A: Actor> ActorCell<A> {
         );
         let incarnation = self.state.restart();
         match parker {
-            None => scheduler::schedule(&self.shared, Arc::clone(self) as Task, WakeKind::Spawn),
+            None => scheduler::schedule(
+                &self.shared.scheduler,
+                Arc::clone(self) as Task,
+                WakeKind::Spawn,
+            ),
             Some(parker) => crate::node::start_dedicated(&self.shared, self, parker)?,
         }
         Ok(self.pid_of(incarnation))
@@ -1061,7 +1033,7 @@ impl<A: Actor> Drop for ActorCell<A> {
 /// The loop of a blocking actor's own thread: run when scheduled, park
 /// otherwise, return once the actor has stopped (or a kill took it).
 pub(crate) fn run_dedicated<A: Actor>(cell: Arc<ActorCell<A>>, parker: Parker) {
-    let budget = cell.shared.budget;
+    let budget = cell.shared.scheduler.budget;
     loop {
         if cell.state.is_scheduled() {
             // A yield hands back the same cell, still scheduled: run again.

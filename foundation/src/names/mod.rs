@@ -37,7 +37,7 @@ pub use services::{
 use crate::exit::ExitReason;
 use crate::node::Shared;
 use crate::pid::Pid;
-use crate::scheduler::Task;
+use crate::task::Task;
 
 /// The concurrent maps of the registries: sharded, read-mostly.
 type Map<K, V> = DashMap<K, V, foldhash::fast::RandomState>;

@@ -10,7 +10,7 @@ use crate::actor::{Actor, ActorRef};
 use crate::error::SendError;
 use crate::node::Shared;
 use crate::pid::Pid;
-use crate::scheduler::{DynSend, Task};
+use crate::task::{DynSend, Task};
 
 /// A registered name's actor.
 struct Named {

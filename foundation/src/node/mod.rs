@@ -3,15 +3,14 @@
 mod table;
 
 use core::fmt;
-use core::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, fence};
+use core::sync::atomic::Ordering::{Relaxed, SeqCst};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crossbeam_deque::{Injector, Stealer, Worker};
-use crossbeam_utils::sync::{Parker, Unparker};
+use crossbeam_utils::sync::Parker;
 
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::cell::{ActorCell, StartedAck, run_dedicated};
@@ -19,8 +18,9 @@ use crate::dead_letter::DeadLetters;
 use crate::error::{NodeError, ShutdownError, SpawnError};
 use crate::names::{Names, Namespace, ProcessGroups, ProcessRegistry, ServiceRegistry};
 use crate::pid::Pid;
-use crate::scheduler::{self, Task, WakeKind, WorkerCx};
+use crate::scheduler::{self, Scheduler, WakeKind};
 use crate::sync::lock;
+use crate::task::Task;
 use crate::timer::{Clock, TimerService};
 use table::ActorTable;
 
@@ -203,7 +203,7 @@ impl Node {
             stopped: counts.stopped,
             panics: s.panics.load(Relaxed),
             discarded_messages: s.discarded.load(Relaxed),
-            replaced_schedulers: s.replaced.load(Relaxed),
+            replaced_schedulers: s.scheduler.replaced(),
             named_actors: s.names.holders(),
         }
     }
@@ -400,107 +400,51 @@ impl NodeBuilder {
 
         let id = NEXT_NODE_ID.fetch_add(1, Relaxed);
         let name = self.name.unwrap_or_else(|| format!("node-{id}"));
-        let slots = schedulers + self.spare_schedulers.unwrap_or(schedulers);
-        let mut locals: Vec<Worker<Task>> = (0..slots).map(|_| Worker::new_fifo()).collect();
-        let mut parkers: Vec<Parker> = (0..slots).map(|_| Parker::new()).collect();
         let timers = TimerService::start(self.clock, &name).map_err(NodeError::ThreadSpawn)?;
-        let (exited_tx, exited_rx) = std::sync::mpsc::channel();
+        let scheduler = Scheduler::start(scheduler::Config {
+            name: name.clone(),
+            threads: schedulers,
+            spares: self.spare_schedulers.unwrap_or(schedulers),
+            budget: self.budget,
+            spin_rounds: self.spin_rounds,
+        })
+        .inspect_err(|_| timers.stop())
+        .map_err(NodeError::ThreadSpawn)?;
         let shared = Arc::new(Shared {
             timers,
+            scheduler,
             blocking: Mutex::new(Vec::new()),
             id,
             name,
             schedulers,
             dead_letters: DeadLetters::new(),
-            spares: Mutex::new(Vec::new()),
-            replacements: AtomicUsize::new(0),
-            replaced: AtomicU64::new(0),
             next_monitor: AtomicU64::new(0),
-            thread_handles: Mutex::new(Vec::new()),
-            next_thread: AtomicU64::new(0),
-            exited_tx: Mutex::new(Some(exited_tx)),
-            budget: self.budget,
-            spin_rounds: self.spin_rounds,
             shutdown_timeout: self.shutdown_timeout,
-            injector: Injector::new(),
-            stealers: locals.iter().map(Worker::stealer).collect(),
-            unparkers: parkers.iter().map(|p| p.unparker().clone()).collect(),
-            sleeping: Mutex::new(Vec::with_capacity(schedulers)),
-            sleepers: AtomicUsize::new(0),
-            searching: AtomicUsize::new(0),
             actors: ActorTable::new(),
             names: Names::new(),
             panics: AtomicU64::new(0),
             discarded: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
-            exiting: AtomicBool::new(false),
-            threads: Mutex::new(Threads {
-                exited: Some(exited_rx),
-            }),
+            shutting_down: Mutex::new(false),
         });
-
-        {
-            let mut spares = lock(&shared.spares);
-            for index in (schedulers..slots).rev() {
-                let local = locals.pop().expect("one queue per slot");
-                let parker = parkers.pop().expect("one parker per slot");
-                spares.push((index, local, parker));
-            }
-        }
-        for (index, (local, parker)) in locals.into_iter().zip(parkers).enumerate() {
-            if let Err(error) = shared.start_scheduler(index, local, parker) {
-                shared.timers.stop();
-                shared.exiting.store(true, SeqCst);
-                shared.unpark_all();
-                for (_, handle) in std::mem::take(&mut *lock(&shared.thread_handles)) {
-                    let _ = handle.join();
-                }
-                return Err(NodeError::ThreadSpawn(error));
-            }
-        }
         Ok(Node {
             handle: Arc::new(NodeHandle { shared }),
         })
     }
 }
 
-struct Threads {
-    /// Each scheduler thread sends its number here as it exits; `None` once
-    /// shut down.
-    exited: Option<std::sync::mpsc::Receiver<u64>>,
-}
-
-/// A scheduler slot with no thread: its queue, and its parker.
-type Spare = (usize, Worker<Task>, Parker);
-
-/// What a node's threads and actors share.
+/// What a node's threads and actors share: each part belongs to its
+/// subsystem (the scheduler, the actor table, the name tables, the dead
+/// letters, the timers); the node only holds them together.
 pub(crate) struct Shared {
     pub(crate) id: u32,
     pub(crate) name: String,
     /// Scheduler threads at work (not counting stand-ins).
     schedulers: usize,
+    pub(crate) scheduler: Arc<Scheduler>,
     pub(crate) dead_letters: DeadLetters,
-    /// Slots for stand-in scheduler threads.
-    spares: Mutex<Vec<Spare>>,
-    /// Stand-ins started and not yet matched by a retiring stuck thread.
-    replacements: AtomicUsize,
-    replaced: AtomicU64,
     pub(crate) next_monitor: AtomicU64,
-    /// Every scheduler thread started, by number; joined at shutdown.
-    thread_handles: Mutex<Vec<(u64, JoinHandle<()>)>>,
-    next_thread: AtomicU64,
-    exited_tx: Mutex<Option<std::sync::mpsc::Sender<u64>>>,
-    pub(crate) budget: usize,
-    pub(crate) spin_rounds: u32,
     shutdown_timeout: Duration,
-    pub(crate) injector: Injector<Task>,
-    pub(crate) stealers: Box<[Stealer<Task>]>,
-    unparkers: Box<[Unparker]>,
-    /// Indices of parked threads, and their count (read without the lock).
-    sleeping: Mutex<Vec<usize>>,
-    sleepers: AtomicUsize,
-    /// Threads spinning for work; while there is one, senders wake nobody.
-    searching: AtomicUsize,
     /// Every live actor, for shutdown and to resolve pids.
     pub(crate) actors: ActorTable,
     /// Registered names, process groups, services.
@@ -513,89 +457,11 @@ pub(crate) struct Shared {
     discarded: AtomicU64,
     /// Cleared when shutdown begins: spawns are refused from then on.
     accepting: AtomicBool,
-    /// Set when the scheduler threads must exit.
-    pub(crate) exiting: AtomicBool,
-    threads: Mutex<Threads>,
+    /// Held by the shutdown sequence from start to end; `true` once done.
+    shutting_down: Mutex<bool>,
 }
 
 impl Shared {
-    /// Whether any queue holds work another thread could take.
-    pub(crate) fn has_work(&self) -> bool {
-        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
-    }
-
-    /// Makes sure some thread will take newly published work: a searching
-    /// thread will; otherwise wake a parked one, if any. Call after
-    /// publishing work.
-    #[inline]
-    pub(crate) fn wake_one(&self) {
-        fence(SeqCst);
-        if self.searching.load(Relaxed) > 0 {
-            return;
-        }
-        self.notify_parked();
-    }
-
-    pub(crate) fn start_searching(&self) {
-        self.searching.fetch_add(1, SeqCst);
-    }
-
-    /// A searcher found work. If it was the last searcher and work is left
-    /// over, someone must take that: wake a parked thread.
-    pub(crate) fn stop_searching(&self) {
-        if self.searching.fetch_sub(1, SeqCst) == 1 {
-            fence(SeqCst);
-            if self.has_work() {
-                self.notify_parked();
-            }
-        }
-    }
-
-    /// A searcher gives up and is about to park (it looks for work once more
-    /// after announcing its sleep).
-    pub(crate) fn stop_searching_to_sleep(&self) {
-        self.searching.fetch_sub(1, SeqCst);
-    }
-
-    /// Wakes one parked thread, if any.
-    fn notify_parked(&self) {
-        if self.sleepers.load(Relaxed) == 0 {
-            return;
-        }
-        let index = {
-            let mut sleeping = lock(&self.sleeping);
-            let index = sleeping.pop();
-            if index.is_some() {
-                self.sleepers.fetch_sub(1, Relaxed);
-            }
-            index
-        };
-        if let Some(index) = index {
-            self.unparkers[index].unpark();
-        }
-    }
-
-    pub(crate) fn announce_sleep(&self, index: usize) {
-        let mut sleeping = lock(&self.sleeping);
-        sleeping.push(index);
-        self.sleepers.fetch_add(1, SeqCst);
-    }
-
-    /// Takes `index` off the sleeping list if a waker has not already.
-    pub(crate) fn cancel_sleep(&self, index: usize) {
-        let mut sleeping = lock(&self.sleeping);
-        if let Some(at) = sleeping.iter().position(|&i| i == index) {
-            sleeping.swap_remove(at);
-            self.sleepers.fetch_sub(1, Relaxed);
-        }
-    }
-
-    fn unpark_all(&self) {
-        for unparker in self.unparkers.iter() {
-            unparker.unpark();
-        }
-    }
-
     pub(crate) fn record_panic(&self) {
         self.panics.fetch_add(1, Relaxed);
     }
@@ -609,66 +475,6 @@ impl Shared {
         }
         // The table's handle goes last: it may be the cell's final one.
         drop(task);
-    }
-
-    /// Starts a scheduler thread on slot `index`.
-    fn start_scheduler(
-        self: &Arc<Self>,
-        index: usize,
-        local: Worker<Task>,
-        parker: Parker,
-    ) -> std::io::Result<()> {
-        let number = self.next_thread.fetch_add(1, Relaxed);
-        let Some(exited) = lock(&self.exited_tx).clone() else {
-            return Ok(()); // shut down
-        };
-        let worker = WorkerCx::new(index, Arc::clone(self), local, parker);
-        let handle = std::thread::Builder::new()
-            .name(format!("{}-sched-{index}", self.name))
-            .spawn(move || {
-                worker.run();
-                let _ = exited.send(number);
-            })?;
-        lock(&self.thread_handles).push((number, handle));
-        Ok(())
-    }
-
-    /// A kill left a scheduler thread stuck in a handler: start a stand-in
-    /// on a spare slot, so the node keeps its parallelism. The stuck thread
-    /// retires when the handler returns (`take_replacement`).
-    pub(crate) fn replace_stuck_scheduler(self: &Arc<Self>) {
-        if self.exiting.load(Acquire) {
-            return;
-        }
-        let Some((index, local, parker)) = lock(&self.spares).pop() else {
-            tracing::warn!(node = %self.name, "a killed actor holds a scheduler thread and no spare is left; the node runs with one thread fewer until its handler returns");
-            return;
-        };
-        // Counted before the thread starts: the stuck thread may return at once.
-        self.replacements.fetch_add(1, SeqCst);
-        match self.start_scheduler(index, local, parker) {
-            Ok(()) => {
-                self.replaced.fetch_add(1, Relaxed);
-            }
-            Err(error) => {
-                self.replacements.fetch_sub(1, SeqCst);
-                tracing::error!(node = %self.name, "could not start a stand-in scheduler thread: {error}");
-            }
-        }
-    }
-
-    /// A thread whose stuck handler was taken by a kill asks whether a
-    /// stand-in replaced it (then it retires).
-    pub(crate) fn take_replacement(&self) -> bool {
-        self.replacements
-            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-    }
-
-    /// A retiring thread's slot becomes a spare again.
-    pub(crate) fn return_spare(&self, index: usize, local: Worker<Task>, parker: Parker) {
-        self.cancel_sleep(index);
-        lock(&self.spares).push((index, local, parker));
     }
 }
 
@@ -733,7 +539,11 @@ pub(crate) fn spawn_cell<A: Actor>(
     }
     before_start(&cell);
     match parker {
-        None => scheduler::schedule(shared, Arc::clone(&cell) as Task, WakeKind::Spawn),
+        None => scheduler::schedule(
+            &shared.scheduler,
+            Arc::clone(&cell) as Task,
+            WakeKind::Spawn,
+        ),
         Some(parker) => {
             if let Err(error) = start_dedicated(shared, &cell, parker) {
                 cell.mailbox.close();
@@ -769,7 +579,7 @@ pub(crate) fn start_dedicated<A: Actor>(
 
 /// The shutdown sequence; see [`Node::shutdown`].
 fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
-    if scheduler::on_scheduler_of(shared) {
+    if scheduler::on_scheduler_of(&shared.scheduler) {
         // We hold one of the threads we would join: finish elsewhere.
         let helper = Arc::clone(shared);
         let name = format!("{}-shutdown", shared.name);
@@ -786,10 +596,11 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
 
     // Only the first caller proceeds; later callers wait for it by taking
     // the `threads` lock, which it holds until the end.
-    let mut threads = lock(&shared.threads);
-    let Some(exited) = threads.exited.take() else {
+    let mut done = lock(&shared.shutting_down);
+    if *done {
         return Ok(());
-    };
+    }
+    *done = true;
     shared.accepting.store(false, SeqCst);
     let deadline = Instant::now() + shared.shutdown_timeout;
 
@@ -820,35 +631,10 @@ fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
         }
     }
 
-    // Tell the threads to exit, and join those that do. (No stand-in
-    // starts from here on: `exited_tx` is gone.)
-    drop(lock(&shared.exited_tx).take());
-    shared.exiting.store(true, SeqCst);
-    shared.unpark_all();
-    let mut handles: std::collections::HashMap<u64, JoinHandle<()>> =
-        std::mem::take(&mut *lock(&shared.thread_handles))
-            .into_iter()
-            .collect();
-    let total = handles.len();
-    let mut joined = 0;
-    while joined < total {
-        let wait = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(100));
-        match exited.recv_timeout(wait) {
-            Ok(number) => {
-                if let Some(handle) = handles.remove(&number) {
-                    let _ = handle.join();
-                }
-                joined += 1;
-            }
-            Err(_) => break,
-        }
-    }
-    // Threads still inside a handler are left behind, detached.
-    drop(handles);
-    drop(threads);
-    let stuck_schedulers = total - joined;
+    // Tell the scheduler threads to exit, and join those that do; those
+    // still inside a handler are left behind, detached.
+    let stuck_schedulers = shared.scheduler.stop(deadline);
+    drop(done);
     if remaining_actors > 0 || stuck_schedulers > 0 {
         return Err(ShutdownError::Timeout {
             remaining_actors,

@@ -20,8 +20,8 @@ use std::sync::Mutex;
 
 use crossbeam_utils::CachePadded;
 
-use crate::scheduler::Task;
 use crate::sync::lock;
+use crate::task::Task;
 
 const SHARD_BITS: u32 = 6;
 const SHARDS: usize = 1 << SHARD_BITS;

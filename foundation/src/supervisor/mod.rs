@@ -37,7 +37,7 @@ use crate::node::{Node, spawn_cell};
 use crate::panic::payload_text;
 use crate::pid::Pid;
 use crate::reply::{CallError, DEFAULT_CALL_TIMEOUT, ReplyTo};
-use crate::scheduler::{Runnable, Task};
+use crate::task::{Runnable, Task};
 use crate::timer::TimerRef;
 
 /// Which children restart when one fails.

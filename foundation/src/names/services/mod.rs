@@ -17,7 +17,8 @@ use crate::node::Shared;
 use crate::panic::payload_text;
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, Slot};
-use crate::scheduler::{self, Task};
+use crate::scheduler;
+use crate::task::Task;
 
 /// A service's health check: `Ok(())` for healthy, or what is wrong. Set
 /// with [`ServiceOptions::health_check`].

@@ -1,0 +1,239 @@
+//! One scheduler thread's loop: pick a task (run-next slot, local queue,
+//! injector, theft), run it for a budget of messages, and idle when there
+//! is nothing to pick.
+
+use core::cell::Cell;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, SeqCst};
+use std::sync::Arc;
+
+use crossbeam_deque::{Steal, Stealer, Worker};
+use crossbeam_utils::sync::Parker;
+
+use super::{CURRENT, Scheduler, WakeKind};
+use crate::task::Task;
+
+/// How often (in picks) the injector is checked before local work.
+const INJECTOR_INTERVAL: u32 = 61;
+
+/// One scheduler thread's state.
+pub(super) struct WorkerCx {
+    index: usize,
+    pub(super) scheduler: Arc<Scheduler>,
+    pub(super) local: Worker<Task>,
+    pub(super) run_next: Cell<Option<Task>>,
+    parker: Parker,
+    /// Counted in `Idle::searching`: spinning for work.
+    searching: Cell<bool>,
+}
+
+impl WorkerCx {
+    pub(super) fn new(
+        index: usize,
+        scheduler: Arc<Scheduler>,
+        local: Worker<Task>,
+        parker: Parker,
+    ) -> Self {
+        WorkerCx {
+            index,
+            scheduler,
+            local,
+            run_next: Cell::new(None),
+            parker,
+            searching: Cell::new(false),
+        }
+    }
+
+    #[inline]
+    pub(super) fn push(&self, task: Task, kind: WakeKind) {
+        match kind {
+            WakeKind::Message => {
+                if let Some(previous) = self.run_next.replace(Some(task)) {
+                    self.local.push(previous);
+                    self.scheduler.wake_one();
+                }
+            }
+            WakeKind::Spawn => {
+                self.local.push(task);
+                self.scheduler.wake_one();
+            }
+        }
+    }
+
+    /// The scheduler loop. Returns when the node tells its threads to exit.
+    pub(super) fn run(self) {
+        let _current = CurrentGuard::enter(&self);
+        let budget = self.scheduler.budget;
+        // Budget left in the current run-next chain.
+        let mut chain = 0usize;
+        let mut tick = 0u32;
+        loop {
+            tick = tick.wrapping_add(1);
+            let Some((task, fresh)) = self.next_task(tick, chain) else {
+                if self.idle() {
+                    continue;
+                }
+                break;
+            };
+            if self.searching.replace(false) {
+                if let Some(index) = self
+                    .scheduler
+                    .idle
+                    .stop_searching(|| self.scheduler.has_work())
+                {
+                    self.scheduler.unparkers[index].unpark();
+                }
+            }
+            if fresh {
+                chain = budget;
+            }
+            let result = task.run(chain.max(1));
+            chain = chain.saturating_sub(result.handled.max(1));
+            if let Some(task) = result.yielded {
+                // Back of the queue, without waking anyone: this thread will
+                // get to it, and idle threads steal.
+                self.local.push(task);
+            }
+            if result.stolen && self.scheduler.take_replacement() {
+                // A kill took the actor from us while we were stuck in its
+                // handler, and a spare thread took our place: hand our work
+                // over and leave.
+                drop(_current);
+                return self.retire();
+            }
+        }
+        // Drop what is left (tasks of stopped actors) before the guard ends.
+        drop(self.run_next.take());
+        while self.local.pop().is_some() {}
+    }
+
+    /// Gives this thread's queued work to the others and its slot back to
+    /// the node's spares.
+    fn retire(self) {
+        let scheduler = Arc::clone(&self.scheduler);
+        if let Some(task) = self.run_next.take() {
+            scheduler.injector.push(task);
+        }
+        while let Some(task) = self.local.pop() {
+            scheduler.injector.push(task);
+        }
+        scheduler.wake_one();
+        scheduler.return_spare(self.index, self.local, self.parker);
+    }
+
+    /// The next task, and whether it starts a fresh chain.
+    #[inline]
+    fn next_task(&self, tick: u32, chain: usize) -> Option<(Task, bool)> {
+        if tick.is_multiple_of(INJECTOR_INTERVAL)
+            && let Some(task) = self.steal_injector()
+        {
+            return Some((task, true));
+        }
+        if let Some(task) = self.run_next.take() {
+            if chain > 0 {
+                return Some((task, false));
+            }
+            // The chain used its budget: the woken actor waits its turn.
+            self.local.push(task);
+        }
+        if let Some(task) = self.local.pop() {
+            return Some((task, true));
+        }
+        if let Some(task) = self.steal_injector() {
+            return Some((task, true));
+        }
+        self.steal_others(tick).map(|task| (task, true))
+    }
+
+    fn steal_injector(&self) -> Option<Task> {
+        loop {
+            match self.scheduler.injector.steal_batch_and_pop(&self.local) {
+                Steal::Success(task) => return Some(task),
+                Steal::Empty => return None,
+                Steal::Retry => continue,
+            }
+        }
+    }
+
+    fn steal_others(&self, seed: u32) -> Option<Task> {
+        let stealers: &[Stealer<Task>] = &self.scheduler.stealers;
+        let n = stealers.len();
+        if n <= 1 {
+            return None;
+        }
+        let start = seed as usize % n;
+        loop {
+            let mut retry = false;
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == self.index {
+                    continue;
+                }
+                match stealers[victim].steal_batch_and_pop(&self.local) {
+                    Steal::Success(task) => return Some(task),
+                    Steal::Empty => {}
+                    Steal::Retry => retry = true,
+                }
+            }
+            if !retry {
+                return None;
+            }
+        }
+    }
+
+    /// Spins, then parks until woken. Returns `false` when the thread must
+    /// exit.
+    fn idle(&self) -> bool {
+        let scheduler = &self.scheduler;
+        let idle = &scheduler.idle;
+        if !self.searching.replace(true) {
+            idle.start_searching();
+        }
+        for round in 0..scheduler.spin_rounds {
+            if scheduler.exiting.load(Acquire) {
+                return false;
+            }
+            if scheduler.has_work() {
+                return true;
+            }
+            if round < scheduler.spin_rounds / 2 {
+                // Short pauses between looks: new work is seen within a few
+                // hundred cycles (32 pauses here made a call from a plain
+                // thread 2.5x slower: 1.1 µs against 0.43 µs).
+                for _ in 0..8 {
+                    core::hint::spin_loop();
+                }
+            } else {
+                std::thread::yield_now();
+            }
+        }
+        // No longer searching *before* announcing sleep: a waker that saw us
+        // searching relies on the check for work below.
+        self.searching.set(false);
+        idle.stop_searching_to_sleep();
+        idle.announce_sleep(self.index);
+        if scheduler.exiting.load(SeqCst) || scheduler.has_work() {
+            idle.cancel_sleep(self.index);
+            return !scheduler.exiting.load(Relaxed);
+        }
+        self.parker.park();
+        // Woken by a waker (which took us off the list) or by shutdown.
+        idle.cancel_sleep(self.index);
+        !scheduler.exiting.load(Acquire)
+    }
+}
+
+/// Sets `CURRENT` for the lifetime of a worker loop.
+struct CurrentGuard;
+
+impl CurrentGuard {
+    fn enter(worker: &WorkerCx) -> Self {
+        CURRENT.with(|c| c.set(worker as *const WorkerCx));
+        CurrentGuard
+    }
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(core::ptr::null()));
+    }
+}
