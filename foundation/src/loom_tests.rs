@@ -295,3 +295,49 @@ fn loom_a_name_added_as_its_actor_retires_is_released_by_one_side() {
         );
     });
 }
+
+/// The scheduler's idle hand-shake: a thread that finds no work searches,
+/// announces its sleep, looks once more and parks; a waker publishes work
+/// and wakes a sleeper unless a thread is searching. No wake-up is lost:
+/// the thread always ends up with the work (loom reports a thread parked
+/// forever as a deadlock). Fails without the fence in `Idle::wake_one` or
+/// the one in `Idle::announce_sleep` (each tried).
+#[test]
+fn loom_idle_no_lost_wake_up() {
+    use crate::scheduler::Idle;
+    use loom::sync::atomic::Ordering::{Acquire, Release};
+
+    model(|| {
+        let idle = Arc::new(Idle::new(1));
+        // The run queues, reduced to a count of queued tasks.
+        let work = Arc::new(AtomicUsize::new(0));
+        let sleeper = {
+            let (idle, work) = (idle.clone(), work.clone());
+            thread::spawn(move || {
+                // One look while searching (the spin rounds, reduced).
+                idle.start_searching();
+                if work.load(Acquire) > 0 {
+                    // Found work; a sleeper to wake for the rest, if any
+                    // (none: this is the only thread).
+                    assert_eq!(idle.stop_searching(|| false), None);
+                    return;
+                }
+                idle.stop_searching_to_sleep();
+                idle.announce_sleep(0);
+                if work.load(Acquire) > 0 {
+                    idle.cancel_sleep(0);
+                    return;
+                }
+                thread::park();
+                idle.cancel_sleep(0);
+                assert!(work.load(Acquire) > 0, "woken without work");
+            })
+        };
+        work.store(1, Release);
+        if let Some(index) = idle.wake_one() {
+            assert_eq!(index, 0);
+            sleeper.thread().unpark();
+        }
+        sleeper.join().unwrap();
+    });
+}
