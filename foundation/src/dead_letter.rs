@@ -6,7 +6,7 @@ use core::sync::atomic::Ordering::Relaxed;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use crate::actor::Recipient;
+use crate::recipient::Recipient;
 use crate::exit::ExitReason;
 use crate::pid::Pid;
 use crate::sync::lock;

@@ -340,6 +340,7 @@ mod reply;
 mod scheduler;
 mod supervisor;
 mod sync;
+mod recipient;
 mod task;
 mod timer;
 
@@ -352,7 +353,8 @@ pub mod __private;
 
 pub use foundation_macros::{actor, handlers};
 
-pub use actor::{Actor, ActorOptions, ActorRef, Context, Recipient, Request};
+pub use actor::{Actor, ActorOptions, ActorRef, Context, Request};
+pub use recipient::Recipient;
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef};

@@ -10,8 +10,9 @@ use crate::cell::{ActorCell, Envelope};
 use crate::error::{LinkError, SendError, SpawnError};
 use crate::exit::{Down, ExitReason, MonitorRef};
 use crate::names::{Namespace, ProcessGroups, ProcessRegistry, ServiceRegistry};
-use crate::node::{spawn_cell, spawn_on};
+use crate::cell::spawn::{spawn_cell, spawn_on};
 use crate::pid::Pid;
+use crate::recipient::Recipient;
 use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
 use crate::scheduler;
 use crate::task::{Runnable, Sink, Task};
@@ -1233,117 +1234,6 @@ impl<A: Actor> Eq for ActorRef<A> {}
 impl<A: Actor> Hash for ActorRef<A> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         Arc::as_ptr(&self.cell).hash(state);
-    }
-}
-
-/// A handle typed by message: any actor whose message type `M` converts
-/// into. For groups, routing and registries, where the actor's type is not
-/// known or not the same for every member.
-///
-/// A refused message is handed back as the `M` that was sent, not in its
-/// converted form.
-///
-/// ```
-/// use foundation::{Actor, Context, Node, Recipient};
-/// use std::sync::mpsc;
-///
-/// struct Price(u64);
-///
-/// enum TraderMsg { Price(Price), Halt }
-/// impl From<Price> for TraderMsg {
-///     fn from(p: Price) -> Self { TraderMsg::Price(p) }
-/// }
-///
-/// struct Trader(mpsc::Sender<u64>);
-/// impl Actor for Trader {
-///     type Msg = TraderMsg;
-///     fn handle(&mut self, msg: TraderMsg, ctx: &mut Context<Self>) {
-///         match msg {
-///             TraderMsg::Price(Price(p)) => self.0.send(p).unwrap(),
-///             TraderMsg::Halt => ctx.stop(),
-///         }
-///     }
-/// }
-///
-/// struct Logger(mpsc::Sender<u64>);
-/// impl Actor for Logger {
-///     type Msg = Price;
-///     fn handle(&mut self, Price(p): Price, _: &mut Context<Self>) {
-///         self.0.send(p * 100).unwrap();
-///     }
-/// }
-///
-/// let node = Node::builder().schedulers(1).start()?;
-/// let (tx, rx) = mpsc::channel();
-/// let watchers: Vec<Recipient<Price>> = vec![
-///     node.spawn(Trader(tx.clone()))?.recipient(),
-///     node.spawn(Logger(tx))?.recipient(),
-/// ];
-/// for w in &watchers {
-///     w.send(Price(7)).ok().unwrap();
-/// }
-/// let mut seen = vec![rx.recv()?, rx.recv()?];
-/// seen.sort();
-/// assert_eq!(seen, [7, 700]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub struct Recipient<M> {
-    sink: Arc<dyn Sink<M>>,
-}
-
-impl<M: Send + 'static> Recipient<M> {
-    /// Queues `msg`. Never blocks.
-    ///
-    /// # Errors
-    ///
-    /// [`SendError::Closed`] with `msg` inside if the actor has stopped.
-    #[inline]
-    pub fn send(&self, msg: M) -> Result<(), SendError<M>> {
-        self.sink.send(msg)
-    }
-
-    /// As [`Recipient::send`]; see [`ActorRef::try_send`].
-    ///
-    /// # Errors
-    ///
-    /// As [`Recipient::send`], plus `Full` for bounded mailboxes.
-    #[inline]
-    pub fn try_send(&self, msg: M) -> Result<(), SendError<M>> {
-        self.sink.send(msg)
-    }
-
-    /// The pid of the actor behind this handle.
-    pub fn pid(&self) -> Pid {
-        self.sink.pid()
-    }
-
-    /// Whether that actor is still running.
-    pub fn is_alive(&self) -> bool {
-        self.sink.is_alive()
-    }
-
-    /// The actor behind this handle, type-erased.
-    pub(crate) fn task(&self) -> Task {
-        Arc::clone(&self.sink).task()
-    }
-}
-
-impl<M> Clone for Recipient<M> {
-    fn clone(&self) -> Self {
-        Recipient {
-            sink: Arc::clone(&self.sink),
-        }
-    }
-}
-
-impl<M> fmt::Debug for Recipient<M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Recipient<{}>({})",
-            core::any::type_name::<M>(),
-            self.sink.pid()
-        )
     }
 }
 

@@ -7,6 +7,7 @@
 //! its queued messages carry over; only the incarnation in the state word
 //! changes.
 
+pub(crate) mod spawn;
 pub(crate) mod state;
 pub(crate) mod takeover;
 
@@ -624,7 +625,7 @@ impl<A: Actor> ActorCell<A> {
                 Arc::clone(self) as Task,
                 WakeKind::Spawn,
             ),
-            Some(parker) => crate::node::start_dedicated(&self.shared, self, parker)?,
+            Some(parker) => spawn::start_dedicated(&self.shared, self, parker)?,
         }
         Ok(self.pid_of(incarnation))
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::{Map, new_map};
-use crate::actor::Recipient;
+use crate::recipient::Recipient;
 use crate::error::SendError;
 use crate::exit::ExitReason;
 use crate::node::Shared;

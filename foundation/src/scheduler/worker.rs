@@ -74,14 +74,13 @@ impl WorkerCx {
                 }
                 break;
             };
-            if self.searching.replace(false) {
-                if let Some(index) = self
+            if self.searching.replace(false)
+                && let Some(index) = self
                     .scheduler
                     .idle
                     .stop_searching(|| self.scheduler.has_work())
-                {
-                    self.scheduler.unparkers[index].unpark();
-                }
+            {
+                self.scheduler.unparkers[index].unpark();
             }
             if fresh {
                 chain = budget;

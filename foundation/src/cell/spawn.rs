@@ -1,0 +1,116 @@
+//! Spawning: a new cell in the node's actor table, its name registered,
+//! its supervisor set, then scheduled (or started on a thread of its own).
+
+use core::sync::atomic::Ordering::SeqCst;
+use std::sync::Arc;
+
+use crossbeam_utils::sync::Parker;
+
+use super::{ActorCell, StartedAck, run_dedicated};
+use crate::actor::{Actor, ActorOptions, ActorRef};
+use crate::error::SpawnError;
+use crate::node::Shared;
+use crate::pid::Pid;
+use crate::scheduler::{self, WakeKind};
+use crate::sync::lock;
+use crate::task::Task;
+
+/// Spawns `actor` on the node behind `shared`.
+pub(crate) fn spawn_on<A: Actor>(
+    shared: &Arc<Shared>,
+    actor: A,
+    options: ActorOptions,
+) -> Result<ActorRef<A>, SpawnError> {
+    spawn_cell(shared, actor, options, None, |_| {})
+}
+
+/// Spawns `actor`; `supervisor` makes it a restartable, supervised cell, and
+/// `before_start` runs on the cell before it can first run (to link it).
+pub(crate) fn spawn_cell<A: Actor>(
+    shared: &Arc<Shared>,
+    actor: A,
+    options: ActorOptions,
+    supervisor: Option<(Pid, Task, StartedAck)>,
+    before_start: impl FnOnce(&Arc<ActorCell<A>>),
+) -> Result<ActorRef<A>, SpawnError> {
+    let parker = options.blocking.then(Parker::new);
+    let unparker = parker.as_ref().map(|p| p.unparker().clone());
+    // The acceptance check runs under the shard's lock: shutdown clears
+    // `accepting` and then takes every shard's lock to collect the actors, so
+    // it either sees this actor or we see the flag.
+    let cell = shared
+        .actors
+        .insert(
+            || shared.accepting.load(SeqCst),
+            |number| {
+                let cell = Arc::new(ActorCell::new(
+                    actor,
+                    number,
+                    Arc::clone(shared),
+                    supervisor.is_some(),
+                    unparker,
+                    options.trap_exit,
+                ));
+                let task = Arc::clone(&cell) as Task;
+                (cell, task)
+            },
+        )
+        .ok_or_else(|| SpawnError::NodeShutdown {
+            node: shared.name.clone(),
+        })?;
+    if let Some(name) = &options.name {
+        // Before anything else refers to the cell: a refused name leaves
+        // nothing behind.
+        let pid = cell.pid();
+        let task = Arc::clone(&cell) as Task;
+        if let Err(source) = crate::names::register_task(shared, name, pid, task) {
+            drop(shared.actors.remove(pid.number()));
+            return Err(SpawnError::Name {
+                name: name.clone(),
+                source,
+            });
+        }
+    }
+    if let Some((pid, task, ack)) = supervisor {
+        cell.set_supervisor((pid, task), ack, None);
+    }
+    before_start(&cell);
+    match parker {
+        None => scheduler::schedule(
+            &shared.scheduler,
+            Arc::clone(&cell) as Task,
+            WakeKind::Spawn,
+        ),
+        Some(parker) => {
+            if let Err(error) = start_dedicated(shared, &cell, parker) {
+                cell.mailbox.close();
+                shared.names.release(cell.pid(), None);
+                drop(shared.actors.remove(cell.pid().number()));
+                return Err(error);
+            }
+        }
+    }
+    Ok(ActorRef { cell })
+}
+
+/// Starts the thread of a blocking actor.
+pub(crate) fn start_dedicated<A: Actor>(
+    shared: &Arc<Shared>,
+    cell: &Arc<ActorCell<A>>,
+    parker: Parker,
+) -> Result<(), SpawnError> {
+    let runner = Arc::clone(cell);
+    let started = std::thread::Builder::new()
+        .name(format!("{}-blocking-{}", shared.name, cell.pid().number()))
+        .spawn(move || run_dedicated(runner, parker));
+    match started {
+        Ok(handle) => {
+            let mut blocking = lock(&shared.blocking);
+            blocking.retain(|h| !h.is_finished());
+            blocking.push(handle);
+            Ok(())
+        }
+        Err(error) => Err(SpawnError::ThreadSpawn(Arc::new(error))),
+    }
+}
+

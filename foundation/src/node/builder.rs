@@ -1,0 +1,176 @@
+//! [`NodeBuilder`]: a node's settings, and starting it.
+
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::shared::Shared;
+use super::table::ActorTable;
+use super::{Node, NodeHandle};
+use crate::dead_letter::DeadLetters;
+use crate::error::NodeError;
+use crate::names::Names;
+use crate::scheduler::{self, Scheduler};
+use crate::timer::{Clock, TimerService};
+
+/// Process-wide source of node ids (ids only: no node state is global).
+static NEXT_NODE_ID: AtomicU32 = AtomicU32::new(0);
+
+/// Settings for a [`Node`].
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let node = foundation::Node::builder()
+///     .name("billing")
+///     .schedulers(2)
+///     .budget(64)
+///     .shutdown_timeout(Duration::from_secs(1))
+///     .start()?;
+/// assert_eq!(node.name(), "billing");
+/// assert_eq!(node.schedulers(), 2);
+/// # Ok::<(), foundation::NodeError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct NodeBuilder {
+    name: Option<String>,
+    schedulers: Option<usize>,
+    budget: usize,
+    spin_rounds: u32,
+    spare_schedulers: Option<usize>,
+    shutdown_timeout: Duration,
+    clock: Clock,
+}
+
+impl Default for NodeBuilder {
+    fn default() -> Self {
+        NodeBuilder {
+            name: None,
+            schedulers: None,
+            budget: 128,
+            spin_rounds: 64,
+            spare_schedulers: None,
+            shutdown_timeout: Duration::from_secs(5),
+            clock: Clock::System,
+        }
+    }
+}
+
+impl NodeBuilder {
+    /// The node's name, used in thread names and reports. Default
+    /// `node-<id>`.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Scheduler threads (at least 1). Default: one per core.
+    pub fn schedulers(mut self, n: usize) -> Self {
+        self.schedulers = Some(n);
+        self
+    }
+
+    /// Messages an actor may handle in one run before it yields its thread
+    /// (BEAM's reductions; at least 1). Default 128.
+    pub fn budget(mut self, messages: usize) -> Self {
+        self.budget = messages;
+        self
+    }
+
+    /// How many times an idle thread looks for work before parking. Default
+    /// 64 (a few microseconds).
+    pub fn spin_rounds(mut self, rounds: u32) -> Self {
+        self.spin_rounds = rounds;
+        self
+    }
+
+    /// How many scheduler threads may stand in, at one time, for threads
+    /// held by killed actors' handlers that have not returned (see
+    /// [`ActorRef::kill`](crate::ActorRef::kill)). Default: as many as
+    /// there are schedulers.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(2).spare_schedulers(4).start()?;
+    /// assert_eq!(node.schedulers(), 2); // spares run only when needed
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
+    pub fn spare_schedulers(mut self, n: usize) -> Self {
+        self.spare_schedulers = Some(n);
+        self
+    }
+
+    /// How long [`Node::shutdown`] waits for actors to stop. Default 5 s.
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// The clock for timers and timeouts. Default: the system clock. A
+    /// [`ManualClock`](crate::ManualClock) makes them deterministic in tests.
+    pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
+        self.clock = clock.into();
+        self
+    }
+
+    /// Starts the node's threads.
+    ///
+    /// # Errors
+    ///
+    /// [`NodeError::InvalidConfig`] for zero schedulers or a zero budget;
+    /// [`NodeError::ThreadSpawn`] if a thread cannot be started.
+    pub fn start(self) -> Result<Node, NodeError> {
+        let schedulers = match self.schedulers {
+            Some(0) => {
+                return Err(NodeError::InvalidConfig {
+                    field: "schedulers",
+                    reason: "a node needs at least 1 scheduler thread".into(),
+                });
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if self.budget == 0 {
+            return Err(NodeError::InvalidConfig {
+                field: "budget",
+                reason: "the budget must be at least 1 message".into(),
+            });
+        }
+        crate::panic::install_hook();
+        crate::cell::takeover::asymmetric::init();
+
+        let id = NEXT_NODE_ID.fetch_add(1, Relaxed);
+        let name = self.name.unwrap_or_else(|| format!("node-{id}"));
+        let timers = TimerService::start(self.clock, &name).map_err(NodeError::ThreadSpawn)?;
+        let scheduler = Scheduler::start(scheduler::Config {
+            name: name.clone(),
+            threads: schedulers,
+            spares: self.spare_schedulers.unwrap_or(schedulers),
+            budget: self.budget,
+            spin_rounds: self.spin_rounds,
+        })
+        .inspect_err(|_| timers.stop())
+        .map_err(NodeError::ThreadSpawn)?;
+        let shared = Arc::new(Shared {
+            timers,
+            scheduler,
+            blocking: Mutex::new(Vec::new()),
+            id,
+            name,
+            schedulers,
+            dead_letters: DeadLetters::new(),
+            next_monitor: AtomicU64::new(0),
+            shutdown_timeout: self.shutdown_timeout,
+            actors: ActorTable::new(),
+            names: Names::new(),
+            panics: AtomicU64::new(0),
+            discarded: AtomicU64::new(0),
+            accepting: AtomicBool::new(true),
+            shutting_down: Mutex::new(false),
+        });
+        Ok(Node {
+            handle: Arc::new(NodeHandle { shared }),
+        })
+    }
+}
+

@@ -1,0 +1,63 @@
+//! What a node's threads and actors share. Each part belongs to its
+//! subsystem — the scheduler, the actor table, the name tables, the dead
+//! letters, the timers — and this file only holds them together: it
+//! imports nothing above them (see docs/architecture.md).
+
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::table::ActorTable;
+use crate::dead_letter::DeadLetters;
+use crate::names::Names;
+use crate::pid::Pid;
+use crate::scheduler::Scheduler;
+use crate::timer::TimerService;
+
+/// What a node's threads and actors share: each part belongs to its
+/// subsystem (the scheduler, the actor table, the name tables, the dead
+/// letters, the timers); the node only holds them together.
+pub(crate) struct Shared {
+    pub(crate) id: u32,
+    pub(crate) name: String,
+    /// Scheduler threads at work (not counting stand-ins).
+    pub(crate) schedulers: usize,
+    pub(crate) scheduler: Arc<Scheduler>,
+    pub(crate) dead_letters: DeadLetters,
+    pub(crate) next_monitor: AtomicU64,
+    pub(crate) shutdown_timeout: Duration,
+    /// Every live actor, for shutdown and to resolve pids.
+    pub(crate) actors: ActorTable,
+    /// Registered names, process groups, services.
+    pub(crate) names: Names,
+    /// The node's timers and clock.
+    pub(crate) timers: Arc<TimerService>,
+    /// Threads of blocking actors, joined at shutdown.
+    pub(crate) blocking: Mutex<Vec<JoinHandle<()>>>,
+    pub(crate) panics: AtomicU64,
+    pub(crate) discarded: AtomicU64,
+    /// Cleared when shutdown begins: spawns are refused from then on.
+    pub(crate) accepting: AtomicBool,
+    /// Held by the shutdown sequence from start to end; `true` once done.
+    pub(crate) shutting_down: Mutex<bool>,
+}
+
+impl Shared {
+    pub(crate) fn record_panic(&self) {
+        self.panics.fetch_add(1, Relaxed);
+    }
+
+    /// Called once an actor has stopped for good.
+    pub(crate) fn actor_exited(&self, pid: Pid, discarded: usize) {
+        let task = self.actors.remove(pid.number());
+        if discarded > 0 {
+            self.discarded.fetch_add(discarded as u64, Relaxed);
+            tracing::debug!(%pid, discarded, "{pid} stopped for good with {discarded} message(s) still queued; they are dead letters");
+        }
+        // The table's handle goes last: it may be the cell's final one.
+        drop(task);
+    }
+}
+

@@ -1,0 +1,80 @@
+//! The shutdown sequence: refuse spawns, stop every actor, let the
+//! registries and timers go, stop the scheduler threads.
+
+use core::sync::atomic::Ordering::SeqCst;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::shared::Shared;
+use crate::error::ShutdownError;
+use crate::scheduler;
+use crate::sync::lock;
+
+/// The shutdown sequence; see [`Node::shutdown`].
+pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
+    if scheduler::on_scheduler_of(&shared.scheduler) {
+        // We hold one of the threads we would join: finish elsewhere.
+        let helper = Arc::clone(shared);
+        let name = format!("{}-shutdown", shared.name);
+        let started = std::thread::Builder::new().name(name).spawn(move || {
+            if let Err(error) = shutdown(&helper) {
+                tracing::warn!(node = %helper.name, "{error}");
+            }
+        });
+        if let Err(error) = started {
+            tracing::error!(node = %shared.name, "could not start the shutdown thread: {error}");
+        }
+        return Ok(());
+    }
+
+    // Only the first caller proceeds; later callers wait for it by taking
+    // the `threads` lock, which it holds until the end.
+    let mut done = lock(&shared.shutting_down);
+    if *done {
+        return Ok(());
+    }
+    *done = true;
+    shared.accepting.store(false, SeqCst);
+    let deadline = Instant::now() + shared.shutdown_timeout;
+
+    // Ask every actor to stop. Stopping actors may still spawn (refused).
+    let actors = shared.actors.all();
+    for actor in actors {
+        actor.request_shutdown(true);
+    }
+
+    // Wait for them. Polled: stopping is the actors' business, and a
+    // millisecond's latency is nothing at shutdown.
+    let mut remaining_actors = shared.actors.counts().live;
+    while remaining_actors > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(1));
+        remaining_actors = shared.actors.counts().live;
+    }
+
+    // Waiters for services fail; the registries let go of every actor.
+    shared.names.shutdown();
+
+    // No more timers; join the threads of blocking actors that have stopped
+    // (a stuck one is left behind, like a stuck scheduler thread).
+    shared.timers.stop();
+    let blocking = std::mem::take(&mut *lock(&shared.blocking));
+    for handle in blocking {
+        if remaining_actors == 0 || handle.is_finished() {
+            let _ = handle.join();
+        }
+    }
+
+    // Tell the scheduler threads to exit, and join those that do; those
+    // still inside a handler are left behind, detached.
+    let stuck_schedulers = shared.scheduler.stop(deadline);
+    drop(done);
+    if remaining_actors > 0 || stuck_schedulers > 0 {
+        return Err(ShutdownError::Timeout {
+            remaining_actors,
+            stuck_schedulers,
+        });
+    }
+    tracing::debug!(node = %shared.name, "node shut down");
+    Ok(())
+}
+
