@@ -6,9 +6,9 @@ use core::sync::atomic::Ordering::Relaxed;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
-use crate::recipient::Recipient;
 use crate::exit::ExitReason;
 use crate::pid::Pid;
+use crate::recipient::Recipient;
 use crate::sync::lock;
 
 /// How many records [`DeadLetters::recent`] keeps.

@@ -336,11 +336,11 @@ mod names;
 mod node;
 mod panic;
 mod pid;
+mod recipient;
 mod reply;
 mod scheduler;
 mod supervisor;
 mod sync;
-mod recipient;
 mod task;
 mod timer;
 
@@ -354,7 +354,6 @@ pub mod __private;
 pub use foundation_macros::{actor, handlers};
 
 pub use actor::{Actor, ActorOptions, ActorRef, Context, Request};
-pub use recipient::Recipient;
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef};
@@ -365,6 +364,7 @@ pub use names::{
 };
 pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::Pid;
+pub use recipient::Recipient;
 pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};
 pub use supervisor::{
     ChildCounts, ChildInfo, ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorError,

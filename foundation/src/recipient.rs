@@ -122,4 +122,3 @@ impl<M> fmt::Debug for Recipient<M> {
         )
     }
 }
-

@@ -6,11 +6,10 @@ use core::marker::PhantomData;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::cell::spawn::{spawn_cell, spawn_on};
 use crate::cell::{ActorCell, Envelope};
 use crate::error::{LinkError, SendError, SpawnError};
 use crate::exit::{Down, ExitReason, MonitorRef};
-use crate::names::{Namespace, ProcessGroups, ProcessRegistry, ServiceRegistry};
-use crate::cell::spawn::{spawn_cell, spawn_on};
 use crate::pid::Pid;
 use crate::recipient::Recipient;
 use crate::reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Slot};
@@ -912,24 +911,6 @@ impl<A: Actor> Context<A> {
             Some(period),
             Box::new(move || target.send(make()).is_ok()),
         )
-    }
-
-    /// The node's process registry. See [`ProcessRegistry`] for an
-    /// example.
-    pub fn registry(&self) -> ProcessRegistry {
-        ProcessRegistry::new(Arc::clone(&self.cell.shared))
-    }
-
-    /// The node's process groups. See [`ProcessGroups`] for an example.
-    pub fn groups(&self) -> ProcessGroups {
-        ProcessGroups::new(Arc::clone(&self.cell.shared))
-    }
-
-    /// The node's services in the production namespace. See
-    /// [`WaitForService`](crate::WaitForService) for an example from a
-    /// handler.
-    pub fn services(&self) -> ServiceRegistry {
-        ServiceRegistry::new(Arc::clone(&self.cell.shared), Namespace::Production)
     }
 
     /// The name of the node this actor runs on.

@@ -26,7 +26,7 @@ use crate::dead_letter::DeadLetter;
 use crate::error::SendError;
 use crate::exit::{Down, ExitReason, MonitorRef};
 use crate::mailbox::{Mailbox, Pop};
-use crate::node::Shared;
+use crate::node::shared::Shared;
 use crate::panic::{ActorScope, payload_text};
 use crate::pid::Pid;
 use crate::reply::StoppingScope;

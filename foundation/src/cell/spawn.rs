@@ -9,7 +9,7 @@ use crossbeam_utils::sync::Parker;
 use super::{ActorCell, StartedAck, run_dedicated};
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::error::SpawnError;
-use crate::node::Shared;
+use crate::node::shared::Shared;
 use crate::pid::Pid;
 use crate::scheduler::{self, WakeKind};
 use crate::sync::lock;
@@ -63,7 +63,9 @@ pub(crate) fn spawn_cell<A: Actor>(
         // nothing behind.
         let pid = cell.pid();
         let task = Arc::clone(&cell) as Task;
-        if let Err(source) = crate::names::register_task(shared, name, pid, task) {
+        if let Err(source) =
+            crate::names::tables::process::register_task(&shared.names, name, pid, task)
+        {
             drop(shared.actors.remove(pid.number()));
             return Err(SpawnError::Name {
                 name: name.clone(),
@@ -113,4 +115,3 @@ pub(crate) fn start_dedicated<A: Actor>(
         Err(error) => Err(SpawnError::ThreadSpawn(Arc::new(error))),
     }
 }
-

@@ -18,130 +18,31 @@
 //! closed mailbox and releases it itself. Numbers are never reused (see
 //! `table.rs`), so a late release cannot touch another actor's entries.
 
+//!
+//! The tables live in `tables/` (the node's shared state holds them); the
+//! typed faces users call are `process.rs`, `groups.rs` and `services/`.
+
+pub(crate) mod error;
 mod groups;
 mod process;
 mod services;
+pub(crate) mod tables;
+
+pub use error::{GroupError, LookupError, NamedSendError, RegisterError, ServiceError};
+pub use groups::{Broadcast, Group, ProcessGroups};
+pub use process::ProcessRegistry;
+pub use services::{
+    Health, ServiceFuture, ServiceInfo, ServiceOptions, ServiceRegistry, WaitForService,
+};
+pub use tables::groups::{GroupChange, GroupEvent};
+pub use tables::services::{HealthCheck, Namespace};
 
 use std::sync::Arc;
 
-use dashmap::DashMap;
-
-pub use groups::{Broadcast, Group, GroupChange, GroupError, GroupEvent, ProcessGroups};
-pub(crate) use process::register_task;
-pub use process::{LookupError, NamedSendError, ProcessRegistry, RegisterError};
-pub use services::{
-    Health, HealthCheck, Namespace, ServiceError, ServiceFuture, ServiceInfo, ServiceOptions,
-    ServiceRegistry, WaitForService,
-};
-
-use crate::exit::ExitReason;
-use crate::node::Shared;
+use crate::actor::{Actor, Context};
+use crate::node::shared::Shared;
 use crate::pid::Pid;
 use crate::task::Task;
-
-/// The concurrent maps of the registries: sharded, read-mostly.
-type Map<K, V> = DashMap<K, V, foldhash::fast::RandomState>;
-
-fn new_map<K: Eq + core::hash::Hash, V>() -> Map<K, V> {
-    DashMap::with_hasher(foldhash::fast::RandomState::default())
-}
-
-/// What one actor holds, to release when it stops for good.
-#[derive(Default)]
-struct Holdings {
-    name: Option<Arc<str>>,
-    groups: Vec<Arc<str>>,
-    subscriptions: Vec<Arc<str>>,
-    services: Vec<(Namespace, Arc<str>)>,
-}
-
-impl Holdings {
-    fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.groups.is_empty()
-            && self.subscriptions.is_empty()
-            && self.services.is_empty()
-    }
-}
-
-/// A node's names.
-pub(crate) struct Names {
-    processes: process::NameTable,
-    groups: groups::GroupTable,
-    services: services::ServiceTable,
-    /// Per pid number: what that actor holds.
-    holdings: Map<u64, Holdings>,
-}
-
-impl Names {
-    pub(crate) fn new() -> Self {
-        Names {
-            processes: process::NameTable::new(),
-            groups: groups::GroupTable::new(),
-            services: services::ServiceTable::new(),
-            holdings: new_map(),
-        }
-    }
-
-    /// Adds to the record of the actor `pid` (step 2 above) and marks its
-    /// cell (step 3). If it has stopped for good meanwhile, releases all it
-    /// held and returns `false`.
-    fn hold(&self, task: &Task, pid: Pid, add: impl FnOnce(&mut Holdings)) -> bool {
-        add(&mut self.holdings.entry(pid.number()).or_default());
-        if task.hold_names() {
-            true
-        } else {
-            self.release(pid, None);
-            false
-        }
-    }
-
-    /// How many actors hold something.
-    pub(crate) fn holders(&self) -> usize {
-        self.holdings.len()
-    }
-
-    /// Changes the record of `number`, dropping it once empty.
-    fn update(&self, number: u64, change: impl FnOnce(&mut Holdings)) {
-        if let Some(mut holdings) = self.holdings.get_mut(&number) {
-            change(&mut holdings);
-        }
-        self.holdings.remove_if(&number, |_, h| h.is_empty());
-    }
-
-    /// The actor `pid` stopped for good (`reason`; `None` when an adder
-    /// found it stopped): every entry it holds goes.
-    pub(crate) fn release(&self, pid: Pid, reason: Option<&ExitReason>) {
-        let Some((number, holdings)) = self.holdings.remove(&pid.number()) else {
-            return;
-        };
-        if let Some(name) = holdings.name {
-            self.processes.remove_if_held(&name, number);
-        }
-        let change = match reason {
-            Some(reason) => GroupChange::Exited(reason.clone()),
-            None => GroupChange::Left,
-        };
-        for group in holdings.groups {
-            self.groups.remove_member(&group, pid, change.clone());
-        }
-        for group in holdings.subscriptions {
-            self.groups.remove_subscriber(&group, number);
-        }
-        for (namespace, name) in holdings.services {
-            self.services.remove_if_held(&namespace, &name, number);
-        }
-    }
-
-    /// The node has shut down: waiters fail, and every entry goes (they
-    /// hold actors, which hold the node).
-    pub(crate) fn shutdown(&self) {
-        self.services.shutdown();
-        self.processes.clear();
-        self.groups.clear();
-        self.holdings.clear();
-    }
-}
 
 /// The live actor `pid` on the node behind `shared`: its current (or, while
 /// it waits for a restart, its last) incarnation, not stopped for good.
@@ -156,4 +57,26 @@ fn resolve(shared: &Shared, pid: Pid) -> Option<Task> {
 /// An actor handle from a type-erased one, if `A` is its type.
 fn downcast<A: crate::Actor>(task: Task) -> Option<crate::ActorRef<A>> {
     crate::ActorRef::from_any(task)
+}
+
+/// The registries from inside a handler (the registries sit above the
+/// actor layer, so these methods of [`Context`] live here).
+impl<A: Actor> Context<A> {
+    /// The node's process registry. See [`ProcessRegistry`] for an
+    /// example.
+    pub fn registry(&self) -> ProcessRegistry {
+        ProcessRegistry::new(Arc::clone(&self.cell.shared))
+    }
+
+    /// The node's process groups. See [`ProcessGroups`] for an example.
+    pub fn groups(&self) -> ProcessGroups {
+        ProcessGroups::new(Arc::clone(&self.cell.shared))
+    }
+
+    /// The node's services in the production namespace. See
+    /// [`WaitForService`](crate::WaitForService) for an example from a
+    /// handler.
+    pub fn services(&self) -> ServiceRegistry {
+        ServiceRegistry::new(Arc::clone(&self.cell.shared), Namespace::Production)
+    }
 }

@@ -3,44 +3,13 @@
 use core::fmt;
 use std::sync::Arc;
 
-use dashmap::mapref::entry::Entry;
-
-use super::{Map, downcast, new_map, resolve};
+use super::error::{LookupError, NamedSendError, RegisterError};
+use super::tables::process::register_task;
+use super::{downcast, resolve};
 use crate::actor::{Actor, ActorRef};
-use crate::error::SendError;
-use crate::node::Shared;
+use crate::node::shared::Shared;
 use crate::pid::Pid;
-use crate::task::{DynSend, Task};
-
-/// A registered name's actor.
-struct Named {
-    number: u64,
-    task: Task,
-}
-
-/// Name → actor.
-pub(super) struct NameTable {
-    map: Map<Arc<str>, Named>,
-}
-
-impl NameTable {
-    pub(super) fn new() -> Self {
-        NameTable { map: new_map() }
-    }
-
-    /// Removes `name` if the actor `number` still holds it.
-    pub(super) fn remove_if_held(&self, name: &str, number: u64) {
-        self.map.remove_if(name, |_, named| named.number == number);
-    }
-
-    pub(super) fn clear(&self) {
-        self.map.clear();
-    }
-
-    fn get(&self, name: &str) -> Option<Task> {
-        self.map.get(name).map(|named| Arc::clone(&named.task))
-    }
-}
+use crate::task::DynSend;
 
 /// A node's unique names for actors, as Erlang's `register/2` and
 /// `whereis/1`.
@@ -139,7 +108,7 @@ impl ProcessRegistry {
             return Err(RegisterError::EmptyName);
         }
         let task = resolve(&self.shared, pid).ok_or(RegisterError::NotAlive(pid))?;
-        register_task(&self.shared, name, pid, task)
+        register_task(&self.shared.names, name, pid, task)
     }
 
     /// Takes the name `name` away; returns the pid it named, or `None` if
@@ -371,205 +340,11 @@ impl ProcessRegistry {
     }
 }
 
-/// Registers `name` for `task`, the live actor `pid` (a spawn's, or a
-/// resolved pid's).
-pub(crate) fn register_task(
-    shared: &Shared,
-    name: &str,
-    pid: Pid,
-    task: Task,
-) -> Result<(), RegisterError> {
-    if name.is_empty() {
-        return Err(RegisterError::EmptyName);
-    }
-    let names = &shared.names;
-    let number = pid.number();
-    {
-        // The actor's record is locked while its name is chosen, so
-        // two registrations of one actor cannot both give it a name.
-        let mut holdings = names.holdings.entry(number).or_default();
-        if let Some(held) = &holdings.name
-            && **held != *name
-            && names.processes.map.get(&**held).map(|n| n.number) == Some(number)
-        {
-            let held = held.to_string();
-            drop(holdings);
-            names.holdings.remove_if(&number, |_, h| h.is_empty());
-            return Err(RegisterError::AlreadyNamed { pid, name: held });
-        }
-        let name: Arc<str> = Arc::from(name);
-        match names.processes.map.entry(Arc::clone(&name)) {
-            Entry::Occupied(taken) => {
-                let holder = taken.get();
-                if holder.number != number {
-                    let holder = holder.task.latest_pid();
-                    drop(taken);
-                    drop(holdings);
-                    names.holdings.remove_if(&number, |_, h| h.is_empty());
-                    return Err(RegisterError::AlreadyRegistered(holder));
-                }
-            }
-            Entry::Vacant(free) => {
-                free.insert(Named {
-                    number,
-                    task: Arc::clone(&task),
-                });
-            }
-        }
-        holdings.name = Some(name);
-    }
-    if names.hold(&task, pid, |_| {}) {
-        Ok(())
-    } else {
-        Err(RegisterError::NotAlive(pid))
-    }
-}
-
 impl fmt::Debug for ProcessRegistry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProcessRegistry")
             .field("node", &self.shared.name)
             .field("names", &self.shared.names.processes.map.len())
             .finish()
-    }
-}
-
-/// Why [`ProcessRegistry::register`] refused a name.
-///
-/// ```
-/// use foundation::{Actor, Context, Node, RegisterError};
-///
-/// struct Idle;
-/// impl Actor for Idle {
-///     type Msg = ();
-///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
-/// }
-///
-/// let node = Node::builder().schedulers(1).start()?;
-/// let idle = node.spawn(Idle)?;
-/// let pid = idle.pid();
-/// assert_eq!(node.registry().register("", pid), Err(RegisterError::EmptyName));
-/// idle.stop();
-/// while idle.is_alive() {
-///     std::thread::yield_now();
-/// }
-/// assert_eq!(node.registry().register("idle", pid), Err(RegisterError::NotAlive(pid)));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[non_exhaustive]
-#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
-pub enum RegisterError {
-    /// Another actor has the name; here is its pid.
-    #[error("the name is already registered to {0}")]
-    AlreadyRegistered(Pid),
-    /// The actor already has another name (an actor has at most one).
-    #[error("{pid} is already registered as `{name}`")]
-    AlreadyNamed {
-        /// The actor.
-        pid: Pid,
-        /// Its name.
-        name: String,
-    },
-    /// The pid is not a live actor of this node: it stopped, it is an
-    /// earlier incarnation, or it belongs to another node.
-    #[error("{0} is not a live actor of this node")]
-    NotAlive(Pid),
-    /// The empty string is not a name.
-    #[error("the empty string is not a name")]
-    EmptyName,
-}
-
-/// Why a typed look-up found no actor of that type.
-///
-/// See [`ProcessRegistry::lookup_ref`] for an example.
-#[non_exhaustive]
-#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
-pub enum LookupError {
-    /// Nobody has the name.
-    #[error("no actor is registered as `{name}`")]
-    NotRegistered {
-        /// The name looked up.
-        name: String,
-    },
-    /// The name's actor has another type.
-    #[error("`{name}` is a `{actual}`, not a `{expected}`")]
-    WrongType {
-        /// The name looked up.
-        name: String,
-        /// The type asked for.
-        expected: &'static str,
-        /// The registered actor's type.
-        actual: &'static str,
-    },
-}
-
-/// Why [`ProcessRegistry::send_named`] did not deliver a message. The
-/// message is always inside: [`NamedSendError::into_inner`].
-///
-/// ```
-/// use foundation::NamedSendError;
-///
-/// let refused: NamedSendError<u8> = NamedSendError::NotRegistered {
-///     name: "nobody".into(),
-///     msg: 7,
-/// };
-/// assert_eq!(refused.to_string(), "no actor is registered as `nobody`");
-/// assert_eq!(refused.into_inner(), 7);
-/// ```
-#[non_exhaustive]
-#[derive(thiserror::Error)]
-pub enum NamedSendError<M> {
-    /// Nobody has the name.
-    #[error("no actor is registered as `{name}`")]
-    NotRegistered {
-        /// The name.
-        name: String,
-        /// The message, handed back.
-        msg: M,
-    },
-    /// The name's actor takes another message type.
-    #[error("`{name}` takes `{expected}` messages")]
-    WrongType {
-        /// The name.
-        name: String,
-        /// The actor's message type.
-        expected: &'static str,
-        /// The message, handed back.
-        msg: M,
-    },
-    /// The actor's mailbox refused the message.
-    #[error(transparent)]
-    Send(SendError<M>),
-}
-
-impl<M> NamedSendError<M> {
-    /// Hands the message back.
-    ///
-    /// See [`NamedSendError`] for an example.
-    pub fn into_inner(self) -> M {
-        match self {
-            NamedSendError::NotRegistered { msg, .. } | NamedSendError::WrongType { msg, .. } => {
-                msg
-            }
-            NamedSendError::Send(refused) => refused.into_inner(),
-        }
-    }
-}
-
-// By hand: the message need not be `Debug`.
-impl<M> fmt::Debug for NamedSendError<M> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            NamedSendError::NotRegistered { name, .. } => f
-                .debug_struct("NotRegistered")
-                .field("name", name)
-                .finish_non_exhaustive(),
-            NamedSendError::WrongType { name, expected, .. } => f
-                .debug_struct("WrongType")
-                .field("name", name)
-                .field("expected", expected)
-                .finish_non_exhaustive(),
-            NamedSendError::Send(refused) => f.debug_tuple("Send").field(refused).finish(),
-        }
     }
 }

@@ -10,7 +10,7 @@ use super::table::ActorTable;
 use super::{Node, NodeHandle};
 use crate::dead_letter::DeadLetters;
 use crate::error::NodeError;
-use crate::names::Names;
+use crate::names::tables::Names;
 use crate::scheduler::{self, Scheduler};
 use crate::timer::{Clock, TimerService};
 
@@ -173,4 +173,3 @@ impl NodeBuilder {
         })
     }
 }
-

@@ -8,7 +8,7 @@
 //! - `shutdown.rs`: the orderly end.
 
 mod builder;
-mod shared;
+pub(crate) mod shared;
 mod shutdown;
 pub(crate) mod table;
 
@@ -275,7 +275,6 @@ pub struct NodeStats {
     /// subscription, or a service (released when they stop for good).
     pub named_actors: usize,
 }
-
 
 #[cfg(all(test, not(loom)))]
 mod tests {

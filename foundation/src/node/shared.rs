@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use super::table::ActorTable;
 use crate::dead_letter::DeadLetters;
-use crate::names::Names;
+use crate::names::tables::Names;
 use crate::pid::Pid;
 use crate::scheduler::Scheduler;
 use crate::timer::TimerService;
@@ -60,4 +60,3 @@ impl Shared {
         drop(task);
     }
 }
-

@@ -77,4 +77,3 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     tracing::debug!(node = %shared.name, "node shut down");
     Ok(())
 }
-

@@ -31,9 +31,9 @@ use std::time::Duration;
 
 use crate::actor::{Actor, ActorOptions, ActorRef, Context};
 use crate::cell::ActorCell;
+use crate::cell::spawn::spawn_cell;
 use crate::error::SpawnError;
 use crate::exit::ExitReason;
-use crate::cell::spawn::spawn_cell;
 use crate::node::Node;
 use crate::panic::payload_text;
 use crate::pid::Pid;

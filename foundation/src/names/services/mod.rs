@@ -3,86 +3,21 @@
 use core::fmt;
 use core::future::{Future, IntoFuture};
 use core::pin::Pin;
-use core::sync::atomic::AtomicU64;
-use core::sync::atomic::Ordering::Relaxed;
 use core::task::Poll;
-use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::error::ServiceError;
+use super::tables::services::{HealthCheck, Namespace, Service, ServiceTable, Waiter};
 use super::{downcast, resolve};
 use crate::actor::{Actor, ActorRef, Context, arm_timeout, blocking_deadline, continue_on};
-use crate::node::Shared;
+use crate::node::shared::Shared;
 use crate::panic::payload_text;
 use crate::pid::Pid;
 use crate::reply::{CallError, CallFuture, Slot};
 use crate::scheduler;
 use crate::task::Task;
-
-/// A service's health check: `Ok(())` for healthy, or what is wrong. Set
-/// with [`ServiceOptions::health_check`].
-///
-/// ```
-/// use foundation::HealthCheck;
-/// use std::sync::Arc;
-///
-/// let check: HealthCheck = Arc::new(|| Err("replica lag 30 s".to_string()));
-/// assert_eq!(check(), Err("replica lag 30 s".to_string()));
-/// ```
-pub type HealthCheck = Arc<dyn Fn() -> Result<(), String> + Send + Sync>;
-
-/// Where a service lives: the production namespace, or an isolated test
-/// namespace that sees only its own services.
-///
-/// ```
-/// use foundation::Namespace;
-///
-/// assert_eq!(Namespace::default(), Namespace::Production);
-/// assert_eq!(Namespace::test("case-1"), Namespace::test("case-1"));
-/// assert_ne!(Namespace::isolated(), Namespace::isolated()); // fresh each time
-/// assert!(Namespace::test("case-1").is_test());
-/// assert_eq!(Namespace::test("case-1").to_string(), "test:case-1");
-/// ```
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub enum Namespace {
-    /// Where the application's services live.
-    #[default]
-    Production,
-    /// A namespace of its own, for one test.
-    Test(Arc<str>),
-}
-
-impl Namespace {
-    /// The test namespace `name`.
-    pub fn test(name: &str) -> Self {
-        Namespace::Test(Arc::from(name))
-    }
-
-    /// A test namespace no other caller gets.
-    pub fn isolated() -> Self {
-        static NEXT: AtomicU64 = AtomicU64::new(0);
-        Namespace::Test(Arc::from(format!(
-            "isolated-{}",
-            NEXT.fetch_add(1, Relaxed)
-        )))
-    }
-
-    /// Whether this is a test namespace.
-    pub fn is_test(&self) -> bool {
-        matches!(self, Namespace::Test(_))
-    }
-}
-
-impl fmt::Display for Namespace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Namespace::Production => f.write_str("production"),
-            Namespace::Test(name) => write!(f, "test:{name}"),
-        }
-    }
-}
 
 /// How a service is registered; see [`ServiceRegistry::register_with`].
 ///
@@ -128,91 +63,6 @@ impl fmt::Debug for ServiceOptions {
         f.debug_struct("ServiceOptions")
             .field("health_check", &self.health_check.is_some())
             .finish()
-    }
-}
-
-struct Service {
-    number: u64,
-    task: Task,
-    check: Option<HealthCheck>,
-}
-
-type Waiter = Arc<Slot<Pid>>;
-
-#[derive(Default)]
-struct Space {
-    services: HashMap<Arc<str>, Service>,
-    waiters: HashMap<Arc<str>, Vec<Waiter>>,
-}
-
-/// Namespace → its services and the callers waiting for some.
-pub(super) struct ServiceTable {
-    spaces: RwLock<Spaces>,
-}
-
-#[derive(Default)]
-struct Spaces {
-    map: HashMap<Namespace, Space>,
-    /// The node has shut down: nobody waits any more.
-    closed: bool,
-}
-
-impl core::ops::Deref for Spaces {
-    type Target = HashMap<Namespace, Space>;
-    fn deref(&self) -> &Self::Target {
-        &self.map
-    }
-}
-
-impl core::ops::DerefMut for Spaces {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.map
-    }
-}
-
-impl ServiceTable {
-    pub(super) fn new() -> Self {
-        ServiceTable {
-            spaces: RwLock::new(Spaces::default()),
-        }
-    }
-
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Spaces> {
-        self.spaces.read().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Spaces> {
-        self.spaces.write().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub(super) fn remove_if_held(&self, namespace: &Namespace, name: &str, number: u64) {
-        let mut spaces = self.write();
-        if let Some(space) = spaces.get_mut(namespace)
-            && space.services.get(name).is_some_and(|s| s.number == number)
-        {
-            space.services.remove(name);
-        }
-    }
-
-    /// Fails every waiter and forgets every service.
-    pub(super) fn shutdown(&self) {
-        let spaces = {
-            let mut spaces = self.write();
-            spaces.closed = true;
-            core::mem::take(&mut spaces.map)
-        };
-        for space in spaces.into_values() {
-            for waiter in space.waiters.into_values().flatten() {
-                let _ = waiter.complete(Err(CallError::Stopped));
-            }
-        }
-    }
-
-    fn get(&self, namespace: &Namespace, name: &str) -> Option<(Task, Option<HealthCheck>)> {
-        self.read()
-            .get(namespace)
-            .and_then(|space| space.services.get(name))
-            .map(|s| (Arc::clone(&s.task), s.check.clone()))
     }
 }
 
@@ -898,65 +748,4 @@ pub struct ServiceInfo {
     pub unavailable: usize,
     /// Services that have a health check.
     pub with_health_check: usize,
-}
-
-/// Why a service operation failed.
-///
-/// ```
-/// use foundation::{Namespace, ServiceError};
-///
-/// let error = ServiceError::NotFound { namespace: Namespace::Production, name: "db".into() };
-/// assert_eq!(error.to_string(), "no service `db` in namespace production");
-/// ```
-#[non_exhaustive]
-#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
-pub enum ServiceError {
-    /// No such service in the namespace.
-    #[error("no service `{name}` in namespace {namespace}")]
-    NotFound {
-        /// The namespace.
-        namespace: Namespace,
-        /// The service.
-        name: String,
-    },
-    /// Another actor provides the service.
-    #[error("service `{name}` in namespace {namespace} is already provided by {pid}")]
-    AlreadyRegistered {
-        /// The namespace.
-        namespace: Namespace,
-        /// The service.
-        name: String,
-        /// Its provider.
-        pid: Pid,
-    },
-    /// The pid is not a live actor of this node.
-    #[error("{0} is not a live actor of this node")]
-    NotAlive(Pid),
-    /// The service's actor has another type.
-    #[error("service `{name}` is a `{actual}`, not a `{expected}`")]
-    WrongType {
-        /// The service.
-        name: String,
-        /// The type asked for.
-        expected: &'static str,
-        /// The provider's type.
-        actual: &'static str,
-    },
-    /// No such service came within the timeout.
-    #[error("service `{name}` in namespace {namespace} did not appear in time")]
-    Timeout {
-        /// The namespace.
-        namespace: Namespace,
-        /// The service.
-        name: String,
-    },
-    /// A blocking wait on a scheduler thread: use [`WaitForService::then`].
-    #[error("a blocking wait on a scheduler thread could deadlock the node; use .then(ctx, ..)")]
-    WouldBlock,
-    /// The node shut down while waiting.
-    #[error("the node shut down")]
-    NodeShutdown,
-    /// The empty string is not a service name.
-    #[error("the empty string is not a service name")]
-    EmptyName,
 }
