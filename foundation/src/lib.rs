@@ -326,6 +326,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 mod actor;
+mod call;
 mod cell;
 mod dead_letter;
 mod error;
@@ -337,7 +338,6 @@ mod node;
 mod panic;
 mod pid;
 mod recipient;
-mod reply;
 mod scheduler;
 mod supervisor;
 mod sync;
@@ -353,7 +353,8 @@ pub mod __private;
 
 pub use foundation_macros::{actor, handlers};
 
-pub use actor::{Actor, ActorOptions, ActorRef, Context, Request};
+pub use actor::{Actor, ActorOptions, ActorRef, Context, Restart};
+pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef};
@@ -365,9 +366,8 @@ pub use names::{
 pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::Pid;
 pub use recipient::Recipient;
-pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};
 pub use supervisor::{
-    ChildCounts, ChildInfo, ChildSpec, Restart, Shutdown, Strategy, Supervisor, SupervisorError,
+    ChildCounts, ChildInfo, ChildSpec, Shutdown, Strategy, Supervisor, SupervisorError,
     SupervisorMsg, SupervisorRef, SupervisorSpec,
 };
 pub use timer::{Clock, ManualClock, TimerRef};

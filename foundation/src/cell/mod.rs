@@ -20,6 +20,7 @@ use std::sync::{Arc, Mutex};
 use crossbeam_utils::sync::{Parker, Unparker};
 
 use crate::actor::{Actor, Context};
+use crate::call::reply::StoppingScope;
 use crate::cell::state::{Idle, State};
 use crate::cell::takeover::{Found, HandlerWord};
 use crate::dead_letter::DeadLetter;
@@ -29,7 +30,6 @@ use crate::mailbox::{Mailbox, Pop};
 use crate::node::shared::Shared;
 use crate::panic::{ActorScope, payload_text};
 use crate::pid::Pid;
-use crate::reply::StoppingScope;
 use crate::scheduler::{self, WakeKind};
 use crate::sync::{AtomicU8, fence, lock};
 use crate::task::{DynSend, RunResult, Runnable, Sink, Task};

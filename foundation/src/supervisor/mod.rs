@@ -29,7 +29,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::actor::{Actor, ActorOptions, ActorRef, Context};
+use crate::actor::{Actor, ActorOptions, ActorRef, Context, Restart};
+use crate::call::reply::{CallError, DEFAULT_CALL_TIMEOUT, ReplyTo};
 use crate::cell::ActorCell;
 use crate::cell::spawn::spawn_cell;
 use crate::error::SpawnError;
@@ -37,7 +38,6 @@ use crate::exit::ExitReason;
 use crate::node::Node;
 use crate::panic::payload_text;
 use crate::pid::Pid;
-use crate::reply::{CallError, DEFAULT_CALL_TIMEOUT, ReplyTo};
 use crate::task::{Runnable, Task};
 use crate::timer::TimerRef;
 
@@ -77,19 +77,6 @@ pub enum Strategy {
     OneForAll,
     /// The failed child and every child started after it.
     RestForOne,
-}
-
-/// When a child is restarted. See [`Strategy`] for an example.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Restart {
-    /// Always.
-    #[default]
-    Permanent,
-    /// Only after an abnormal exit (not [`ExitReason::Normal`] or
-    /// [`ExitReason::Shutdown`]).
-    Transient,
-    /// Never; the child is forgotten once it exits.
-    Temporary,
 }
 
 /// How a child is stopped by its supervisor. See [`Strategy`] for an

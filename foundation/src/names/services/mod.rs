@@ -11,11 +11,13 @@ use std::time::Duration;
 use super::error::ServiceError;
 use super::tables::services::{HealthCheck, Namespace, Service, ServiceTable, Waiter};
 use super::{downcast, resolve};
-use crate::actor::{Actor, ActorRef, Context, arm_timeout, blocking_deadline, continue_on};
+use crate::actor::{Actor, ActorRef, Context};
+use crate::call::blocking::blocking_deadline;
+use crate::call::reply::{CallError, CallFuture, Slot};
+use crate::call::request::{arm_timeout, continue_on};
 use crate::node::shared::Shared;
 use crate::panic::payload_text;
 use crate::pid::Pid;
-use crate::reply::{CallError, CallFuture, Slot};
 use crate::scheduler;
 use crate::task::Task;
 

@@ -7,8 +7,8 @@ use core::sync::atomic::Ordering::Relaxed;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use crate::call::reply::{CallError, Slot};
 use crate::pid::Pid;
-use crate::reply::{CallError, Slot};
 use crate::task::Task;
 
 /// A service's health check: `Ok(())` for healthy, or what is wrong. Set

@@ -1,0 +1,270 @@
+//! [`Context`]: what a handler knows about the actor it runs in, and what
+//! it can ask of the runtime (stop, spawn, timers). Links and monitors are
+//! in `links.rs`, requests in `call/request.rs`, the registries in
+//! `names/mod.rs`.
+
+use core::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::actor::{Actor, ActorOptions, ActorRef};
+use crate::cell::ActorCell;
+use crate::cell::spawn::spawn_on;
+use crate::error::{LinkError, SpawnError};
+use crate::exit::ExitReason;
+use crate::pid::Pid;
+use crate::task::Task;
+use crate::timer::{TimerRef, TimerService};
+
+/// What a handler knows about the actor it runs in, and what it can ask of
+/// the runtime.
+///
+/// ```
+/// use foundation::{Actor, Context, Node};
+///
+/// struct Parent;
+/// struct Child;
+///
+/// impl Actor for Child {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+///         ctx.stop();
+///     }
+/// }
+///
+/// impl Actor for Parent {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+///         let child = ctx.spawn(Child).expect("node is running");
+///         assert_ne!(child.pid(), ctx.pid());
+///         child.send(()).unwrap();
+///         ctx.stop();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// node.spawn(Parent)?.send(())?;
+/// while node.actor_count() > 0 {
+///     std::thread::yield_now();
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Context<A: Actor> {
+    pub(crate) cell: Arc<ActorCell<A>>,
+    pub(crate) pid: Pid,
+    pub(crate) stop: Option<ExitReason>,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(cell: Arc<ActorCell<A>>, pid: Pid) -> Self {
+        Context {
+            cell,
+            pid,
+            stop: None,
+        }
+    }
+
+    /// The runner's handle of the cell, when it yields.
+    pub(crate) fn into_cell(self) -> Arc<ActorCell<A>> {
+        self.cell
+    }
+
+    /// This incarnation's pid.
+    pub fn pid(&self) -> Pid {
+        self.pid
+    }
+
+    /// Whether this context's incarnation is still the actor's current one.
+    /// It is not once a kill took the actor while this handler was stuck:
+    /// the handler may go on, but it no longer speaks for the actor (links,
+    /// monitors, trapping and request continuations refuse it).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Check(mpsc::Sender<bool>);
+    /// impl Actor for Check {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         self.0.send(ctx.is_current()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Check(tx))?.send(())?;
+    /// assert!(rx.recv()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_current(&self) -> bool {
+        self.cell.state.is_current(self.pid.incarnation())
+    }
+
+    /// This context's incarnation, or `Stale` if it is no longer current.
+    pub(crate) fn current(&self) -> Result<Pid, LinkError> {
+        if self.is_current() {
+            Ok(self.pid)
+        } else {
+            Err(LinkError::Stale(self.pid))
+        }
+    }
+
+    pub(crate) fn task(&self) -> Task {
+        Arc::clone(&self.cell) as Task
+    }
+
+    /// Stops this actor with `reason` once the current handler returns.
+    /// Linked actors and monitors learn `reason`; an abnormal one stops
+    /// linked actors that do not trap exits.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Quitter(mpsc::Sender<ExitReason>);
+    /// impl Actor for Quitter {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop_with(ExitReason::Shutdown);
+    ///     }
+    ///     fn stopped(&mut self, reason: &ExitReason) {
+    ///         self.0.send(reason.clone()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Quitter(tx))?.send(())?;
+    /// assert_eq!(rx.recv()?, ExitReason::Shutdown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn stop_with(&mut self, reason: ExitReason) {
+        self.stop.get_or_insert(reason);
+    }
+
+    /// A handle to this actor, to give to others.
+    pub fn myself(&self) -> ActorRef<A> {
+        ActorRef {
+            cell: Arc::clone(&self.cell),
+        }
+    }
+
+    /// Stops this actor with [`ExitReason::Normal`] once the current handler
+    /// returns. Messages still queued are discarded.
+    pub fn stop(&mut self) {
+        self.stop.get_or_insert(ExitReason::Normal);
+    }
+
+    /// Spawns another actor on this node. It starts on this scheduler
+    /// thread's queue, where any idle thread may steal it.
+    ///
+    /// # Errors
+    ///
+    /// [`SpawnError::NodeShutdown`] once the node is shutting down.
+    pub fn spawn<B: Actor>(&self, actor: B) -> Result<ActorRef<B>, SpawnError> {
+        spawn_on(&self.cell.shared, actor, B::options())
+    }
+
+    /// Spawns another actor on this node with `options`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Node::spawn_with`](crate::Node::spawn_with).
+    pub fn spawn_with<B: Actor>(
+        &self,
+        actor: B,
+        options: ActorOptions,
+    ) -> Result<ActorRef<B>, SpawnError> {
+        spawn_on(&self.cell.shared, actor, options)
+    }
+
+    /// Sends `msg` to this actor after `delay` (on the node's clock).
+    pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
+        send_after_on(&self.cell.shared.timers, self.myself(), delay, msg)
+    }
+
+    /// Sends `make()` to this actor every `period` (the first after one
+    /// period), until cancelled or until the actor stops.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ManualClock, Node};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Ticker(mpsc::Sender<u32>, u32);
+    /// impl Actor for Ticker {
+    ///     type Msg = ();
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.send_interval(Duration::from_secs(1), || ());
+    ///         self.0.send(0).unwrap(); // armed
+    ///     }
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         self.1 += 1;
+    ///         self.0.send(self.1).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().clock(clock.clone()).schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Ticker(tx, 0))?;
+    /// assert_eq!(rx.recv()?, 0);
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!((rx.recv()?, rx.recv()?, rx.recv()?), (1, 2, 3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn send_interval(
+        &self,
+        period: Duration,
+        mut make: impl FnMut() -> A::Msg + Send + 'static,
+    ) -> TimerRef {
+        let target = self.myself();
+        self.cell.shared.timers.add(
+            period,
+            Some(period),
+            Box::new(move || target.send(make()).is_ok()),
+        )
+    }
+
+    /// The name of the node this actor runs on.
+    pub fn node_name(&self) -> &str {
+        &self.cell.shared.name
+    }
+
+    /// Messages waiting in this actor's mailbox.
+    pub fn mailbox_len(&self) -> usize {
+        self.cell.mailbox.len()
+    }
+}
+
+impl<A: Actor> fmt::Debug for Context<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("pid", &self.pid)
+            .field("stopping", &self.stop)
+            .finish()
+    }
+}
+
+// A timer that sends `msg` to `target` once, after `delay`.
+pub(crate) fn send_after_on<A: Actor>(
+    timers: &TimerService,
+    target: ActorRef<A>,
+    delay: Duration,
+    msg: A::Msg,
+) -> TimerRef {
+    let mut msg = Some(msg);
+    timers.add(
+        delay,
+        None,
+        Box::new(move || {
+            if let Some(msg) = msg.take()
+                && target.send(msg).is_err()
+            {
+                tracing::trace!(pid = %target.pid(), "a timer fired for a stopped actor");
+            }
+            false
+        }),
+    )
+}

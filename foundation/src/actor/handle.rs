@@ -1,0 +1,207 @@
+//! [`ActorRef`]: a handle to an actor of a known type, and its conversion
+//! into a [`Recipient`]. Calls through it are in `call/blocking.rs`.
+
+use core::fmt;
+use core::hash::{Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::actor::{Actor, send_after_on};
+use crate::cell::ActorCell;
+use crate::error::SendError;
+use crate::pid::Pid;
+use crate::recipient::Recipient;
+use crate::task::{Runnable, Sink, Task};
+use crate::timer::TimerRef;
+
+/// A handle to an actor of type `A`: cheap to clone, sendable anywhere.
+///
+/// Sending never blocks and never waits: the message is queued, or handed
+/// back inside a [`SendError`] if the actor has stopped.
+///
+/// ```
+/// use foundation::{Actor, Context, Node};
+/// use std::sync::mpsc;
+///
+/// struct Echo(mpsc::Sender<String>);
+/// impl Actor for Echo {
+///     type Msg = String;
+///     fn handle(&mut self, msg: String, _: &mut Context<Self>) {
+///         self.0.send(msg).unwrap();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(2).start()?;
+/// let (tx, rx) = mpsc::channel();
+/// let echo = node.spawn(Echo(tx))?;
+/// let again = echo.clone();
+/// echo.send("hello".to_string())?;
+/// again.try_send("world".to_string())?;
+/// assert_eq!(rx.recv()?, "hello");
+/// assert_eq!(rx.recv()?, "world");
+/// assert_eq!(echo, again);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct ActorRef<A: Actor> {
+    pub(crate) cell: Arc<ActorCell<A>>,
+}
+
+impl<A: Actor> ActorRef<A> {
+    /// Queues `msg`. Never blocks.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Closed`] with `msg` inside if the actor has stopped.
+    #[inline]
+    pub fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
+        self.cell.deliver(msg, |m| m)
+    }
+
+    /// Queues `msg` if the mailbox takes it now, never waiting. With the
+    /// unbounded mailbox this is [`ActorRef::send`]; with a bounded one it
+    /// returns [`SendError::Full`] instead of waiting.
+    ///
+    /// # Errors
+    ///
+    /// As [`ActorRef::send`], plus `Full` for bounded mailboxes.
+    #[inline]
+    pub fn try_send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
+        self.cell.deliver(msg, |m| m)
+    }
+
+    /// The pid of the actor's current incarnation (or, between a stop and
+    /// a supervisor's restart, its last one).
+    pub fn pid(&self) -> Pid {
+        self.cell.pid()
+    }
+
+    /// Kills the actor: it stops with [`ExitReason::Killed`] before its next
+    /// message, however many are queued, and cannot trap it. If it is stuck
+    /// inside a handler, the kill does not wait: the actor is unregistered,
+    /// its links and monitors fire, its mailbox is closed (or, for a
+    /// supervised child, kept for the next incarnation), a spare thread
+    /// replaces the scheduler thread the handler holds, and the instance is
+    /// dropped when the handler returns (its `stopped` hook does not run).
+    /// Returns `false` if the actor had already stopped.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Stuck(mpsc::Receiver<()>);
+    /// impl Actor for Stuck {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         let _ = self.0.recv(); // blocks until released
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (release, latch) = mpsc::channel();
+    /// let stuck = node.spawn(Stuck(latch))?;
+    /// stuck.send(())?;
+    /// while stuck.mailbox_len() > 0 {
+    ///     std::thread::yield_now();
+    /// }
+    /// std::thread::sleep(std::time::Duration::from_millis(10)); // inside the handler
+    /// assert!(stuck.kill());
+    /// assert!(!stuck.is_alive());
+    /// assert_eq!(node.actor_count(), 0);
+    /// assert!(stuck.send(()).is_err());
+    /// release.send(()).ok(); // the handler returns; its instance is dropped
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn kill(&self) -> bool {
+        let pid = self.cell.pid();
+        self.cell.kill(pid.incarnation())
+    }
+
+    /// Asks the actor to stop, ahead of its queued messages: its
+    /// [`Actor::shutdown_requested`] hook runs (by default it stops with
+    /// [`ExitReason::Shutdown`]). See [`Actor::shutdown_requested`] for an
+    /// example.
+    pub fn stop(&self) {
+        Runnable::request_shutdown(Arc::clone(&self.cell) as Task, false);
+    }
+
+    /// Whether the actor is still running. It may stop right after this
+    /// returns `true`; a send then hands the message back.
+    pub fn is_alive(&self) -> bool {
+        !self.cell.state.is_stopped() && !self.cell.mailbox.is_closed()
+    }
+
+    /// Messages waiting in the actor's mailbox (a snapshot).
+    pub fn mailbox_len(&self) -> usize {
+        self.cell.mailbox.len()
+    }
+
+    /// Sends `msg` to the actor after `delay` (on the node's clock).
+    pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
+        send_after_on(&self.cell.shared.timers, self.clone(), delay, msg)
+    }
+
+    /// A handle typed by message rather than by actor: any `M` that converts
+    /// into `A::Msg`. No allocation: it shares this handle's cell.
+    pub fn recipient<M>(&self) -> Recipient<M>
+    where
+        M: Into<A::Msg> + Send + 'static,
+    {
+        Recipient {
+            sink: Arc::clone(&self.cell) as Arc<dyn Sink<M>>,
+        }
+    }
+}
+
+impl<A: Actor> ActorRef<A> {
+    /// The handle of a type-erased cell, if it is an `A`'s.
+    pub(crate) fn from_any(cell: Arc<dyn core::any::Any + Send + Sync>) -> Option<Self> {
+        cell.downcast::<ActorCell<A>>()
+            .ok()
+            .map(|cell| ActorRef { cell })
+    }
+}
+
+impl<A: Actor> Clone for ActorRef<A> {
+    fn clone(&self) -> Self {
+        ActorRef {
+            cell: Arc::clone(&self.cell),
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for ActorRef<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ActorRef<{}>({})",
+            core::any::type_name::<A>(),
+            self.cell.pid()
+        )
+    }
+}
+
+impl<A: Actor> PartialEq for ActorRef<A> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.cell, &other.cell)
+    }
+}
+
+impl<A: Actor> Eq for ActorRef<A> {}
+
+impl<A: Actor> Hash for ActorRef<A> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        Arc::as_ptr(&self.cell).hash(state);
+    }
+}
+
+impl<A, M> From<ActorRef<A>> for Recipient<M>
+where
+    A: Actor,
+    M: Into<A::Msg> + Send + 'static,
+{
+    fn from(actor: ActorRef<A>) -> Self {
+        Recipient {
+            sink: actor.cell as Arc<dyn Sink<M>>,
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Links, monitors and exit trapping, from inside a handler (the cell keeps
+//! them: `cell/links.rs`).
+use std::sync::Arc;
+
+use crate::actor::{Actor, ActorRef, Context};
+use crate::cell::spawn::spawn_cell;
+use crate::error::{LinkError, SpawnError};
+use crate::exit::MonitorRef;
+use crate::task::{Runnable, Task};
+
+impl<A: Actor> Context<A> {
+    /// Traps exits (or stops trapping): an exit of a linked actor then
+    /// arrives at [`Actor::on_exit`] instead of stopping this one. A kill
+    /// cannot be trapped.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node, Pid};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Doomed;
+    /// impl Actor for Doomed {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("doomed");
+    ///     }
+    /// }
+    ///
+    /// struct Keeper(mpsc::Sender<(Pid, ExitReason)>);
+    /// impl Actor for Keeper {
+    ///     type Msg = ();
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.trap_exit(true);
+    ///         let doomed = ctx.spawn_link(Doomed).expect("running");
+    ///         doomed.send(()).unwrap();
+    ///     }
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn on_exit(&mut self, from: Pid, reason: ExitReason, _: &mut Context<Self>) {
+    ///         self.0.send((from, reason)).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let keeper = node.spawn(Keeper(tx))?;
+    /// let (_, reason) = rx.recv()?;
+    /// assert_eq!(reason, ExitReason::Panic("doomed".into()));
+    /// assert!(keeper.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trap_exit(&self, trap: bool) {
+        if self.is_current() {
+            self.cell.set_trap_exit(trap);
+        }
+    }
+
+    /// Links this actor to `other`: when either exits abnormally, the other
+    /// stops too with [`ExitReason::Linked`], unless it traps exits (then it
+    /// hears of it in [`Actor::on_exit`]). A link binds these two
+    /// incarnations and fires once. Linking twice is one link.
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError::NotAlive`] if `other` has stopped;
+    /// [`LinkError::Stale`] if this context's incarnation was killed.
+    pub fn link<B: Actor>(&self, other: &ActorRef<B>) -> Result<(), LinkError> {
+        let me = self.current()?;
+        let Some(them) = other.cell.current_pid() else {
+            return Err(LinkError::NotAlive(other.pid()));
+        };
+        if them == me {
+            return Ok(());
+        }
+        let them_task = Arc::clone(&other.cell) as Task;
+        if !Runnable::add_link(&*self.cell, me, them, Arc::clone(&them_task)) {
+            return Err(LinkError::Stale(me));
+        }
+        if !Runnable::add_link(&*other.cell, them, me, self.task()) {
+            Runnable::remove_link(&*self.cell, me, them);
+            return Err(LinkError::NotAlive(them));
+        }
+        Ok(())
+    }
+
+    /// Removes the link to `other`, both ways; a signal of that link already
+    /// on its way is void. Nothing happens if there was none.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Node};
+    ///
+    /// struct Doomed;
+    /// impl Actor for Doomed {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("doomed");
+    ///     }
+    /// }
+    ///
+    /// struct Loner(ActorRef<Doomed>);
+    /// impl Actor for Loner {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.link(&self.0).unwrap();
+    ///         ctx.unlink(&self.0); // changed its mind
+    ///         self.0.send(()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let doomed = node.spawn(Doomed)?;
+    /// let loner = node.spawn(Loner(doomed.clone()))?;
+    /// loner.send(())?;
+    /// while doomed.is_alive() {
+    ///     std::thread::yield_now();
+    /// }
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// assert!(loner.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn unlink<B: Actor>(&self, other: &ActorRef<B>) {
+        let Ok(me) = self.current() else { return };
+        let them = other.pid();
+        self.cell.remove_link(me, them);
+        other.cell.remove_link(them, me);
+    }
+
+    /// Spawns `actor` linked to this one (before it first runs, so no exit
+    /// can slip between). See [`Context::trap_exit`] for an example.
+    ///
+    /// # Errors
+    ///
+    /// As [`Context::spawn`].
+    pub fn spawn_link<B: Actor>(&self, actor: B) -> Result<ActorRef<B>, SpawnError> {
+        let me = self.pid;
+        let my_task = self.task();
+        let my_cell = Arc::clone(&self.cell);
+        spawn_cell(&self.cell.shared, actor, B::options(), None, move |child| {
+            let child_pid = child.pid();
+            if my_cell.add_link(me, child_pid, Arc::clone(child) as Task) {
+                child.add_link(child_pid, me, my_task);
+            }
+        })
+    }
+
+    /// Monitors `target`: when that incarnation exits, for any reason, this
+    /// actor's [`Actor::on_down`] hears of it, once.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Down, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Brief;
+    /// impl Actor for Brief {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop();
+    ///     }
+    /// }
+    ///
+    /// struct Watcher(ActorRef<Brief>, mpsc::Sender<Down>);
+    /// impl Actor for Watcher {
+    ///     type Msg = ();
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.monitor(&self.0).expect("alive");
+    ///         self.0.send(()).unwrap();
+    ///     }
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.1.send(down).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let brief = node.spawn(Brief)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Watcher(brief.clone(), tx))?;
+    /// let down = rx.recv()?;
+    /// assert_eq!((down.pid, down.reason), (brief.pid(), ExitReason::Normal));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError::NotAlive`] if `target` has stopped;
+    /// [`LinkError::Stale`] if this context's incarnation was killed.
+    pub fn monitor<B: Actor>(&self, target: &ActorRef<B>) -> Result<MonitorRef, LinkError> {
+        let me = self.current()?;
+        let Some(them) = target.cell.current_pid() else {
+            return Err(LinkError::NotAlive(target.pid()));
+        };
+        let monitor = MonitorRef(
+            self.cell
+                .shared
+                .next_monitor
+                .fetch_add(1, core::sync::atomic::Ordering::Relaxed),
+        );
+        if !target.cell.add_monitor(them, monitor, me, self.task()) {
+            return Err(LinkError::NotAlive(them));
+        }
+        Ok(monitor)
+    }
+
+    /// Removes a monitor of `target`; a `Down` already queued still arrives.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Down, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Target;
+    /// impl Actor for Target {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop();
+    ///     }
+    /// }
+    ///
+    /// struct Fickle(ActorRef<Target>, mpsc::Sender<Down>);
+    /// impl Actor for Fickle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         let m = ctx.monitor(&self.0).unwrap();
+    ///         ctx.demonitor(&self.0, m);
+    ///         self.0.send(()).unwrap();
+    ///     }
+    ///     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.1.send(down).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let target = node.spawn(Target)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Fickle(target.clone(), tx))?.send(())?;
+    /// while target.is_alive() {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(rx.recv_timeout(std::time::Duration::from_millis(50)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn demonitor<B: Actor>(&self, target: &ActorRef<B>, monitor: MonitorRef) {
+        target.cell.remove_monitor(target.pid(), monitor);
+    }
+}

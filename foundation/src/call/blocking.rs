@@ -1,0 +1,134 @@
+//! Calls from outside the runtime: a thread blocks on the reply slot (or a
+//! future awaits it) until the answer or the deadline.
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::actor::{Actor, ActorRef};
+use crate::call::reply::{CallError, CallFuture, ReplyTo, Slot};
+use crate::call::request::arm_timeout;
+use crate::scheduler;
+use crate::timer::{Clock, TimerService};
+
+impl<A: Actor> ActorRef<A> {
+    /// Sends a request and waits for its reply, at most `timeout` (on the
+    /// node's clock). `make` puts the [`ReplyTo`] into the request's message.
+    ///
+    /// For plain threads and blocking actors: on a scheduler thread it fails
+    /// at once with [`CallError::Deadlock`] (use [`Context::request`]).
+    ///
+    /// # Errors
+    ///
+    /// A [`CallError`], as soon as it is known: `Stopped` for a stopped
+    /// actor, `Panicked` if the handler panics, `Dropped` if it drops the
+    /// `ReplyTo`, `Timeout` when the time is up.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ReplyTo};
+    /// use std::time::Duration;
+    ///
+    /// enum Msg { Add(u64), Total(ReplyTo<u64>) }
+    /// struct Counter(u64);
+    /// impl Actor for Counter {
+    ///     type Msg = Msg;
+    ///     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Add(n) => self.0 += n,
+    ///             Msg::Total(reply) => { let _ = reply.reply(self.0); }
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let counter = node.spawn(Counter(0))?;
+    /// counter.send(Msg::Add(5)).ok();
+    /// assert_eq!(counter.call(Msg::Total, Duration::from_secs(5)), Ok(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+        timeout: Duration,
+    ) -> Result<T, CallError> {
+        if scheduler::on_any_scheduler() {
+            return Err(CallError::Deadlock);
+        }
+        let slot = Slot::new();
+        let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
+        self.send_request(&slot, make);
+        slot.wait_blocking(deadline)
+    }
+
+    /// Sends a request and returns a future of its reply, usable from any
+    /// async runtime. The timeout runs on the node's clock.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ReplyTo};
+    /// use std::time::Duration;
+    ///
+    /// struct Echo;
+    /// impl Actor for Echo {
+    ///     type Msg = (String, ReplyTo<String>);
+    ///     fn handle(&mut self, (text, reply): Self::Msg, _: &mut Context<Self>) {
+    ///         let _ = reply.reply(text);
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let echo = node.spawn(Echo)?;
+    /// let future = echo.call_async(|r| ("hi".to_string(), r), Duration::from_secs(5));
+    /// // Any executor will do; a minimal one:
+    /// let answer = futures_lite_block_on(future);
+    /// assert_eq!(answer.as_deref(), Ok("hi"));
+    /// # fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+    /// #     use std::task::{Context, Poll, Wake, Waker};
+    /// #     struct Unpark(std::thread::Thread);
+    /// #     impl Wake for Unpark { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+    /// #     let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+    /// #     let mut cx = Context::from_waker(&waker);
+    /// #     let mut f = std::pin::pin!(f);
+    /// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park(); }
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn call_async<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+        timeout: Duration,
+    ) -> CallFuture<T> {
+        let slot = Slot::new();
+        arm_timeout(&self.cell.shared.timers, &slot, timeout);
+        self.send_request(&slot, make);
+        CallFuture::new(slot)
+    }
+
+    /// Sends the request built by `make`; a refused send fails the slot.
+    pub(crate) fn send_request<T: Send + 'static>(
+        &self,
+        slot: &Arc<Slot<T>>,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+    ) {
+        if let Err(refused) = self.send(make(ReplyTo::new(Arc::clone(slot)))) {
+            // Complete first, so the `ReplyTo` inside, dropped next, says
+            // nothing more.
+            let _ = slot.complete(Err(CallError::Stopped));
+            drop(refused);
+        }
+    }
+}
+
+/// The deadline a thread blocked on `slot` keeps itself: on the system
+/// clock it times itself out (no timer entry); on a manual clock only the
+/// node's timer service knows the time, so it arms the timeout there.
+pub(crate) fn blocking_deadline<T: Send + 'static>(
+    timers: &TimerService,
+    slot: &Arc<Slot<T>>,
+    timeout: Duration,
+) -> Option<Instant> {
+    match timers.clock() {
+        Clock::System => Some(Instant::now() + timeout),
+        Clock::Manual(_) => {
+            arm_timeout(timers, slot, timeout);
+            None
+        }
+    }
+}
