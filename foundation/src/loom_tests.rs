@@ -276,7 +276,7 @@ fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
 /// them releases the new entry — none is left behind for a dead actor.
 #[test]
 fn loom_a_name_added_as_its_actor_retires_is_released_by_one_side() {
-    use crate::cell::{holds_names, mark_named};
+    use crate::cell::lifecycle::{holds_names, mark_named};
     use crate::sync::AtomicU8;
 
     model(|| {

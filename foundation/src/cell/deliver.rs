@@ -1,0 +1,91 @@
+//! Delivery: a message (or a runtime envelope) into the mailbox, and the
+//! actor woken if it was idle — into a run queue, or its own thread.
+//! This is the send path's last step; see docs/architecture.md.
+use std::sync::Arc;
+
+use super::*;
+use crate::actor::Actor;
+use crate::error::SendError;
+use crate::scheduler::{self, WakeKind};
+use crate::sync::lock;
+use crate::task::Task;
+
+impl<A: Actor> ActorCell<A> {
+    /// Queues `convert(input)` and schedules the actor if it was idle.
+    #[inline(always)]
+    pub(crate) fn deliver<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> A::Msg,
+    ) -> Result<(), SendError<I>> {
+        self.mailbox
+            .push_with(input, |i| Envelope::User(convert(i)), || self.backlog())?;
+        if self.state.notify() {
+            self.wake(WakeKind::Message);
+        }
+        Ok(())
+    }
+
+    /// Queues a runtime envelope (a continuation, a signal).
+    pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
+        self.mailbox
+            .push_with(envelope, |e| e, || self.backlog())
+            .map_err(SendError::into_inner)?;
+        if self.state.notify() {
+            self.wake(WakeKind::Message);
+        }
+        Ok(())
+    }
+
+    /// A push left this actor's mailbox with a backlog. If the actor is
+    /// waiting to run (scheduled, not running), the sender is likely a
+    /// handler flooding it from a long run while it waits in that thread's
+    /// run-next slot — where nobody can steal it — for the handler to end:
+    /// move it to the thread's stealable queue and wake an idle thread, so
+    /// that the two run side by side instead of the whole flood piling up
+    /// first. (From a plain thread, or with nothing in the slot, nothing
+    /// happens.)
+    #[cold]
+    #[inline(never)]
+    pub(super) fn backlog(&self) {
+        if self.state.is_scheduled() {
+            scheduler::release_run_next();
+        }
+    }
+
+    /// Puts the actor (which the caller has just moved from idle to
+    /// scheduled) where it will run: a run queue, or its own thread.
+    #[inline]
+    pub(super) fn wake(&self, kind: WakeKind) {
+        if self.is_blocking() {
+            self.wake_dedicated();
+        } else {
+            scheduler::schedule(&self.shared.scheduler, self.new_arc() as Task, kind);
+        }
+    }
+
+    /// Wakes a blocking actor's own thread.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn wake_dedicated(&self) {
+        if let Some(thread) = lock(&self.control)
+            .as_ref()
+            .and_then(|c| c.dedicated.as_ref())
+        {
+            thread.unpark();
+        }
+    }
+
+    /// Another strong handle to this cell, from a plain reference.
+    #[inline]
+    pub(super) fn new_arc(&self) -> Arc<Self> {
+        // SAFETY: cells are created only by `node::spawn_on`, directly inside
+        // `Arc::new`, and never moved out, so `self` points into a live `Arc`
+        // allocation whose strong count is at least one (the caller's handle).
+        // Incrementing first makes the `Arc` we build an owned count.
+        unsafe {
+            Arc::increment_strong_count(self as *const Self);
+            Arc::from_raw(self as *const Self)
+        }
+    }
+}
