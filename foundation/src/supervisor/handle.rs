@@ -1,0 +1,163 @@
+//! [`SupervisorRef`]: a supervisor's handle, with blocking calls for each
+//! request.
+
+use crate::actor::{Actor, ActorRef};
+use crate::call::reply::DEFAULT_CALL_TIMEOUT;
+use crate::pid::Pid;
+
+use super::*;
+
+/// A handle to a running [`Supervisor`], with its API as blocking calls
+/// (from plain threads or blocking actors; from a handler, send a
+/// [`SupervisorMsg`] with `ctx.request`).
+///
+/// ```
+/// use foundation::{Actor, ChildSpec, Context, Node, Supervisor, SupervisorError};
+///
+/// #[derive(Default)]
+/// struct Worker;
+/// impl Actor for Worker {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let sup = Supervisor::builder().spawn(&node)?;
+/// let pid = sup.start_child(ChildSpec::new("w", Worker::default))?;
+/// assert_eq!(
+///     sup.start_child(ChildSpec::new("w", Worker::default)),
+///     Err(SupervisorError::DuplicateId("w".into()))
+/// );
+/// let info = &sup.which_children()?[0];
+/// assert_eq!((info.id.as_str(), info.pid), ("w", Some(pid)));
+/// assert!(info.actor::<Worker>().is_some());
+///
+/// sup.terminate_child("w")?; // stopped; its spec stays
+/// assert_eq!(sup.count_children()?.active, 0);
+/// let again = sup.restart_child("w")?; // in a new cell
+/// assert_ne!(again, pid);
+/// assert_eq!(sup.delete_child("w"), Err(SupervisorError::Running("w".into())));
+/// sup.terminate_child("w")?;
+/// sup.delete_child("w")?;
+/// assert!(sup.which_children()?.is_empty());
+/// sup.stop();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct SupervisorRef {
+    pub(super) actor: ActorRef<Supervisor>,
+}
+
+impl SupervisorRef {
+    /// The supervisor's actor handle.
+    pub fn actor(&self) -> &ActorRef<Supervisor> {
+        &self.actor
+    }
+
+    /// The supervisor's pid.
+    pub fn pid(&self) -> Pid {
+        self.actor.pid()
+    }
+
+    /// The handle of child `id`, if it exists and is an `A`. It stays valid
+    /// across the child's restarts.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::Call`] if the supervisor does not answer.
+    pub fn child<A: Actor>(&self, id: &str) -> Result<Option<ActorRef<A>>, SupervisorError> {
+        Ok(self
+            .which_children()?
+            .into_iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.actor::<A>()))
+    }
+
+    /// The children, in start order.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::Call`] if the supervisor does not answer.
+    pub fn which_children(&self) -> Result<Vec<ChildInfo>, SupervisorError> {
+        Ok(self
+            .actor
+            .call(SupervisorMsg::which_children, DEFAULT_CALL_TIMEOUT)?)
+    }
+
+    /// Child counts.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::Call`] if the supervisor does not answer.
+    pub fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
+        Ok(self
+            .actor
+            .call(SupervisorMsg::count_children, DEFAULT_CALL_TIMEOUT)?)
+    }
+
+    /// Adds child `spec` and starts it (after the supervisor's pending
+    /// steps); returns its pid once its `started` hook has returned.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::DuplicateId`], [`SupervisorError::StartFailed`],
+    /// [`SupervisorError::Stopping`], [`SupervisorError::Call`].
+    pub fn start_child(&self, spec: ChildSpec) -> Result<Pid, SupervisorError> {
+        self.actor.call(
+            |r| SupervisorMsg::start_child(spec, r),
+            DEFAULT_CALL_TIMEOUT,
+        )?
+    }
+
+    /// Stops child `id` (its shutdown rules apply) and keeps its spec; its
+    /// queued messages become dead letters.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NoSuchChild`], [`SupervisorError::Call`].
+    pub fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
+        let id = id.to_string();
+        self.actor.call(
+            |r| SupervisorMsg::terminate_child(id, r),
+            DEFAULT_CALL_TIMEOUT,
+        )?
+    }
+
+    /// Starts terminated child `id` again (in a new cell: a new address).
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NoSuchChild`], [`SupervisorError::Running`],
+    /// [`SupervisorError::StartFailed`], [`SupervisorError::Call`].
+    pub fn restart_child(&self, id: &str) -> Result<Pid, SupervisorError> {
+        let id = id.to_string();
+        self.actor.call(
+            |r| SupervisorMsg::restart_child(id, r),
+            DEFAULT_CALL_TIMEOUT,
+        )?
+    }
+
+    /// Forgets terminated child `id`.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::NoSuchChild`], [`SupervisorError::Running`],
+    /// [`SupervisorError::Call`].
+    pub fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
+        let id = id.to_string();
+        self.actor
+            .call(|r| SupervisorMsg::delete_child(id, r), DEFAULT_CALL_TIMEOUT)?
+    }
+
+    /// Stops the supervisor: its children stop in reverse order, then it
+    /// exits with [`ExitReason::Shutdown`].
+    pub fn stop(&self) {
+        self.actor.stop();
+    }
+}
+
+impl From<ActorRef<Supervisor>> for SupervisorRef {
+    fn from(actor: ActorRef<Supervisor>) -> Self {
+        SupervisorRef { actor }
+    }
+}

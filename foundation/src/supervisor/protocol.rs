@@ -1,0 +1,105 @@
+//! The supervisor's messages: [`SupervisorMsg`], OTP's `which_children`,
+//! `start_child` and the rest, each with its reply slot.
+
+use core::fmt;
+
+use crate::call::reply::ReplyTo;
+use crate::pid::Pid;
+
+use super::*;
+
+/// A message to a [`Supervisor`]. From a plain thread use the methods of
+/// [`SupervisorRef`]; from a handler, send one with `ctx.request`, which
+/// does not block the scheduler thread.
+///
+/// ```
+/// use foundation::{Actor, ActorRef, Context, Node, Supervisor, SupervisorMsg};
+/// use std::sync::mpsc;
+///
+/// struct Inspector(ActorRef<Supervisor>, mpsc::Sender<usize>);
+/// impl Actor for Inspector {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+///         ctx.request(&self.0, SupervisorMsg::which_children)
+///             .then(|me, _, children| me.1.send(children.unwrap().len()).unwrap());
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let sup = Supervisor::builder().spawn(&node)?;
+/// let (tx, rx) = mpsc::channel();
+/// node.spawn(Inspector(sup.actor().clone(), tx))?.send(())?;
+/// assert_eq!(rx.recv()?, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct SupervisorMsg(pub(super) Request);
+
+impl SupervisorMsg {
+    /// Asks for the children, in start order.
+    pub fn which_children(reply: ReplyTo<Vec<ChildInfo>>) -> Self {
+        SupervisorMsg(Request::Which(reply))
+    }
+
+    /// Asks for the child counts.
+    pub fn count_children(reply: ReplyTo<ChildCounts>) -> Self {
+        SupervisorMsg(Request::Count(reply))
+    }
+
+    /// Adds and starts a child; the reply comes once it has started.
+    pub fn start_child(spec: ChildSpec, reply: ReplyTo<Result<Pid, SupervisorError>>) -> Self {
+        SupervisorMsg(Request::StartChild(spec, reply))
+    }
+
+    /// Stops a child (keeping its spec).
+    pub fn terminate_child(id: String, reply: ReplyTo<Result<(), SupervisorError>>) -> Self {
+        SupervisorMsg(Request::Terminate(id, reply))
+    }
+
+    /// Starts a terminated child again.
+    pub fn restart_child(id: String, reply: ReplyTo<Result<Pid, SupervisorError>>) -> Self {
+        SupervisorMsg(Request::RestartChild(id, reply))
+    }
+
+    /// Forgets a terminated child's spec.
+    pub fn delete_child(id: String, reply: ReplyTo<Result<(), SupervisorError>>) -> Self {
+        SupervisorMsg(Request::Delete(id, reply))
+    }
+}
+
+impl fmt::Debug for SupervisorMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.kind())
+    }
+}
+
+pub(super) enum Request {
+    Which(ReplyTo<Vec<ChildInfo>>),
+    Count(ReplyTo<ChildCounts>),
+    StartChild(ChildSpec, ReplyTo<Result<Pid, SupervisorError>>),
+    Terminate(String, ReplyTo<Result<(), SupervisorError>>),
+    RestartChild(String, ReplyTo<Result<Pid, SupervisorError>>),
+    Delete(String, ReplyTo<Result<(), SupervisorError>>),
+    /// Child `pid`'s `started` hook returned.
+    Started {
+        pid: Pid,
+    },
+    /// Child `pid`'s shutdown time ran out.
+    StopTimeout {
+        pid: Pid,
+    },
+}
+
+impl Request {
+    pub(super) fn kind(&self) -> &'static str {
+        match self {
+            Request::Which(_) => "which_children",
+            Request::Count(_) => "count_children",
+            Request::StartChild(..) => "start_child",
+            Request::Terminate(..) => "terminate_child",
+            Request::RestartChild(..) => "restart_child",
+            Request::Delete(..) => "delete_child",
+            Request::Started { .. } => "child_started",
+            Request::StopTimeout { .. } => "stop_timeout",
+        }
+    }
+}
