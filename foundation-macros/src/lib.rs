@@ -12,7 +12,7 @@
 #![warn(missing_docs)]
 
 mod actor;
-mod ctxt;
+mod internals;
 mod handlers;
 
 use proc_macro::TokenStream;

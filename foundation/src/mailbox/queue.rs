@@ -24,6 +24,11 @@
 //! * closing sets `MARK_BIT` in the tail index, after which every push fails
 //!   and hands its value back, so a message is either queued before the close
 //!   (and drained by the consumer) or returned to its sender — never lost.
+//!
+//! One file on purpose (about 580 lines of code, then its Miri-sized unit
+//! tests): the push, pop, block installation and close are one protocol on
+//! one index word, and each `unsafe` block's argument refers to the others;
+//! split, a reader would check the protocol across files.
 
 use core::alloc::Layout;
 use core::marker::PhantomData;

@@ -6,7 +6,7 @@ use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::{Generics, Ident, Item, LitBool, LitStr};
 
-use crate::ctxt::Ctxt;
+use crate::internals::ctxt::Ctxt;
 
 /// Every option `#[actor]` knows, for error messages.
 const OPTIONS: &str = "`name`, `restart`, `blocking`, `trap_exit`";

@@ -11,7 +11,7 @@ use syn::{
     PathArguments, ReturnType, Type, Visibility,
 };
 
-use crate::ctxt::Ctxt;
+use crate::internals::ctxt::Ctxt;
 
 /// Methods of `ActorRef` that a generated method of the same name could
 /// never be called through (the inherent method wins).
