@@ -12,8 +12,8 @@
 #![warn(missing_docs)]
 
 mod actor;
-mod internals;
 mod handlers;
+mod internals;
 
 use proc_macro::TokenStream;
 
