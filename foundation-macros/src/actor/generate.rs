@@ -1,0 +1,69 @@
+//! From the options to code: the `Declared` impl that `Actor::options()`
+//! reads, and the registration for introspection.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+
+use super::model::*;
+
+pub(super) fn generate(target: &Target, options: &Options) -> TokenStream {
+    let ident = &target.ident;
+    let (impl_generics, ty_generics, where_clause) = target.generics.split_for_impl();
+    let declared = declared_options(options);
+    let name = ident.to_string();
+    let generic = target.generics.type_params().next().is_some()
+        || target.generics.const_params().next().is_some();
+    // A generic actor's handlers register themselves: no `static` can name
+    // an instance of the type. A plain one's are read here — which also
+    // makes a missing `#[handlers]` block an error at this item.
+    let handlers = if generic {
+        quote!(::foundation::__private::core::option::Option::None)
+    } else {
+        quote_spanned! {ident.span()=>
+            ::foundation::__private::core::option::Option::Some(
+                <#ident as ::foundation::__private::HasHandlers>::HANDLERS
+            )
+        }
+    };
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::foundation::__private::Declared for #ident #ty_generics #where_clause {
+            const OPTIONS: ::foundation::__private::DeclaredOptions = #declared;
+        }
+
+        const _: () = {
+            ::foundation::__private::inventory::submit! {
+                ::foundation::__private::ActorRegistration {
+                    name: #name,
+                    type_path: ::foundation::__private::core::concat!(::foundation::__private::core::module_path!(), "::", #name),
+                    options: #declared,
+                    handlers: #handlers,
+                    generic: #generic,
+                }
+            }
+        };
+    }
+}
+
+pub(super) fn declared_options(options: &Options) -> TokenStream {
+    let name = match &options.name {
+        Some(lit) => quote!(::foundation::__private::core::option::Option::Some(#lit)),
+        None => quote!(::foundation::__private::core::option::Option::None),
+    };
+    let restart = match options.restart {
+        Some((Restart::Transient, span)) => quote_spanned!(span=> ::foundation::Restart::Transient),
+        Some((Restart::Temporary, span)) => quote_spanned!(span=> ::foundation::Restart::Temporary),
+        Some((Restart::Permanent, span)) => quote_spanned!(span=> ::foundation::Restart::Permanent),
+        None => quote!(::foundation::Restart::Permanent),
+    };
+    let blocking = options.blocking.unwrap_or(false);
+    let trap_exit = options.trap_exit.unwrap_or(false);
+    quote! {
+        ::foundation::__private::DeclaredOptions {
+            name: #name,
+            restart: #restart,
+            blocking: #blocking,
+            trap_exit: #trap_exit,
+        }
+    }
+}

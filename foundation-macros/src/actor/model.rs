@@ -1,0 +1,32 @@
+//! The model of `#[actor(...)]`: the options as written (each with its
+//! span, for errors) and the annotated type.
+
+use proc_macro2::Span;
+use syn::{Generics, Ident, LitStr};
+
+/// Every option `#[actor]` knows, for error messages.
+pub(super) const OPTIONS: &str = "`name`, `restart`, `blocking`, `trap_exit`";
+/// The restart types.
+pub(super) const RESTARTS: &[&str] = &["permanent", "transient", "temporary"];
+
+/// The options, as written (each with the span of its value, for errors).
+#[derive(Default)]
+pub(super) struct Options {
+    pub(super) name: Option<LitStr>,
+    pub(super) restart: Option<(Restart, Span)>,
+    pub(super) blocking: Option<bool>,
+    pub(super) trap_exit: Option<bool>,
+}
+
+#[derive(Clone, Copy)]
+pub(super) enum Restart {
+    Permanent,
+    Transient,
+    Temporary,
+}
+
+/// The annotated type.
+pub(super) struct Target {
+    pub(super) ident: Ident,
+    pub(super) generics: Generics,
+}

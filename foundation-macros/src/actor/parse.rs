@@ -1,0 +1,176 @@
+//! Parsing the options. Each option is checked as it is parsed (unknown
+//! or duplicate keys, values outside the allowed ones, each error naming
+//! the allowed values); every error is recorded and parsing goes on, so
+//! one build shows them all. No check spans several options yet, so there
+//! is no `check.rs` here (see `handlers/check.rs` for one).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::meta::ParseNestedMeta;
+use syn::parse::Parser;
+use syn::{Item, LitBool, LitStr};
+
+use crate::internals::ctxt::Ctxt;
+
+use super::model::*;
+
+pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
+    let mut options = Options::default();
+    let mut seen: Vec<String> = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_else(|| {
+                let path = &meta.path;
+                quote!(#path).to_string().replace(' ', "")
+            });
+        if seen.contains(&key) {
+            cx.error_spanned_by(&meta.path, format!("duplicate option `{key}`"));
+            return skip_value(&meta);
+        }
+        seen.push(key.clone());
+        match key.as_str() {
+            "name" => {
+                if let Some(lit) = string_value(cx, &meta, "name", "`name = \"ledger\"`")? {
+                    if lit.value().trim().is_empty() {
+                        cx.error_spanned_by(&lit, "`name` must not be empty");
+                    } else {
+                        options.name = Some(lit);
+                    }
+                }
+            }
+            "restart" => {
+                let hint = "`restart = \"transient\"`";
+                if let Some(lit) = string_value(cx, &meta, "restart", hint)? {
+                    match lit.value().as_str() {
+                        "permanent" => options.restart = Some((Restart::Permanent, lit.span())),
+                        "transient" => options.restart = Some((Restart::Transient, lit.span())),
+                        "temporary" => options.restart = Some((Restart::Temporary, lit.span())),
+                        other => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "unknown restart type `{other}`; expected one of: {}",
+                                RESTARTS
+                                    .iter()
+                                    .map(|r| format!("`{r}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ),
+                    }
+                }
+            }
+            "blocking" => options.blocking = flag_value(cx, &meta, "blocking")?,
+            "trap_exit" => options.trap_exit = flag_value(cx, &meta, "trap_exit")?,
+            _ => {
+                cx.error_spanned_by(
+                    &meta.path,
+                    format!("unknown option `{key}`; expected one of: {OPTIONS}"),
+                );
+                return skip_value(&meta);
+            }
+        }
+        Ok(())
+    });
+    if let Err(error) = parser.parse2(args) {
+        cx.syn_error(error);
+    }
+    options
+}
+
+/// `key = "string"`; anything else is recorded as an error (and skipped).
+pub(super) fn string_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+) -> syn::Result<Option<LitStr>> {
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` needs a value, a string literal: {example}"),
+        );
+        return skip_value(meta).map(|()| None);
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(lit),
+            ..
+        }) => Ok(Some(lit)),
+        other => {
+            cx.error_spanned_by(&other, format!("`{key}` takes a string literal: {example}"));
+            Ok(None)
+        }
+    }
+}
+
+/// `key` alone, or `key = true | false`.
+pub(super) fn flag_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+) -> syn::Result<Option<bool>> {
+    if meta.input.peek(syn::Token![=]) {
+        let expr: syn::Expr = meta.value()?.parse()?;
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Bool(LitBool { value, .. }),
+            ..
+        }) = expr
+        {
+            return Ok(Some(value));
+        }
+        cx.error_spanned_by(
+            &expr,
+            format!("`{key}` is a flag: write `{key}` or `{key} = true` / `{key} = false`"),
+        );
+        return Ok(None);
+    }
+    if meta.input.peek(syn::token::Paren) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`{key}` is a flag: write `{key}` or `{key} = true` / `{key} = false`"),
+        );
+        return skip_value(meta).map(|()| None);
+    }
+    Ok(Some(true))
+}
+
+/// Consumes whatever value follows an option we reject, so parsing goes on
+/// to the next option.
+pub(super) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+        let _: TokenStream = _content.parse()?;
+    }
+    Ok(())
+}
+
+pub(super) fn parse_target(cx: &Ctxt, item: &Item) -> Option<Target> {
+    let (ident, generics) = match item {
+        Item::Struct(s) => (&s.ident, &s.generics),
+        Item::Enum(e) => (&e.ident, &e.generics),
+        other => {
+            cx.error_spanned_by(
+                other,
+                "`#[actor]` goes on a struct (or an enum) that holds the actor's state",
+            );
+            return None;
+        }
+    };
+    for lifetime in generics.lifetimes() {
+        cx.error_spanned_by(
+            lifetime,
+            "an actor owns its state: it cannot borrow, so it takes no lifetime parameters",
+        );
+    }
+    Some(Target {
+        ident: ident.clone(),
+        generics: generics.clone(),
+    })
+}
