@@ -722,3 +722,31 @@ fn an_actor_flooded_by_a_long_handler_runs_meanwhile_on_an_idle_thread() {
         handled.load(SeqCst) == 10_000
     });
 }
+
+#[test]
+fn an_actor_woken_by_a_long_handler_that_floods_nobody_runs_meanwhile_on_an_idle_thread() {
+    // One message wakes the tally into the sender's thread's run-next slot;
+    // then the sender's handler goes on (here: waits for the tally). An
+    // idle thread takes the tally from that slot after a short delay,
+    // instead of it waiting for the whole handler.
+    let node = node(2);
+    let handled = Arc::new(AtomicUsize::new(0));
+    let tally = node.spawn(Tally(Arc::clone(&handled))).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let sender = node
+        .spawn(Flooder {
+            tally,
+            handled: Arc::clone(&handled),
+            seen_meanwhile: tx,
+        })
+        .unwrap();
+    // Both idle first, so the send wakes the tally (into the run-next slot)
+    // and the sender's handler is the first of its run.
+    thread::sleep(Duration::from_millis(20));
+    sender.send(1).unwrap();
+    assert!(
+        rx.recv_timeout(DEADLINE * 2).unwrap(),
+        "the tally waited for the whole handler of the actor that woke it"
+    );
+    assert_eq!(handled.load(SeqCst), 1);
+}

@@ -323,7 +323,7 @@ fn loom_idle_no_lost_wake_up() {
                     return;
                 }
                 idle.stop_searching_to_sleep();
-                idle.announce_sleep(0);
+                idle.announce_sleep(0, true);
                 if work.load(Acquire) > 0 {
                     idle.cancel_sleep(0);
                     return;
@@ -340,4 +340,103 @@ fn loom_idle_no_lost_wake_up() {
         }
         sleeper.join().unwrap();
     });
+}
+
+/// A task in the run-next slot is taken exactly once: by its owner (a
+/// `take`, or a `put` that displaces it) or by a thief that watched it —
+/// never by both, never lost. Fails without the owner's fence in
+/// `take_full` or the thief's in `steal` (each tried: both take the task,
+/// a concurrent access loom reports).
+#[test]
+fn loom_run_next_a_task_is_taken_once() {
+    use crate::scheduler::run_next::RunNext;
+    use crate::task::Task;
+
+    /// A stand-in task that counts how often it is taken.
+    fn task(counter: &Arc<AtomicUsize>) -> Task {
+        std::sync::Arc::new(Counted(counter.clone())) as Task
+    }
+
+    model(|| {
+        let slot = Arc::new(RunNext::new());
+        let first = Arc::new(AtomicUsize::new(0));
+        let second = Arc::new(AtomicUsize::new(0));
+        // The owner puts the first task, then a second (displacing the
+        // first if no thief took it), then takes what is left.
+        slot.put(task(&first)).map(|t| t.run(0));
+        let thief = {
+            let slot = slot.clone();
+            thread::spawn(move || {
+                if let Some(seen) = slot.peek() {
+                    slot.steal(seen).map(|t| t.run(0));
+                }
+            })
+        };
+        slot.put(task(&second)).map(|t| t.run(0));
+        slot.take().map(|t| t.run(0));
+        thief.join().unwrap();
+        assert_eq!(first.load(SeqCst), 1, "the first task ran once");
+        assert_eq!(second.load(SeqCst), 1, "the second task ran once");
+    });
+}
+
+/// A task that counts its runs; nothing else of it is used.
+struct Counted(Arc<AtomicUsize>);
+
+impl crate::task::Runnable for Counted {
+    fn run(self: std::sync::Arc<Self>, _: usize) -> crate::task::RunResult {
+        self.0.fetch_add(1, SeqCst);
+        crate::task::RunResult::done(1)
+    }
+    fn request_shutdown(self: std::sync::Arc<Self>, _: bool) {}
+    fn is_current(&self, _: crate::Pid) -> bool {
+        false
+    }
+    fn current_pid(&self) -> Option<crate::Pid> {
+        None
+    }
+    fn exit_signal(&self, _: crate::Pid, _: crate::Pid, _: &crate::ExitReason) -> bool {
+        false
+    }
+    fn down_signal(&self, _: crate::Pid, _: crate::Down) -> bool {
+        false
+    }
+    fn add_link(&self, _: crate::Pid, _: crate::Pid, _: crate::task::Task) -> bool {
+        false
+    }
+    fn remove_link(&self, _: crate::Pid, _: crate::Pid) {}
+    fn add_monitor(
+        &self,
+        _: crate::Pid,
+        _: crate::MonitorRef,
+        _: crate::Pid,
+        _: crate::task::Task,
+    ) -> bool {
+        false
+    }
+    fn remove_monitor(&self, _: crate::Pid, _: crate::MonitorRef) {}
+    fn kill(&self, _: crate::Pid) -> bool {
+        false
+    }
+    fn claim(&self) -> bool {
+        false
+    }
+    fn retire(&self, _: &crate::ExitReason) -> bool {
+        false
+    }
+    fn latest_pid(&self) -> crate::Pid {
+        crate::Pid::new(0, 0, 0)
+    }
+    fn is_retired(&self) -> bool {
+        false
+    }
+    fn hold_names(&self) -> bool {
+        false
+    }
+    fn type_names(&self) -> (&'static str, &'static str) {
+        ("Counted", "()")
+    }
+    fn send_dyn(&self, _: &mut dyn core::any::Any) -> crate::task::DynSend {
+        crate::task::DynSend::WrongType
+    }
 }

@@ -103,3 +103,113 @@ pub(crate) fn lock_model<T>(m: &ModelMutex<T>) -> impl core::ops::DerefMut<Targe
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
+
+// ---- asymmetric fences ---------------------------------------------------
+//
+// Two hand-shakes have a side that runs for every message and a side that
+// runs almost never: a runner leaving a handler against a killer, a
+// run-next slot's owner taking its task against a thief. Each is Dekker's
+// (each side writes its word, fences, reads the other's), and the fence is
+// asymmetric where the platform allows: on Linux the rare side issues
+// `membarrier(PRIVATE_EXPEDITED)`, which runs a full fence on every CPU
+// running one of our threads, and the frequent side needs only a compiler
+// fence. Elsewhere (and under Miri and loom) both sides use a `SeqCst`
+// fence.
+
+/// The frequent side's half of an asymmetric Dekker hand-shake (a runner
+/// leaving a handler, a run-next slot's owner taking its task): between its
+/// store and its load.
+#[inline]
+pub(crate) fn light_fence() {
+    use core::sync::atomic::Ordering::SeqCst;
+    if asymmetric::enabled() {
+        // The other side's membarrier stands in for this side's fence.
+        core::sync::atomic::compiler_fence(SeqCst);
+    } else {
+        fence(SeqCst);
+    }
+}
+
+/// The rare side's half (a killer, a thief of a run-next task): after its
+/// claim, before it looks at the other side's word.
+pub(crate) fn heavy_fence() {
+    fence(core::sync::atomic::Ordering::SeqCst);
+    if asymmetric::enabled() {
+        asymmetric::heavy_barrier();
+    }
+}
+
+/// Linux `membarrier(2)`, registered once per process when a node starts.
+#[cfg(all(target_os = "linux", not(miri), not(loom)))]
+pub(crate) mod asymmetric {
+    use core::sync::atomic::AtomicBool;
+    use core::sync::atomic::Ordering::{Relaxed, Release};
+    use std::sync::Once;
+
+    // From <linux/membarrier.h>.
+    const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
+    const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+
+    static ENABLED: AtomicBool = AtomicBool::new(false);
+
+    /// Registers the process for expedited membarriers; without it (an old
+    /// kernel, a sandbox that forbids the call) both sides use fences.
+    /// Called before a node's threads start, so every runner of that node
+    /// sees the final mode.
+    pub(crate) fn init() {
+        static INIT: Once = Once::new();
+        INIT.call_once(|| {
+            // SAFETY: a plain syscall with integer arguments.
+            let registered = unsafe {
+                libc::syscall(
+                    libc::SYS_membarrier,
+                    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+                    0,
+                    0,
+                )
+            } == 0;
+            if registered {
+                ENABLED.store(true, Release);
+            } else {
+                tracing::debug!(
+                    "membarrier unavailable ({}); kills use a fence per message",
+                    std::io::Error::last_os_error()
+                );
+            }
+        });
+    }
+
+    #[inline]
+    pub(crate) fn enabled() -> bool {
+        ENABLED.load(Relaxed)
+    }
+
+    /// A full fence on every CPU running a thread of this process.
+    pub(crate) fn heavy_barrier() {
+        // SAFETY: as in `init`; registered before `enabled()` turned true.
+        let done =
+            unsafe { libc::syscall(libc::SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) };
+        if done != 0 {
+            // Cannot happen once registered (the man page's only errors are
+            // for unregistered or unknown commands); going on would let a
+            // killer and a runner both consume a mailbox.
+            panic!(
+                "membarrier failed after registration: {}",
+                std::io::Error::last_os_error()
+            );
+        }
+    }
+}
+
+/// Elsewhere: fences on both sides.
+#[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
+pub(crate) mod asymmetric {
+    pub(crate) fn init() {}
+
+    #[inline]
+    pub(crate) fn enabled() -> bool {
+        false
+    }
+
+    pub(crate) fn heavy_barrier() {}
+}

@@ -19,7 +19,7 @@ impl<A: Actor> ActorCell<A> {
         convert: impl FnOnce(I) -> A::Msg,
     ) -> Result<(), SendError<I>> {
         self.mailbox
-            .push_with(input, |i| Envelope::User(convert(i)), || self.backlog())?;
+            .push_with(input, |i| Envelope::User(convert(i)))?;
         if self.state.notify() {
             self.wake(WakeKind::Message);
         }
@@ -29,28 +29,12 @@ impl<A: Actor> ActorCell<A> {
     /// Queues a runtime envelope (a continuation, a signal).
     pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
         self.mailbox
-            .push_with(envelope, |e| e, || self.backlog())
+            .push_with(envelope, |e| e)
             .map_err(SendError::into_inner)?;
         if self.state.notify() {
             self.wake(WakeKind::Message);
         }
         Ok(())
-    }
-
-    /// A push left this actor's mailbox with a backlog. If the actor is
-    /// waiting to run (scheduled, not running), the sender is likely a
-    /// handler flooding it from a long run while it waits in that thread's
-    /// run-next slot — where nobody can steal it — for the handler to end:
-    /// move it to the thread's stealable queue and wake an idle thread, so
-    /// that the two run side by side instead of the whole flood piling up
-    /// first. (From a plain thread, or with nothing in the slot, nothing
-    /// happens.)
-    #[cold]
-    #[inline(never)]
-    pub(super) fn backlog(&self) {
-        if self.state.is_scheduled() {
-            scheduler::release_run_next();
-        }
     }
 
     /// Puts the actor (which the caller has just moved from idle to

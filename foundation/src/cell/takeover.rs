@@ -20,11 +20,9 @@
 //! mailbox.
 //!
 //! The runner does this for every message, the killer almost never, so the
-//! fence is asymmetric where the platform allows: on Linux the killer issues
-//! `membarrier(PRIVATE_EXPEDITED)`, which runs a full fence on every CPU
-//! running one of our threads, and the runner needs only a compiler fence —
-//! no atomic read-modify-write, no fence instruction per message. Elsewhere
-//! (and under Miri and loom) both sides use a `SeqCst` fence.
+//! fence is asymmetric where the platform allows (`sync::light_fence` /
+//! `sync::heavy_fence`): no atomic read-modify-write, no fence instruction
+//! per message.
 //!
 //! A restart gives the next runner another incarnation. The claim word
 //! always names the incarnation it is about, and only ever moves forward, so
@@ -32,10 +30,9 @@
 //! incarnation *n + 1* is claimed in turn reads a later incarnation — and
 //! knows it was taken — instead of "nothing".
 
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Release, SeqCst};
-use core::sync::atomic::compiler_fence;
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
-use crate::sync::{AtomicU64, Backoff, fence};
+use crate::sync::{AtomicU64, Backoff, heavy_fence, light_fence};
 
 const IDLE: u64 = 0;
 const IN: u64 = 1;
@@ -89,7 +86,7 @@ impl HandlerWord {
     pub(crate) fn leave(&self, incarnation: u32) -> bool {
         let base = Self::base(incarnation);
         self.runner.store(base | IDLE, Release);
-        runner_fence();
+        light_fence();
         let backoff = Backoff::new();
         loop {
             let claim = self.claim.load(Acquire);
@@ -143,7 +140,7 @@ impl HandlerWord {
         {
             return Found::Between; // another killer is deciding; look again
         }
-        killer_fence();
+        heavy_fence();
         let runner = self.runner.load(Acquire);
         if runner == base | IN {
             self.claim.store(base | TAKEN, Release);
@@ -159,98 +156,4 @@ impl HandlerWord {
             }
         }
     }
-}
-
-/// The runner's half of the handshake: between its store and its load.
-#[inline]
-fn runner_fence() {
-    if asymmetric::enabled() {
-        // The killer's membarrier stands in for this side's fence.
-        compiler_fence(SeqCst);
-    } else {
-        fence(SeqCst);
-    }
-}
-
-/// The killer's half: after its claim, before looking at the runner.
-fn killer_fence() {
-    fence(SeqCst);
-    if asymmetric::enabled() {
-        asymmetric::heavy_barrier();
-    }
-}
-
-/// Linux `membarrier(2)`, registered once per process when a node starts.
-#[cfg(all(target_os = "linux", not(miri), not(loom)))]
-pub(crate) mod asymmetric {
-    use core::sync::atomic::AtomicBool;
-    use core::sync::atomic::Ordering::{Relaxed, Release};
-    use std::sync::Once;
-
-    // From <linux/membarrier.h>.
-    const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
-    const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
-
-    static ENABLED: AtomicBool = AtomicBool::new(false);
-
-    /// Registers the process for expedited membarriers; without it (an old
-    /// kernel, a sandbox that forbids the call) both sides use fences.
-    /// Called before a node's threads start, so every runner of that node
-    /// sees the final mode.
-    pub(crate) fn init() {
-        static INIT: Once = Once::new();
-        INIT.call_once(|| {
-            // SAFETY: a plain syscall with integer arguments.
-            let registered = unsafe {
-                libc::syscall(
-                    libc::SYS_membarrier,
-                    MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
-                    0,
-                    0,
-                )
-            } == 0;
-            if registered {
-                ENABLED.store(true, Release);
-            } else {
-                tracing::debug!(
-                    "membarrier unavailable ({}); kills use a fence per message",
-                    std::io::Error::last_os_error()
-                );
-            }
-        });
-    }
-
-    #[inline]
-    pub(crate) fn enabled() -> bool {
-        ENABLED.load(Relaxed)
-    }
-
-    /// A full fence on every CPU running a thread of this process.
-    pub(crate) fn heavy_barrier() {
-        // SAFETY: as in `init`; registered before `enabled()` turned true.
-        let done =
-            unsafe { libc::syscall(libc::SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) };
-        if done != 0 {
-            // Cannot happen once registered (the man page's only errors are
-            // for unregistered or unknown commands); going on would let a
-            // killer and a runner both consume a mailbox.
-            panic!(
-                "membarrier failed after registration: {}",
-                std::io::Error::last_os_error()
-            );
-        }
-    }
-}
-
-/// Elsewhere: fences on both sides.
-#[cfg(not(all(target_os = "linux", not(miri), not(loom))))]
-pub(crate) mod asymmetric {
-    pub(crate) fn init() {}
-
-    #[inline]
-    pub(crate) fn enabled() -> bool {
-        false
-    }
-
-    pub(crate) fn heavy_barrier() {}
 }

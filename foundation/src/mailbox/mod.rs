@@ -18,18 +18,6 @@ use queue::Queue;
 
 use crate::error::SendError;
 
-/// A mailbox this long is a backlog: its actor should not wait in a busy
-/// thread's run-next slot for the sender's handler to end (see
-/// `ActorCell::backlog`).
-pub(crate) const BACKLOG: usize = 256;
-
-/// Whether `q` holds a backlog; out of line (one push in a block's worth).
-#[cold]
-#[inline(never)]
-fn has_backlog<M>(q: &Queue<M>) -> bool {
-    q.len() >= BACKLOG
-}
-
 /// An actor's mailbox.
 pub(crate) struct Mailbox<M> {
     flavor: Flavor<M>,
@@ -49,24 +37,15 @@ impl<M> Mailbox<M> {
     }
 
     /// Queues `convert(input)`; hands `input` back if the mailbox is closed.
-    /// Never blocks. Runs `backlog` after the push if the mailbox holds at
-    /// least [`BACKLOG`] messages (looked at only when the queue grows by a
-    /// block, so most sends pay nothing for it).
+    /// Never blocks.
     #[inline]
     pub(crate) fn push_with<I>(
         &self,
         input: I,
         convert: impl FnOnce(I) -> M,
-        backlog: impl FnOnce(),
     ) -> Result<(), SendError<I>> {
         match &self.flavor {
-            Flavor::Unbounded(q) => q
-                .push_with_hook(input, convert, |q| {
-                    if has_backlog(q) {
-                        backlog();
-                    }
-                })
-                .map_err(SendError::Closed),
+            Flavor::Unbounded(q) => q.push_with(input, convert).map_err(SendError::Closed),
         }
     }
 

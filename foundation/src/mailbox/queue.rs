@@ -269,21 +269,8 @@ impl<T> Queue<T> {
     ///
     /// If `convert` panics, the claimed slot is marked skipped (the consumer
     /// steps over it) and the panic continues.
-    #[cfg(any(test, loom))]
-    pub(crate) fn push_with<I>(&self, input: I, convert: impl FnOnce(I) -> T) -> Result<(), I> {
-        self.push_with_hook(input, convert, |_| {})
-    }
-
-    /// As [`Queue::push_with`]; `grew` runs after a push that took the last
-    /// slot of a block (the queue grew by a block: once in up to 31 pushes,
-    /// a cheap moment to look at its length), once the value is in.
     #[inline]
-    pub(crate) fn push_with_hook<I>(
-        &self,
-        input: I,
-        convert: impl FnOnce(I) -> T,
-        grew: impl FnOnce(&Self),
-    ) -> Result<(), I> {
+    pub(crate) fn push_with<I>(&self, input: I, convert: impl FnOnce(I) -> T) -> Result<(), I> {
         let backoff = Backoff::new();
         let mut tail = self.tail_index.load(Acquire);
         let mut block = self.tail_block.load(Acquire);
@@ -366,9 +353,6 @@ impl<T> Queue<T> {
                         core::mem::forget(guard);
                         slot.value.with_mut(|p| p.write(MaybeUninit::new(value)));
                         slot.state.store(WRITTEN, Release);
-                    }
-                    if offset + 1 == cap {
-                        grew(self);
                     }
                     return Ok(());
                 }

@@ -137,7 +137,7 @@ impl NodeBuilder {
             });
         }
         crate::panic::install_hook();
-        crate::cell::takeover::asymmetric::init();
+        crate::sync::asymmetric::init();
 
         let id = NEXT_NODE_ID.fetch_add(1, Relaxed);
         let name = self.name.unwrap_or_else(|| format!("node-{id}"));

@@ -19,9 +19,13 @@ use crate::sync::{AtomicUsize, ModelMutex, fence, lock_model};
 
 /// The idle threads of one scheduler.
 pub(crate) struct Idle {
-    /// Indices of parked threads, and their count (read without the lock).
-    sleeping: ModelMutex<Vec<usize>>,
+    /// Parked threads: index, and whether it parked with no timeout (a
+    /// thread watching another's run-next slot parks with one). Their
+    /// count, and the count of those without a timeout, are read without
+    /// the lock.
+    sleeping: ModelMutex<Vec<(usize, bool)>>,
     sleepers: AtomicUsize,
+    indefinite: AtomicUsize,
     /// Threads spinning for work; while there is one, wakers wake nobody.
     searching: AtomicUsize,
 }
@@ -31,6 +35,7 @@ impl Idle {
         Idle {
             sleeping: ModelMutex::new(Vec::with_capacity(threads)),
             sleepers: AtomicUsize::new(0),
+            indefinite: AtomicUsize::new(0),
             searching: AtomicUsize::new(0),
         }
     }
@@ -76,21 +81,47 @@ impl Idle {
             return None;
         }
         let mut sleeping = lock_model(&self.sleeping);
-        let index = sleeping.pop();
-        if index.is_some() {
-            self.sleepers.fetch_sub(1, Relaxed);
+        let (index, indefinite) = sleeping.pop()?;
+        self.sleepers.fetch_sub(1, Relaxed);
+        if indefinite {
+            self.indefinite.fetch_sub(1, Relaxed);
         }
-        index
+        Some(index)
+    }
+
+    /// Called by a thread about to park: whether some other thread, of
+    /// `threads`, is neither parked nor searching (a hint: it runs a task
+    /// now, or did a moment ago).
+    pub(crate) fn others_running(&self, threads: usize) -> bool {
+        // The caller is searching no more and not parked yet: it counts in
+        // neither, so the others at work are what remains of `threads - 1`.
+        self.sleepers.load(Relaxed) + self.searching.load(Relaxed) + 1 < threads
+    }
+
+    /// A thread has just put a task into its empty run-next slot and goes
+    /// on with its handler: should it wake a thread? Only if one is parked
+    /// with no timeout and none is searching — a thread that watches the
+    /// slot, or searches, will find the task if it waits too long (see
+    /// `run_next.rs`). Relaxed, with no fence: a thread parking at this
+    /// instant may miss the task until the handler returns, which delays it
+    /// (as before this slot was stealable) and loses nothing.
+    #[inline]
+    pub(crate) fn should_wake_for_run_next(&self) -> bool {
+        self.indefinite.load(Relaxed) > 0 && self.searching.load(Relaxed) == 0
     }
 
     /// Thread `index` is about to park. The caller looks for work once
     /// more after this (the fence here orders that look after the
     /// announcement; a waker's fence orders its look at the sleepers after
     /// its work), then parks, or cancels if it found work.
-    pub(crate) fn announce_sleep(&self, index: usize) {
+    /// `indefinite`: it will park with no timeout.
+    pub(crate) fn announce_sleep(&self, index: usize, indefinite: bool) {
         {
             let mut sleeping = lock_model(&self.sleeping);
-            sleeping.push(index);
+            sleeping.push((index, indefinite));
+            if indefinite {
+                self.indefinite.fetch_add(1, Relaxed);
+            }
             self.sleepers.fetch_add(1, SeqCst);
         }
         fence(SeqCst);
@@ -99,9 +130,12 @@ impl Idle {
     /// Takes `index` off the sleeping list if a waker has not already.
     pub(crate) fn cancel_sleep(&self, index: usize) {
         let mut sleeping = lock_model(&self.sleeping);
-        if let Some(at) = sleeping.iter().position(|&i| i == index) {
-            sleeping.swap_remove(at);
+        if let Some(at) = sleeping.iter().position(|&(i, _)| i == index) {
+            let (_, indefinite) = sleeping.swap_remove(at);
             self.sleepers.fetch_sub(1, Relaxed);
+            if indefinite {
+                self.indefinite.fetch_sub(1, Relaxed);
+            }
         }
     }
 }

@@ -15,7 +15,9 @@
 //! cache. The slot is capped like tokio's LIFO slot: a chain of run-next
 //! hand-offs shares one message budget, and when it runs out the woken actor
 //! goes to the back of the local queue, so a chatty pair cannot starve the
-//! rest.
+//! rest. An idle thread takes a task that has waited in a busy thread's
+//! slot for a few microseconds (`run_next.rs`), so a long handler does not
+//! hold the actor it woke.
 //!
 //! The scheduler runs [`Task`]s — type-erased actors — and knows nothing of
 //! cells, mailboxes or nodes. Its parts:
@@ -23,11 +25,14 @@
 //! - `mod.rs` (here): [`Scheduler`], what a node holds of it, and
 //!   [`schedule`], the one way work enters it;
 //! - `worker.rs`: one thread's loop — picking, stealing, running, idling;
+//! - `run_next.rs`: the run-next slot, stealable after a delay
+//!   (model-checked);
 //! - `idle.rs`: searching, sleeping and waking (model-checked);
 //! - `threads.rs`: starting the threads, stand-ins for threads held by
 //!   killed actors, stopping them all.
 
 mod idle;
+pub(crate) mod run_next;
 mod threads;
 mod worker;
 
@@ -37,10 +42,12 @@ use core::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use crossbeam_deque::{Injector, Stealer, Worker};
+use crossbeam_utils::CachePadded;
 use crossbeam_utils::sync::{Parker, Unparker};
 
 #[cfg(all(test, loom))]
 pub(crate) use idle::Idle;
+use run_next::RunNext;
 use threads::Threads;
 use worker::WorkerCx;
 
@@ -60,6 +67,8 @@ pub(crate) enum WakeKind {
 pub(crate) struct Scheduler {
     /// The node's name, for thread names and reports.
     name: String,
+    /// Threads at work (not counting stand-ins).
+    at_work: usize,
     /// Messages an actor may handle in one run (BEAM's reductions).
     pub(crate) budget: usize,
     /// How many times an idle thread looks for work before parking.
@@ -68,6 +77,8 @@ pub(crate) struct Scheduler {
     /// One per slot (scheduler threads, then spares).
     stealers: Box<[Stealer<Task>]>,
     unparkers: Box<[Unparker]>,
+    /// One per slot, stealable after a delay (`run_next.rs`).
+    run_next: Box<[CachePadded<RunNext>]>,
     idle: idle::Idle,
     /// Set when the threads must exit.
     exiting: AtomicBool,
@@ -94,11 +105,15 @@ impl Scheduler {
         let (exited_tx, exited_rx) = std::sync::mpsc::channel();
         let scheduler = Arc::new(Scheduler {
             name: config.name,
+            at_work: config.threads,
             budget: config.budget,
             spin_rounds: config.spin_rounds,
             injector: Injector::new(),
             stealers: locals.iter().map(Worker::stealer).collect(),
             unparkers: parkers.iter().map(|p| p.unparker().clone()).collect(),
+            run_next: (0..slots)
+                .map(|_| CachePadded::new(RunNext::new()))
+                .collect(),
             idle: idle::Idle::new(config.threads),
             exiting: AtomicBool::new(false),
             threads: Threads {
@@ -161,7 +176,7 @@ fn current() -> Option<&'static WorkerCx> {
 
 /// Puts `task` in a run queue: this thread's, if it is a scheduler thread of
 /// the same node, else the node's injector.
-#[inline]
+#[inline(always)]
 pub(crate) fn schedule(scheduler: &Arc<Scheduler>, task: Task, kind: WakeKind) {
     if let Some(worker) = current()
         && Arc::ptr_eq(&worker.scheduler, scheduler)
@@ -181,7 +196,7 @@ pub(crate) fn schedule(scheduler: &Arc<Scheduler>, task: Task, kind: WakeKind) {
 #[inline]
 pub(crate) fn release_run_next() {
     if let Some(worker) = current()
-        && let Some(task) = worker.run_next.take()
+        && let Some(task) = worker.run_next().take()
     {
         worker.local.push(task);
         worker.scheduler.wake_one();

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crossbeam_deque::{Steal, Stealer, Worker};
 use crossbeam_utils::sync::Parker;
 
+use super::run_next::{DOZE, RunNext, Watch};
 use super::{CURRENT, Scheduler, WakeKind};
 use crate::task::Task;
 
@@ -20,11 +21,21 @@ pub(super) struct WorkerCx {
     index: usize,
     pub(super) scheduler: Arc<Scheduler>,
     pub(super) local: Worker<Task>,
-    pub(super) run_next: Cell<Option<Task>>,
     parker: Parker,
     /// Counted in `Idle::searching`: spinning for work.
     searching: Cell<bool>,
+    /// While idle: the other threads' run-next slots this thread watches.
+    watch: core::cell::RefCell<Watch>,
+    /// This thread's run-next slot, `scheduler.run_next[index]`: looked up
+    /// once (the index and bounds check cost 15 instructions per use, 3%
+    /// of a ping-pong round trip in `benches/instructions.rs`).
+    run_next: core::ptr::NonNull<RunNext>,
 }
+
+// SAFETY: a worker is built on one thread and moved to its own, once; the
+// only non-`Send` part is `run_next`, a pointer to a `RunNext` (which is
+// `Sync`) kept alive by the `Arc<Scheduler>` the worker moves with it.
+unsafe impl Send for WorkerCx {}
 
 impl WorkerCx {
     pub(super) fn new(
@@ -35,20 +46,34 @@ impl WorkerCx {
     ) -> Self {
         WorkerCx {
             index,
-            scheduler,
             local,
-            run_next: Cell::new(None),
             parker,
             searching: Cell::new(false),
+            watch: Default::default(),
+            run_next: core::ptr::NonNull::from(&*scheduler.run_next[index]),
+            scheduler,
         }
     }
 
+    /// This thread's run-next slot.
     #[inline]
+    pub(super) fn run_next(&self) -> &RunNext {
+        // SAFETY: the slot lives in `scheduler.run_next`, a boxed slice the
+        // scheduler never reallocates, inside the `Arc<Scheduler>` this
+        // worker holds: it outlives `self`.
+        unsafe { self.run_next.as_ref() }
+    }
+
+    #[inline(always)]
     pub(super) fn push(&self, task: Task, kind: WakeKind) {
         match kind {
             WakeKind::Message => {
-                if let Some(previous) = self.run_next.replace(Some(task)) {
+                if let Some(previous) = self.run_next().put(task) {
                     self.local.push(previous);
+                    self.scheduler.wake_one();
+                } else if self.scheduler.idle.should_wake_for_run_next() {
+                    // Someone must be awake to take the task if the
+                    // handler in progress runs long (see `run_next.rs`).
                     self.scheduler.wake_one();
                 }
             }
@@ -101,7 +126,7 @@ impl WorkerCx {
             }
         }
         // Drop what is left (tasks of stopped actors) before the guard ends.
-        drop(self.run_next.take());
+        drop(self.run_next().take());
         while self.local.pop().is_some() {}
     }
 
@@ -109,7 +134,7 @@ impl WorkerCx {
     /// the node's spares.
     fn retire(self) {
         let scheduler = Arc::clone(&self.scheduler);
-        if let Some(task) = self.run_next.take() {
+        if let Some(task) = self.run_next().take() {
             scheduler.injector.push(task);
         }
         while let Some(task) = self.local.pop() {
@@ -127,7 +152,7 @@ impl WorkerCx {
         {
             return Some((task, true));
         }
-        if let Some(task) = self.run_next.take() {
+        if let Some(task) = self.run_next().take() {
             if chain > 0 {
                 return Some((task, false));
             }
@@ -180,10 +205,14 @@ impl WorkerCx {
     }
 
     /// Spins, then parks until woken. Returns `false` when the thread must
-    /// exit.
+    /// exit. Meanwhile it watches the other threads' run-next slots: a task
+    /// that waits in one for [`STEAL_AFTER`](super::run_next::STEAL_AFTER)
+    /// is taken into this thread's queue (and, while it watches one, this
+    /// thread parks no longer than that).
     fn idle(&self) -> bool {
         let scheduler = &self.scheduler;
         let idle = &scheduler.idle;
+        let mut watch = self.watch.borrow_mut();
         if !self.searching.replace(true) {
             idle.start_searching();
         }
@@ -192,6 +221,16 @@ impl WorkerCx {
                 return false;
             }
             if scheduler.has_work() {
+                return true;
+            }
+            // Every eighth round (a few microseconds apart), a look at the
+            // other threads' run-next slots: each look reads their owners'
+            // words, which they write at every hand-off, so looking every
+            // round would slow a ping-pong pair on the other thread.
+            if round % 8 == 0
+                && let Some(task) = watch.look(&scheduler.run_next, self.index)
+            {
+                self.local.push(task);
                 return true;
             }
             if round < scheduler.spin_rounds / 2 {
@@ -209,13 +248,29 @@ impl WorkerCx {
         // searching relies on the check for work below.
         self.searching.set(false);
         idle.stop_searching_to_sleep();
-        idle.announce_sleep(self.index);
+        // A last look before parking.
+        if let Some(task) = watch.look(&scheduler.run_next, self.index) {
+            self.local.push(task);
+            return true;
+        }
+        // Park until woken — but while a task is watched, only until it may
+        // be taken; and while another thread runs, only for a doze, to look
+        // again (it may put a task in its slot and run long).
+        let timeout = watch
+            .remaining()
+            .or_else(|| idle.others_running(scheduler.at_work).then_some(DOZE));
+        idle.announce_sleep(self.index, timeout.is_none());
         if scheduler.exiting.load(SeqCst) || scheduler.has_work() {
             idle.cancel_sleep(self.index);
             return !scheduler.exiting.load(Relaxed);
         }
-        self.parker.park();
-        // Woken by a waker (which took us off the list) or by shutdown.
+        match timeout {
+            None => self.parker.park(),
+            // Back in time to take the watched task if it is still there.
+            Some(timeout) => self.parker.park_timeout(timeout),
+        }
+        // Woken by a waker (which took us off the list), by shutdown, or by
+        // the timeout.
         idle.cancel_sleep(self.index);
         !scheduler.exiting.load(Acquire)
     }
