@@ -440,3 +440,61 @@ impl crate::task::Runnable for Counted {
         crate::task::DynSend::WrongType
     }
 }
+
+/// A reply racing its timeout: exactly one completes the slot; the other
+/// is refused (the reply's value is handed back to the replier), and the
+/// caller takes exactly the winner's outcome. Fails when `Slot::complete`
+/// no longer checks that the slot is still waiting (tried: both complete,
+/// and the caller sees the timeout while the replier was told its value
+/// was delivered).
+#[test]
+fn loom_reply_races_its_timeout() {
+    use crate::CallError;
+    use crate::call::reply::Slot;
+
+    model(|| {
+        let slot = Slot::<u32>::new();
+        let replier = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.complete(Ok(7)).is_ok())
+        };
+        let timer = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.complete(Err(CallError::Timeout)).is_ok())
+        };
+        let replied = replier.join().unwrap();
+        let timed_out = timer.join().unwrap();
+        assert!(replied != timed_out, "exactly one outcome wins");
+        assert!(slot.is_finished());
+        let outcome = slot.abandon();
+        if replied {
+            assert_eq!(outcome, Some(Ok(7)));
+        } else {
+            assert_eq!(outcome, Some(Err(CallError::Timeout)));
+        }
+    });
+}
+
+/// A caller giving up (its deadline passed) racing the reply: the value is
+/// never lost — either the caller takes it, or the replier gets it back.
+/// Fails under the same mutation (tried: the reply lands after the caller
+/// gave up, and the replier is told it was delivered).
+#[test]
+fn loom_reply_races_the_caller_giving_up() {
+    use crate::call::reply::Slot;
+
+    model(|| {
+        let slot = Slot::<u32>::new();
+        let replier = {
+            let slot = slot.clone();
+            thread::spawn(move || slot.complete(Ok(7)))
+        };
+        let taken = slot.abandon();
+        let replied = replier.join().unwrap();
+        match (taken, replied) {
+            (Some(Ok(7)), Ok(())) => {}
+            (None, Err(Ok(7))) => {}
+            other => panic!("the value was lost or duplicated: {other:?}"),
+        }
+    });
+}

@@ -8,10 +8,14 @@
 //! this shim; the run queues are crossbeam-deque's (model-checked upstream).
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, fence};
+pub(crate) use loom::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, fence,
+};
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, fence};
+pub(crate) use std::sync::atomic::{
+    AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, fence,
+};
 
 /// An `UnsafeCell` with loom's closure-based API, so that loom can track
 /// every access to the cell's contents.
@@ -82,7 +86,7 @@ impl Backoff {
 }
 
 /// A mutex loom can see, for the lock-free protocols' own small critical
-/// sections (the scheduler's list of sleeping threads).
+/// sections (the scheduler's list of sleeping threads, a reply slot).
 #[cfg(loom)]
 pub(crate) use loom::sync::Mutex as ModelMutex;
 #[cfg(not(loom))]

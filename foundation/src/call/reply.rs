@@ -27,13 +27,12 @@ use core::cell::Cell;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
-use core::sync::atomic::AtomicBool;
 use core::sync::atomic::Ordering::{Acquire, Release};
 use core::task::{Poll, Waker};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::Thread;
 
-use crate::sync::lock;
+use crate::sync::{AtomicBool, ModelMutex, lock_model};
 use crate::timer::Expiry;
 
 /// How long a request waits by default (and the generated call methods).
@@ -133,14 +132,14 @@ enum Inner<T> {
 /// The one-shot meeting point of a caller and a reply.
 pub(crate) struct Slot<T> {
     ready: AtomicBool,
-    inner: Mutex<Inner<T>>,
+    inner: ModelMutex<Inner<T>>,
 }
 
 impl<T> Slot<T> {
     fn with_waiter(waiter: Waiter<T>) -> Arc<Self> {
         Arc::new(Slot {
             ready: AtomicBool::new(false),
-            inner: Mutex::new(Inner::Waiting(waiter)),
+            inner: ModelMutex::new(Inner::Waiting(waiter)),
         })
     }
 
@@ -157,7 +156,7 @@ impl<T> Slot<T> {
     /// Completes the slot; the first outcome wins. Hands `outcome` back if
     /// the slot was already complete or abandoned.
     pub(crate) fn complete(&self, outcome: Outcome<T>) -> Result<(), Outcome<T>> {
-        let mut inner = lock(&self.inner);
+        let mut inner = lock_model(&self.inner);
         match core::mem::replace(&mut *inner, Inner::Closed) {
             Inner::Waiting(waiter) => {
                 if let Waiter::Callback(callback) = waiter {
@@ -185,7 +184,7 @@ impl<T> Slot<T> {
 
     /// Takes the outcome if there is one, else registers `waiter`.
     fn take_or_wait(&self, waiter: impl FnOnce() -> Waiter<T>) -> Option<Outcome<T>> {
-        let mut inner = lock(&self.inner);
+        let mut inner = lock_model(&self.inner);
         match core::mem::replace(&mut *inner, Inner::Closed) {
             Inner::Done(outcome) => Some(outcome),
             Inner::Waiting(_) => {
@@ -201,7 +200,7 @@ impl<T> Slot<T> {
     pub(crate) fn abandon(&self) -> Option<Outcome<T>> {
         // Marks the slot finished for its timeout timer too.
         self.ready.store(true, Release);
-        match core::mem::replace(&mut *lock(&self.inner), Inner::Closed) {
+        match core::mem::replace(&mut *lock_model(&self.inner), Inner::Closed) {
             Inner::Done(outcome) => Some(outcome),
             _ => None,
         }
@@ -213,7 +212,7 @@ impl<T> Slot<T> {
     }
 
     fn is_open(&self) -> bool {
-        matches!(*lock(&self.inner), Inner::Waiting(_))
+        matches!(*lock_model(&self.inner), Inner::Waiting(_))
     }
 
     /// Blocks this thread until the outcome comes or `deadline` passes

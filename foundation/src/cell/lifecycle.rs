@@ -64,11 +64,12 @@ impl<A: Actor> ActorCell<A> {
         }
         self.state.stop();
         let actor = slot.actor;
-        // SAFETY: we hold RUNNING and have not been stolen from, so the
-        // instance is ours and alive.
-        if let Guarded::Stolen =
-            self.guarded(incarnation, || unsafe { &mut *actor }.stopped(&reason))
-        {
+        let stopped = || {
+            // SAFETY: we hold RUNNING and have not been stolen from, so the
+            // instance is ours and alive.
+            unsafe { &mut *actor }.stopped(&reason)
+        };
+        if let Guarded::Stolen = self.guarded(incarnation, stopped) {
             // Killed in the stop hook: the killer did the rest.
             // SAFETY: the killer nulled the slot; the instance is ours.
             drop_instance(self.pid_of(incarnation), actor);

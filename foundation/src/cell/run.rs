@@ -21,6 +21,31 @@ use crate::sync::lock;
 use crate::task::{RunResult, Runnable, Task};
 
 /// How a piece of user code ended.
+/// The running incarnation's instance, lent to one piece of user code at a
+/// time (`&mut self`): the one place the run loop turns the slot's raw
+/// pointer into a reference.
+struct Instance<A>(*mut A);
+
+impl<A> Instance<A> {
+    /// # Safety
+    ///
+    /// `actor` is the live instance in the slot of an actor whose RUNNING
+    /// state the caller holds (or has taken over) for as long as this value
+    /// is used, and nothing else refers to the instance meanwhile. If a kill
+    /// takes the actor over, the caller stops using this value at once.
+    #[inline(always)]
+    unsafe fn new(actor: *mut A) -> Self {
+        Instance(actor)
+    }
+
+    #[inline(always)]
+    fn get(&mut self) -> &mut A {
+        // SAFETY: `new`'s contract makes the pointer live and ours; `&mut
+        // self` lends it to one caller at a time.
+        unsafe { &mut *self.0 }
+    }
+}
+
 pub(super) enum Guarded<R> {
     Returned(R),
     Panicked(String),
@@ -72,6 +97,10 @@ impl<A: Actor> ActorCell<A> {
         // paths that return without touching `cell` again.
         let cell: &Self = unsafe { &*Arc::as_ptr(&ctx.cell) };
         let mut handled = 0;
+        // SAFETY: we hold RUNNING (see the slot above), and `actor` is the
+        // slot's live instance; `instance` stays in this function, which
+        // stops using it on every path where we lose the actor.
+        let mut instance = unsafe { Instance::new(actor) };
 
         macro_rules! user {
             ($body:expr) => {
@@ -96,9 +125,7 @@ impl<A: Actor> ActorCell<A> {
         let ran_started = !*started;
         if !*started {
             *started = true;
-            // SAFETY (each use of `actor` below): the instance is ours while
-            // we hold the actor, and no other reference to it is live.
-            user!(unsafe { &mut *actor }.started(&mut ctx));
+            user!(instance.get().started(&mut ctx));
             if cell.supervised() {
                 let ack = lock(&cell.control)
                     .as_mut()
@@ -131,7 +158,7 @@ impl<A: Actor> ActorCell<A> {
                     return cell.finish(incarnation, slot, reason);
                 }
                 cell.signals.fetch_and(!SIG_SHUTDOWN, AcqRel);
-                user!(unsafe { &mut *actor }.shutdown_requested(&mut ctx));
+                user!(instance.get().shutdown_requested(&mut ctx));
                 continue;
             }
             if handled >= budget {
@@ -151,9 +178,8 @@ impl<A: Actor> ActorCell<A> {
                     match envelope {
                         Envelope::User(msg) => {
                             let kind = A::message_kind(&msg);
-                            match cell.guarded(incarnation, || {
-                                unsafe { &mut *actor }.handle(msg, &mut ctx)
-                            }) {
+                            match cell.guarded(incarnation, || instance.get().handle(msg, &mut ctx))
+                            {
                                 Guarded::Returned(()) => {}
                                 Guarded::Panicked(text) => {
                                     cell.shared.record_panic();
@@ -171,20 +197,20 @@ impl<A: Actor> ActorCell<A> {
                                 }
                             }
                         }
-                        Envelope::Continuation(k) => user!(k(unsafe { &mut *actor }, &mut ctx)),
+                        Envelope::Continuation(k) => user!(k(instance.get(), &mut ctx)),
                         Envelope::Signal(signal) => match *signal {
                             Signal::Exit {
                                 incarnation: to,
                                 from,
                                 reason,
                             } if to == incarnation => {
-                                user!(unsafe { &mut *actor }.on_exit(from, reason, &mut ctx))
+                                user!(instance.get().on_exit(from, reason, &mut ctx))
                             }
                             Signal::Down {
                                 incarnation: to,
                                 down,
                             } if to == incarnation => {
-                                user!(unsafe { &mut *actor }.on_down(down, &mut ctx))
+                                user!(instance.get().on_down(down, &mut ctx))
                             }
                             // For an earlier incarnation: not ours.
                             _ => {}

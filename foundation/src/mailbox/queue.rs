@@ -586,6 +586,7 @@ mod tests {
         let q: Queue<u32> = Queue::new();
         assert!(q.head_block.load(Relaxed).is_null());
         assert!(q.tail_block.load(Relaxed).is_null());
+        // SAFETY: this test thread is the queue's only consumer.
         assert_eq!(unsafe { q.pop() }, Pop::Empty);
         assert_eq!(q.len(), 0);
     }
@@ -597,6 +598,7 @@ mod tests {
             q.push(i).unwrap();
             assert_eq!(q.len(), i + 1);
         }
+        // SAFETY: this test thread is the queue's only consumer.
         assert!(unsafe { q.is_ready() });
         assert_eq!(pop_all(&q), (0..1000).collect::<Vec<_>>());
         assert_eq!(q.len(), 0);
@@ -626,6 +628,7 @@ mod tests {
             q.push(i).unwrap();
             expected += 1;
             if i % 3 == 0 {
+                // SAFETY: this test thread is the queue's only consumer.
                 assert_eq!(unsafe { q.pop() }, Pop::Value(next_out));
                 next_out += 1;
                 expected -= 1;
@@ -647,6 +650,7 @@ mod tests {
         assert!(q.is_closed());
         assert_eq!(q.push(99), Err(99));
         let mut drained = Vec::new();
+        // SAFETY: this test thread is the queue's only consumer.
         let n = unsafe { q.drain_closed(|v| drained.push(v)) };
         assert_eq!(n, 45);
         assert_eq!(drained, (0..45).collect::<Vec<_>>());
@@ -720,6 +724,7 @@ mod tests {
             h.join().unwrap();
         }
         assert_eq!(next, [PER; PRODUCERS]);
+        // SAFETY: this test thread is the queue's only consumer.
         assert_eq!(unsafe { q.pop() }, Pop::Empty);
     }
 
@@ -743,6 +748,7 @@ mod tests {
                 .collect();
             std::thread::yield_now();
             q.close();
+            // SAFETY: this test thread is the queue's only consumer.
             let drained = unsafe { q.drain_closed(drop) };
             let accepted: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
             assert_eq!(drained, accepted);
