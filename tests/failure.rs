@@ -748,3 +748,109 @@ fn kills_and_restarts(big_n: u64, slow_every: u64) {
     assert_eq!(node.stats().discarded_messages, 0);
     assert!(tally.is_alive());
 }
+
+/// Links, monitors, unlinks or demonitors whatever pid it is told, and
+/// reports the outcome; traps exits and logs exits and downs.
+struct PidWatcher {
+    log: Arc<Mutex<Vec<Heard>>>,
+}
+
+enum PidCmd {
+    Link(Pid, ReplyTo<Result<(), LinkError>>),
+    Unlink(Pid, ReplyTo<()>),
+    Monitor(Pid, ReplyTo<Result<foundation::MonitorRef, LinkError>>),
+    Demonitor(Pid, foundation::MonitorRef, ReplyTo<()>),
+}
+
+impl Actor for PidWatcher {
+    type Msg = PidCmd;
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.trap_exit(true);
+    }
+    fn handle(&mut self, cmd: PidCmd, ctx: &mut Context<Self>) {
+        match cmd {
+            PidCmd::Link(pid, reply) => drop(reply.reply(ctx.link_pid(pid))),
+            PidCmd::Unlink(pid, reply) => {
+                ctx.unlink_pid(pid);
+                let _ = reply.reply(());
+            }
+            PidCmd::Monitor(pid, reply) => drop(reply.reply(ctx.monitor_pid(pid))),
+            PidCmd::Demonitor(pid, monitor, reply) => {
+                ctx.demonitor_pid(pid, monitor);
+                let _ = reply.reply(());
+            }
+        }
+    }
+    fn on_exit(&mut self, from: Pid, reason: ExitReason, _: &mut Context<Self>) {
+        self.log.lock().unwrap().push(Heard::Exit(from, reason));
+    }
+    fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+        self.log
+            .lock()
+            .unwrap()
+            .push(Heard::Down(down.pid, down.reason));
+    }
+}
+
+#[test]
+fn links_and_monitors_by_pid_behave_as_by_handle() {
+    let node = node(2);
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let watcher = node
+        .spawn(PidWatcher {
+            log: Arc::clone(&log),
+        })
+        .unwrap();
+    let (exits, _) = mpsc::channel();
+    let linked = node.spawn(Reporter::new(&exits)).unwrap();
+    let monitored = node.spawn(Reporter::new(&exits)).unwrap();
+    let unlinked = node.spawn(Reporter::new(&exits)).unwrap();
+    let demonitored = node.spawn(Reporter::new(&exits)).unwrap();
+
+    let link = |pid| watcher.call(|r| PidCmd::Link(pid, r), T).unwrap();
+    let monitor = |pid| watcher.call(|r| PidCmd::Monitor(pid, r), T).unwrap();
+    assert_eq!(link(linked.pid()), Ok(()));
+    assert!(monitor(monitored.pid()).is_ok());
+    assert_eq!(link(unlinked.pid()), Ok(()));
+    watcher
+        .call(|r| PidCmd::Unlink(unlinked.pid(), r), T)
+        .unwrap();
+    let m = monitor(demonitored.pid()).unwrap();
+    watcher
+        .call(|r| PidCmd::Demonitor(demonitored.pid(), m, r), T)
+        .unwrap();
+
+    for actor in [&linked, &monitored, &unlinked, &demonitored] {
+        actor.send(Cmd::Panic).ok().unwrap();
+    }
+    let panic = ExitReason::Panic("reporter panics".into());
+    wait_until("the exit and the down", || log.lock().unwrap().len() >= 2);
+    // Give a wrongly kept link or monitor time to fire too.
+    thread::sleep(Duration::from_millis(50));
+    let mut heard = log.lock().unwrap().clone();
+    heard.sort_by_key(|h| format!("{h:?}"));
+    let mut expected = vec![
+        Heard::Exit(linked.pid(), panic.clone()),
+        Heard::Down(monitored.pid(), panic),
+    ];
+    expected.sort_by_key(|h| format!("{h:?}"));
+    assert_eq!(heard, expected);
+    assert!(watcher.is_alive(), "it traps exits");
+
+    // A pid of an actor that has stopped, and one of no actor at all, are
+    // not alive.
+    assert_eq!(link(linked.pid()), Err(LinkError::NotAlive(linked.pid())));
+    let other = foreign_pid();
+    assert_eq!(monitor(other), Err(LinkError::NotAlive(other)));
+}
+
+/// A pid from another node: never alive on this one.
+fn foreign_pid() -> Pid {
+    let other = node(1);
+    let pid = other
+        .spawn(Reporter::new(&mpsc::channel().0))
+        .unwrap()
+        .pid();
+    other.shutdown().unwrap();
+    pid
+}

@@ -411,3 +411,79 @@ fn subscribers_see_every_change_of_a_churning_group_in_order() {
         assert!(!final_members.contains(&m.pid()));
     }
 }
+
+#[test]
+fn an_empty_group_can_be_deleted_and_its_name_reused_for_another_type() {
+    let node = node(1);
+    let groups = node.groups();
+    let old = groups.group::<u8>("g").unwrap();
+    let watcher = node.spawn(Watcher(mpsc::channel().0)).unwrap();
+    groups
+        .subscribe::<u8>("g", watcher.recipient::<GroupEvent>())
+        .unwrap();
+    assert!(matches!(
+        groups.delete("g"),
+        Err(GroupError::NotEmpty {
+            members: 0,
+            subscribers: 1,
+            ..
+        })
+    ));
+    watcher.stop();
+    wait_until("the subscription goes with its actor", || {
+        groups.delete("g").is_ok()
+    });
+    let live = node.spawn(Watcher(mpsc::channel().0)).unwrap();
+    assert_eq!(
+        old.subscribe(live.recipient::<GroupEvent>()),
+        Err(GroupError::Deleted("g".into()))
+    );
+    assert_eq!(groups.delete("g"), Err(GroupError::NotFound("g".into())));
+    assert!(
+        groups.group::<String>("g").is_ok(),
+        "the name is free again"
+    );
+}
+
+#[test]
+fn joins_racing_deletions_are_never_lost() {
+    // Each round: one thread deletes the group (when empty) while others
+    // join it through `ProcessGroups::join`. Every join that reports
+    // success must leave its member in the group by that name.
+    let node = node(2);
+    let groups = node.groups();
+    let log: Log = Arc::default();
+    let members: Vec<_> = (0..3)
+        .map(|_| node.spawn(Member::new(&log)).unwrap())
+        .collect();
+    for round in 0..2_000 {
+        let name = format!("g{round}");
+        groups.group::<Tick>(&name).unwrap();
+        let deleter = {
+            let (groups, name) = (groups.clone(), name.clone());
+            Box::new(move || {
+                let _ = groups.delete(&name);
+                None
+            }) as Box<dyn FnOnce() -> Option<Pid> + Send>
+        };
+        let joiners = members.iter().map(|m| {
+            let (groups, name, m) = (groups.clone(), name.clone(), m.clone());
+            Box::new(move || {
+                groups
+                    .join(&name, m.recipient::<Tick>())
+                    .unwrap()
+                    .then(|| m.pid())
+            }) as Box<dyn FnOnce() -> Option<Pid> + Send>
+        });
+        let joined: HashSet<Pid> = common::race(std::iter::once(deleter).chain(joiners))
+            .into_iter()
+            .flatten()
+            .collect();
+        assert_eq!(joined.len(), 3, "every join succeeded (round {round})");
+        let present: HashSet<Pid> = groups.member_pids(&name).into_iter().collect();
+        assert_eq!(
+            present, joined,
+            "a join was lost to a deletion (round {round})"
+        );
+    }
+}

@@ -750,3 +750,30 @@ fn an_actor_woken_by_a_long_handler_that_floods_nobody_runs_meanwhile_on_an_idle
     );
     assert_eq!(handled.load(SeqCst), 1);
 }
+
+#[test]
+fn a_pid_of_a_reused_slot_prints_readably_and_parses_back() {
+    // A stopped actor's slot is reused; the new pid counts the reuse (its
+    // generation) and prints it apart: `<node.slot/generation.incarnation>`.
+    let node = node(1);
+    let first = node.spawn(Tally(Arc::default())).unwrap().pid();
+    let mut reused = None;
+    for _ in 0..100 {
+        let actor = node.spawn(Tally(Arc::default())).unwrap();
+        let pid = actor.pid();
+        if pid.number() >> 32 > 0 {
+            reused = Some(pid);
+            break;
+        }
+        actor.stop();
+        wait_until("the actor is gone", || node.actor_count() <= 1);
+    }
+    let pid = reused.expect("a freed slot was reused within 100 spawns");
+    let text = pid.to_string();
+    assert!(
+        text.contains('/') && text.len() < 20,
+        "{text} shows the slot and its generation apart"
+    );
+    assert_eq!(text.parse::<foundation::Pid>(), Ok(pid));
+    assert_ne!(pid, first);
+}

@@ -429,3 +429,47 @@ fn a_service_is_unavailable_while_its_actor_waits_for_a_restart() {
     assert_eq!(services.lookup("svc"), Ok(child.pid()));
     assert_eq!(child.pid().incarnation(), 1);
 }
+
+#[test]
+fn wait_for_service_gives_a_typed_handle_from_threads_handlers_and_async() {
+    let node = node(2);
+    let services = node.services();
+    // From a handler (blocking the call from there is refused, so the
+    // continuation only checks the handle's type and reports its pid).
+    let (tx, rx) = mpsc::channel();
+    struct Reports(mpsc::Sender<Result<Pid, ServiceError>>);
+    impl Actor for Reports {
+        type Msg = ();
+        fn started(&mut self, ctx: &mut Context<Self>) {
+            ctx.services()
+                .wait_for_service("db", T)
+                .typed::<Service>()
+                .then(ctx, |me, _, db| me.0.send(db.map(|db| db.pid())).unwrap());
+        }
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    }
+    node.spawn(Reports(tx)).unwrap();
+    // From async code.
+    let pending = services.wait_for_service("db", T).typed::<Service>();
+    let db = node.spawn(Service).unwrap();
+    services.register("db", db.pid()).unwrap();
+    assert_eq!(rx.recv_timeout(T).unwrap(), Ok(db.pid()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let handle = runtime.block_on(async { pending.await }).unwrap();
+    assert_eq!(handle.call(Msg::Ping, T), Ok("pong"));
+    // From a thread, and the wrong type.
+    assert_eq!(
+        services
+            .wait_for_service("db", T)
+            .typed::<Service>()
+            .wait()
+            .map(|db| db.pid()),
+        Ok(db.pid())
+    );
+    assert!(matches!(
+        services.wait_for_service("db", T).typed::<Reports>().wait(),
+        Err(ServiceError::WrongType { .. })
+    ));
+}

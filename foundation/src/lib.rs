@@ -362,10 +362,11 @@ pub use exit::{Down, ExitReason, MonitorRef};
 pub use names::{
     Broadcast, Group, GroupChange, GroupError, GroupEvent, Health, HealthCheck, LookupError,
     NamedSendError, Namespace, ProcessGroups, ProcessRegistry, RegisterError, ServiceError,
-    ServiceFuture, ServiceInfo, ServiceOptions, ServiceRegistry, WaitForService,
+    ServiceFuture, ServiceInfo, ServiceOptions, ServiceRefFuture, ServiceRegistry, WaitForService,
+    WaitForServiceRef,
 };
 pub use node::{Node, NodeBuilder, NodeStats};
-pub use pid::Pid;
+pub use pid::{ParsePidError, Pid};
 pub use recipient::Recipient;
 pub use supervisor::{
     ChildCounts, ChildInfo, ChildSpec, Shutdown, Strategy, Supervisor, SupervisorError,

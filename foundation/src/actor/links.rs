@@ -6,6 +6,7 @@ use crate::actor::{Actor, ActorRef, Context};
 use crate::cell::spawn::spawn_cell;
 use crate::error::{LinkError, SpawnError};
 use crate::exit::MonitorRef;
+use crate::pid::Pid;
 use crate::task::{Runnable, Task};
 
 impl<A: Actor> Context<A> {
@@ -63,18 +64,84 @@ impl<A: Actor> Context<A> {
     /// [`LinkError::NotAlive`] if `other` has stopped;
     /// [`LinkError::Stale`] if this context's incarnation was killed.
     pub fn link<B: Actor>(&self, other: &ActorRef<B>) -> Result<(), LinkError> {
-        let me = self.current()?;
         let Some(them) = other.cell.current_pid() else {
             return Err(LinkError::NotAlive(other.pid()));
         };
+        self.link_task(them, Arc::clone(&other.cell) as Task)
+    }
+
+    /// Links this actor to the actor `pid` (of this node), as
+    /// [`Context::link`] does to a handle: the pid names one incarnation,
+    /// and a pid of an incarnation that has ended is not alive.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node, Pid};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Doomed;
+    /// impl Actor for Doomed {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("doomed");
+    ///     }
+    /// }
+    ///
+    /// /// Links to whatever pid it is sent, trapping exits.
+    /// struct Watcher(mpsc::Sender<(Pid, ExitReason)>);
+    /// impl Actor for Watcher {
+    ///     type Msg = Pid;
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.trap_exit(true);
+    ///     }
+    ///     fn handle(&mut self, pid: Pid, ctx: &mut Context<Self>) {
+    ///         ctx.link_pid(pid).unwrap();
+    ///     }
+    ///     fn on_exit(&mut self, from: Pid, reason: ExitReason, _: &mut Context<Self>) {
+    ///         self.0.send((from, reason)).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let watcher = node.spawn(Watcher(tx))?;
+    /// let doomed = node.spawn(Doomed)?;
+    /// watcher.send(doomed.pid())?;
+    /// while watcher.mailbox_len() > 0 { std::thread::yield_now(); }
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// doomed.send(())?;
+    /// assert_eq!(rx.recv()?, (doomed.pid(), ExitReason::Panic("doomed".into())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError::NotAlive`] if no live incarnation of this node has that
+    /// pid; [`LinkError::Stale`] if this context's incarnation was killed.
+    pub fn link_pid(&self, pid: Pid) -> Result<(), LinkError> {
+        let task = self.resolve_current(pid)?;
+        self.link_task(pid, task)
+    }
+
+    /// The live, current incarnation `pid` of this node.
+    fn resolve_current(&self, pid: Pid) -> Result<Task, LinkError> {
+        self.cell
+            .shared
+            .resolve(pid)
+            .filter(|task| task.current_pid() == Some(pid))
+            .ok_or(LinkError::NotAlive(pid))
+    }
+
+    /// Links this incarnation and `them` (the current incarnation of
+    /// `them_task`), both ways.
+    fn link_task(&self, them: Pid, them_task: Task) -> Result<(), LinkError> {
+        let me = self.current()?;
         if them == me {
             return Ok(());
         }
-        let them_task = Arc::clone(&other.cell) as Task;
         if !Runnable::add_link(&*self.cell, me, them, Arc::clone(&them_task)) {
             return Err(LinkError::Stale(me));
         }
-        if !Runnable::add_link(&*other.cell, them, me, self.task()) {
+        if !them_task.add_link(them, me, self.task()) {
             Runnable::remove_link(&*self.cell, me, them);
             return Err(LinkError::NotAlive(them));
         }
@@ -121,6 +188,16 @@ impl<A: Actor> Context<A> {
         let them = other.pid();
         self.cell.remove_link(me, them);
         other.cell.remove_link(them, me);
+    }
+
+    /// Removes the link to the actor `pid`, both ways (only this side if it
+    /// has stopped). Nothing happens if there was none.
+    pub fn unlink_pid(&self, pid: Pid) {
+        let Ok(me) = self.current() else { return };
+        self.cell.remove_link(me, pid);
+        if let Some(task) = self.cell.shared.resolve(pid) {
+            task.remove_link(pid, me);
+        }
     }
 
     /// Spawns `actor` linked to this one (before it first runs, so no exit
@@ -183,17 +260,70 @@ impl<A: Actor> Context<A> {
     /// [`LinkError::NotAlive`] if `target` has stopped;
     /// [`LinkError::Stale`] if this context's incarnation was killed.
     pub fn monitor<B: Actor>(&self, target: &ActorRef<B>) -> Result<MonitorRef, LinkError> {
-        let me = self.current()?;
         let Some(them) = target.cell.current_pid() else {
             return Err(LinkError::NotAlive(target.pid()));
         };
+        self.monitor_task(them, &*target.cell)
+    }
+
+    /// Monitors the actor `pid` (of this node), as [`Context::monitor`]
+    /// does a handle.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Down, ExitReason, Node, Pid};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Brief;
+    /// impl Actor for Brief {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop();
+    ///     }
+    /// }
+    ///
+    /// struct Watcher(mpsc::Sender<Down>);
+    /// impl Actor for Watcher {
+    ///     type Msg = Pid;
+    ///     fn handle(&mut self, pid: Pid, ctx: &mut Context<Self>) {
+    ///         ctx.monitor_pid(pid).unwrap();
+    ///     }
+    ///     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.0.send(down).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let watcher = node.spawn(Watcher(tx))?;
+    /// let brief = node.spawn(Brief)?;
+    /// watcher.send(brief.pid())?;
+    /// while watcher.mailbox_len() > 0 { std::thread::yield_now(); }
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// brief.send(())?;
+    /// let down = rx.recv()?;
+    /// assert_eq!((down.pid, down.reason), (brief.pid(), ExitReason::Normal));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`LinkError::NotAlive`] if no live incarnation of this node has that
+    /// pid; [`LinkError::Stale`] if this context's incarnation was killed.
+    pub fn monitor_pid(&self, pid: Pid) -> Result<MonitorRef, LinkError> {
+        let task = self.resolve_current(pid)?;
+        self.monitor_task(pid, &*task)
+    }
+
+    /// Monitors `them`, the current incarnation of `target`.
+    fn monitor_task(&self, them: Pid, target: &dyn Runnable) -> Result<MonitorRef, LinkError> {
+        let me = self.current()?;
         let monitor = MonitorRef(
             self.cell
                 .shared
                 .next_monitor
                 .fetch_add(1, core::sync::atomic::Ordering::Relaxed),
         );
-        if !target.cell.add_monitor(them, monitor, me, self.task()) {
+        if !target.add_monitor(them, monitor, me, self.task()) {
             return Err(LinkError::NotAlive(them));
         }
         Ok(monitor)
@@ -238,5 +368,13 @@ impl<A: Actor> Context<A> {
     /// ```
     pub fn demonitor<B: Actor>(&self, target: &ActorRef<B>, monitor: MonitorRef) {
         target.cell.remove_monitor(target.pid(), monitor);
+    }
+
+    /// Removes a monitor of the actor `pid`; a `Down` already queued still
+    /// arrives. Nothing happens if it has stopped.
+    pub fn demonitor_pid(&self, pid: Pid, monitor: MonitorRef) {
+        if let Some(task) = self.cell.shared.resolve(pid) {
+            task.remove_monitor(pid, monitor);
+        }
     }
 }

@@ -179,6 +179,23 @@ pub enum GroupError {
     /// The empty string is not a group name.
     #[error("the empty string is not a group name")]
     EmptyName,
+    /// No group by that name.
+    #[error("no group `{0}`")]
+    NotFound(String),
+    /// A group is deleted only when empty.
+    #[error("group `{group}` is not empty: {members} member(s), {subscribers} subscriber(s)")]
+    NotEmpty {
+        /// The group.
+        group: String,
+        /// Its members.
+        members: usize,
+        /// Its subscribers.
+        subscribers: usize,
+    },
+    /// The group was deleted; [`ProcessGroups::group`](crate::ProcessGroups::group)
+    /// makes a new one by that name.
+    #[error("group `{0}` was deleted")]
+    Deleted(String),
 }
 
 /// Why a service operation failed.

@@ -107,7 +107,50 @@ impl ProcessGroups {
         name: &str,
         member: Recipient<M>,
     ) -> Result<bool, GroupError> {
-        self.group::<M>(name)?.join(member)
+        loop {
+            match self.group::<M>(name)?.join(member.clone()) {
+                // Deleted between our look-up and our join: make it anew.
+                Err(GroupError::Deleted(_)) => continue,
+                joined => return joined,
+            }
+        }
+    }
+
+    /// Deletes the group `name`, which must be empty: no members and no
+    /// subscribers. Its message type goes with it, so the name can be used
+    /// anew for another type. Handles to the deleted group
+    /// ([`Group`]) refuse joins and subscriptions with
+    /// [`GroupError::Deleted`].
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, GroupError, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = u8;
+    ///     fn handle(&mut self, _: u8, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let groups = node.groups();
+    /// let idle = node.spawn(Idle)?;
+    /// let old = groups.group::<u8>("g")?;
+    /// old.join(idle.recipient())?;
+    /// assert!(matches!(groups.delete("g"), Err(GroupError::NotEmpty { members: 1, .. })));
+    /// old.leave(idle.pid());
+    /// groups.delete("g")?;
+    /// assert_eq!(groups.delete("g"), Err(GroupError::NotFound("g".into())));
+    /// assert_eq!(old.join(idle.recipient()), Err(GroupError::Deleted("g".into())));
+    /// groups.group::<String>("g")?; // the name is free, for any type
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`GroupError::NotEmpty`] if it has members or subscribers,
+    /// [`GroupError::NotFound`] if there is no such group.
+    pub fn delete(&self, name: &str) -> Result<(), GroupError> {
+        self.shared.names.groups.delete(name)
     }
 
     /// Takes the actor `pid` (any incarnation of it) out of the group
@@ -261,7 +304,13 @@ impl ProcessGroups {
         name: &str,
         subscriber: Recipient<GroupEvent>,
     ) -> Result<Vec<Pid>, GroupError> {
-        self.group::<M>(name)?.subscribe(subscriber)
+        loop {
+            match self.group::<M>(name)?.subscribe(subscriber.clone()) {
+                // Deleted between our look-up and our subscription.
+                Err(GroupError::Deleted(_)) => continue,
+                subscribed => return subscribed,
+            }
+        }
     }
 
     /// The names of the groups that have members, sorted.
@@ -371,7 +420,8 @@ impl<M: Send + 'static> Group<M> {
     ///
     /// # Errors
     ///
-    /// [`GroupError::NotAlive`] if the member has stopped for good.
+    /// [`GroupError::NotAlive`] if the member has stopped for good,
+    /// [`GroupError::Deleted`] if the group was deleted.
     pub fn join(&self, member: Recipient<M>) -> Result<bool, GroupError> {
         let pid = member.pid();
         let task = member.task();
@@ -379,8 +429,10 @@ impl<M: Send + 'static> Group<M> {
             return Err(GroupError::NotAlive(pid));
         }
         let number = pid.number();
-        if !self.group.insert(number, member) {
-            return Ok(false);
+        match self.group.insert(number, member) {
+            None => return Err(GroupError::Deleted(self.group.name.to_string())),
+            Some(false) => return Ok(false),
+            Some(true) => {}
         }
         let names = &self.shared.names;
         let name = &self.group.name;
@@ -440,7 +492,8 @@ impl<M: Send + 'static> Group<M> {
     ///
     /// # Errors
     ///
-    /// [`GroupError::NotAlive`] if the subscriber has stopped for good.
+    /// [`GroupError::NotAlive`] if the subscriber has stopped for good,
+    /// [`GroupError::Deleted`] if the group was deleted.
     pub fn subscribe(&self, subscriber: Recipient<GroupEvent>) -> Result<Vec<Pid>, GroupError> {
         let pid = subscriber.pid();
         let task = subscriber.task();
@@ -450,6 +503,9 @@ impl<M: Send + 'static> Group<M> {
         let number = pid.number();
         let members = {
             let mut state = lock(&self.group.state);
+            if state.deleted {
+                return Err(GroupError::Deleted(self.group.name.to_string()));
+            }
             state.subscribers.retain(|(n, _)| *n != number);
             state.subscribers.push((number, subscriber));
             state.members.iter().map(|(_, r)| r.pid()).collect()

@@ -32,7 +32,8 @@ pub use error::{GroupError, LookupError, NamedSendError, RegisterError, ServiceE
 pub use groups::{Broadcast, Group, ProcessGroups};
 pub use process::ProcessRegistry;
 pub use services::{
-    Health, ServiceFuture, ServiceInfo, ServiceOptions, ServiceRegistry, WaitForService,
+    Health, ServiceFuture, ServiceInfo, ServiceOptions, ServiceRefFuture, ServiceRegistry,
+    WaitForService, WaitForServiceRef,
 };
 pub use tables::groups::{GroupChange, GroupEvent};
 pub use tables::services::{HealthCheck, Namespace};
@@ -44,14 +45,10 @@ use crate::node::shared::Shared;
 use crate::pid::Pid;
 use crate::task::Task;
 
-/// The live actor `pid` on the node behind `shared`: its current (or, while
-/// it waits for a restart, its last) incarnation, not stopped for good.
+/// The live actor `pid` on the node behind `shared` (see
+/// [`Shared::resolve`]).
 fn resolve(shared: &Shared, pid: Pid) -> Option<Task> {
-    if pid.node() != shared.id {
-        return None;
-    }
-    let task = shared.actors.get(pid.number())?;
-    (task.latest_pid() == pid && !task.is_retired()).then_some(task)
+    shared.resolve(pid)
 }
 
 /// An actor handle from a type-erased one, if `A` is its type.

@@ -14,6 +14,7 @@ use crate::dead_letter::DeadLetters;
 use crate::names::tables::Names;
 use crate::pid::Pid;
 use crate::scheduler::Scheduler;
+use crate::task::Task;
 use crate::timer::TimerService;
 
 /// What a node's threads and actors share: each part belongs to its
@@ -45,6 +46,16 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The live actor `pid` on this node: its current (or, while it waits
+    /// for a restart, its last) incarnation, not stopped for good.
+    pub(crate) fn resolve(&self, pid: Pid) -> Option<Task> {
+        if pid.node() != self.id {
+            return None;
+        }
+        let task = self.actors.get(pid.number())?;
+        (task.latest_pid() == pid && !task.is_retired()).then_some(task)
+    }
+
     pub(crate) fn record_panic(&self) {
         self.panics.fetch_add(1, Relaxed);
     }

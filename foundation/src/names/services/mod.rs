@@ -17,7 +17,7 @@ mod wait;
 
 use health::health_of;
 pub use health::{Health, ServiceInfo};
-pub use wait::{ServiceFuture, WaitForService};
+pub use wait::{ServiceFuture, ServiceRefFuture, WaitForService, WaitForServiceRef};
 
 /// How a service is registered; see [`ServiceRegistry::register_with`].
 ///
@@ -471,6 +471,18 @@ impl ServiceRegistry {
         if let Some(pid) = found {
             let _ = slot.complete(Ok(pid));
         }
+    }
+
+    /// A typed handle to the live actor `pid`, which provided the service
+    /// `name`.
+    fn handle_of<B: Actor>(&self, name: &str, pid: Pid) -> Result<ActorRef<B>, ServiceError> {
+        let task = resolve(&self.shared, pid).ok_or_else(|| self.not_found(name))?;
+        let (actual, _) = task.type_names();
+        downcast::<B>(task).ok_or_else(|| ServiceError::WrongType {
+            name: name.to_string(),
+            expected: core::any::type_name::<B>(),
+            actual,
+        })
     }
 
     fn not_found(&self, name: &str) -> ServiceError {

@@ -3,12 +3,13 @@
 
 use core::fmt;
 use core::future::{Future, IntoFuture};
+use core::marker::PhantomData;
 use core::pin::Pin;
 use core::task::Poll;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::actor::{Actor, Context};
+use crate::actor::{Actor, ActorRef, Context};
 use crate::call::blocking::blocking_deadline;
 use crate::call::reply::{CallFuture, Slot};
 use crate::call::request::{arm_timeout, continue_on};
@@ -208,6 +209,146 @@ impl fmt::Debug for ServiceFuture {
         f.debug_struct("ServiceFuture")
             .field("namespace", &self.services.namespace)
             .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl WaitForService {
+    /// The same wait, answered with a typed handle to the service's actor
+    /// rather than its pid: `.wait()`, `.then(..)` and `.await` give a
+    /// `Result<ActorRef<B>, ServiceError>`.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    /// use std::time::Duration;
+    ///
+    /// struct Db(u32);
+    /// impl Actor for Db {
+    ///     type Msg = foundation::ReplyTo<u32>;
+    ///     fn handle(&mut self, reply: Self::Msg, _: &mut Context<Self>) {
+    ///         let _ = reply.reply(self.0);
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let services = node.services();
+    /// let waiting = services.wait_for_service("db", Duration::from_secs(10)).typed::<Db>();
+    /// services.register("db", node.spawn(Db(42))?.pid())?;
+    /// let db = waiting.wait()?;
+    /// assert_eq!(db.call(|r| r, Duration::from_secs(5)), Ok(42));
+    ///
+    /// // Asked for the wrong type, the wait says so.
+    /// struct Cache;
+    /// impl Actor for Cache {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// let wrong = services.wait_for_service("db", Duration::from_secs(1)).typed::<Cache>().wait();
+    /// assert!(matches!(wrong, Err(foundation::ServiceError::WrongType { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn typed<B: Actor>(self) -> WaitForServiceRef<B> {
+        WaitForServiceRef {
+            wait: self,
+            _actor: PhantomData,
+        }
+    }
+}
+
+/// A pending wait for a service, answered with a typed handle; see
+/// [`WaitForService::typed`].
+#[must_use = "a wait does nothing until `.wait()`, `.then(..)` or `.await`"]
+pub struct WaitForServiceRef<B> {
+    wait: WaitForService,
+    _actor: PhantomData<fn() -> B>,
+}
+
+impl<B: Actor> WaitForServiceRef<B> {
+    /// Blocks this thread until the service is registered (returning a
+    /// handle to its actor) or the timeout passes.
+    ///
+    /// # Errors
+    ///
+    /// As [`WaitForService::wait`], and [`ServiceError::WrongType`] if the
+    /// service's actor is not a `B` (or [`ServiceError::NotFound`] if it
+    /// stopped for good as it came).
+    pub fn wait(self) -> Result<ActorRef<B>, ServiceError> {
+        let services = self.wait.services.clone();
+        let name = Arc::clone(&self.wait.name);
+        self.wait
+            .wait()
+            .and_then(|pid| services.handle_of::<B>(&name, pid))
+    }
+
+    /// Continues the actor of `ctx` with the outcome — a handle to the
+    /// service's actor, or why none came — as one of its messages.
+    pub fn then<A: Actor>(
+        self,
+        ctx: &Context<A>,
+        continuation: impl FnOnce(&mut A, &mut Context<A>, Result<ActorRef<B>, ServiceError>)
+        + Send
+        + 'static,
+    ) {
+        let services = self.wait.services.clone();
+        let name = Arc::clone(&self.wait.name);
+        self.wait.then(ctx, move |actor, ctx, outcome| {
+            continuation(
+                actor,
+                ctx,
+                outcome.and_then(|pid| services.handle_of::<B>(&name, pid)),
+            )
+        });
+    }
+}
+
+impl<B: Actor> IntoFuture for WaitForServiceRef<B> {
+    type Output = Result<ActorRef<B>, ServiceError>;
+    type IntoFuture = ServiceRefFuture<B>;
+
+    fn into_future(self) -> ServiceRefFuture<B> {
+        ServiceRefFuture {
+            pid: self.wait.into_future(),
+            _actor: PhantomData,
+        }
+    }
+}
+
+impl<B> fmt::Debug for WaitForServiceRef<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitForServiceRef")
+            .field("wait", &self.wait)
+            .field("actor", &core::any::type_name::<B>())
+            .finish()
+    }
+}
+
+/// A service awaited from async code as a typed handle:
+/// `wait_for_service(..).typed::<B>().await`.
+#[must_use = "a future does nothing unless awaited"]
+pub struct ServiceRefFuture<B> {
+    pid: ServiceFuture,
+    _actor: PhantomData<fn() -> B>,
+}
+
+impl<B: Actor> Future for ServiceRefFuture<B> {
+    type Output = Result<ActorRef<B>, ServiceError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> Poll<Self::Output> {
+        match Pin::new(&mut self.pid).poll(cx) {
+            Poll::Ready(outcome) => {
+                let pid = &self.pid;
+                Poll::Ready(outcome.and_then(|p| pid.services.handle_of::<B>(&pid.name, p)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<B> fmt::Debug for ServiceRefFuture<B> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceRefFuture")
+            .field("pid", &self.pid)
+            .field("actor", &core::any::type_name::<B>())
             .finish()
     }
 }

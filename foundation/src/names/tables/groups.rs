@@ -23,6 +23,9 @@ pub(crate) struct GroupState<M> {
     /// Pid number → position in `members`.
     pub(crate) index: HashMap<u64, usize, foldhash::fast::RandomState>,
     pub(crate) subscribers: Vec<(u64, Recipient<GroupEvent>)>,
+    /// Deleted (it was empty): it takes no members or subscribers any more,
+    /// and handles to it say so.
+    pub(crate) deleted: bool,
 }
 
 pub(crate) struct TypedGroup<M> {
@@ -38,6 +41,9 @@ pub(crate) trait AnyGroup: Any + Send + Sync {
     fn remove_subscriber(&self, number: u64);
     fn pids(&self) -> Vec<Pid>;
     fn len(&self) -> usize;
+    /// Marks the group deleted if it has no members and no subscribers;
+    /// else how many of each it has.
+    fn try_delete(&self) -> Result<(), (usize, usize)>;
 }
 
 impl<M: Send + 'static> TypedGroup<M> {
@@ -48,6 +54,7 @@ impl<M: Send + 'static> TypedGroup<M> {
                 members: Arc::new(Vec::new()),
                 index: HashMap::default(),
                 subscribers: Vec::new(),
+                deleted: false,
             }),
         }
     }
@@ -64,10 +71,15 @@ impl<M: Send + 'static> TypedGroup<M> {
         });
     }
 
-    pub(crate) fn insert(&self, number: u64, member: Recipient<M>) -> bool {
+    /// Adds a member: `Some(false)` if it was one already, `None` if the
+    /// group has been deleted.
+    pub(crate) fn insert(&self, number: u64, member: Recipient<M>) -> Option<bool> {
         let mut state = lock(&self.state);
+        if state.deleted {
+            return None;
+        }
         if state.index.contains_key(&number) {
-            return false;
+            return Some(false);
         }
         let pid = member.pid();
         let members = Arc::make_mut(&mut state.members);
@@ -75,7 +87,7 @@ impl<M: Send + 'static> TypedGroup<M> {
         let at = members.len() - 1;
         state.index.insert(number, at);
         self.notify(&mut state, pid, GroupChange::Joined);
-        true
+        Some(true)
     }
 
     pub(crate) fn snapshot(&self) -> Members<M> {
@@ -113,6 +125,16 @@ impl<M: Send + 'static> AnyGroup for TypedGroup<M> {
     fn len(&self) -> usize {
         lock(&self.state).index.len()
     }
+
+    fn try_delete(&self) -> Result<(), (usize, usize)> {
+        let mut state = lock(&self.state);
+        let (members, subscribers) = (state.index.len(), state.subscribers.len());
+        if members > 0 || subscribers > 0 {
+            return Err((members, subscribers));
+        }
+        state.deleted = true;
+        Ok(())
+    }
 }
 
 /// Group name → group.
@@ -123,6 +145,34 @@ pub(crate) struct GroupTable {
 impl GroupTable {
     pub(crate) fn new() -> Self {
         GroupTable { map: new_map() }
+    }
+
+    /// Deletes the group `name` if it has no members and no subscribers. A
+    /// join racing the deletion either lands first (and the group is not
+    /// empty) or finds the group deleted (and creates it anew).
+    pub(crate) fn delete(&self, name: &str) -> Result<(), GroupError> {
+        let mut refused = None;
+        // The check runs under the map's shard lock, then the group's own:
+        // no join or subscribe can slip in between (they take the group's
+        // lock, and see `deleted`).
+        let removed = self
+            .map
+            .remove_if(name, |_, group| match group.try_delete() {
+                Ok(()) => true,
+                Err(counts) => {
+                    refused = Some(counts);
+                    false
+                }
+            });
+        match (removed, refused) {
+            (Some(_), _) => Ok(()),
+            (None, Some((members, subscribers))) => Err(GroupError::NotEmpty {
+                group: name.to_string(),
+                members,
+                subscribers,
+            }),
+            (None, None) => Err(GroupError::NotFound(name.to_string())),
+        }
     }
 
     pub(crate) fn remove_member(&self, group: &str, pid: Pid, change: GroupChange) {
