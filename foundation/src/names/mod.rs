@@ -16,7 +16,7 @@
 //! a `SeqCst` fence between). So either the actor sees the flag and
 //! releases the record — with the entry in it — or the adder sees the
 //! closed mailbox and releases it itself. Numbers are never reused (see
-//! `table.rs`), so a late release cannot touch another actor's entries.
+//! `node/table.rs`), so a late release cannot touch another actor's entries.
 
 //!
 //! The tables live in `tables/` (the node's shared state holds them); the
