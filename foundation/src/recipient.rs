@@ -78,7 +78,7 @@ impl<M: Send + 'static> Recipient<M> {
         self.sink.send(msg)
     }
 
-    /// As [`Recipient::send`]; see [`ActorRef::try_send`].
+    /// As [`Recipient::send`]; see [`ActorRef::try_send`](crate::ActorRef::try_send).
     ///
     /// # Errors
     ///

@@ -75,7 +75,7 @@ impl<A: Actor> ActorRef<A> {
         self.cell.pid()
     }
 
-    /// Kills the actor: it stops with [`ExitReason::Killed`] before its next
+    /// Kills the actor: it stops with [`ExitReason::Killed`](crate::ExitReason::Killed) before its next
     /// message, however many are queued, and cannot trap it. If it is stuck
     /// inside a handler, the kill does not wait: the actor is unregistered,
     /// its links and monitors fire, its mailbox is closed (or, for a
@@ -118,7 +118,7 @@ impl<A: Actor> ActorRef<A> {
 
     /// Asks the actor to stop, ahead of its queued messages: its
     /// [`Actor::shutdown_requested`] hook runs (by default it stops with
-    /// [`ExitReason::Shutdown`]). See [`Actor::shutdown_requested`] for an
+    /// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown)). See [`Actor::shutdown_requested`] for an
     /// example.
     pub fn stop(&self) {
         Runnable::request_shutdown(Arc::clone(&self.cell) as Task, false);

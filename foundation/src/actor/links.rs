@@ -55,7 +55,7 @@ impl<A: Actor> Context<A> {
     }
 
     /// Links this actor to `other`: when either exits abnormally, the other
-    /// stops too with [`ExitReason::Linked`], unless it traps exits (then it
+    /// stops too with [`ExitReason::Linked`](crate::ExitReason::Linked), unless it traps exits (then it
     /// hears of it in [`Actor::on_exit`]). A link binds these two
     /// incarnations and fires once. Linking twice is one link.
     ///

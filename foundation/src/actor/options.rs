@@ -20,15 +20,15 @@ pub struct ActorOptions {
     /// otherwise.
     pub blocking: bool,
     /// A name to register the actor under in the node's
-    /// [`ProcessRegistry`] before it first runs (so its `started` hook and
+    /// [`ProcessRegistry`](crate::ProcessRegistry) before it first runs (so its `started` hook and
     /// everyone else can find it at once). The spawn fails if the name is
     /// taken. Like any registered name it follows the actor through
     /// supervised restarts and is released when the actor stops for good.
     pub name: Option<String>,
     /// Trap exits from the start of every incarnation, as if its `started`
-    /// hook began with [`Context::trap_exit`]`(true)` — but already while
+    /// hook began with [`Context::trap_exit`](crate::Context::trap_exit)`(true)` — but already while
     /// it waits to run, so an exit signal from a link made at spawn
-    /// ([`Context::spawn_link`]) reaches [`Actor::on_exit`] rather than
+    /// ([`Context::spawn_link`](crate::Context::spawn_link)) reaches [`Actor::on_exit`](crate::Actor::on_exit) rather than
     /// stopping it.
     pub trap_exit: bool,
 }
@@ -118,8 +118,8 @@ pub enum Restart {
     /// Always.
     #[default]
     Permanent,
-    /// Only after an abnormal exit (not [`ExitReason::Normal`] or
-    /// [`ExitReason::Shutdown`]).
+    /// Only after an abnormal exit (not [`ExitReason::Normal`](crate::ExitReason::Normal) or
+    /// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown)).
     Transient,
     /// Never; the child is forgotten once it exits.
     Temporary,

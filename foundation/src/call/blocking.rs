@@ -14,7 +14,7 @@ impl<A: Actor> ActorRef<A> {
     /// node's clock). `make` puts the [`ReplyTo`] into the request's message.
     ///
     /// For plain threads and blocking actors: on a scheduler thread it fails
-    /// at once with [`CallError::Deadlock`] (use [`Context::request`]).
+    /// at once with [`CallError::Deadlock`] (use [`Context::request`](crate::Context::request)).
     ///
     /// # Errors
     ///

@@ -6,7 +6,7 @@ use super::tables::services::Namespace;
 use crate::error::SendError;
 use crate::pid::Pid;
 
-/// Why [`ProcessRegistry::register`] refused a name.
+/// Why [`ProcessRegistry::register`](crate::ProcessRegistry::register) refused a name.
 ///
 /// ```
 /// use foundation::{Actor, Context, Node, RegisterError};
@@ -53,7 +53,7 @@ pub enum RegisterError {
 
 /// Why a typed look-up found no actor of that type.
 ///
-/// See [`ProcessRegistry::lookup_ref`] for an example.
+/// See [`ProcessRegistry::lookup_ref`](crate::ProcessRegistry::lookup_ref) for an example.
 #[non_exhaustive]
 #[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
 pub enum LookupError {
@@ -75,7 +75,7 @@ pub enum LookupError {
     },
 }
 
-/// Why [`ProcessRegistry::send_named`] did not deliver a message. The
+/// Why [`ProcessRegistry::send_named`](crate::ProcessRegistry::send_named) did not deliver a message. The
 /// message is always inside: [`NamedSendError::into_inner`].
 ///
 /// ```
@@ -248,7 +248,7 @@ pub enum ServiceError {
         /// The service.
         name: String,
     },
-    /// A blocking wait on a scheduler thread: use [`WaitForService::then`].
+    /// A blocking wait on a scheduler thread: use [`WaitForService::then`](crate::WaitForService::then).
     #[error("a blocking wait on a scheduler thread could deadlock the node; use .then(ctx, ..)")]
     WouldBlock,
     /// The node shut down while waiting.

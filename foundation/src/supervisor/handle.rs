@@ -150,7 +150,7 @@ impl SupervisorRef {
     }
 
     /// Stops the supervisor: its children stop in reverse order, then it
-    /// exits with [`ExitReason::Shutdown`].
+    /// exits with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown).
     pub fn stop(&self) {
         self.actor.stop();
     }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use crate::actor::{Actor, ActorRef, Restart};
 use crate::pid::Pid;
 
-/// What a supervisor reports of one child ([`SupervisorRef::which_children`];
-/// see [`SupervisorRef`] for an example).
+/// What a supervisor reports of one child ([`SupervisorRef::which_children`](crate::SupervisorRef::which_children);
+/// see [`SupervisorRef`](crate::SupervisorRef) for an example).
 #[derive(Clone)]
 pub struct ChildInfo {
     /// The child's id.
@@ -42,8 +42,8 @@ impl fmt::Debug for ChildInfo {
     }
 }
 
-/// Child counts, as OTP's `count_children` ([`SupervisorRef::count_children`];
-/// see [`SupervisorRef`] for an example).
+/// Child counts, as OTP's `count_children` ([`SupervisorRef::count_children`](crate::SupervisorRef::count_children);
+/// see [`SupervisorRef`](crate::SupervisorRef) for an example).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ChildCounts {
     /// Children known to the supervisor.

@@ -80,7 +80,7 @@ pub enum Strategy {
 /// example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shutdown {
-    /// Ask it to stop ([`Actor::shutdown_requested`]), and kill it if it has
+    /// Ask it to stop ([`Actor::shutdown_requested`](crate::Actor::shutdown_requested)), and kill it if it has
     /// not stopped within this time.
     Timeout(Duration),
     /// Kill it at once.

@@ -23,7 +23,7 @@ pub(super) fn health_of(task: &Task, check: Option<&HealthCheck>) -> Health {
     }
 }
 
-/// A service's health; see [`ServiceRegistry::health_check`].
+/// A service's health; see [`ServiceRegistry::health_check`](crate::ServiceRegistry::health_check).
 ///
 /// ```
 /// use foundation::Health;
@@ -43,7 +43,7 @@ pub enum Health {
     Unavailable,
 }
 
-/// Counts of a namespace's services; see [`ServiceRegistry::service_info`]
+/// Counts of a namespace's services; see [`ServiceRegistry::service_info`](crate::ServiceRegistry::service_info)
 /// for an example.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]

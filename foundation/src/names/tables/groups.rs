@@ -243,7 +243,7 @@ pub(crate) fn cast<M: Send + 'static>(
 
 /// A change in a process group, for its subscribers.
 ///
-/// See [`ProcessGroups::subscribe`] for an example.
+/// See [`ProcessGroups::subscribe`](crate::ProcessGroups::subscribe) for an example.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct GroupEvent {

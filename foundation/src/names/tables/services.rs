@@ -12,7 +12,7 @@ use crate::pid::Pid;
 use crate::task::Task;
 
 /// A service's health check: `Ok(())` for healthy, or what is wrong. Set
-/// with [`ServiceOptions::health_check`].
+/// with [`ServiceOptions::health_check`](crate::ServiceOptions::health_check).
 ///
 /// ```
 /// use foundation::HealthCheck;
