@@ -45,7 +45,7 @@ pub(super) fn generate(target: &Target, options: &Options) -> TokenStream {
     }
 }
 
-pub(super) fn declared_options(options: &Options) -> TokenStream {
+fn declared_options(options: &Options) -> TokenStream {
     let name = match &options.name {
         Some(lit) => quote!(::foundation::__private::core::option::Option::Some(#lit)),
         None => quote!(::foundation::__private::core::option::Option::None),

@@ -81,7 +81,7 @@ pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
 }
 
 /// `key = "string"`; anything else is recorded as an error (and skipped).
-pub(super) fn string_value(
+fn string_value(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     key: &str,
@@ -108,7 +108,7 @@ pub(super) fn string_value(
 }
 
 /// `key` alone, or `key = true | false`.
-pub(super) fn flag_value(
+fn flag_value(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
     key: &str,
@@ -140,7 +140,7 @@ pub(super) fn flag_value(
 
 /// Consumes whatever value follows an option we reject, so parsing goes on
 /// to the next option.
-pub(super) fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         let _: syn::Expr = meta.value()?.parse()?;
     } else if meta.input.peek(syn::token::Paren) {

@@ -78,7 +78,7 @@ pub(super) fn parse_block(cx: &Ctxt, item: &ItemImpl) -> Option<Block> {
     Some(block)
 }
 
-pub(super) fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handler> {
+fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handler> {
     let sig = &method.sig;
     let ident = &sig.ident;
     let mut ok = true;
@@ -242,7 +242,7 @@ pub(super) enum Kind {
     Data,
 }
 
-pub(super) fn classify(ty: &Type) -> Kind {
+fn classify(ty: &Type) -> Kind {
     let (ty, reference) = match ty {
         Type::Reference(r) => (&*r.elem, Some(r.mutability.is_some())),
         other => (other, None),
@@ -277,7 +277,7 @@ pub(super) fn classify(ty: &Type) -> Kind {
     Kind::Data
 }
 
-pub(super) fn is_unit(ty: &Type) -> bool {
+fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }
 
@@ -298,7 +298,7 @@ impl VisitMut for ReplaceSelf<'_> {
     }
 }
 
-pub(super) fn upper_camel(name: &str) -> String {
+fn upper_camel(name: &str) -> String {
     name.trim_start_matches('_')
         .split('_')
         .filter(|part| !part.is_empty())

@@ -42,7 +42,7 @@ pub(super) struct Child {
 }
 
 impl Child {
-    pub(super) fn pid(&self) -> Option<Pid> {
+    fn pid(&self) -> Option<Pid> {
         match self.state {
             ChildState::Starting(pid) | ChildState::Running(pid) => Some(pid),
             ChildState::Stopping { pid, .. } => Some(pid),
@@ -50,7 +50,7 @@ impl Child {
         }
     }
 
-    pub(super) fn is_alive(&self) -> bool {
+    fn is_alive(&self) -> bool {
         self.pid().is_some()
     }
 }
@@ -179,16 +179,16 @@ impl Supervisor {
         }
     }
 
-    pub(super) fn index_of(&self, id: &str) -> Option<usize> {
+    fn index_of(&self, id: &str) -> Option<usize> {
         self.children.iter().position(|c| c.spec.id == id)
     }
 
-    pub(super) fn index_of_pid(&self, pid: Pid) -> Option<usize> {
+    fn index_of_pid(&self, pid: Pid) -> Option<usize> {
         self.children.iter().position(|c| c.pid() == Some(pid))
     }
 
     /// Runs steps until one has to wait.
-    pub(super) fn advance(&mut self, ctx: &mut Context<Self>) {
+    fn advance(&mut self, ctx: &mut Context<Self>) {
         while matches!(self.waiting, Waiting::Nothing) {
             if let Some(done) = self.current.take() {
                 drop(done);
@@ -275,7 +275,7 @@ impl Supervisor {
     }
 
     /// Spawns child `index`, or restarts it in its cell.
-    pub(super) fn start(&mut self, ctx: &mut Context<Self>, index: usize) -> Result<Pid, String> {
+    fn start(&mut self, ctx: &mut Context<Self>, index: usize) -> Result<Pid, String> {
         let starter = Arc::clone(&self.children[index].spec.starter);
         let options = self.children[index].spec.options.clone();
         let child = &mut self.children[index];
@@ -304,7 +304,7 @@ impl Supervisor {
     }
 
     /// Asks child `index` to stop, arming its shutdown timer.
-    pub(super) fn stop_child(&mut self, ctx: &mut Context<Self>, index: usize, pid: Pid) {
+    fn stop_child(&mut self, ctx: &mut Context<Self>, index: usize, pid: Pid) {
         let child = &mut self.children[index];
         let Some(task) = child.task.clone() else {
             return;
@@ -324,7 +324,7 @@ impl Supervisor {
 
     /// Retires child `index`'s cell for good (its queued messages become
     /// dead letters) and forgets the cell.
-    pub(super) fn retire(&mut self, index: usize, reason: &ExitReason) {
+    fn retire(&mut self, index: usize, reason: &ExitReason) {
         let child = &mut self.children[index];
         if let Some(task) = child.task.take() {
             task.retire(reason);
@@ -335,7 +335,7 @@ impl Supervisor {
 
     /// Child `index` failed (or must be restarted): apply the strategy, or
     /// give up if the restart intensity is exceeded.
-    pub(super) fn failed(&mut self, ctx: &mut Context<Self>, index: usize) {
+    fn failed(&mut self, ctx: &mut Context<Self>, index: usize) {
         let now = ctx.cell.shared.timers.now();
         self.restarts.push_back(now);
         while let Some(&first) = self.restarts.front() {
@@ -381,7 +381,7 @@ impl Supervisor {
     }
 
     /// Stops every child (last first), then exits with `reason`.
-    pub(super) fn begin_exit(&mut self, reason: ExitReason) {
+    fn begin_exit(&mut self, reason: ExitReason) {
         self.stopping = true;
         // Pending steps are void; their replies fail (dropped: Dropped).
         self.ops.clear();
@@ -395,7 +395,7 @@ impl Supervisor {
         self.ops.push_back(Op::Exit(reason));
     }
 
-    pub(super) fn info(&self) -> Vec<ChildInfo> {
+    fn info(&self) -> Vec<ChildInfo> {
         self.children
             .iter()
             .map(|c| ChildInfo {
@@ -411,7 +411,7 @@ impl Supervisor {
             .collect()
     }
 
-    pub(super) fn counts(&self) -> ChildCounts {
+    fn counts(&self) -> ChildCounts {
         let supervisors = self.children.iter().filter(|c| c.spec.supervisor).count();
         ChildCounts {
             specs: self.children.len(),

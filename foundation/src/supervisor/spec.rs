@@ -49,7 +49,7 @@ pub(super) struct TypedStarter<A: Actor> {
 }
 
 impl<A: Actor> TypedStarter<A> {
-    pub(super) fn make(&self) -> Result<A, String> {
+    fn make(&self) -> Result<A, String> {
         catch_unwind(AssertUnwindSafe(|| (self.factory)()))
             .map_err(|payload| format!("its factory panicked: {}", payload_text(&*payload)))
     }
@@ -57,7 +57,7 @@ impl<A: Actor> TypedStarter<A> {
 
 /// Tells the supervisor that a child has started (its `started` hook
 /// returned).
-pub(super) fn started_ack(sup: &Context<Supervisor>) -> crate::cell::StartedAck {
+fn started_ack(sup: &Context<Supervisor>) -> crate::cell::StartedAck {
     let me = sup.myself();
     Box::new(move |pid| {
         let _ = me.send(SupervisorMsg(Request::Started { pid }));
