@@ -108,11 +108,7 @@ fn string_value(
 }
 
 /// `key` alone, or `key = true | false`.
-fn flag_value(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    key: &str,
-) -> syn::Result<Option<bool>> {
+fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Option<bool>> {
     if meta.input.peek(syn::Token![=]) {
         let expr: syn::Expr = meta.value()?.parse()?;
         if let syn::Expr::Lit(syn::ExprLit {
