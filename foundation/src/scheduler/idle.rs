@@ -127,15 +127,18 @@ impl Idle {
         fence(SeqCst);
     }
 
-    /// Takes `index` off the sleeping list if a waker has not already.
-    pub(crate) fn cancel_sleep(&self, index: usize) {
+    /// Takes `index` off the sleeping list if a waker has not already;
+    /// `true` if it was still there (nobody woke it).
+    pub(crate) fn cancel_sleep(&self, index: usize) -> bool {
         let mut sleeping = lock_model(&self.sleeping);
-        if let Some(at) = sleeping.iter().position(|&(i, _)| i == index) {
-            let (_, indefinite) = sleeping.swap_remove(at);
-            self.sleepers.fetch_sub(1, Relaxed);
-            if indefinite {
-                self.indefinite.fetch_sub(1, Relaxed);
-            }
+        let Some(at) = sleeping.iter().position(|&(i, _)| i == index) else {
+            return false;
+        };
+        let (_, indefinite) = sleeping.swap_remove(at);
+        self.sleepers.fetch_sub(1, Relaxed);
+        if indefinite {
+            self.indefinite.fetch_sub(1, Relaxed);
         }
+        true
     }
 }
