@@ -41,15 +41,7 @@ pub use tables::services::{HealthCheck, Namespace};
 use std::sync::Arc;
 
 use crate::actor::{Actor, Context};
-use crate::node::shared::Shared;
-use crate::pid::Pid;
 use crate::task::Task;
-
-/// The live actor `pid` on the node behind `shared` (see
-/// [`Shared::resolve`]).
-fn resolve(shared: &Shared, pid: Pid) -> Option<Task> {
-    shared.resolve(pid)
-}
 
 /// An actor handle from a type-erased one, if `A` is its type.
 fn downcast<A: crate::Actor>(task: Task) -> Option<crate::ActorRef<A>> {

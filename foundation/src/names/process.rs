@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::error::{LookupError, NamedSendError, RegisterError};
 use super::tables::process::register_task;
-use super::{downcast, resolve};
+use super::downcast;
 use crate::actor::{Actor, ActorRef};
 use crate::node::shared::Shared;
 use crate::pid::Pid;
@@ -107,7 +107,7 @@ impl ProcessRegistry {
         if name.is_empty() {
             return Err(RegisterError::EmptyName);
         }
-        let task = resolve(&self.shared, pid).ok_or(RegisterError::NotAlive(pid))?;
+        let task = self.shared.resolve(pid).ok_or(RegisterError::NotAlive(pid))?;
         register_task(&self.shared.names, name, pid, task)
     }
 
