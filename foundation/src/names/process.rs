@@ -3,9 +3,9 @@
 use core::fmt;
 use std::sync::Arc;
 
+use super::downcast;
 use super::error::{LookupError, NamedSendError, RegisterError};
 use super::tables::process::register_task;
-use super::downcast;
 use crate::actor::{Actor, ActorRef};
 use crate::node::shared::Shared;
 use crate::pid::Pid;
@@ -107,7 +107,10 @@ impl ProcessRegistry {
         if name.is_empty() {
             return Err(RegisterError::EmptyName);
         }
-        let task = self.shared.resolve(pid).ok_or(RegisterError::NotAlive(pid))?;
+        let task = self
+            .shared
+            .resolve(pid)
+            .ok_or(RegisterError::NotAlive(pid))?;
         register_task(&self.shared.names, name, pid, task)
     }
 

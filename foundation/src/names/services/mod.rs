@@ -4,9 +4,9 @@ use core::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::downcast;
 use super::error::ServiceError;
 use super::tables::services::{HealthCheck, Namespace, Service, ServiceTable, Waiter};
-use super::downcast;
 use crate::actor::{Actor, ActorRef};
 use crate::call::reply::CallError;
 use crate::node::shared::Shared;
@@ -160,7 +160,10 @@ impl ServiceRegistry {
         if name.is_empty() {
             return Err(ServiceError::EmptyName);
         }
-        let task = self.shared.resolve(pid).ok_or(ServiceError::NotAlive(pid))?;
+        let task = self
+            .shared
+            .resolve(pid)
+            .ok_or(ServiceError::NotAlive(pid))?;
         let number = pid.number();
         let name: Arc<str> = Arc::from(name);
         let waiters = {
@@ -476,7 +479,10 @@ impl ServiceRegistry {
     /// A typed handle to the live actor `pid`, which provided the service
     /// `name`.
     fn handle_of<B: Actor>(&self, name: &str, pid: Pid) -> Result<ActorRef<B>, ServiceError> {
-        let task = self.shared.resolve(pid).ok_or_else(|| self.not_found(name))?;
+        let task = self
+            .shared
+            .resolve(pid)
+            .ok_or_else(|| self.not_found(name))?;
         let (actual, _) = task.type_names();
         downcast::<B>(task).ok_or_else(|| ServiceError::WrongType {
             name: name.to_string(),
