@@ -192,6 +192,40 @@ impl<A: Actor> Context<A> {
 
     /// Removes the link to the actor `pid`, both ways (only this side if it
     /// has stopped). Nothing happens if there was none.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, Pid};
+    ///
+    /// struct Doomed;
+    /// impl Actor for Doomed {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("doomed");
+    ///     }
+    /// }
+    ///
+    /// /// Links to a pid and changes its mind at once.
+    /// struct Loner;
+    /// impl Actor for Loner {
+    ///     type Msg = Pid;
+    ///     fn handle(&mut self, pid: Pid, ctx: &mut Context<Self>) {
+    ///         ctx.link_pid(pid).unwrap();
+    ///         ctx.unlink_pid(pid);
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let doomed = node.spawn(Doomed)?;
+    /// let loner = node.spawn(Loner)?;
+    /// loner.send(doomed.pid())?;
+    /// while loner.mailbox_len() > 0 { std::thread::yield_now(); }
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// doomed.send(())?;
+    /// while doomed.is_alive() { std::thread::yield_now(); }
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// assert!(loner.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unlink_pid(&self, pid: Pid) {
         let Ok(me) = self.current() else { return };
         self.cell.remove_link(me, pid);
@@ -372,6 +406,42 @@ impl<A: Actor> Context<A> {
 
     /// Removes a monitor of the actor `pid`; a `Down` already queued still
     /// arrives. Nothing happens if it has stopped.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Down, Node, Pid};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Brief;
+    /// impl Actor for Brief {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.stop();
+    ///     }
+    /// }
+    ///
+    /// struct Fickle(mpsc::Sender<Down>);
+    /// impl Actor for Fickle {
+    ///     type Msg = Pid;
+    ///     fn handle(&mut self, pid: Pid, ctx: &mut Context<Self>) {
+    ///         let m = ctx.monitor_pid(pid).unwrap();
+    ///         ctx.demonitor_pid(pid, m);
+    ///     }
+    ///     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         self.0.send(down).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let fickle = node.spawn(Fickle(tx))?;
+    /// let brief = node.spawn(Brief)?;
+    /// fickle.send(brief.pid())?;
+    /// while fickle.mailbox_len() > 0 { std::thread::yield_now(); }
+    /// std::thread::sleep(std::time::Duration::from_millis(10));
+    /// brief.send(())?;
+    /// assert!(rx.recv_timeout(std::time::Duration::from_millis(50)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn demonitor_pid(&self, pid: Pid, monitor: MonitorRef) {
         if let Some(task) = self.cell.shared.resolve(pid) {
             task.remove_monitor(pid, monitor);

@@ -256,7 +256,40 @@ impl WaitForService {
 }
 
 /// A pending wait for a service, answered with a typed handle; see
-/// [`WaitForService::typed`].
+/// [`WaitForService::typed`] for a wait from a plain thread. From a
+/// handler, without blocking its thread:
+///
+/// ```
+/// use foundation::{Actor, ActorRef, Context, Node, ServiceError};
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// struct Db;
+/// impl Actor for Db {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// struct Client(mpsc::Sender<Result<ActorRef<Db>, ServiceError>>);
+/// impl Actor for Client {
+///     type Msg = ();
+///     fn started(&mut self, ctx: &mut Context<Self>) {
+///         ctx.services()
+///             .wait_for_service("db", Duration::from_secs(10))
+///             .typed::<Db>()
+///             .then(ctx, |client, _ctx, db| client.0.send(db).unwrap());
+///     }
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let (tx, rx) = mpsc::channel();
+/// node.spawn(Client(tx))?;
+/// let db = node.spawn(Db)?;
+/// node.services().register("db", db.pid())?;
+/// assert_eq!(rx.recv()?, Ok(db));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "a wait does nothing until `.wait()`, `.then(..)` or `.await`"]
 pub struct WaitForServiceRef<B> {
     wait: WaitForService,
@@ -323,7 +356,35 @@ impl<B> fmt::Debug for WaitForServiceRef<B> {
 }
 
 /// A service awaited from async code as a typed handle:
-/// `wait_for_service(..).typed::<B>().await`.
+/// `wait_for_service(..).typed::<B>().await`. Any executor will do.
+///
+/// ```
+/// use foundation::{Actor, Context, Node};
+/// use std::time::Duration;
+///
+/// struct Db;
+/// impl Actor for Db {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     use std::task::{Context, Poll, Wake, Waker};
+/// #     struct Unpark(std::thread::Thread);
+/// #     impl Wake for Unpark { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+/// #     let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+/// #     let mut cx = Context::from_waker(&waker);
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park(); }
+/// # }
+/// let node = Node::builder().schedulers(1).start()?;
+/// let services = node.services();
+/// let waiting = services.wait_for_service("db", Duration::from_secs(10)).typed::<Db>();
+/// let db = node.spawn(Db)?;
+/// services.register("db", db.pid())?;
+/// assert_eq!(block_on(async { waiting.await }), Ok(db));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "a future does nothing unless awaited"]
 pub struct ServiceRefFuture<B> {
     pid: ServiceFuture,
