@@ -240,8 +240,8 @@ impl WorkerCx {
             }
             // Every eighth round (a few microseconds apart), a look at the
             // other threads' run-next slots: each look reads their owners'
-            // words, which they write at every hand-off, so looking every
-            // round would slow a ping-pong pair on the other thread.
+            // words, which they write at every hand-off, so looks are kept
+            // sparse (ADR 0000 §3).
             if round % 8 == 0
                 && let Some(task) = watch.look(&scheduler.run_next, self.index)
             {
