@@ -62,7 +62,8 @@ fn actor_panics_go_to_tracing_and_others_to_the_previous_hook() {
     assert_eq!(reports.len(), 1, "one report per crash: {log}");
     assert!(reports[0].contains("ERROR"), "{log}");
     assert!(
-        reports[0].contains(&format!("actor {pid} panicked: kaboom 42")),
+        reports[0].contains(&format!("actor {pid} panicked at "))
+            && reports[0].contains(": kaboom 42"),
         "{log}"
     );
     assert!(reports[0].contains("panic_reporting.rs"), "location: {log}");

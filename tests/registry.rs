@@ -8,7 +8,7 @@ use std::thread;
 
 use foundation::{
     Actor, ActorOptions, ChildSpec, Context, LookupError, NamedSendError, Node, RegisterError,
-    ReplyTo, Restart, SendError, SpawnError, Supervisor,
+    ReplyTo, Restart, SendError, SpawnError, StartError, Supervisor,
 };
 
 mod common;
@@ -466,18 +466,25 @@ fn a_supervised_child_named_by_its_spec_keeps_the_name_across_restarts() {
 }
 
 #[test]
-fn a_child_whose_name_is_taken_fails_to_start_like_a_crash() {
+fn a_child_whose_name_is_taken_fails_the_supervisors_start() {
     let node = node(2);
     let squatter = node.spawn(Other).unwrap();
     node.registry().register("wanted", squatter.pid()).unwrap();
-    // A refused name is a failed start: restarted, then given up on.
-    let sup = Supervisor::builder()
+    // A refused name is a failed start: as in OTP, the supervisor's own
+    // start fails, naming the child; nothing is restarted.
+    let started = Supervisor::builder()
+        .child(ChildSpec::new("first", Counter::default))
         .child(
             ChildSpec::new("counter", Counter::default).options(ActorOptions::new().name("wanted")),
         )
-        .spawn(&node)
-        .unwrap();
-    wait_until("the supervisor to give up", || !sup.actor().is_alive());
+        .spawn(&node);
+    match started {
+        Err(StartError::Child { id, reason }) => {
+            assert_eq!(id, "counter");
+            assert!(reason.contains("`wanted`"), "{reason}");
+        }
+        other => panic!("expected a failed child start, got {other:?}"),
+    }
     assert_eq!(node.registry().lookup("wanted"), Some(squatter.pid()));
     wait_until("only the squatter is left", || node.actor_count() == 1);
 }

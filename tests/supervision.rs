@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use foundation::{
     Actor, ActorRef, CallError, ChildSpec, Context, ExitReason, Node, ReplyTo, Restart, Shutdown,
-    Strategy, Supervisor, SupervisorError, SupervisorRef,
+    StartError, Strategy, Supervisor, SupervisorError, SupervisorEvent, SupervisorRef,
 };
 
 mod common;
@@ -465,19 +465,51 @@ fn dynamic_children() {
 }
 
 #[test]
-fn a_child_whose_factory_panics_counts_as_a_failure() {
+fn a_factory_that_panics_at_the_first_start_fails_the_spawn() {
     let node = node(1);
     let attempts = Arc::new(AtomicUsize::new(0));
     let a = Arc::clone(&attempts);
-    let sup = Supervisor::builder()
+    let started = Supervisor::builder()
         .intensity(3, Duration::from_secs(60))
         .child(ChildSpec::new("bad", move || -> Worker {
             a.fetch_add(1, SeqCst);
             panic!("cannot build")
         }))
+        .spawn(&node);
+    match started {
+        Err(StartError::Child { id, reason }) => {
+            assert_eq!(id, "bad");
+            assert_eq!(reason, "its factory panicked: cannot build");
+        }
+        other => panic!("expected a failed start, got {other:?}"),
+    }
+    assert_eq!(attempts.load(SeqCst), 1, "no restart loop");
+    wait_until("nothing left", || node.actor_count() == 0);
+}
+
+#[test]
+fn a_factory_that_panics_on_a_restart_counts_as_a_failure() {
+    let node = node(1);
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let a = Arc::clone(&attempts);
+    let log: Log = Arc::default();
+    let l = Arc::clone(&log);
+    let sup = Supervisor::builder()
+        .intensity(3, Duration::from_secs(60))
+        .child(ChildSpec::new("bad", move || {
+            assert_eq!(a.fetch_add(1, SeqCst), 0, "cannot build again");
+            Worker {
+                id: "bad",
+                log: Arc::clone(&l),
+                count: 0,
+            }
+        }))
         .spawn(&node)
         .unwrap();
+    worker(&sup, "bad").send(WorkerMsg::Crash).unwrap();
     wait_until("the supervisor to give up", || !sup.actor().is_alive());
+    // The crash, then three restarts whose factory panicked: the fourth
+    // failure is one more than the intensity allows.
     assert_eq!(attempts.load(SeqCst), 4, "the first start and 3 restarts");
 }
 
@@ -557,4 +589,246 @@ fn a_query_right_after_spawn_sees_every_first_child_started() {
         assert_eq!(sup.count_children().unwrap().active, ids.len());
         assert_eq!(entries(&log).len(), ids.len());
     }
+}
+
+/// Registers its name only after a slow `started`, so that a spawn that
+/// returned before the children started would find no name.
+struct SlowStarter;
+
+impl Actor for SlowStarter {
+    type Msg = ReplyTo<u32>;
+    fn started(&mut self, _: &mut Context<Self>) {
+        thread::sleep(Duration::from_millis(2));
+    }
+    fn handle(&mut self, reply: ReplyTo<u32>, _: &mut Context<Self>) {
+        let _ = reply.reply(7);
+    }
+}
+
+#[test]
+fn spawn_returns_once_every_child_has_started_and_registered_its_name() {
+    for round in 0..25 {
+        let node = node(2);
+        let mut spec = Supervisor::builder();
+        for i in 0..3 {
+            spec = spec.child(
+                ChildSpec::new(format!("user{i}"), || SlowStarter)
+                    .options(foundation::ActorOptions::new().name(format!("user/{i}"))),
+            );
+        }
+        let _sup = spec.spawn(&node).unwrap();
+        for i in 0..3 {
+            let name = format!("user/{i}");
+            let user = node
+                .registry()
+                .lookup_ref::<SlowStarter>(&name)
+                .unwrap_or_else(|e| panic!("round {round}: {name} not registered: {e}"));
+            assert_eq!(user.call(|r| r, T), Ok(7));
+        }
+    }
+}
+
+#[test]
+fn a_nested_supervisor_counts_as_started_once_its_children_have() {
+    let node = node(2);
+    let log: Log = Arc::default();
+    let inner = Supervisor::builder().child(
+        ChildSpec::new("slow", || SlowStarter)
+            .options(foundation::ActorOptions::new().name("nested/slow")),
+    );
+    let sup = Supervisor::builder()
+        .child(ChildSpec::supervisor("inner", inner))
+        .child(Worker::spec("after", &log))
+        .spawn(&node)
+        .unwrap();
+    // Started in order: "after" started after the whole inner tree had.
+    assert!(node.registry().lookup("nested/slow").is_some());
+    assert_eq!(entries(&log), ["start after"]);
+    assert_eq!(sup.count_children().unwrap().active, 2);
+}
+
+#[test]
+fn a_second_child_that_cannot_start_fails_the_spawn_and_stops_the_first() {
+    struct Broken;
+    impl Actor for Broken {
+        type Msg = ();
+        fn started(&mut self, _: &mut Context<Self>) {
+            panic!("no database");
+        }
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    }
+    let node = node(2);
+    let log: Log = Arc::default();
+    let started = Supervisor::builder()
+        .child(Worker::spec("first", &log))
+        .child(ChildSpec::new("db", || Broken))
+        .child(Worker::spec("never", &log))
+        .spawn(&node);
+    match started {
+        Err(StartError::Child { id, reason }) => {
+            assert_eq!(id, "db");
+            assert_eq!(reason, "panic: no database");
+        }
+        other => panic!("expected a failed start, got {other:?}"),
+    }
+    assert_eq!(entries(&log), ["start first", "stop first"]);
+    wait_until("no actor left behind", || node.actor_count() == 0);
+
+    // One level up, the inner failure fails the outer start, naming both.
+    let inner = Supervisor::builder().child(ChildSpec::new("db", || Broken));
+    let started = Supervisor::builder()
+        .child(ChildSpec::supervisor("inner", inner))
+        .spawn(&node);
+    match started {
+        Err(StartError::Child { id, reason }) => {
+            assert_eq!(id, "inner");
+            assert_eq!(reason, "child \"db\" could not start: panic: no database");
+        }
+        other => panic!("expected a failed start, got {other:?}"),
+    }
+    wait_until("no actor left behind", || node.actor_count() == 0);
+}
+
+#[test]
+fn a_supervisor_started_from_a_handler_answers_once_its_children_started() {
+    struct App(mpsc::Sender<Result<SupervisorRef, StartError>>);
+    impl Actor for App {
+        type Msg = ();
+        fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+            let spec = Supervisor::builder().child(
+                ChildSpec::new("slow", || SlowStarter)
+                    .options(foundation::ActorOptions::new().name("from-handler")),
+            );
+            // The blocking form refuses a scheduler thread.
+            assert!(matches!(
+                spec.clone().spawn(&ctx_node()),
+                Err(StartError::OnScheduler)
+            ));
+            ctx.start_supervisor(spec)
+                .then(|app, _, started| app.0.send(started).unwrap());
+        }
+    }
+    static NODE: std::sync::OnceLock<Node> = std::sync::OnceLock::new();
+    fn ctx_node() -> Node {
+        NODE.get().unwrap().clone()
+    }
+    let node = node(1);
+    NODE.set(node.clone()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    node.spawn(App(tx)).unwrap().send(()).unwrap();
+    let sup = rx.recv_timeout(T).unwrap().unwrap();
+    assert!(node.registry().lookup("from-handler").is_some());
+    assert_eq!(sup.count_children().unwrap().active, 1);
+}
+
+#[test]
+fn a_shutdown_during_a_start_ends_it_quietly() {
+    // Children that take a while to start; the node shuts down meanwhile.
+    // The start ends with `Stopped` or (if the shutdown came first) `Spawn`
+    // — never a child's failure, never a restart.
+    for _ in 0..10 {
+        let node = node(2);
+        let mut spec = Supervisor::builder().intensity(1, Duration::from_secs(60));
+        for i in 0..50 {
+            spec = spec.child(ChildSpec::new(format!("c{i}"), || SlowStarter));
+        }
+        let starting = {
+            let node = node.clone();
+            thread::spawn(move || spec.spawn(&node))
+        };
+        thread::sleep(Duration::from_millis(5));
+        node.shutdown().unwrap();
+        match starting.join().unwrap() {
+            Err(StartError::Stopped(reason)) => assert_eq!(reason, ExitReason::Shutdown),
+            Err(StartError::Spawn(_)) => {}
+            other => panic!("expected a quiet end, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn subscribers_follow_a_child_across_three_restarts_and_monitor_each_incarnation() {
+    #[derive(Debug)]
+    enum Seen {
+        Event(SupervisorEvent),
+        Down(foundation::Down),
+    }
+    enum WatcherMsg {
+        Event(SupervisorEvent),
+    }
+    impl From<SupervisorEvent> for WatcherMsg {
+        fn from(event: SupervisorEvent) -> Self {
+            WatcherMsg::Event(event)
+        }
+    }
+    struct Watcher(mpsc::Sender<Seen>);
+    impl Actor for Watcher {
+        type Msg = WatcherMsg;
+        fn handle(&mut self, WatcherMsg::Event(event): WatcherMsg, ctx: &mut Context<Self>) {
+            if let SupervisorEvent::Started { pid, .. } = &event {
+                // Never NotAlive here unless it has already crashed again,
+                // in which case its Exited event follows.
+                let _ = ctx.monitor_pid(*pid);
+            }
+            self.0.send(Seen::Event(event)).unwrap();
+        }
+        fn on_down(&mut self, down: foundation::Down, _: &mut Context<Self>) {
+            self.0.send(Seen::Down(down)).unwrap();
+        }
+    }
+
+    let node = node(2);
+    let log: Log = Arc::default();
+    let sup = Supervisor::builder()
+        .intensity(10, Duration::from_secs(60))
+        .child(Worker::spec("w", &log))
+        .spawn(&node)
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let watcher = node.spawn(Watcher(tx)).unwrap();
+    sup.subscribe(watcher.recipient()).unwrap();
+    let w = worker(&sup, "w");
+    let first = w.pid();
+    // Monitor the first incarnation directly; the others from their events.
+    let mut downs = Vec::new();
+    let mut started = Vec::new();
+    let mut exited = Vec::new();
+    for round in 0..3u32 {
+        // Wait until the current incarnation is up (and monitored).
+        if round > 0 {
+            loop {
+                match rx.recv_timeout(T).unwrap() {
+                    Seen::Event(SupervisorEvent::Started { pid, restart, .. }) => {
+                        assert!(restart);
+                        started.push(pid);
+                        break;
+                    }
+                    Seen::Event(SupervisorEvent::Exited { pid, .. }) => exited.push(pid),
+                    Seen::Down(down) => downs.push(down.pid),
+                    Seen::Event(other) => panic!("{other:?}"),
+                }
+            }
+        }
+        assert_eq!(w.call(WorkerMsg::Count, T), Ok(0));
+        w.send(WorkerMsg::Crash).unwrap();
+    }
+    while started.len() < 3 || downs.len() < 2 || exited.len() < 3 {
+        match rx.recv_timeout(T).unwrap() {
+            Seen::Event(SupervisorEvent::Started { pid, .. }) => started.push(pid),
+            Seen::Event(SupervisorEvent::Exited { pid, reason, .. }) => {
+                assert!(matches!(reason, ExitReason::Panic(_)));
+                exited.push(pid);
+            }
+            Seen::Down(down) => downs.push(down.pid),
+            Seen::Event(other) => panic!("{other:?}"),
+        }
+    }
+    let incarnations =
+        |pids: &[foundation::Pid]| pids.iter().map(|p| p.incarnation()).collect::<Vec<_>>();
+    assert_eq!(incarnations(&exited), [0, 1, 2]);
+    assert_eq!(incarnations(&started), [1, 2, 3]);
+    // Incarnations 1 and 2 were monitored from their Started events, and
+    // each monitor saw its incarnation's exit.
+    assert_eq!(incarnations(&downs), [1, 2]);
+    assert!(started.iter().all(|p| p.number() == first.number()));
 }

@@ -37,6 +37,15 @@ pub enum ExitReason {
     /// intensity allows, stopped them, and gave up (so its own supervisor
     /// decides what happens next).
     MaxRestarts,
+    /// A supervisor could not start child `child` (the reason says why);
+    /// it stopped the children it had started, last first, and exited
+    /// with this (as OTP's `{shutdown, {failed_to_start_child, ..}}`).
+    StartFailed {
+        /// The child's id.
+        child: String,
+        /// Why it could not start.
+        reason: String,
+    },
 }
 
 impl ExitReason {
@@ -56,6 +65,9 @@ impl fmt::Display for ExitReason {
             ExitReason::Killed => f.write_str("killed"),
             ExitReason::Linked(pid, reason) => write!(f, "linked {pid} exited: {reason}"),
             ExitReason::MaxRestarts => f.write_str("restart intensity exceeded"),
+            ExitReason::StartFailed { child, reason } => {
+                write!(f, "child {child:?} could not start: {reason}")
+            }
         }
     }
 }

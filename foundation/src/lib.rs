@@ -339,6 +339,7 @@ mod node;
 mod panic;
 mod pid;
 mod recipient;
+mod report;
 mod scheduler;
 mod supervisor;
 mod sync;
@@ -369,8 +370,8 @@ pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::{ParsePidError, Pid};
 pub use recipient::Recipient;
 pub use supervisor::{
-    ChildCounts, ChildInfo, ChildSpec, Shutdown, Strategy, Supervisor, SupervisorError,
-    SupervisorMsg, SupervisorRef, SupervisorSpec,
+    ChildCounts, ChildInfo, ChildSpec, Shutdown, StartError, StartSupervisor, Strategy, Supervisor,
+    SupervisorError, SupervisorEvent, SupervisorMsg, SupervisorRef, SupervisorSpec,
 };
 pub use timer::{Clock, ManualClock, TimerRef};
 

@@ -4,8 +4,9 @@
 //! would otherwise print a raw message on stderr, once per crash, goes to the
 //! node's reporting instead: one chained panic hook, installed once per
 //! process, reports panics raised while an actor runs as a `tracing` error
-//! event (target `foundation::panic`, with the pid and the location) and
-//! passes every other panic to the hook that was there before.
+//! event (target `foundation::panic`, with the pid and the location) — or,
+//! with no subscriber installed, as one line on stderr — and passes every
+//! other panic to the hook that was there before.
 //!
 //! A hook set by the program *after* a node started replaces this one, and
 //! actor panics are then printed by that hook; they are still caught.
@@ -34,12 +35,12 @@ pub(crate) fn install_hook() {
                         .location()
                         .map(|l| l.to_string())
                         .unwrap_or_else(|| "<unknown>".to_string());
-                    tracing::error!(
+                    let text = payload_text(info.payload());
+                    crate::report::visible!(
+                        error,
                         target: "foundation::panic",
-                        %pid,
-                        %location,
-                        "actor {pid} panicked: {}",
-                        payload_text(info.payload()),
+                        { %pid, %location, },
+                        "actor {pid} panicked at {location}: {text}"
                     );
                 }
                 None => previous(info),

@@ -316,6 +316,16 @@ impl<A: Actor> ActorCell<A> {
         Ok(self.pid_of(incarnation))
     }
 
+    /// Takes the current incarnation's started acknowledgement, so that
+    /// the actor sends it later itself (a supervisor acknowledges once its
+    /// own children have started, as OTP's `start_link` returns after every
+    /// child's `init`). The runner sends nothing once it is taken.
+    pub(crate) fn take_started_ack(&self) -> Option<StartedAck> {
+        lock(&self.control)
+            .as_mut()
+            .and_then(|c| c.started_ack.take())
+    }
+
     /// Gives the incarnation about to run its control block, linked to its
     /// supervisor; a blocking actor keeps its thread's unparker, or gets the
     /// new thread's.

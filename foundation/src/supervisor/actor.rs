@@ -12,10 +12,13 @@ use crate::actor::{Actor, Context, Restart};
 use crate::call::reply::ReplyTo;
 use crate::exit::ExitReason;
 use crate::pid::Pid;
+use crate::recipient::Recipient;
+use crate::report::visible;
 use crate::task::Task;
 use crate::timer::TimerRef;
 
 use super::protocol::Request;
+use super::spec::StartFailure;
 use super::*;
 
 /// Where a child is.
@@ -37,6 +40,9 @@ pub(super) enum ChildState {
 pub(super) struct Child {
     pub(super) spec: ChildSpec,
     pub(super) state: ChildState,
+    /// An incarnation of this child has started before (so the next start
+    /// is a restart, for [`SupervisorEvent::Started`]).
+    pub(super) ran: bool,
     pub(super) task: Option<Task>,
     pub(super) cell: Option<Arc<dyn Any + Send + Sync>>,
 }
@@ -60,8 +66,11 @@ impl Child {
 pub(super) enum Op {
     Start {
         id: String,
+        why: StartKind,
         reply: Option<ReplyTo<Result<Pid, SupervisorError>>>,
     },
+    /// Every first child has started: the supervisor's own start is done.
+    Ready,
     Stop {
         id: String,
         /// Retire the cell for good afterwards (not restarting).
@@ -72,6 +81,21 @@ pub(super) enum Op {
     Exit(ExitReason),
     /// Answer a query.
     Query(Query),
+}
+
+/// Why a child starts, which decides what its failure to start means.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum StartKind {
+    /// One of the spec's children, at the supervisor's start: a failure
+    /// fails the supervisor's start.
+    First,
+    /// Added by `start_child`: a failure is the caller's answer, and the
+    /// spec is forgotten (as OTP does).
+    Added,
+    /// Asked for by `restart_child`: a failure is the caller's answer.
+    Asked,
+    /// A restart after a failure: a failure to start is one more failure.
+    Recovery,
 }
 
 pub(super) enum Query {
@@ -139,6 +163,17 @@ pub struct Supervisor {
     /// Replies held by the running step.
     pub(super) current: Option<Op>,
     pub(super) stopping: bool,
+    /// Still starting its first children (until [`Op::Ready`]).
+    pub(super) starting: bool,
+    /// Who waits for the start to finish ([`SupervisorSpec::spawn`],
+    /// [`Context::start_supervisor`]).
+    pub(super) ready: Option<ReplyTo<Result<SupervisorRef, StartError>>>,
+    /// Our own supervisor's started acknowledgement, held until our first
+    /// children have started.
+    pub(super) held_ack: Option<crate::cell::StartedAck>,
+    /// The first child that could not start, and why.
+    pub(super) start_failure: Option<(String, String)>,
+    pub(super) subscribers: Vec<Recipient<SupervisorEvent>>,
 }
 
 impl Supervisor {
@@ -147,7 +182,20 @@ impl Supervisor {
         SupervisorSpec::default()
     }
 
-    /// A supervisor (not yet spawned) from `spec`.
+    /// A supervisor (not yet spawned) from `spec`, to spawn with
+    /// [`Node::spawn`](crate::Node::spawn) or [`Context::spawn`] — which
+    /// return at once, while its children are still starting (a call by
+    /// name right after may find no name yet). [`SupervisorSpec::spawn`]
+    /// and [`Context::start_supervisor`] wait for the children instead.
+    ///
+    /// ```
+    /// use foundation::{Node, Supervisor};
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let sup = node.spawn(Supervisor::new(Supervisor::builder()))?;
+    /// assert!(sup.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(spec: SupervisorSpec) -> Self {
         let mut ops = VecDeque::new();
         let children = spec
@@ -156,16 +204,19 @@ impl Supervisor {
             .map(|spec| {
                 ops.push_back(Op::Start {
                     id: spec.id.clone(),
+                    why: StartKind::First,
                     reply: None,
                 });
                 Child {
                     spec,
                     state: ChildState::Off,
+                    ran: false,
                     task: None,
                     cell: None,
                 }
             })
             .collect();
+        ops.push_back(Op::Ready);
         Supervisor {
             strategy: spec.strategy,
             max_restarts: spec.max_restarts,
@@ -176,7 +227,24 @@ impl Supervisor {
             waiting: Waiting::Nothing,
             current: None,
             stopping: false,
+            starting: true,
+            ready: None,
+            held_ack: None,
+            start_failure: None,
+            subscribers: Vec::new(),
         }
+    }
+
+    /// Answers `reply` once the first children have started.
+    pub(super) fn ready_to(mut self, reply: ReplyTo<Result<SupervisorRef, StartError>>) -> Self {
+        self.ready = Some(reply);
+        self
+    }
+
+    /// Tells every subscriber; forgets those that are gone.
+    fn publish(&mut self, event: SupervisorEvent) {
+        self.subscribers
+            .retain(|subscriber| subscriber.send(event.clone()).is_ok());
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {
@@ -197,7 +265,7 @@ impl Supervisor {
                 return;
             };
             match op {
-                Op::Start { id, reply } => {
+                Op::Start { id, why, reply } => {
                     let Some(index) = self.index_of(&id) else {
                         if let Some(reply) = reply {
                             let _ = reply.reply(Err(SupervisorError::NoSuchChild(id)));
@@ -214,24 +282,33 @@ impl Supervisor {
                     match self.start(ctx, index) {
                         Ok(pid) => {
                             self.waiting = Waiting::Started(pid);
-                            self.current = Some(Op::Start { id, reply });
+                            self.current = Some(Op::Start { id, why, reply });
                         }
-                        Err(reason) => {
-                            tracing::warn!(sup = %ctx.pid(), child = %id, "a child could not start: {reason}");
-                            if let Some(reply) = reply {
-                                let _ = reply.reply(Err(SupervisorError::StartFailed {
-                                    id: id.clone(),
-                                    reason: reason.clone(),
-                                }));
-                            }
-                            // A failed start counts as a failure of the child.
+                        Err(StartFailure::NodeStopping) => {
+                            // Not the child's failure: the node is going
+                            // away, and so are we, quietly.
+                            tracing::debug!(sup = %ctx.pid(), child = %id, "not starting a child: the node is shutting down");
                             self.children[index].state = ChildState::Off;
-                            if !self.stopping
-                                && self.children[index].spec.restart == Restart::Permanent
-                            {
-                                self.failed(ctx, index);
+                            if let Some(reply) = reply {
+                                let _ = reply.reply(Err(SupervisorError::Stopping));
+                            }
+                            if !self.stopping {
+                                self.begin_exit(ExitReason::Shutdown);
                             }
                         }
+                        Err(StartFailure::Failed(reason)) => {
+                            self.children[index].state = ChildState::Off;
+                            self.start_failed(ctx, index, why, reply, reason);
+                        }
+                    }
+                }
+                Op::Ready => {
+                    self.starting = false;
+                    if let Some(ack) = self.held_ack.take() {
+                        ack(ctx.pid());
+                    }
+                    if let Some(ready) = self.ready.take() {
+                        let _ = ready.reply(Ok(SupervisorRef::from(ctx.myself())));
                     }
                 }
                 Op::Stop { id, retire, reply } => {
@@ -267,6 +344,13 @@ impl Supervisor {
                     for index in 0..self.children.len() {
                         self.retire(index, &reason);
                     }
+                    if let Some(ready) = self.ready.take() {
+                        let error = match self.start_failure.take() {
+                            Some((id, reason)) => StartError::Child { id, reason },
+                            None => StartError::Stopped(reason.clone()),
+                        };
+                        let _ = ready.reply(Err(error));
+                    }
                     ctx.stop_with(reason);
                     return;
                 }
@@ -274,8 +358,63 @@ impl Supervisor {
         }
     }
 
+    /// Child `index` could not start (`why` says which start it was).
+    fn start_failed(
+        &mut self,
+        ctx: &mut Context<Self>,
+        index: usize,
+        why: StartKind,
+        reply: Option<ReplyTo<Result<Pid, SupervisorError>>>,
+        reason: String,
+    ) {
+        let id = self.children[index].spec.id.clone();
+        if self.stopping {
+            // Stopping anyway: its stop step retires it.
+            if let Some(reply) = reply {
+                let _ = reply.reply(Err(SupervisorError::Stopping));
+            }
+            return;
+        }
+        match why {
+            StartKind::First => {
+                // OTP's `{shutdown, {failed_to_start_child, Id, Reason}}`:
+                // stop what started, last first, and exit; no restarts.
+                visible!(error, target: "foundation::supervisor", { sup = %ctx.pid(), child = %id, }, "supervisor {} could not start child {id:?}: {reason}; stopping the children it started", ctx.pid());
+                self.start_failure = Some((id.clone(), reason.clone()));
+                self.begin_exit(ExitReason::StartFailed { child: id, reason });
+            }
+            StartKind::Added | StartKind::Asked => {
+                // The caller hears why; the child stays off, as in OTP.
+                tracing::debug!(sup = %ctx.pid(), child = %id, "a child could not start: {reason}");
+                if let Some(reply) = reply {
+                    let _ = reply.reply(Err(SupervisorError::StartFailed {
+                        id,
+                        reason: reason.clone(),
+                    }));
+                }
+                let reason = ExitReason::StartFailed {
+                    child: self.children[index].spec.id.clone(),
+                    reason,
+                };
+                self.retire(index, &reason);
+                if why == StartKind::Added {
+                    self.children.remove(index);
+                }
+            }
+            StartKind::Recovery => {
+                visible!(warn, target: "foundation::supervisor", { sup = %ctx.pid(), child = %id, }, "supervisor {} could not restart child {id:?}: {reason}", ctx.pid());
+                if self.children[index].spec.restart == Restart::Temporary {
+                    self.retire(index, &ExitReason::Panic(reason));
+                    self.children.remove(index);
+                } else {
+                    self.failed(ctx, index);
+                }
+            }
+        }
+    }
+
     /// Spawns child `index`, or restarts it in its cell.
-    fn start(&mut self, ctx: &mut Context<Self>, index: usize) -> Result<Pid, String> {
+    fn start(&mut self, ctx: &mut Context<Self>, index: usize) -> Result<Pid, StartFailure> {
         let starter = Arc::clone(&self.children[index].spec.starter);
         let options = self.children[index].spec.options.clone();
         let child = &mut self.children[index];
@@ -346,7 +485,16 @@ impl Supervisor {
             }
         }
         if self.restarts.len() > self.max_restarts as usize {
-            tracing::error!(sup = %ctx.pid(), "restart intensity exceeded ({} in {:?}); stopping", self.max_restarts, self.within);
+            let id = self.children[index].spec.id.clone();
+            visible!(error, target: "foundation::supervisor", { sup = %ctx.pid(), child = %id, },
+                "supervisor {} gives up: {} restarts within {:?} (its intensity allows {}), the last for child {id:?}; stopping its children and exiting",
+                ctx.pid(), self.restarts.len(), self.within, self.max_restarts);
+            self.publish(SupervisorEvent::GaveUp {
+                supervisor: ctx.pid(),
+                id,
+                max_restarts: self.max_restarts,
+                within: self.within,
+            });
             self.begin_exit(ExitReason::MaxRestarts);
             return;
         }
@@ -373,6 +521,7 @@ impl Supervisor {
             if i == index || child.is_alive() || matches!(child.state, ChildState::Down) {
                 ops.push(Op::Start {
                     id: child.spec.id.clone(),
+                    why: StartKind::Recovery,
                     reply: None,
                 });
             }
@@ -431,6 +580,10 @@ impl Actor for Supervisor {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         ctx.trap_exit(true);
+        // Our own supervisor hears that we started once our children have
+        // (`Op::Ready`), as OTP's supervisor returns from `init` after
+        // starting them.
+        self.held_ack = ctx.cell.take_started_ack();
         self.advance(ctx);
     }
 
@@ -451,11 +604,13 @@ impl Actor for Supervisor {
                     self.children.push(Child {
                         spec,
                         state: ChildState::Off,
+                        ran: false,
                         task: None,
                         cell: None,
                     });
                     self.ops.push_back(Op::Start {
                         id,
+                        why: StartKind::Added,
                         reply: Some(reply),
                     });
                 }
@@ -483,6 +638,7 @@ impl Actor for Supervisor {
                 }
                 Some(_) => self.ops.push_back(Op::Start {
                     id,
+                    why: StartKind::Asked,
                     reply: Some(reply),
                 }),
             },
@@ -499,11 +655,21 @@ impl Actor for Supervisor {
                     let _ = reply.reply(Ok(()));
                 }
             },
+            Request::Subscribe(subscriber) => self.subscribers.push(subscriber),
             Request::Started { pid } => {
                 if let Some(index) = self.index_of_pid(pid)
                     && matches!(self.children[index].state, ChildState::Starting(_))
                 {
-                    self.children[index].state = ChildState::Running(pid);
+                    let child = &mut self.children[index];
+                    child.state = ChildState::Running(pid);
+                    let restart = std::mem::replace(&mut child.ran, true);
+                    let id = child.spec.id.clone();
+                    self.publish(SupervisorEvent::Started {
+                        supervisor: ctx.pid(),
+                        id,
+                        pid,
+                        restart,
+                    });
                 }
                 if matches!(self.waiting, Waiting::Started(p) if p == pid) {
                     self.waiting = Waiting::Nothing;
@@ -538,6 +704,12 @@ impl Actor for Supervisor {
             return;
         };
         let was = std::mem::replace(&mut self.children[index].state, ChildState::Down);
+        self.publish(SupervisorEvent::Exited {
+            supervisor: ctx.pid(),
+            id: self.children[index].spec.id.clone(),
+            pid: from,
+            reason: reason.clone(),
+        });
         if let ChildState::Stopping {
             timer: Some(timer), ..
         } = &was
@@ -559,20 +731,18 @@ impl Actor for Supervisor {
             }
         } else if matches!(was, ChildState::Stopping { .. }) {
             // Stopped by an earlier step; nothing more to do.
+        } else if waited_start
+            && let Some(Op::Start { why, reply, .. }) = self.current.take()
+            && why != StartKind::Recovery
+        {
+            // It failed before its `started` hook returned.
+            self.waiting = Waiting::Nothing;
+            self.start_failed(ctx, index, why, reply, reason.to_string());
         } else {
+            // A failure (a restart that failed in its `started` hook is one
+            // more failure, counted towards the intensity).
             if waited_start {
-                // It failed before its `started` hook returned.
                 self.waiting = Waiting::Nothing;
-                if let Some(Op::Start {
-                    id,
-                    reply: Some(reply),
-                }) = self.current.take()
-                {
-                    let _ = reply.reply(Err(SupervisorError::StartFailed {
-                        id,
-                        reason: reason.to_string(),
-                    }));
-                }
             }
             let restart = match self.children[index].spec.restart {
                 Restart::Permanent => true,
@@ -616,6 +786,9 @@ impl Actor for Supervisor {
     }
 
     fn stopped(&mut self, reason: &ExitReason) {
+        if let Some(ready) = self.ready.take() {
+            let _ = ready.reply(Err(StartError::Stopped(reason.clone())));
+        }
         // Killed or panicked before stopping its children: they are linked
         // to us and stop on their own; retire what waits for a restart.
         for index in 0..self.children.len() {

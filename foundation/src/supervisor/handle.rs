@@ -4,6 +4,7 @@
 use crate::actor::{Actor, ActorRef};
 use crate::call::reply::DEFAULT_CALL_TIMEOUT;
 use crate::pid::Pid;
+use crate::recipient::Recipient;
 
 use super::*;
 
@@ -147,6 +148,19 @@ impl SupervisorRef {
         let id = id.to_string();
         self.actor
             .call(|r| SupervisorMsg::delete_child(id, r), DEFAULT_CALL_TIMEOUT)?
+    }
+
+    /// Subscribes `subscriber` to this supervisor's [`SupervisorEvent`]s:
+    /// every child's start and exit, and its giving up. See
+    /// [`SupervisorEvent`] for an example.
+    ///
+    /// # Errors
+    ///
+    /// [`SupervisorError::Stopping`] if the supervisor has stopped.
+    pub fn subscribe(&self, subscriber: Recipient<SupervisorEvent>) -> Result<(), SupervisorError> {
+        self.actor
+            .send(SupervisorMsg::subscribe(subscriber))
+            .map_err(|_| SupervisorError::Stopping)
     }
 
     /// Stops the supervisor: its children stop in reverse order, then it

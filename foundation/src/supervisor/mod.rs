@@ -34,9 +34,12 @@ pub use actor::Supervisor;
 pub use handle::SupervisorRef;
 pub use info::{ChildCounts, ChildInfo};
 pub use protocol::SupervisorMsg;
-pub use spec::{ChildSpec, SupervisorSpec};
+pub use spec::{ChildSpec, StartSupervisor, SupervisorSpec};
 
 use crate::call::reply::CallError;
+use crate::error::SpawnError;
+use crate::exit::ExitReason;
+use crate::pid::Pid;
 
 /// Which children restart when one fails.
 ///
@@ -129,6 +132,166 @@ pub enum SupervisorError {
     /// The request got no answer.
     #[error("the supervisor did not answer: {0}")]
     Call(#[from] CallError),
+}
+
+/// Why a supervisor did not start: returned by [`SupervisorSpec::spawn`]
+/// and handed to the continuation of [`Context::start_supervisor`](crate::Context::start_supervisor).
+///
+/// A supervisor starts its children in order, each after the previous one's
+/// `started` hook returned; if one cannot start (its factory panics, its
+/// `started` hook panics, its name is taken …), the supervisor stops the
+/// children it had started, last first, and exits with
+/// [`ExitReason::StartFailed`] — it does not restart anything.
+///
+/// ```
+/// use foundation::{Actor, ChildSpec, Context, Node, StartError, Supervisor};
+///
+/// struct Fine;
+/// impl Actor for Fine {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+/// struct Broken;
+/// impl Actor for Broken {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+///     fn started(&mut self, _: &mut Context<Self>) {
+///         panic!("no database");
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let started = Supervisor::builder()
+///     .child(ChildSpec::new("fine", || Fine))
+///     .child(ChildSpec::new("db", || Broken))
+///     .spawn(&node);
+/// match started {
+///     Err(StartError::Child { id, reason }) => {
+///         assert_eq!(id, "db");
+///         assert_eq!(reason, "panic: no database");
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// // "fine" was stopped again; nothing is left running.
+/// assert_eq!(node.actor_count(), 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StartError {
+    /// The supervisor itself could not be spawned (its node is shutting
+    /// down …).
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    /// Child `id` could not start; the children started before it were
+    /// stopped, last first, and the supervisor exited.
+    #[error("child {id:?} could not start: {reason}")]
+    Child {
+        /// The child's id.
+        id: String,
+        /// Why it could not start.
+        reason: String,
+    },
+    /// The supervisor stopped before its children had all started: it was
+    /// stopped or killed, or its node began shutting down.
+    #[error("the supervisor stopped before its children had started: {0}")]
+    Stopped(ExitReason),
+    /// [`SupervisorSpec::spawn`] was called on a scheduler thread (in a
+    /// handler), where waiting for the children could hold up the very
+    /// thread they need: use [`Context::start_supervisor`](crate::Context::start_supervisor) there.
+    #[error(
+        "SupervisorSpec::spawn waits for the children to start and cannot on a scheduler thread; use Context::start_supervisor in a handler"
+    )]
+    OnScheduler,
+}
+
+/// What happens to a supervisor's children, for those who subscribed with
+/// [`SupervisorRef::subscribe`] (or [`SupervisorMsg::subscribe`] from a
+/// handler). Events come in order: a child's `Exited` before the `Started`
+/// of its next incarnation. This is how to follow a child across restarts
+/// — a monitor follows one incarnation, and between a child's exit and its
+/// restart there is no incarnation to monitor ([`Context::monitor`](crate::Context::monitor) says
+/// `NotAlive` then); monitor each new pid from its `Started` event instead.
+///
+/// ```
+/// use foundation::{Actor, ChildSpec, Context, Node, Supervisor, SupervisorEvent};
+/// use std::sync::mpsc;
+///
+/// struct Fragile;
+/// impl Actor for Fragile {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+///         panic!("crash");
+///     }
+/// }
+///
+/// struct Watcher(mpsc::Sender<SupervisorEvent>);
+/// impl Actor for Watcher {
+///     type Msg = SupervisorEvent;
+///     fn handle(&mut self, event: SupervisorEvent, _: &mut Context<Self>) {
+///         self.0.send(event).unwrap();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let sup = Supervisor::builder()
+///     .child(ChildSpec::new("fragile", || Fragile))
+///     .spawn(&node)?;
+/// let (tx, events) = mpsc::channel();
+/// sup.subscribe(node.spawn(Watcher(tx))?.recipient())?;
+/// let fragile = sup.child::<Fragile>("fragile")?.unwrap();
+/// fragile.send(())?;
+/// assert!(matches!(events.recv()?, SupervisorEvent::Exited { id, .. } if id == "fragile"));
+/// match events.recv()? {
+///     SupervisorEvent::Started { id, pid, .. } => {
+///         assert_eq!(id, "fragile");
+///         assert_eq!(pid.incarnation(), 1);
+///     }
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SupervisorEvent {
+    /// Child `id`'s incarnation `pid` has started: its `started` hook has
+    /// returned. Sent for every start, first or restart (`restart` says
+    /// which).
+    Started {
+        /// The supervisor.
+        supervisor: Pid,
+        /// The child's id.
+        id: String,
+        /// The new incarnation.
+        pid: Pid,
+        /// Whether an earlier incarnation of this child ran before.
+        restart: bool,
+    },
+    /// Child `id`'s incarnation `pid` exited, for any reason (a stop the
+    /// supervisor asked for says [`ExitReason::Shutdown`]).
+    Exited {
+        /// The supervisor.
+        supervisor: Pid,
+        /// The child's id.
+        id: String,
+        /// The incarnation that exited.
+        pid: Pid,
+        /// Why.
+        reason: ExitReason,
+    },
+    /// The supervisor gave up: child `id` failed once more than its restart
+    /// intensity allows (`max_restarts` within `within`); it stops every
+    /// child and exits with [`ExitReason::MaxRestarts`].
+    GaveUp {
+        /// The supervisor.
+        supervisor: Pid,
+        /// The child whose failure was one too many.
+        id: String,
+        /// The intensity: at most this many restarts …
+        max_restarts: u32,
+        /// … within this window.
+        within: Duration,
+    },
 }
 
 #[cfg(all(test, not(loom)))]

@@ -5,6 +5,7 @@ use core::fmt;
 
 use crate::call::reply::ReplyTo;
 use crate::pid::Pid;
+use crate::recipient::Recipient;
 
 use super::*;
 
@@ -60,6 +61,13 @@ impl SupervisorMsg {
         SupervisorMsg(Request::RestartChild(id, reply))
     }
 
+    /// Subscribes `subscriber` to the supervisor's [`SupervisorEvent`]s
+    /// (no reply: it takes effect before the next message is handled). A
+    /// subscriber that has stopped is forgotten at the next event.
+    pub fn subscribe(subscriber: Recipient<SupervisorEvent>) -> Self {
+        SupervisorMsg(Request::Subscribe(subscriber))
+    }
+
     /// Forgets a terminated child's spec.
     pub fn delete_child(id: String, reply: ReplyTo<Result<(), SupervisorError>>) -> Self {
         SupervisorMsg(Request::Delete(id, reply))
@@ -79,6 +87,7 @@ pub(super) enum Request {
     Terminate(String, ReplyTo<Result<(), SupervisorError>>),
     RestartChild(String, ReplyTo<Result<Pid, SupervisorError>>),
     Delete(String, ReplyTo<Result<(), SupervisorError>>),
+    Subscribe(Recipient<SupervisorEvent>),
     /// Child `pid`'s `started` hook returned.
     Started {
         pid: Pid,
@@ -98,6 +107,7 @@ impl Request {
             Request::Terminate(..) => "terminate_child",
             Request::RestartChild(..) => "restart_child",
             Request::Delete(..) => "delete_child",
+            Request::Subscribe(_) => "subscribe",
             Request::Started { .. } => "child_started",
             Request::StopTimeout { .. } => "stop_timeout",
         }

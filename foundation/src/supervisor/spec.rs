@@ -8,9 +8,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::sync::OnceLock;
+
 use crate::actor::{Actor, ActorOptions, Context, Restart};
+use crate::call::reply::{CallError, ReplyTo, Slot};
+use crate::call::request::continue_on;
 use crate::cell::ActorCell;
-use crate::cell::spawn::spawn_cell;
+use crate::cell::spawn::{spawn_cell, spawn_on};
 use crate::error::SpawnError;
 use crate::exit::ExitReason;
 use crate::node::Node;
@@ -21,6 +25,25 @@ use crate::task::{Runnable, Task};
 use super::protocol::Request;
 use super::*;
 
+/// Why a child's (re)start did not happen.
+pub(super) enum StartFailure {
+    /// The node is shutting down and refused the spawn: not the child's
+    /// failure, and nothing to report beyond a debug line.
+    NodeStopping,
+    /// The child could not start (its factory panicked, its name was
+    /// taken, its thread could not start …).
+    Failed(String),
+}
+
+impl From<SpawnError> for StartFailure {
+    fn from(error: SpawnError) -> Self {
+        match error {
+            SpawnError::NodeShutdown { .. } => StartFailure::NodeStopping,
+            other => StartFailure::Failed(other.to_string()),
+        }
+    }
+}
+
 /// Builds a child's instances and spawns or restarts its cell; typed by the
 /// child's actor, erased behind this trait.
 pub(super) trait Starter: Send + Sync {
@@ -29,13 +52,13 @@ pub(super) trait Starter: Send + Sync {
         &self,
         sup: &mut Context<Supervisor>,
         options: &ActorOptions,
-    ) -> Result<Spawned, String>;
+    ) -> Result<Spawned, StartFailure>;
     /// Starts the next incarnation in `cell` (claimed by the caller).
     fn restart(
         &self,
         sup: &mut Context<Supervisor>,
         cell: &Arc<dyn Any + Send + Sync>,
-    ) -> Result<Pid, String>;
+    ) -> Result<Pid, StartFailure>;
 }
 
 pub(super) struct Spawned {
@@ -69,8 +92,8 @@ impl<A: Actor> Starter for TypedStarter<A> {
         &self,
         sup: &mut Context<Supervisor>,
         options: &ActorOptions,
-    ) -> Result<Spawned, String> {
-        let actor = self.make()?;
+    ) -> Result<Spawned, StartFailure> {
+        let actor = self.make().map_err(StartFailure::Failed)?;
         let me = sup.pid();
         let my_task = sup.task();
         let my_cell = Arc::clone(&sup.cell);
@@ -82,8 +105,7 @@ impl<A: Actor> Starter for TypedStarter<A> {
             |child| {
                 my_cell.add_link(me, child.pid(), Arc::clone(child) as Task);
             },
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
         Ok(Spawned {
             pid: child.pid(),
             task: Arc::clone(&child.cell) as Task,
@@ -95,23 +117,22 @@ impl<A: Actor> Starter for TypedStarter<A> {
         &self,
         sup: &mut Context<Supervisor>,
         cell: &Arc<dyn Any + Send + Sync>,
-    ) -> Result<Pid, String> {
+    ) -> Result<Pid, StartFailure> {
         let cell = Arc::clone(cell)
             .downcast::<ActorCell<A>>()
-            .map_err(|_| "the child's cell has another actor type".to_string())?;
+            .map_err(|_| StartFailure::Failed("the child's cell has another actor type".into()))?;
         let actor = match self.make() {
             Ok(actor) => actor,
             Err(error) => {
                 cell.retire_claimed_now(&ExitReason::Panic(error.clone()));
-                return Err(error);
+                return Err(StartFailure::Failed(error));
             }
         };
         let me = sup.pid();
         // Linked on our side before the child can run (and fail).
         sup.cell
             .add_link(me, cell.next_pid(), Arc::clone(&cell) as Task);
-        cell.restart_claimed(actor, (me, sup.task()), started_ack(sup))
-            .map_err(|e| e.to_string())
+        Ok(cell.restart_claimed(actor, (me, sup.task()), started_ack(sup))?)
     }
 }
 
@@ -282,14 +303,145 @@ impl SupervisorSpec {
         self
     }
 
-    /// Spawns the supervisor on `node`; it starts its children in order.
+    /// Spawns the supervisor on `node` and returns once it has started
+    /// every child, in order (each after the previous one's `started` hook
+    /// returned), as OTP's `supervisor:start_link` does: names the children
+    /// register are there when it returns. A child that cannot start fails
+    /// the whole start, after the children already started were stopped,
+    /// last first. A nested supervisor ([`ChildSpec::supervisor`]) counts as
+    /// started once its own children have.
+    ///
+    /// For plain threads and blocking actors; in a handler use
+    /// [`Context::start_supervisor`]. (`Node::spawn(Supervisor::new(spec))`
+    /// also works, but returns at once, while the children are still
+    /// starting.)
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, ChildSpec, Context, Node, Supervisor};
+    ///
+    /// struct User;
+    /// impl Actor for User {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(2).start()?;
+    /// Supervisor::builder()
+    ///     .child(ChildSpec::new("alice", || User).options(ActorOptions::new().name("user/alice")))
+    ///     .spawn(&node)?;
+    /// // Started and registered by now:
+    /// assert!(node.registry().lookup("user/alice").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     ///
-    /// [`SpawnError::NodeShutdown`] once the node is shutting down.
-    pub fn spawn(self, node: &Node) -> Result<SupervisorRef, SpawnError> {
-        Ok(SupervisorRef {
-            actor: node.spawn(Supervisor::new(self))?,
-        })
+    /// [`StartError::Child`] naming the child that could not start and why;
+    /// [`StartError::Spawn`] once the node is shutting down (and
+    /// [`StartError::Stopped`] if it begins to while the children start);
+    /// [`StartError::OnScheduler`] on a scheduler thread.
+    pub fn spawn(self, node: &Node) -> Result<SupervisorRef, StartError> {
+        if crate::scheduler::on_any_scheduler() {
+            return Err(StartError::OnScheduler);
+        }
+        let slot = Slot::new();
+        let supervisor = Supervisor::new(self).ready_to(ReplyTo::new(Arc::clone(&slot)));
+        node.spawn(supervisor)?;
+        ready_outcome(slot.wait_blocking(None))
+    }
+}
+
+/// What a supervisor's start came to, from its ready slot: a dropped reply
+/// means the supervisor was killed before its `stopped` hook could answer.
+fn ready_outcome(
+    outcome: Result<Result<SupervisorRef, StartError>, CallError>,
+) -> Result<SupervisorRef, StartError> {
+    outcome.unwrap_or_else(|_| Err(StartError::Stopped(ExitReason::Killed)))
+}
+
+impl<A: Actor> Context<A> {
+    /// Spawns a supervisor from `spec` without waiting: the continuation
+    /// given to [`StartSupervisor::then`] runs, as one of this actor's
+    /// messages, once every child has started (see
+    /// [`SupervisorSpec::spawn`]) or the start has failed.
+    ///
+    /// ```
+    /// use foundation::{Actor, ChildSpec, Context, Node, StartError, Supervisor, SupervisorRef};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// struct App(mpsc::Sender<Result<SupervisorRef, StartError>>);
+    /// impl Actor for App {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         let spec = Supervisor::builder().child(ChildSpec::new("w", || Worker));
+    ///         ctx.start_supervisor(spec).then(|app, _, started| {
+    ///             app.0.send(started).unwrap();
+    ///         });
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(App(tx))?.send(())?;
+    /// let sup = rx.recv()??; // "w" has started by now
+    /// assert_eq!(sup.count_children()?.active, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn start_supervisor(&self, spec: SupervisorSpec) -> StartSupervisor<'_, A> {
+        StartSupervisor { ctx: self, spec }
+    }
+}
+
+/// A supervisor about to start from a handler, waiting for its
+/// continuation. Made by [`Context::start_supervisor`]; started by
+/// [`StartSupervisor::then`].
+#[must_use = "the supervisor is spawned only by `.then(..)`"]
+pub struct StartSupervisor<'a, A: Actor> {
+    ctx: &'a Context<A>,
+    spec: SupervisorSpec,
+}
+
+impl<A: Actor> StartSupervisor<'_, A> {
+    /// Spawns the supervisor. `continuation` runs on this actor, as one of
+    /// its messages, with the supervisor's handle once its children have
+    /// started, or the [`StartError`] — exactly once, unless this actor
+    /// stops first.
+    pub fn then(
+        self,
+        continuation: impl FnOnce(&mut A, &mut Context<A>, Result<SupervisorRef, StartError>)
+        + Send
+        + 'static,
+    ) {
+        // A refused spawn drops the supervisor, and with it its ready reply
+        // (which completes the slot first); the continuation runs later, as
+        // a message, so it reads the spawn error stored meanwhile.
+        let refused: Arc<OnceLock<SpawnError>> = Arc::new(OnceLock::new());
+        let seen = Arc::clone(&refused);
+        let slot = Slot::with_callback(continue_on(self.ctx, move |actor, ctx, outcome| {
+            let result = match seen.get() {
+                Some(error) => Err(StartError::Spawn(error.clone())),
+                None => ready_outcome(outcome),
+            };
+            continuation(actor, ctx, result)
+        }));
+        let supervisor = Supervisor::new(self.spec).ready_to(ReplyTo::new(slot));
+        if let Err(error) = spawn_on(&self.ctx.cell.shared, supervisor, ActorOptions::new()) {
+            let _ = refused.set(error);
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for StartSupervisor<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartSupervisor")
+            .field("from", &self.ctx.pid())
+            .field("spec", &self.spec)
+            .finish()
     }
 }
