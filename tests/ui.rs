@@ -11,6 +11,7 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/actor/*.rs");
     cases.compile_fail("tests/ui/handlers/*.rs");
+    cases.compile_fail("tests/ui/hooks/*.rs");
     cases.compile_fail("tests/ui/cross-item/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }

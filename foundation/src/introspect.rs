@@ -34,6 +34,62 @@ use std::fmt;
 
 use crate::Restart;
 
+/// Implemented by `#[actor(...)]` for the type it is on: the options it
+/// declared. The `Actor` impl that `#[handlers]` writes reads them, so a
+/// `#[handlers]` block without `#[actor]` is an error naming this trait.
+///
+/// ```
+/// use foundation::introspect::Declared;
+/// use foundation::prelude::*;
+///
+/// #[actor(restart = "temporary")]
+/// struct Probe;
+///
+/// #[handlers]
+/// impl Probe {}
+///
+/// assert_eq!(<Probe as Declared>::OPTIONS.restart, Restart::Temporary);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has a `#[handlers]` block but no `#[actor]`",
+    label = "`#[handlers]` needs `#[actor]` on this type",
+    note = "put `#[actor]` (with its options, if any) on the declaration of `{Self}`"
+)]
+pub trait Declared {
+    /// The declared options.
+    const OPTIONS: DeclaredOptions;
+}
+
+/// Implemented by `#[handlers]` for the type of its block: the handlers,
+/// in order. `#[actor]` reads them, so an `#[actor]` without a
+/// `#[handlers]` block is an error naming this trait.
+///
+/// ```
+/// use foundation::introspect::HasHandlers;
+/// use foundation::prelude::*;
+///
+/// #[actor]
+/// struct Probe;
+///
+/// #[handlers]
+/// impl Probe {
+///     pub fn ping(&self) -> bool {
+///         true
+///     }
+/// }
+///
+/// assert_eq!(<Probe as HasHandlers>::HANDLERS[0].name, "ping");
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has `#[actor]` but no `#[handlers]` block",
+    label = "this actor has no handlers",
+    note = "write `#[handlers] impl {Self} {{ .. }}` with its handlers (an empty block is fine)"
+)]
+pub trait HasHandlers {
+    /// The handlers, in order.
+    const HANDLERS: &'static [HandlerInfo];
+}
+
 /// The options an `#[actor(...)]` declared (the defaults where it said
 /// nothing).
 ///

@@ -5,29 +5,6 @@ pub use crate::introspect::{DeclaredOptions, HandlerInfo, HandlerKind};
 pub use core;
 pub use inventory;
 
-/// What `#[actor(...)]` records about a type; the Actor impl that
-/// `#[handlers]` generates reads it.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has a `#[handlers]` block but no `#[actor]`",
-    label = "`#[handlers]` needs `#[actor]` on this type",
-    note = "put `#[actor]` (with its options, if any) on the declaration of `{Self}`"
-)]
-pub trait Declared {
-    /// The declared options.
-    const OPTIONS: DeclaredOptions;
-}
-
-/// What `#[handlers]` records about a type; `#[actor]` reads it.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has `#[actor]` but no `#[handlers]` block",
-    label = "this actor has no handlers",
-    note = "write `#[handlers] impl {Self} {{ .. }}` with its handlers (an empty block is fine)"
-)]
-pub trait HasHandlers {
-    /// The handlers, in order.
-    const HANDLERS: &'static [HandlerInfo];
-}
-
 /// One `#[actor]`, as `inventory` collects it.
 #[derive(Debug)]
 pub struct ActorRegistration {

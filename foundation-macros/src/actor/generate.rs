@@ -21,15 +21,21 @@ pub(super) fn generate(target: &Target, options: &Options) -> TokenStream {
     } else {
         quote_spanned! {ident.span()=>
             ::foundation::__private::core::option::Option::Some(
-                <#ident as ::foundation::__private::HasHandlers>::HANDLERS
+                <#ident as ::foundation::introspect::HasHandlers>::HANDLERS
             )
         }
     };
-    quote! {
+    let declared_impl = quote! {
         #[automatically_derived]
-        impl #impl_generics ::foundation::__private::Declared for #ident #ty_generics #where_clause {
+        impl #impl_generics ::foundation::introspect::Declared for #ident #ty_generics #where_clause {
             const OPTIONS: ::foundation::__private::DeclaredOptions = #declared;
         }
+    };
+    if target.borrows {
+        return declared_impl;
+    }
+    quote! {
+        #declared_impl
 
         const _: () = {
             ::foundation::__private::inventory::submit! {
@@ -42,6 +48,20 @@ pub(super) fn generate(target: &Target, options: &Options) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// The `Declared` impl alone, for the type of an `impl` block that
+/// `#[actor]` was put on by mistake (see `expand`).
+pub(super) fn declared_impl(block: &syn::ItemImpl, options: &Options) -> TokenStream {
+    let self_ty = &block.self_ty;
+    let (impl_generics, _, where_clause) = block.generics.split_for_impl();
+    let declared = declared_options(options);
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics ::foundation::introspect::Declared for #self_ty #where_clause {
+            const OPTIONS: ::foundation::__private::DeclaredOptions = #declared;
+        }
     }
 }
 

@@ -29,4 +29,7 @@ pub(super) enum Restart {
 pub(super) struct Target {
     pub(super) ident: Ident,
     pub(super) generics: Generics,
+    /// It takes lifetime parameters (refused): only its `Declared` impl is
+    /// generated, so that its `#[handlers]` block adds no errors.
+    pub(super) borrows: bool,
 }

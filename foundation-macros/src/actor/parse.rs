@@ -159,14 +159,17 @@ pub(super) fn parse_target(cx: &Ctxt, item: &Item) -> Option<Target> {
             return None;
         }
     };
+    let mut borrows = false;
     for lifetime in generics.lifetimes() {
         cx.error_spanned_by(
             lifetime,
             "an actor owns its state: it cannot borrow, so it takes no lifetime parameters",
         );
+        borrows = true;
     }
     Some(Target {
         ident: ident.clone(),
         generics: generics.clone(),
+        borrows,
     })
 }

@@ -4,6 +4,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, Type};
 
 use super::model::*;
@@ -53,7 +54,17 @@ pub(super) fn generate(block: &Block) -> TokenStream {
     let actor = actor_impl(&names);
     let introspection = introspection(&names);
     let handle = handle_methods(&names);
+    // A second block for the same type would define everything twice; the
+    // compiler's first complaint is then about this name, which says why.
+    let one_block = format_ident!(
+        "{}_takes_one_handlers_block__merge_them",
+        block.type_ident,
+        span = block.type_ident.span()
+    );
     quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, dead_code)]
+        const #one_block: () = ();
         #message
         #actor
         #introspection
@@ -147,7 +158,30 @@ fn message_enum(names: &Names<'_>) -> TokenStream {
         })
     });
 
+    // Each argument and answer travels to another thread: a type that
+    // cannot is reported at the type itself, where it is written — as a
+    // parameter of a function signature, checked (like the `Actor` impl,
+    // which reports it again at the block) in the order of the items.
+    let sendable: Vec<TokenStream> = block
+        .handlers
+        .iter()
+        .flat_map(|h| h.args.iter().map(|(_, ty)| ty).chain(h.reply.ty()))
+        .map(|ty| quote_spanned!(ty.span()=> SentToTheActor<#ty>))
+        .collect();
+    let send_check = quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            struct SentToTheActor<T: ?::foundation::__private::core::marker::Sized + ::foundation::__private::core::marker::Send>(
+                ::foundation::__private::core::marker::PhantomData<T>,
+            );
+            #[allow(dead_code, clippy::too_many_arguments)]
+            fn check #impl_generics (#(_: #sendable),*) #where_clause {}
+        };
+    };
+
     quote! {
+        #send_check
+
         #[doc = #actor_doc]
         #[allow(private_interfaces, private_bounds, dead_code)]
         pub enum #msg <#enum_params> #enum_where {
@@ -254,24 +288,26 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
         }
     });
 
-    // The declared options come from `#[actor]`: a missing one is an error
-    // at this bound, in plain words (see `Declared`).
-    let mut actor_where = block
-        .generics
-        .where_clause
-        .clone()
-        .unwrap_or_else(|| syn::WhereClause {
-            where_token: Default::default(),
-            predicates: Default::default(),
-        });
+    // The declared options come from `#[actor]`, read once, in a constant
+    // of the message enum: a missing `#[actor]` is one error, there, in
+    // plain words (see `Declared`). (A `where Counter: Declared` bound on
+    // the impl would be a "trivial bound" for a plain type, which the
+    // compiler reports with a pointer to an unstable feature.)
+    let (_, _, where_clause) = block.generics.split_for_impl();
     let declared_span = block.type_ident.span();
-    actor_where.predicates.push(
-        syn::parse_quote_spanned!(declared_span=> #self_ty: ::foundation::__private::Declared),
-    );
+    let declared = quote_spanned! {declared_span=>
+        <#self_ty as ::foundation::introspect::Declared>::OPTIONS
+    };
 
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::foundation::Actor for #self_ty #actor_where {
+        impl #impl_generics #msg_ty #where_clause {
+            #[doc(hidden)]
+            const __FOUNDATION_DECLARED: ::foundation::__private::DeclaredOptions = #declared;
+        }
+
+        #[automatically_derived]
+        impl #impl_generics ::foundation::Actor for #self_ty #where_clause {
             type Msg = #msg_ty;
 
             fn handle(&mut self, msg: Self::Msg, ctx: &mut ::foundation::Context<Self>) {
@@ -290,11 +326,11 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
             }
 
             fn options() -> ::foundation::ActorOptions {
-                <Self as ::foundation::__private::Declared>::OPTIONS.to_actor_options()
+                <#msg_ty>::__FOUNDATION_DECLARED.to_actor_options()
             }
 
             fn restart() -> ::foundation::Restart {
-                <Self as ::foundation::__private::Declared>::OPTIONS.restart
+                <#msg_ty>::__FOUNDATION_DECLARED.restart
             }
 
             #(#hooks)*
@@ -343,7 +379,7 @@ fn introspection(names: &Names<'_>) -> TokenStream {
 
     quote! {
         #[automatically_derived]
-        impl #impl_generics ::foundation::__private::HasHandlers for #self_ty #where_clause {
+        impl #impl_generics ::foundation::introspect::HasHandlers for #self_ty #where_clause {
             const HANDLERS: &'static [::foundation::__private::HandlerInfo] = &[#(#handler_infos)*];
         }
 
@@ -377,6 +413,12 @@ fn handle_methods(names: &Names<'_>) -> TokenStream {
         .iter()
         .map(|h| ext_methods(h, msg, msg_ty))
         .collect();
+    let refused: Vec<(TokenStream, TokenStream)> = block
+        .refused
+        .iter()
+        .map(|r| refused_methods(r, msg_ty))
+        .collect();
+    let ext_sigs: Vec<_> = ext_sigs.into_iter().chain(refused).collect();
     let ext_decls = ext_sigs.iter().map(|(decl, _)| decl);
     let ext_defs = ext_sigs.iter().map(|(_, def)| def);
 
@@ -496,5 +538,46 @@ fn ext_methods(h: &Handler, msg: &Ident, msg_ty: &TokenStream) -> (TokenStream, 
             ::foundation::ActorRef::call_async(self, #make, ::foundation::DEFAULT_CALL_TIMEOUT)
         }
     };
+    (decl, def)
+}
+
+/// A refused handler's methods on the handle, as it would have had them,
+/// with bodies that cannot run: the compilation fails at the handler
+/// anyway, and its call sites need not fail too.
+fn refused_methods(r: &Refused, msg_ty: &TokenStream) -> (TokenStream, TokenStream) {
+    let (ident, cfgs) = (&r.ident, &r.cfgs);
+    let (generics, where_clause) = (&r.generics, &r.generics.where_clause);
+    let names: Vec<Ident> = (0..r.args.len())
+        .map(|i| format_ident!("_arg{}", i))
+        .collect();
+    let types = &r.args;
+    let params = quote!(#(#names: #types),*);
+    let result = quote!(::foundation::__private::core::result::Result);
+    let body =
+        quote!({ ::foundation::__private::core::unreachable!("a handler `#[handlers]` refused") });
+    let sigs = match &r.reply {
+        None => vec![quote!(
+            fn #ident #generics (&self, #params) -> #result<(), ::foundation::SendError<#msg_ty>> #where_clause
+        )],
+        Some(reply) => {
+            let timeout_ident = format_ident!("{}_timeout", ident);
+            let async_ident = format_ident!("{}_async", ident);
+            let duration = quote!(::foundation::__private::core::time::Duration);
+            let comma = (!names.is_empty()).then(|| quote!(,));
+            vec![
+                quote!(fn #ident #generics (&self, #params) -> #result<#reply, ::foundation::CallError> #where_clause),
+                quote!(fn #timeout_ident #generics (&self, #params #comma _timeout: #duration) -> #result<#reply, ::foundation::CallError> #where_clause),
+                quote!(fn #async_ident #generics (&self, #params) -> ::foundation::CallFuture<#reply> #where_clause),
+            ]
+        }
+    };
+    let decl = sigs
+        .iter()
+        .map(|sig| quote!(#(#cfgs)* #[doc(hidden)] #sig;))
+        .collect();
+    let def = sigs
+        .iter()
+        .map(|sig| quote!(#(#cfgs)* #[allow(unused_variables)] #sig #body))
+        .collect();
     (decl, def)
 }

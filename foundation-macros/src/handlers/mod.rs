@@ -61,7 +61,7 @@ fn stub(item: &ItemImpl) -> TokenStream {
     }
     let (impl_generics, _, where_clause) = item.generics.split_for_impl();
     quote! {
-        impl #impl_generics ::foundation::__private::HasHandlers for #self_ty #where_clause {
+        impl #impl_generics ::foundation::introspect::HasHandlers for #self_ty #where_clause {
             const HANDLERS: &'static [::foundation::__private::HandlerInfo] = &[];
         }
     }

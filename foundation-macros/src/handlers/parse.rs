@@ -36,6 +36,11 @@ pub(super) fn parse_block(cx: &Ctxt, item: &ItemImpl) -> Option<Block> {
             return None;
         }
     };
+    if type_has_lifetimes(&item.self_ty) {
+        // The type's own declaration is wrong, and `#[actor]` says so
+        // there: one error for one mistake.
+        return None;
+    }
     for lifetime in item.generics.lifetimes() {
         cx.error_spanned_by(
             lifetime,
@@ -48,6 +53,7 @@ pub(super) fn parse_block(cx: &Ctxt, item: &ItemImpl) -> Option<Block> {
         generics: item.generics.clone(),
         handlers: Vec::new(),
         hooks: Vec::new(),
+        refused: Vec::new(),
     };
     for impl_item in &item.items {
         let ImplItem::Fn(method) = impl_item else {
@@ -55,15 +61,39 @@ pub(super) fn parse_block(cx: &Ctxt, item: &ItemImpl) -> Option<Block> {
         };
         let name = method.sig.ident.to_string();
         if let Some(kind) = HookKind::from_name(&name) {
-            block.hooks.push(Hook {
-                kind,
-                span: method.sig.span(),
-            });
-        } else if !matches!(method.vis, Visibility::Inherited)
-            && method.sig.receiver().is_some()
-            && let Some(handler) = parse_handler(cx, &block, method)
-        {
-            block.handlers.push(handler);
+            if check_hook(cx, kind, method) {
+                block.hooks.push(Hook {
+                    kind,
+                    span: method.sig.span(),
+                });
+            }
+        } else if let Some(kind) = near_hook(&name, method) {
+            cx.error_spanned_by(
+                &method.sig.ident,
+                format!(
+                    "`{name}` is not a hook: did you mean `{}`? As written it would {}. A hook's name is exact: `{}`{}",
+                    kind.name(),
+                    if matches!(method.vis, Visibility::Inherited) {
+                        "never run"
+                    } else {
+                        "be a handler (a message), not a hook"
+                    },
+                    kind.signature(),
+                    if matches!(method.vis, Visibility::Inherited) {
+                        ""
+                    } else {
+                        " (for a handler, pick a name that is not close to a hook's)"
+                    }
+                ),
+            );
+        } else if !matches!(method.vis, Visibility::Inherited) && method.sig.receiver().is_some() {
+            match parse_handler(cx, &block, method) {
+                Some(handler) => block.handlers.push(handler),
+                None => {
+                    let refused = refused_handler(&block, method);
+                    block.refused.push(refused);
+                }
+            }
         }
         // Anything else (private helpers, `pub fn new() -> Self`) stays as
         // it is.
@@ -76,6 +106,134 @@ pub(super) fn parse_block(cx: &Ctxt, item: &ItemImpl) -> Option<Block> {
         !refused.contains(&(index - 1))
     });
     Some(block)
+}
+
+/// Whether the block's type takes lifetime arguments (`Borrowing<'a>`).
+fn type_has_lifetimes(ty: &Type) -> bool {
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    path.path
+        .segments
+        .iter()
+        .any(|segment| match &segment.arguments {
+            PathArguments::AngleBracketed(args) => args
+                .args
+                .iter()
+                .any(|a| matches!(a, GenericArgument::Lifetime(l) if l.ident != "static")),
+            _ => false,
+        })
+}
+
+/// What the handle needs of a refused handler (see [`Refused`]).
+fn refused_handler(block: &Block, method: &ImplItemFn) -> Refused {
+    let sig = &method.sig;
+    let mut args = Vec::new();
+    let mut reply = None;
+    for input in &sig.inputs {
+        let FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let mut ty = (*typed.ty).clone();
+        ReplaceSelf(&block.self_ty).visit_type_mut(&mut ty);
+        match classify(&ty) {
+            Kind::Context { .. } => {}
+            Kind::ReplyTo(inner) => reply = Some(*inner),
+            Kind::Data => args.push(ty),
+        }
+    }
+    if let ReturnType::Type(_, ty) = &sig.output
+        && !is_unit(ty)
+    {
+        let mut ty = (**ty).clone();
+        ReplaceSelf(&block.self_ty).visit_type_mut(&mut ty);
+        reply = Some(ty);
+    }
+    Refused {
+        ident: sig.ident.clone(),
+        generics: sig.generics.clone(),
+        cfgs: method
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("cfg"))
+            .cloned()
+            .collect(),
+        args,
+        reply,
+    }
+}
+
+/// The parameters after the receiver, as [`param_shape`] spells them.
+fn param_shapes(method: &ImplItemFn) -> Vec<String> {
+    method
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(typed) => Some(param_shape(&typed.ty)),
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+/// A parameter's type reduced to what tells hooks apart: its reference and
+/// its last path segment (`&mut Context`, `&ExitReason`, `Pid`).
+pub(super) fn param_shape(ty: &Type) -> String {
+    let (prefix, ty) = match ty {
+        Type::Reference(r) if r.mutability.is_some() => ("&mut ", &*r.elem),
+        Type::Reference(r) => ("&", &*r.elem),
+        other => ("", other),
+    };
+    let last = match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        other => other.to_token_stream().to_string(),
+    };
+    format!("{prefix}{last}")
+}
+
+/// A method named like hook `kind`: its signature must be the hook's.
+/// Records an error at the signature otherwise (the hook is then not
+/// wired, so nothing else complains).
+fn check_hook(cx: &Ctxt, kind: HookKind, method: &ImplItemFn) -> bool {
+    let sig = &method.sig;
+    let receiver_ok = sig
+        .receiver()
+        .is_some_and(|r| matches!(&*r.ty, Type::Reference(t) if t.mutability.is_some()));
+    let returns_unit = match &sig.output {
+        ReturnType::Default => true,
+        ReturnType::Type(_, ty) => is_unit(ty),
+    };
+    let plain = sig.asyncness.is_none()
+        && sig.unsafety.is_none()
+        && sig.generics.params.is_empty()
+        && sig.variadic.is_none();
+    if receiver_ok && returns_unit && plain && param_shapes(method) == kind.params() {
+        return true;
+    }
+    cx.error_spanned_by(
+        sig,
+        format!(
+            "hook `{}` has the wrong signature; it is `{}` (see `foundation::Actor::{}`)",
+            kind.name(),
+            kind.signature(),
+            kind.name()
+        ),
+    );
+    false
+}
+
+/// The hook a method's name is a near miss of, when its parameters are
+/// that hook's.
+fn near_hook(name: &str, method: &ImplItemFn) -> Option<HookKind> {
+    let shapes = param_shapes(method);
+    HookKind::ALL
+        .into_iter()
+        .find(|hook| hook.is_near(name) && shapes == hook.params())
 }
 
 fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handler> {

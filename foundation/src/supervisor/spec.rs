@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use std::sync::OnceLock;
 
-use crate::actor::{Actor, ActorOptions, Context, Restart};
+use crate::actor::{Actor, ActorOptions, ActorRef, Context, Restart};
 use crate::call::reply::{CallError, ReplyTo, Slot};
 use crate::call::request::continue_on;
 use crate::cell::ActorCell;
@@ -346,8 +346,37 @@ impl SupervisorSpec {
         }
         let slot = Slot::new();
         let supervisor = Supervisor::new(self).ready_to(ReplyTo::new(Arc::clone(&slot)));
-        node.spawn(supervisor)?;
-        ready_outcome(slot.wait_blocking(None))
+        let actor = node.spawn(supervisor)?;
+        let outcome = ready_outcome(slot.wait_blocking(None));
+        if outcome.is_err() {
+            // Its children are gone; the supervisor answers just before it
+            // exits. Return once it has, so that nothing is left behind.
+            wait_gone(&actor);
+        }
+        outcome
+    }
+}
+
+/// Waits until `actor`'s cell has left its node's actor table.
+fn wait_gone(actor: &ActorRef<Supervisor>) {
+    let number = actor.pid().number();
+    let cell = Arc::as_ptr(&actor.cell).cast::<()>();
+    let present = || {
+        actor
+            .cell
+            .shared
+            .actors
+            .get(number)
+            .is_some_and(|task| Arc::as_ptr(&task).cast::<()>() == cell)
+    };
+    let mut spins = 0u32;
+    while present() {
+        if spins < 64 {
+            std::thread::yield_now();
+            spins += 1;
+        } else {
+            std::thread::sleep(Duration::from_micros(50));
+        }
     }
 }
 

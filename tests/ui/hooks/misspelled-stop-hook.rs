@@ -1,0 +1,19 @@
+use foundation::prelude::*;
+
+#[actor]
+struct Counter {
+    total: u64,
+}
+
+#[handlers]
+impl Counter {
+    pub fn add(&mut self, n: u64) {
+        self.total += n;
+    }
+
+    fn stop_hook(&mut self, reason: &ExitReason) {
+        println!("{reason}");
+    }
+}
+
+fn main() {}
