@@ -70,7 +70,7 @@ use proc_macro::TokenStream;
 /// Besides the item itself, roughly:
 ///
 /// ```text
-/// impl ::foundation::__private::Declared for Ledger {
+/// impl ::foundation::introspect::Declared for Ledger {
 ///     const OPTIONS: DeclaredOptions = DeclaredOptions {
 ///         name: Some("ledger"),
 ///         restart: Restart::Transient,
@@ -91,6 +91,9 @@ use proc_macro::TokenStream;
 ///
 /// The reference to `HasHandlers` makes a missing `#[handlers]` block a
 /// compile error here: "`Ledger` has `#[actor]` but no `#[handlers]` block".
+/// Put on an `impl` block instead of the type, `#[actor]` says so and
+/// expands the block as `#[handlers]` would, so that this is the only
+/// error.
 #[proc_macro_attribute]
 pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
     actor::expand(args.into(), input.into()).into()
@@ -132,7 +135,14 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
 ///   reason: &ExitReason)`, `on_exit(&mut self, from: Pid, reason:
 ///   ExitReason, ctx: &mut Context<Self>)`, `on_down(&mut self, down: Down,
 ///   ctx: &mut Context<Self>)`, `shutdown_requested(&mut self, ctx: &mut
-///   Context<Self>)`.
+///   Context<Self>)`. A hook's name is exact, and so is its signature: a
+///   method named like a hook with another signature is an error stating
+///   the right one, and a method whose name is a near miss of a hook's
+///   (`start`, `init`, `on_start`, `stop_hook`, …: two edits away, or a
+///   word other frameworks use) with that hook's parameters is an error
+///   asking "did you mean `started`?" — as written it would never run (or,
+///   public, become a message). A handler may still be named `start` when
+///   its parameters are not a hook's.
 /// - Anything else — private methods, `pub fn new() -> Self`, constants —
 ///   stays as written.
 ///
@@ -146,11 +156,23 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
 /// `unsafe` or generic handler, an argument or reply that borrows (must be
 /// `'static`: it travels in a message), a `ReplyTo` handler that also
 /// returns a value, two handlers making one variant or one method, a
-/// handler named like a method of `ActorRef` itself (`send`, `stop`, …).
+/// handler named like a method of `ActorRef` itself (`send`, `stop`, …),
+/// a misspelled hook or a hook with the wrong signature. A refused handler
+/// still gets its methods on the handle (bodies that never run), so its
+/// call sites add no errors. An argument or answer type that is not `Send`
+/// is reported at the type (and once more at the block, by the `Actor`
+/// impl's `Msg: Send` bound).
 /// Across items, through trait bounds with plain messages: a
 /// `#[handlers]` block on a type without `#[actor]`, an `#[actor]` without
-/// a block; a second block on one type is refused by the compiler as a
-/// second definition of `<Type>Msg` and of the type's `Actor` impl.
+/// a block.
+///
+/// **One `#[handlers]` block per actor**: the block *is* the actor's
+/// message type, so a second block on the same type would define
+/// `<Type>Msg`, `<Type>Ext` and the `Actor` impl again. The compiler
+/// refuses it, and its first error says so by name: "the name
+/// `Counter_takes_one_handlers_block__merge_them` is defined multiple
+/// times", at the second block. Put every handler in one block; helpers
+/// can live in as many plain `impl` blocks as you like.
 ///
 /// # Example
 ///
@@ -218,7 +240,12 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
 /// impl Debug for CounterMsg { /* "CounterMsg::Add(..)" */ }
 /// impl From<u64> for CounterMsg { fn from(v: u64) -> Self { CounterMsg::Add(v) } }
 ///
-/// impl Actor for Counter where Counter: __private::Declared {
+/// impl CounterMsg {
+///     // The one place that reads what `#[actor]` declared: without
+///     // `#[actor]`, the one error is here.
+///     const __FOUNDATION_DECLARED: DeclaredOptions = <Counter as introspect::Declared>::OPTIONS;
+/// }
+/// impl Actor for Counter {
 ///     type Msg = CounterMsg;
 ///     fn handle(&mut self, msg: CounterMsg, ctx: &mut Context<Self>) {
 ///         match msg {
@@ -233,7 +260,12 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
 ///     fn restart() -> Restart { /* from #[actor(..)] */ }
 ///     // and the hooks written in the block
 /// }
-/// impl __private::HasHandlers for Counter { const HANDLERS: &[HandlerInfo] = &[/* .. */]; }
+/// impl introspect::HasHandlers for Counter { const HANDLERS: &[HandlerInfo] = &[/* .. */]; }
+/// const _: () = {
+///     // Each argument and answer type, checked at its own tokens.
+///     struct SentToTheActor<T: ?Sized + Send>(PhantomData<T>);
+///     fn check(_: SentToTheActor<u64>, _: SentToTheActor<u64>, /* .. */) {}
+/// };
 ///
 /// pub trait CounterExt {
 ///     /// Adds `n` to the total.

@@ -117,8 +117,10 @@
 //! ## Failure stays local
 //!
 //! A handler that panics stops its actor with [`ExitReason::Panic`]; the
-//! node and every other actor go on. The panic is reported once, as a
-//! `tracing` event from the node, not printed raw.
+//! node and every other actor go on. The panic is reported once: as a
+//! `tracing` event when a subscriber is installed, or else as one line on
+//! stderr (`[foundation ERROR] actor <0.1.0> panicked at …`) — never
+//! silently, never as the raw panic message.
 //!
 //! ```
 //! use foundation::{Actor, Context, ExitReason, Node};
@@ -210,10 +212,15 @@
 //!
 //! A [`Supervisor`] starts children from [`ChildSpec`]s, in order, and
 //! restarts them by OTP's rules ([`Strategy`], [`Restart`], a restart
-//! intensity that escalates to its own supervisor). A restarted child keeps
-//! its address — the same [`ActorRef`], the messages queued for it — and
-//! gets a new incarnation in its [`Pid`]. What is never handled is recorded
-//! as a [`DeadLetter`].
+//! intensity that escalates to its own supervisor). Like OTP's
+//! `start_link`, [`SupervisorSpec::spawn`] returns once every child has
+//! started, or with a [`StartError`] naming the child that could not. A
+//! restarted child keeps its address — the same [`ActorRef`], the messages
+//! queued for it — and gets a new incarnation in its [`Pid`];
+//! [`SupervisorEvent`]s tell subscribers of every exit and restart. What is
+//! never handled is recorded as a [`DeadLetter`]. `docs/patterns.md` shows
+//! a worker pool with retries, state that survives a restart and names per
+//! instance.
 //!
 //! ```
 //! use foundation::{Actor, ChildSpec, Context, Node, ReplyTo, Supervisor};
@@ -348,6 +355,11 @@ mod timer;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
+
+/// `docs/patterns.md`, whose examples run as this crate's doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/patterns.md")]
+mod patterns {}
 
 #[doc(hidden)]
 #[path = "private.rs"]

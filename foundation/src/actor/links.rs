@@ -255,6 +255,14 @@ impl<A: Actor> Context<A> {
     /// Monitors `target`: when that incarnation exits, for any reason, this
     /// actor's [`Actor::on_down`] hears of it, once.
     ///
+    /// A monitor follows one incarnation. A supervised child has none
+    /// between its exit and its restart, so monitoring it again from
+    /// `on_down` fails with [`LinkError::NotAlive`] whenever the restart has
+    /// not happened yet. To follow a child across restarts, subscribe to its
+    /// supervisor's [`SupervisorEvent`](crate::SupervisorEvent)s and monitor
+    /// the pid each `Started` event carries (see
+    /// [`SupervisorRef::subscribe`](crate::SupervisorRef::subscribe)).
+    ///
     /// ```
     /// use foundation::{Actor, ActorRef, Context, Down, ExitReason, Node};
     /// use std::sync::mpsc;

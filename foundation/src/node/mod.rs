@@ -261,7 +261,9 @@ pub struct NodeStats {
     pub live: usize,
     /// Actors spawned since the node started.
     pub spawned: u64,
-    /// Actors that have stopped.
+    /// Actors that have stopped for good (their cell retired). An actor
+    /// that a supervisor restarts has not: ten crashes all restarted leave
+    /// this at 0 and `panics` at 10.
     pub stopped: u64,
     /// Actors stopped by a panic.
     pub panics: u64,
