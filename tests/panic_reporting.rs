@@ -2,25 +2,14 @@
 //! location; panics outside actors still reach the hook that was there
 //! before. Its own binary: it installs a global subscriber and a panic hook.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use foundation::{Actor, Context, ExitReason, Node};
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+mod common;
+use common::Captured;
 
 struct Bomb(mpsc::Sender<ExitReason>);
 
@@ -57,7 +46,7 @@ fn actor_panics_go_to_tracing_and_others_to_the_previous_hook() {
     let reason = rx.recv_timeout(Duration::from_secs(60)).unwrap();
     assert_eq!(reason, ExitReason::Panic("kaboom 42".into()));
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     let reports: Vec<_> = log.lines().filter(|l| l.contains("panicked")).collect();
     assert_eq!(reports.len(), 1, "one report per crash: {log}");
     assert!(reports[0].contains("ERROR"), "{log}");
@@ -77,6 +66,6 @@ fn actor_panics_go_to_tracing_and_others_to_the_previous_hook() {
     let plain = std::thread::spawn(|| panic!("not an actor")).join();
     assert!(plain.is_err());
     assert_eq!(OTHER_PANICS.load(SeqCst), 1);
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(!log.contains("not an actor"));
 }

@@ -7,12 +7,13 @@
 //! this binary (`harness = false`): run without arguments, it runs every
 //! scenario that way and checks what each printed.
 
-use std::io::Write;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use foundation::{Actor, ChildSpec, Context, ExitReason, Node, StartError, Supervisor};
+
+mod common;
+use common::Captured;
 
 const SCENARIO: &str = "FOUNDATION_VISIBLE_FAILURES_SCENARIO";
 
@@ -106,26 +107,12 @@ fn run(scenario: &str) {
                 .with_ansi(false)
                 .init();
             panic_and_give_up();
-            let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+            let log = captured.text();
             assert_eq!(lines_with(&log, "panicked at").len(), 4, "{log}");
             assert_eq!(lines_with(&log, "gives up").len(), 1, "{log}");
         }
         "shutdown-during-start" => shutdown_during_start(),
         other => panic!("unknown scenario {other:?}"),
-    }
-}
-
-/// A subscriber's output, kept.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }
 

@@ -37,15 +37,11 @@ pub enum ExitReason {
     /// intensity allows, stopped them, and gave up (so its own supervisor
     /// decides what happens next).
     MaxRestarts,
-    /// A supervisor could not start child `child` (the reason says why);
-    /// it stopped the children it had started, last first, and exited
-    /// with this (as OTP's `{shutdown, {failed_to_start_child, ..}}`).
-    StartFailed {
-        /// The child's id.
-        child: String,
-        /// Why it could not start.
-        reason: String,
-    },
+    /// A supervisor could not start one of its first children; it stopped
+    /// the children it had started, last first, and exited with this (as
+    /// OTP's `{shutdown, {failed_to_start_child, ..}}`). Boxed, so that
+    /// every other exit stays small.
+    StartFailed(Box<StartFailure>),
 }
 
 impl ExitReason {
@@ -65,10 +61,35 @@ impl fmt::Display for ExitReason {
             ExitReason::Killed => f.write_str("killed"),
             ExitReason::Linked(pid, reason) => write!(f, "linked {pid} exited: {reason}"),
             ExitReason::MaxRestarts => f.write_str("restart intensity exceeded"),
-            ExitReason::StartFailed { child, reason } => {
-                write!(f, "child {child:?} could not start: {reason}")
-            }
+            ExitReason::StartFailed(failure) => failure.fmt(f),
         }
+    }
+}
+
+/// Which child a supervisor could not start, and why: the payload of
+/// [`ExitReason::StartFailed`].
+///
+/// ```
+/// use foundation::{ExitReason, StartFailure};
+///
+/// let reason = ExitReason::StartFailed(Box::new(StartFailure {
+///     child: "db".into(),
+///     reason: "panic: no database".into(),
+/// }));
+/// assert_eq!(reason.to_string(), "child \"db\" could not start: panic: no database");
+/// assert!(!reason.is_normal());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartFailure {
+    /// The child's id.
+    pub child: String,
+    /// Why it could not start.
+    pub reason: String,
+}
+
+impl fmt::Display for StartFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "child {:?} could not start: {}", self.child, self.reason)
     }
 }
 

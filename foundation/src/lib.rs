@@ -371,7 +371,7 @@ pub use actor::{Actor, ActorOptions, ActorRef, Context, Restart};
 pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
-pub use exit::{Down, ExitReason, MonitorRef};
+pub use exit::{Down, ExitReason, MonitorRef, StartFailure};
 pub use names::{
     Broadcast, Group, GroupChange, GroupError, GroupEvent, Health, HealthCheck, LookupError,
     NamedSendError, Namespace, ProcessGroups, ProcessRegistry, RegisterError, ServiceError,

@@ -159,6 +159,11 @@ impl<A: Actor> Context<A> {
     /// Spawns another actor on this node. It starts on this scheduler
     /// thread's queue, where any idle thread may steal it.
     ///
+    /// Like every spawn, this returns before the actor's `started` hook has
+    /// run; for a [`Supervisor`](crate::Supervisor) that means before its
+    /// children have started (and registered their names). To go on once
+    /// they have, use [`Context::start_supervisor`].
+    ///
     /// # Errors
     ///
     /// [`SpawnError::NodeShutdown`] once the node is shutting down.

@@ -104,7 +104,11 @@ impl Node {
     /// Spawns `actor` on this node with its own options
     /// ([`Actor::options`](crate::Actor::options): the defaults, unless
     /// `#[actor(...)]` declared some). Its [`started`](crate::Actor::started)
-    /// hook runs on a scheduler thread before its first message.
+    /// hook runs on a scheduler thread before its first message: this
+    /// returns before that. A [`Supervisor`](crate::Supervisor) spawned
+    /// here starts its children after this returns; use
+    /// [`SupervisorSpec::spawn`](crate::SupervisorSpec::spawn) to wait for
+    /// them.
     ///
     /// # Errors
     ///

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::actor::{Actor, Context, Restart};
 use crate::call::reply::ReplyTo;
-use crate::exit::ExitReason;
+use crate::exit::{ExitReason, StartFailure};
 use crate::pid::Pid;
 use crate::recipient::Recipient;
 use crate::report::visible;
@@ -18,7 +18,7 @@ use crate::task::Task;
 use crate::timer::TimerRef;
 
 use super::protocol::Request;
-use super::spec::StartFailure;
+use super::spec::NotStarted;
 use super::*;
 
 /// Where a child is.
@@ -284,7 +284,7 @@ impl Supervisor {
                             self.waiting = Waiting::Started(pid);
                             self.current = Some(Op::Start { id, why, reply });
                         }
-                        Err(StartFailure::NodeStopping) => {
+                        Err(NotStarted::NodeStopping) => {
                             // Not the child's failure: the node is going
                             // away, and so are we, quietly.
                             tracing::debug!(sup = %ctx.pid(), child = %id, "not starting a child: the node is shutting down");
@@ -296,7 +296,7 @@ impl Supervisor {
                                 self.begin_exit(ExitReason::Shutdown);
                             }
                         }
-                        Err(StartFailure::Failed(reason)) => {
+                        Err(NotStarted::Failed(reason)) => {
                             self.children[index].state = ChildState::Off;
                             self.start_failed(ctx, index, why, reply, reason);
                         }
@@ -381,7 +381,10 @@ impl Supervisor {
                 // stop what started, last first, and exit; no restarts.
                 visible!(error, target: "foundation::supervisor", { sup = %ctx.pid(), child = %id, }, "supervisor {} could not start child {id:?}: {reason}; stopping the children it started", ctx.pid());
                 self.start_failure = Some((id.clone(), reason.clone()));
-                self.begin_exit(ExitReason::StartFailed { child: id, reason });
+                self.begin_exit(ExitReason::StartFailed(Box::new(StartFailure {
+                    child: id,
+                    reason,
+                })));
             }
             StartKind::Added | StartKind::Asked => {
                 // The caller hears why; the child stays off, as in OTP.
@@ -392,10 +395,10 @@ impl Supervisor {
                         reason: reason.clone(),
                     }));
                 }
-                let reason = ExitReason::StartFailed {
+                let reason = ExitReason::StartFailed(Box::new(StartFailure {
                     child: self.children[index].spec.id.clone(),
                     reason,
-                };
+                }));
                 self.retire(index, &reason);
                 if why == StartKind::Added {
                     self.children.remove(index);
@@ -414,7 +417,7 @@ impl Supervisor {
     }
 
     /// Spawns child `index`, or restarts it in its cell.
-    fn start(&mut self, ctx: &mut Context<Self>, index: usize) -> Result<Pid, StartFailure> {
+    fn start(&mut self, ctx: &mut Context<Self>, index: usize) -> Result<Pid, NotStarted> {
         let starter = Arc::clone(&self.children[index].spec.starter);
         let options = self.children[index].spec.options.clone();
         let child = &mut self.children[index];

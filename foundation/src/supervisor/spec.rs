@@ -26,7 +26,7 @@ use super::protocol::Request;
 use super::*;
 
 /// Why a child's (re)start did not happen.
-pub(super) enum StartFailure {
+pub(super) enum NotStarted {
     /// The node is shutting down and refused the spawn: not the child's
     /// failure, and nothing to report beyond a debug line.
     NodeStopping,
@@ -35,11 +35,11 @@ pub(super) enum StartFailure {
     Failed(String),
 }
 
-impl From<SpawnError> for StartFailure {
+impl From<SpawnError> for NotStarted {
     fn from(error: SpawnError) -> Self {
         match error {
-            SpawnError::NodeShutdown { .. } => StartFailure::NodeStopping,
-            other => StartFailure::Failed(other.to_string()),
+            SpawnError::NodeShutdown { .. } => NotStarted::NodeStopping,
+            other => NotStarted::Failed(other.to_string()),
         }
     }
 }
@@ -52,13 +52,13 @@ pub(super) trait Starter: Send + Sync {
         &self,
         sup: &mut Context<Supervisor>,
         options: &ActorOptions,
-    ) -> Result<Spawned, StartFailure>;
+    ) -> Result<Spawned, NotStarted>;
     /// Starts the next incarnation in `cell` (claimed by the caller).
     fn restart(
         &self,
         sup: &mut Context<Supervisor>,
         cell: &Arc<dyn Any + Send + Sync>,
-    ) -> Result<Pid, StartFailure>;
+    ) -> Result<Pid, NotStarted>;
 }
 
 pub(super) struct Spawned {
@@ -92,8 +92,8 @@ impl<A: Actor> Starter for TypedStarter<A> {
         &self,
         sup: &mut Context<Supervisor>,
         options: &ActorOptions,
-    ) -> Result<Spawned, StartFailure> {
-        let actor = self.make().map_err(StartFailure::Failed)?;
+    ) -> Result<Spawned, NotStarted> {
+        let actor = self.make().map_err(NotStarted::Failed)?;
         let me = sup.pid();
         let my_task = sup.task();
         let my_cell = Arc::clone(&sup.cell);
@@ -117,15 +117,15 @@ impl<A: Actor> Starter for TypedStarter<A> {
         &self,
         sup: &mut Context<Supervisor>,
         cell: &Arc<dyn Any + Send + Sync>,
-    ) -> Result<Pid, StartFailure> {
+    ) -> Result<Pid, NotStarted> {
         let cell = Arc::clone(cell)
             .downcast::<ActorCell<A>>()
-            .map_err(|_| StartFailure::Failed("the child's cell has another actor type".into()))?;
+            .map_err(|_| NotStarted::Failed("the child's cell has another actor type".into()))?;
         let actor = match self.make() {
             Ok(actor) => actor,
             Err(error) => {
                 cell.retire_claimed_now(&ExitReason::Panic(error.clone()));
-                return Err(StartFailure::Failed(error));
+                return Err(NotStarted::Failed(error));
             }
         };
         let me = sup.pid();
