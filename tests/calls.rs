@@ -9,7 +9,8 @@ use std::thread;
 use std::time::Duration;
 
 use foundation::{
-    Actor, ActorOptions, ActorRef, CallError, Context, ManualClock, Node, ReplyTo, TimerRef,
+    Actor, ActorOptions, ActorRef, CallError, Context, ManualClock, Node, ReplyTo, TimerError,
+    TimerRef,
 };
 
 const LONG: Duration = Duration::from_secs(60);
@@ -419,7 +420,7 @@ enum TimedMsg {
     Tick(u32),
     Probe(mpsc::Sender<Vec<u32>>),
     Arm(Duration, u32, mpsc::Sender<TimerRef>),
-    Every(Duration, mpsc::Sender<TimerRef>),
+    Every(Duration, mpsc::Sender<Result<TimerRef, TimerError>>),
 }
 
 #[derive(Default)]
@@ -506,14 +507,56 @@ fn send_interval_fires_once_per_period_until_cancelled() {
         .send(TimedMsg::Every(Duration::from_millis(10), tx))
         .ok()
         .unwrap();
-    let interval = rx.recv_timeout(LONG).unwrap();
-    clock.advance(Duration::from_millis(25));
+    let interval = rx.recv_timeout(LONG).unwrap().unwrap();
+    for _ in 0..5 {
+        clock.advance(Duration::from_millis(5));
+    }
     assert_eq!(ticks(&timed), [101, 102]);
     clock.advance(Duration::from_millis(10));
     assert_eq!(ticks(&timed), [101, 102, 103]);
+    // 45 ms at once: one tick, and the next a period after now.
+    clock.advance(Duration::from_millis(45));
+    assert_eq!(ticks(&timed), [101, 102, 103, 104]);
+    clock.advance(Duration::from_millis(9));
+    assert_eq!(ticks(&timed), [101, 102, 103, 104]);
+    clock.advance(Duration::from_millis(1));
+    assert_eq!(ticks(&timed), [101, 102, 103, 104, 105]);
     assert!(interval.cancel());
     clock.advance(Duration::from_millis(100));
-    assert_eq!(ticks(&timed), [101, 102, 103]);
+    assert_eq!(ticks(&timed), [101, 102, 103, 104, 105]);
+}
+
+#[test]
+fn a_zero_interval_is_refused_and_starves_no_other_timer() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let timed = node.spawn(Timed::default()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    timed
+        .send(TimedMsg::Every(Duration::ZERO, tx))
+        .ok()
+        .unwrap();
+    assert_eq!(
+        rx.recv_timeout(LONG).unwrap().err(),
+        Some(TimerError::ZeroPeriod)
+    );
+    // The shortest interval there is does not hold up the other timers.
+    let (tx, rx) = mpsc::channel();
+    timed
+        .send(TimedMsg::Every(Duration::from_nanos(1), tx))
+        .ok()
+        .unwrap();
+    let fast = rx.recv_timeout(LONG).unwrap().unwrap();
+    arm(&timed, 50, 7);
+    clock.advance(Duration::from_millis(50));
+    let seen = ticks(&timed);
+    assert!(seen.contains(&7), "{seen:?}");
+    assert_eq!(
+        seen.iter().filter(|&&n| n > 100).count(),
+        1,
+        "one tick per advance: {seen:?}"
+    );
+    fast.cancel();
 }
 
 #[test]

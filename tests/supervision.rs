@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use foundation::{
     Actor, ActorRef, CallError, ChildSpec, Context, ExitReason, Node, ReplyTo, Restart, Shutdown,
-    StartError, Strategy, Supervisor, SupervisorError, SupervisorEvent, SupervisorRef,
+    SpecError, StartError, Strategy, Supervisor, SupervisorError, SupervisorEvent, SupervisorRef,
 };
 
 mod common;
@@ -831,4 +831,72 @@ fn subscribers_follow_a_child_across_three_restarts_and_monitor_each_incarnation
     // each monitor saw its incarnation's exit.
     assert_eq!(incarnations(&downs), [1, 2]);
     assert!(started.iter().all(|p| p.number() == first.number()));
+}
+
+#[test]
+fn a_dynamic_child_that_cannot_start_leaves_the_supervisor_and_its_children_as_they_were() {
+    let node = node(2);
+    let log: Log = Arc::default();
+    let sup = Supervisor::builder()
+        .intensity(1, Duration::from_secs(60))
+        .child(Worker::spec("steady", &log))
+        .spawn(&node)
+        .unwrap();
+    let steady = worker(&sup, "steady");
+    for _ in 0..5 {
+        let refused = sup.start_child(ChildSpec::new("bad", || -> Worker {
+            panic!("cannot build")
+        }));
+        assert!(
+            matches!(&refused, Err(SupervisorError::StartFailed { id, .. }) if id == "bad"),
+            "{refused:?}"
+        );
+    }
+    // Five failed starts and the supervisor (intensity 1) is still there,
+    // with its healthy child, and the failed spec was not kept.
+    assert!(sup.actor().is_alive());
+    assert_eq!(steady.call(WorkerMsg::Count, T), Ok(0));
+    assert_eq!(steady.pid().incarnation(), 0);
+    let ids: Vec<String> = sup
+        .which_children()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, ["steady"]);
+}
+
+#[test]
+fn a_spec_with_a_duplicate_id_or_a_zero_window_is_refused_by_name() {
+    let node = node(1);
+    let log: Log = Arc::default();
+    let twice = Supervisor::builder()
+        .child(Worker::spec("w", &log))
+        .child(Worker::spec("w", &log));
+    assert!(matches!(
+        twice.clone().spawn(&node),
+        Err(StartError::Spec(SpecError::DuplicateId(id))) if id == "w"
+    ));
+    assert!(matches!(
+        Supervisor::builder()
+            .intensity(1, Duration::ZERO)
+            .spawn(&node),
+        Err(StartError::Spec(SpecError::ZeroWindow))
+    ));
+    // Nested: the parent's start fails, naming the nested supervisor.
+    match Supervisor::builder()
+        .child(ChildSpec::supervisor("inner", twice))
+        .spawn(&node)
+    {
+        Err(StartError::Child { id, reason }) => {
+            assert_eq!(id, "inner");
+            assert_eq!(
+                reason,
+                "invalid supervisor spec: two children have the id \"w\""
+            );
+        }
+        other => panic!("expected a failed start, got {other:?}"),
+    }
+    assert!(entries(&log).is_empty(), "nothing started");
+    wait_until("nothing left", || node.actor_count() == 0);
 }

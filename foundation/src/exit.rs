@@ -42,6 +42,9 @@ pub enum ExitReason {
     /// OTP's `{shutdown, {failed_to_start_child, ..}}`). Boxed, so that
     /// every other exit stays small.
     StartFailed(Box<StartFailure>),
+    /// A supervisor's spec was refused before it started anything (two
+    /// children with one id, a zero restart window …); the text says why.
+    InvalidSpec(String),
 }
 
 impl ExitReason {
@@ -62,6 +65,7 @@ impl fmt::Display for ExitReason {
             ExitReason::Linked(pid, reason) => write!(f, "linked {pid} exited: {reason}"),
             ExitReason::MaxRestarts => f.write_str("restart intensity exceeded"),
             ExitReason::StartFailed(failure) => failure.fmt(f),
+            ExitReason::InvalidSpec(why) => write!(f, "invalid supervisor spec: {why}"),
         }
     }
 }

@@ -382,10 +382,10 @@ pub use node::{Node, NodeBuilder, NodeStats};
 pub use pid::{ParsePidError, Pid};
 pub use recipient::Recipient;
 pub use supervisor::{
-    ChildCounts, ChildInfo, ChildSpec, Shutdown, StartError, StartSupervisor, Strategy, Supervisor,
-    SupervisorError, SupervisorEvent, SupervisorMsg, SupervisorRef, SupervisorSpec,
+    ChildCounts, ChildInfo, ChildSpec, Shutdown, SpecError, StartError, StartSupervisor, Strategy,
+    Supervisor, SupervisorError, SupervisorEvent, SupervisorMsg, SupervisorRef, SupervisorSpec,
 };
-pub use timer::{Clock, ManualClock, TimerRef};
+pub use timer::{Clock, ManualClock, TimerError, TimerRef};
 
 /// The names most programs need: `use foundation::prelude::*;`.
 ///

@@ -115,7 +115,7 @@ impl ManualClock {
     pub fn advance(&self, by: Duration) {
         let now = {
             let mut now = lock(&self.inner.now);
-            *now += by;
+            *now = now.saturating_add(by);
             *now
         };
         let services: Vec<_> = {
@@ -144,6 +144,37 @@ impl fmt::Debug for ManualClock {
 const PENDING: u8 = 0;
 const FIRED: u8 = 1;
 const CANCELLED: u8 = 2;
+
+/// Why a timer was refused.
+///
+/// ```
+/// use foundation::{Actor, Context, Node, TimerError};
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// struct Eager(mpsc::Sender<TimerError>);
+/// impl Actor for Eager {
+///     type Msg = ();
+///     fn started(&mut self, ctx: &mut Context<Self>) {
+///         let refused = ctx.send_interval(Duration::ZERO, || ()).unwrap_err();
+///         self.0.send(refused).unwrap();
+///     }
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let (tx, rx) = mpsc::channel();
+/// node.spawn(Eager(tx))?;
+/// assert_eq!(rx.recv()?, TimerError::ZeroPeriod);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TimerError {
+    /// An interval's period was zero.
+    #[error("an interval's period must be longer than zero")]
+    ZeroPeriod,
+}
 
 /// A handle to a timer, to cancel it.
 ///
@@ -338,7 +369,8 @@ impl TimerService {
 
     /// Returns `false` if the service has stopped.
     fn insert(&self, delay: Duration, kind: Kind) -> bool {
-        let deadline = self.now() + delay;
+        // Too far to count (`Duration::MAX`): never, in effect.
+        let deadline = self.now().saturating_add(delay);
         let mut timers = lock(&self.timers);
         if timers.stopping {
             return false;
@@ -362,8 +394,9 @@ impl TimerService {
         true
     }
 
-    /// Fires every timer due at `now`, in deadline order. Intervals that
-    /// come due several times are fired once per period.
+    /// Fires every timer due at `now`, in deadline order. An interval fires
+    /// once per call however many periods it missed, and its next deadline
+    /// is a period after the last one — or after `now`, if that is past.
     pub(crate) fn fire_due(&self, now: Duration) {
         loop {
             let entry = {
@@ -407,8 +440,25 @@ impl TimerService {
                     if action() {
                         let mut timers = lock(&self.timers);
                         if !timers.stopping {
+                            // Next period from the last deadline, unless
+                            // that is already past (the thread or the
+                            // actor fell behind): then from now. Missed
+                            // ticks are not made up in a burst.
+                            let period = period.max(Duration::from_nanos(1));
+                            let next = deadline.saturating_add(period);
+                            let next = if next <= now {
+                                now.saturating_add(period)
+                            } else {
+                                next
+                            };
+                            if next <= now {
+                                // The clock reached the end of time
+                                // (`Duration::MAX`): no later deadline.
+                                let _ = state.compare_exchange(PENDING, FIRED, AcqRel, Acquire);
+                                continue;
+                            }
                             timers.heap.push(Entry {
-                                deadline: deadline + period.max(Duration::from_nanos(1)),
+                                deadline: next,
                                 seq,
                                 kind: Kind::Task {
                                     state,
@@ -525,11 +575,58 @@ mod tests {
             Some(Duration::from_millis(10)),
             counter_action(&count, true),
         );
-        clock.advance(Duration::from_millis(35));
-        assert_eq!(count.load(SeqCst), 3);
+        for _ in 0..7 {
+            clock.advance(Duration::from_millis(5));
+        }
+        assert_eq!(count.load(SeqCst), 3, "at 10, 20 and 30 ms");
         assert!(timer.cancel());
         clock.advance(Duration::from_millis(100));
         assert_eq!(count.load(SeqCst), 3);
+    }
+
+    #[test]
+    fn an_interval_that_fell_behind_goes_on_from_now_without_a_burst() {
+        let clock = ManualClock::new();
+        let service = TimerService::start(clock.clone().into(), "t").unwrap();
+        let count = Arc::new(AtomicUsize::new(0));
+        service.add(
+            Duration::from_millis(10),
+            Some(Duration::from_millis(10)),
+            counter_action(&count, true),
+        );
+        // 35 ms at once: three periods were due; it fires once.
+        clock.advance(Duration::from_millis(35));
+        assert_eq!(count.load(SeqCst), 1);
+        // The next is a period after now (45 ms), not at 20 or 40 ms.
+        clock.advance(Duration::from_millis(9));
+        assert_eq!(count.load(SeqCst), 1);
+        clock.advance(Duration::from_millis(1));
+        assert_eq!(count.load(SeqCst), 2);
+    }
+
+    #[test]
+    fn a_timer_too_far_to_count_never_fires_and_starves_nothing() {
+        let clock = ManualClock::new();
+        let service = TimerService::start(clock.clone().into(), "t").unwrap();
+        let never = Arc::new(AtomicUsize::new(0));
+        let soon = Arc::new(AtomicUsize::new(0));
+        let far = service.add(Duration::MAX, None, counter_action(&never, false));
+        service.add(
+            Duration::MAX,
+            Some(Duration::MAX),
+            counter_action(&never, true),
+        );
+        service.add(Duration::from_millis(1), None, counter_action(&soon, false));
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(soon.load(SeqCst), 1);
+        assert_eq!(never.load(SeqCst), 0);
+        assert!(far.is_pending());
+        // A clock pushed to the end of time saturates there: the two come
+        // due once, and the interval, with no later deadline, ends.
+        clock.advance(Duration::MAX);
+        clock.advance(Duration::MAX);
+        assert_eq!(never.load(SeqCst), 2);
+        assert_eq!(service.len(), 0);
     }
 
     #[test]

@@ -190,7 +190,10 @@ impl<A: Actor> Context<A> {
     }
 
     /// Sends `make()` to this actor every `period` (the first after one
-    /// period), until cancelled or until the actor stops.
+    /// period), until cancelled or until the actor stops. When ticks are
+    /// missed (the node was busy, or a manual clock jumped), one fires and
+    /// the next comes a period later: missed ticks are not made up in a
+    /// burst. A period too long for the clock (`Duration::MAX`) never fires.
     ///
     /// ```
     /// use foundation::{Actor, Context, ManualClock, Node};
@@ -201,7 +204,7 @@ impl<A: Actor> Context<A> {
     /// impl Actor for Ticker {
     ///     type Msg = ();
     ///     fn started(&mut self, ctx: &mut Context<Self>) {
-    ///         ctx.send_interval(Duration::from_secs(1), || ());
+    ///         ctx.send_interval(Duration::from_secs(1), || ()).expect("not zero");
     ///         self.0.send(0).unwrap(); // armed
     ///     }
     ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
@@ -215,21 +218,35 @@ impl<A: Actor> Context<A> {
     /// let (tx, rx) = mpsc::channel();
     /// node.spawn(Ticker(tx, 0))?;
     /// assert_eq!(rx.recv()?, 0);
-    /// clock.advance(Duration::from_secs(3));
+    /// for _ in 0..3 {
+    ///     clock.advance(Duration::from_secs(1));
+    /// }
     /// assert_eq!((rx.recv()?, rx.recv()?, rx.recv()?), (1, 2, 3));
+    /// // Ten periods at once: one tick, not ten.
+    /// clock.advance(Duration::from_secs(10));
+    /// assert_eq!(rx.recv()?, 4);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`TimerError::ZeroPeriod`](crate::TimerError::ZeroPeriod) for a
+    /// period of zero, which would fire as fast as the timer thread can
+    /// loop and starve every other timer of the node.
     pub fn send_interval(
         &self,
         period: Duration,
         mut make: impl FnMut() -> A::Msg + Send + 'static,
-    ) -> TimerRef {
+    ) -> Result<TimerRef, crate::TimerError> {
+        if period.is_zero() {
+            return Err(crate::TimerError::ZeroPeriod);
+        }
         let target = self.myself();
-        self.cell.shared.timers.add(
+        Ok(self.cell.shared.timers.add(
             period,
             Some(period),
             Box::new(move || target.send(make()).is_ok()),
-        )
+        ))
     }
 
     /// The name of the node this actor runs on.

@@ -125,7 +125,9 @@ pub(crate) fn blocking_deadline<T: Send + 'static>(
     timeout: Duration,
 ) -> Option<Instant> {
     match timers.clock() {
-        Clock::System => Some(Instant::now() + timeout),
+        // A timeout too long for the clock (`Duration::MAX`) means none:
+        // the thread waits for the answer however long it takes.
+        Clock::System => Instant::now().checked_add(timeout),
         Clock::Manual(_) => {
             arm_timeout(timers, slot, timeout);
             None

@@ -58,6 +58,11 @@ impl Default for NodeBuilder {
 }
 
 impl NodeBuilder {
+    /// The most scheduler threads (and, apart, the most spares) a node can
+    /// have: far more than any machine has cores; each is an OS thread and
+    /// a run queue.
+    pub const MAX_SCHEDULERS: usize = 4096;
+
     /// The node's name, used in thread names and reports. Default
     /// `node-<id>`.
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -65,21 +70,25 @@ impl NodeBuilder {
         self
     }
 
-    /// Scheduler threads (at least 1). Default: one per core.
+    /// Scheduler threads (1 to [`NodeBuilder::MAX_SCHEDULERS`]). Default:
+    /// one per core.
     pub fn schedulers(mut self, n: usize) -> Self {
         self.schedulers = Some(n);
         self
     }
 
     /// Messages an actor may handle in one run before it yields its thread
-    /// (BEAM's reductions; at least 1). Default 128.
+    /// (BEAM's reductions; at least 1). Default 128. `usize::MAX` lets an
+    /// actor keep its thread for as long as it has messages.
     pub fn budget(mut self, messages: usize) -> Self {
         self.budget = messages;
         self
     }
 
     /// How many times an idle thread looks for work before parking. Default
-    /// 64 (a few microseconds).
+    /// 64 (a few microseconds). Any value works; a large one keeps idle
+    /// threads busy looking (each round after the first half yields its
+    /// core), and they still stop at once at shutdown.
     pub fn spin_rounds(mut self, rounds: u32) -> Self {
         self.spin_rounds = rounds;
         self
@@ -88,7 +97,9 @@ impl NodeBuilder {
     /// How many scheduler threads may stand in, at one time, for threads
     /// held by killed actors' handlers that have not returned (see
     /// [`ActorRef::kill`](crate::ActorRef::kill)). Default: as many as
-    /// there are schedulers.
+    /// there are schedulers; at most [`NodeBuilder::MAX_SCHEDULERS`]. With
+    /// 0, a kill of an actor stuck in a handler still stops the actor, but
+    /// its thread stays held until the handler returns.
     ///
     /// ```
     /// let node = foundation::Node::builder().schedulers(2).spare_schedulers(4).start()?;
@@ -100,7 +111,9 @@ impl NodeBuilder {
         self
     }
 
-    /// How long [`Node::shutdown`] waits for actors to stop. Default 5 s.
+    /// How long [`Node::shutdown`] waits for actors to stop. Default 5 s;
+    /// `Duration::MAX` (or any time too long for the system clock) waits
+    /// however long it takes.
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -117,8 +130,16 @@ impl NodeBuilder {
     ///
     /// # Errors
     ///
-    /// [`NodeError::InvalidConfig`] for zero schedulers or a zero budget;
-    /// [`NodeError::ThreadSpawn`] if a thread cannot be started.
+    /// [`NodeError::InvalidConfig`] for zero schedulers, more than
+    /// [`NodeBuilder::MAX_SCHEDULERS`] schedulers or spares, or a zero
+    /// budget; [`NodeError::ThreadSpawn`] if a thread cannot be started.
+    ///
+    /// ```
+    /// use foundation::{Node, NodeError};
+    ///
+    /// let too_many = Node::builder().schedulers(usize::MAX).start();
+    /// assert!(matches!(too_many, Err(NodeError::InvalidConfig { field: "schedulers", .. })));
+    /// ```
     pub fn start(self) -> Result<Node, NodeError> {
         let schedulers = match self.schedulers {
             Some(0) => {
@@ -130,6 +151,26 @@ impl NodeBuilder {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        if schedulers > Self::MAX_SCHEDULERS {
+            return Err(NodeError::InvalidConfig {
+                field: "schedulers",
+                reason: format!(
+                    "at most {} scheduler threads (asked for {schedulers})",
+                    Self::MAX_SCHEDULERS
+                ),
+            });
+        }
+        if let Some(spares) = self.spare_schedulers
+            && spares > Self::MAX_SCHEDULERS
+        {
+            return Err(NodeError::InvalidConfig {
+                field: "spare_schedulers",
+                reason: format!(
+                    "at most {} spare scheduler threads (asked for {spares})",
+                    Self::MAX_SCHEDULERS
+                ),
+            });
+        }
         if self.budget == 0 {
             return Err(NodeError::InvalidConfig {
                 field: "budget",

@@ -27,6 +27,10 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
         return Ok(());
     }
 
+    // Everything that can fail is computed before any state changes: a
+    // timeout too long for the clock (`Duration::MAX`) means no deadline.
+    let deadline = Instant::now().checked_add(shared.shutdown_timeout);
+
     // Only the first caller proceeds; later callers wait for it by taking
     // the `threads` lock, which it holds until the end.
     let mut done = lock(&shared.shutting_down);
@@ -35,7 +39,6 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     }
     *done = true;
     shared.accepting.store(false, SeqCst);
-    let deadline = Instant::now() + shared.shutdown_timeout;
 
     // Ask every actor to stop. Stopping actors may still spawn (refused).
     let actors = shared.actors.all();
@@ -46,7 +49,7 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     // Wait for them. Polled: stopping is the actors' business, and a
     // millisecond's latency is nothing at shutdown.
     let mut remaining_actors = shared.actors.counts().live;
-    while remaining_actors > 0 && Instant::now() < deadline {
+    while remaining_actors > 0 && deadline.is_none_or(|d| Instant::now() < d) {
         std::thread::sleep(Duration::from_millis(1));
         remaining_actors = shared.actors.counts().live;
     }

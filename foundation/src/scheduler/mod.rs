@@ -136,7 +136,7 @@ impl Scheduler {
         }
         for (index, (local, parker)) in locals.into_iter().zip(parkers).enumerate() {
             if let Err(error) = scheduler.start_thread(index, local, parker) {
-                scheduler.stop(std::time::Instant::now());
+                scheduler.stop(Some(std::time::Instant::now()));
                 return Err(error);
             }
         }

@@ -110,10 +110,10 @@ impl Scheduler {
     }
 
     /// Tells every thread to exit (after the work in hand) and joins those
-    /// that do by `deadline` (at least 100 ms more). Returns how many are
-    /// still inside a handler: those are left behind, detached. A second
-    /// call returns 0.
-    pub(crate) fn stop(&self, deadline: Instant) -> usize {
+    /// that do by `deadline` (at least 100 ms more; `None`: however long it
+    /// takes). Returns how many are still inside a handler: those are left
+    /// behind, detached. A second call returns 0.
+    pub(crate) fn stop(&self, deadline: Option<Instant>) -> usize {
         let Some(exited) = lock(&self.threads.exited_rx).take() else {
             return 0;
         };
@@ -128,10 +128,17 @@ impl Scheduler {
         let total = handles.len();
         let mut joined = 0;
         while joined < total {
-            let wait = deadline
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(100));
-            match exited.recv_timeout(wait) {
+            let next = match deadline {
+                Some(deadline) => exited.recv_timeout(
+                    deadline
+                        .saturating_duration_since(Instant::now())
+                        .max(Duration::from_millis(100)),
+                ),
+                None => exited
+                    .recv()
+                    .map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
+            };
+            match next {
                 Ok(number) => {
                     if let Some(handle) = handles.remove(&number) {
                         let _ = handle.join();

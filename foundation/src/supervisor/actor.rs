@@ -174,6 +174,8 @@ pub struct Supervisor {
     /// The first child that could not start, and why.
     pub(super) start_failure: Option<(String, String)>,
     pub(super) subscribers: Vec<Recipient<SupervisorEvent>>,
+    /// What is wrong with the spec it was made from: it starts nothing.
+    pub(super) invalid: Option<SpecError>,
 }
 
 impl Supervisor {
@@ -197,6 +199,7 @@ impl Supervisor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(spec: SupervisorSpec) -> Self {
+        let invalid = spec.check().err();
         let mut ops = VecDeque::new();
         let children = spec
             .children
@@ -232,6 +235,7 @@ impl Supervisor {
             held_ack: None,
             start_failure: None,
             subscribers: Vec::new(),
+            invalid,
         }
     }
 
@@ -587,6 +591,16 @@ impl Actor for Supervisor {
         // (`Op::Ready`), as OTP's supervisor returns from `init` after
         // starting them.
         self.held_ack = ctx.cell.take_started_ack();
+        if let Some(error) = self.invalid.take() {
+            visible!(error, target: "foundation::supervisor", { sup = %ctx.pid(), }, "supervisor {} refused its spec: {error}", ctx.pid());
+            self.stopping = true;
+            self.ops.clear();
+            if let Some(ready) = self.ready.take() {
+                let _ = ready.reply(Err(StartError::Spec(error.clone())));
+            }
+            ctx.stop_with(ExitReason::InvalidSpec(error.to_string()));
+            return;
+        }
         self.advance(ctx);
     }
 

@@ -196,6 +196,9 @@ pub enum StartError {
     /// stopped or killed, or its node began shutting down.
     #[error("the supervisor stopped before its children had started: {0}")]
     Stopped(ExitReason),
+    /// The spec was refused before anything started.
+    #[error("invalid supervisor spec: {0}")]
+    Spec(#[from] SpecError),
     /// [`SupervisorSpec::spawn`] was called on a scheduler thread (in a
     /// handler), where waiting for the children could hold up the very
     /// thread they need: use [`Context::start_supervisor`](crate::Context::start_supervisor) there.
@@ -203,6 +206,38 @@ pub enum StartError {
         "SupervisorSpec::spawn waits for the children to start and cannot on a scheduler thread; use Context::start_supervisor in a handler"
     )]
     OnScheduler,
+}
+
+/// What is wrong with a [`SupervisorSpec`], found by
+/// [`SupervisorSpec::check`] (and so by every way of starting it).
+///
+/// ```
+/// use foundation::{Actor, ChildSpec, Context, SpecError, Supervisor};
+/// use std::time::Duration;
+///
+/// struct W;
+/// impl Actor for W {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+///
+/// let twice = Supervisor::builder()
+///     .child(ChildSpec::new("w", || W))
+///     .child(ChildSpec::new("w", || W));
+/// assert_eq!(twice.check(), Err(SpecError::DuplicateId("w".into())));
+/// let never = Supervisor::builder().intensity(1, Duration::ZERO);
+/// assert_eq!(never.check(), Err(SpecError::ZeroWindow));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    /// Two children have this id (ids name children in every request).
+    #[error("two children have the id {0:?}")]
+    DuplicateId(String),
+    /// The restart intensity's window is zero: no two restarts would ever
+    /// fall in it, so the supervisor would never give up.
+    #[error("the restart intensity's window (`intensity(_, within)`) is zero")]
+    ZeroWindow,
 }
 
 /// What happens to a supervisor's children, for those who subscribed with

@@ -291,16 +291,37 @@ impl SupervisorSpec {
 
     /// Sets the restart intensity: more than `max_restarts` restarts within
     /// `within` and the supervisor gives up (default 3 in 5 s).
+    /// `max_restarts` may be 0 (give up at the first failure); `within`
+    /// may not ([`SpecError::ZeroWindow`], when the supervisor starts).
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
         self.max_restarts = max_restarts;
         self.within = within;
         self
     }
 
-    /// Adds a child, started after those added before it.
+    /// Adds a child, started after those added before it. Its id must be
+    /// unique ([`SpecError::DuplicateId`], when the supervisor starts).
     pub fn child(mut self, child: ChildSpec) -> Self {
         self.children.push(child);
         self
+    }
+
+    /// What is wrong with this spec, if anything: every way of starting a
+    /// supervisor checks it first. See [`SpecError`] for an example.
+    ///
+    /// # Errors
+    ///
+    /// The first problem found, as a [`SpecError`].
+    pub fn check(&self) -> Result<(), SpecError> {
+        if self.within.is_zero() {
+            return Err(SpecError::ZeroWindow);
+        }
+        for (i, child) in self.children.iter().enumerate() {
+            if self.children[..i].iter().any(|c| c.id == child.id) {
+                return Err(SpecError::DuplicateId(child.id.clone()));
+            }
+        }
+        Ok(())
     }
 
     /// Spawns the supervisor on `node` and returns once it has started
@@ -341,6 +362,7 @@ impl SupervisorSpec {
     /// [`StartError::Stopped`] if it begins to while the children start);
     /// [`StartError::OnScheduler`] on a scheduler thread.
     pub fn spawn(self, node: &Node) -> Result<SupervisorRef, StartError> {
+        self.check()?;
         if crate::scheduler::on_any_scheduler() {
             return Err(StartError::OnScheduler);
         }
