@@ -487,3 +487,35 @@ fn joins_racing_deletions_are_never_lost() {
         );
     }
 }
+
+#[test]
+fn an_actor_of_another_node_is_refused_and_cannot_shadow_a_local_one() {
+    let here = node(1);
+    let there = node(1);
+    let (tx, _rx) = mpsc::channel();
+    let local = here.spawn(Echo(tx.clone())).unwrap();
+    let foreign = there.spawn(Echo(tx)).unwrap();
+    // Same number on both nodes: the first actor of each.
+    assert_eq!(local.pid().number(), foreign.pid().number());
+    let groups = here.groups();
+    let refused = groups.join("g", foreign.recipient::<Tick>());
+    assert_eq!(
+        refused,
+        Err(GroupError::OtherNode {
+            pid: foreign.pid(),
+            actor_node: there.id(),
+            node: here.id(),
+        })
+    );
+    let (tx, _events) = mpsc::channel();
+    let foreign_watcher = there.spawn(Watcher(tx)).unwrap();
+    assert!(matches!(
+        groups.subscribe::<Tick>("g", foreign_watcher.recipient()),
+        Err(GroupError::OtherNode { .. })
+    ));
+    // The local actor with the same number joins, and a foreign pid with
+    // its number cannot make it leave.
+    assert_eq!(groups.join("g", local.recipient::<Tick>()), Ok(true));
+    assert!(!groups.leave("g", foreign.pid()));
+    assert_eq!(groups.member_pids("g"), [local.pid()]);
+}

@@ -196,6 +196,17 @@ pub enum GroupError {
     /// makes a new one by that name.
     #[error("group `{0}` was deleted")]
     Deleted(String),
+    /// The actor runs on another node: groups are node-local (their
+    /// members leave when they stop, which only their own node sees).
+    #[error("{pid} runs on node {actor_node}; the groups of node {node} take its own actors only")]
+    OtherNode {
+        /// The actor.
+        pid: Pid,
+        /// Its node's id.
+        actor_node: u32,
+        /// The id of the node whose groups refused it.
+        node: u32,
+    },
 }
 
 /// Why a service operation failed.

@@ -98,6 +98,8 @@ impl ProcessGroups {
     /// # Errors
     ///
     /// [`GroupError::NotAlive`] if the member has stopped for good,
+    /// [`GroupError::OtherNode`] if it runs on another node (groups are
+    /// node-local),
     /// [`GroupError::WrongType`] if the group holds another message type,
     /// [`GroupError::EmptyName`] for `""`.
     ///
@@ -176,6 +178,9 @@ impl ProcessGroups {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn leave(&self, name: &str, pid: Pid) -> bool {
+        if pid.node() != self.shared.id {
+            return false; // never a member here (groups are node-local)
+        }
         let names = &self.shared.names;
         let Some(group) = names.groups.get(name) else {
             return false;
@@ -421,9 +426,11 @@ impl<M: Send + 'static> Group<M> {
     /// # Errors
     ///
     /// [`GroupError::NotAlive`] if the member has stopped for good,
+    /// [`GroupError::OtherNode`] if it runs on another node,
     /// [`GroupError::Deleted`] if the group was deleted.
     pub fn join(&self, member: Recipient<M>) -> Result<bool, GroupError> {
         let pid = member.pid();
+        self.check_node(pid)?;
         let task = member.task();
         if task.is_retired() {
             return Err(GroupError::NotAlive(pid));
@@ -444,8 +451,25 @@ impl<M: Send + 'static> Group<M> {
         }
     }
 
+    /// Groups are node-local: an actor of another node could stop without
+    /// this node noticing, and its number means another actor here.
+    fn check_node(&self, pid: Pid) -> Result<(), GroupError> {
+        if pid.node() == self.shared.id {
+            Ok(())
+        } else {
+            Err(GroupError::OtherNode {
+                pid,
+                actor_node: pid.node(),
+                node: self.shared.id,
+            })
+        }
+    }
+
     /// As [`ProcessGroups::leave`].
     pub fn leave(&self, pid: Pid) -> bool {
+        if self.check_node(pid).is_err() {
+            return false;
+        }
         let left = self.group.remove_member(pid, GroupChange::Left);
         if left {
             let name = &self.group.name;
@@ -496,6 +520,7 @@ impl<M: Send + 'static> Group<M> {
     /// [`GroupError::Deleted`] if the group was deleted.
     pub fn subscribe(&self, subscriber: Recipient<GroupEvent>) -> Result<Vec<Pid>, GroupError> {
         let pid = subscriber.pid();
+        self.check_node(pid)?;
         let task = subscriber.task();
         if task.is_retired() {
             return Err(GroupError::NotAlive(pid));
