@@ -370,6 +370,81 @@ fn dropping_the_last_node_handle_shuts_down() {
     assert!(!actor.is_alive());
 }
 
+/// Holds its node: weakly (from `ctx.node()`), or strongly.
+struct HoldsItsNode {
+    weak: Option<foundation::WeakNode>,
+    strong: Option<Node>,
+    keep_strong: bool,
+    exit: mpsc::Sender<ExitReason>,
+}
+
+impl Actor for HoldsItsNode {
+    type Msg = mpsc::Sender<bool>;
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        let weak = ctx.node();
+        if self.keep_strong {
+            self.strong = weak.upgrade();
+        }
+        self.weak = Some(weak);
+    }
+    fn handle(&mut self, reply: mpsc::Sender<bool>, _: &mut Context<Self>) {
+        let reached = self.weak.as_ref().and_then(|w| w.upgrade()).is_some();
+        reply.send(reached).unwrap();
+    }
+    fn stopped(&mut self, reason: &ExitReason) {
+        self.exit.send(reason.clone()).unwrap();
+    }
+}
+
+#[test]
+fn a_node_held_only_by_an_actors_weak_handle_shuts_down_when_the_program_drops_its_own() {
+    let (exit, exits) = mpsc::channel();
+    let node = node(2);
+    let actor = node
+        .spawn(HoldsItsNode {
+            weak: None,
+            strong: None,
+            keep_strong: false,
+            exit,
+        })
+        .unwrap();
+    let (tx, reached) = mpsc::channel();
+    actor.send(tx).unwrap();
+    assert!(
+        reached.recv_timeout(DEADLINE).unwrap(),
+        "upgraded while we hold the node"
+    );
+    drop(node);
+    assert_eq!(exits.recv_timeout(DEADLINE).unwrap(), ExitReason::Shutdown);
+    assert!(!actor.is_alive());
+}
+
+#[test]
+fn a_strong_node_inside_an_actor_keeps_it_alive_until_shutdown() {
+    let (exit, exits) = mpsc::channel();
+    let node = node(1);
+    let weak = node.downgrade();
+    let actor = node
+        .spawn(HoldsItsNode {
+            weak: None,
+            strong: None,
+            keep_strong: true,
+            exit,
+        })
+        .unwrap();
+    let (tx, reached) = mpsc::channel();
+    actor.send(tx).unwrap();
+    assert!(reached.recv_timeout(DEADLINE).unwrap());
+    drop(node);
+    // As the `Node` docs say: the actor's handle keeps the node running.
+    let (tx, reached) = mpsc::channel();
+    actor.send(tx).unwrap();
+    assert!(reached.recv_timeout(DEADLINE).unwrap());
+    assert!(exits.try_recv().is_err());
+    weak.upgrade().expect("alive").shutdown().unwrap();
+    assert_eq!(exits.recv_timeout(DEADLINE).unwrap(), ExitReason::Shutdown);
+}
+
 struct ShutsItsNodeDown(Option<Node>);
 
 impl Actor for ShutsItsNodeDown {

@@ -378,7 +378,7 @@ pub use names::{
     ServiceFuture, ServiceInfo, ServiceOptions, ServiceRefFuture, ServiceRegistry, WaitForService,
     WaitForServiceRef,
 };
-pub use node::{Node, NodeBuilder, NodeStats};
+pub use node::{Node, NodeBuilder, NodeStats, WeakNode};
 pub use pid::{ParsePidError, Pid};
 pub use recipient::Recipient;
 pub use supervisor::{

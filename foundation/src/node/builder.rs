@@ -2,12 +2,12 @@
 
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use super::shared::Shared;
 use super::table::ActorTable;
-use super::{Node, NodeHandle};
+use super::{Node, NodeHandle, stop_on_drop};
 use crate::dead_letter::DeadLetters;
 use crate::error::NodeError;
 use crate::names::tables::Names;
@@ -208,9 +208,13 @@ impl NodeBuilder {
             discarded: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             shutting_down: Mutex::new(false),
+            user_handle: OnceLock::new(),
         });
-        Ok(Node {
-            handle: Arc::new(NodeHandle { shared }),
-        })
+        let handle = Arc::new(NodeHandle {
+            shared: Arc::clone(&shared),
+            stop: stop_on_drop,
+        });
+        let _ = shared.user_handle.set(Arc::downgrade(&handle));
+        Ok(Node { handle })
     }
 }

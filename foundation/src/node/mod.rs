@@ -14,12 +14,12 @@ pub(crate) mod table;
 
 use core::fmt;
 use core::sync::atomic::Ordering::Relaxed;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 pub use builder::NodeBuilder;
 pub(crate) use shared::Shared;
 
-use crate::actor::{Actor, ActorOptions, ActorRef};
+use crate::actor::{Actor, ActorOptions, ActorRef, Context};
 use crate::cell::spawn::spawn_on;
 use crate::dead_letter::DeadLetters;
 use crate::error::{NodeError, ShutdownError, SpawnError};
@@ -34,6 +34,12 @@ use shutdown::shutdown;
 /// handle: clone it freely. [`Node::shutdown`] stops every actor (running
 /// their [`stopped`](crate::Actor::stopped) hooks) and joins every thread;
 /// dropping the last handle does the same.
+///
+/// An actor that keeps a `Node` keeps its node alive: the node holds the
+/// actor, the actor holds the node, and dropping the program's own handles
+/// no longer stops anything (only [`Node::shutdown`] does). An actor that
+/// needs its node holds a [`WeakNode`] instead — [`Context::node`] gives
+/// one — and upgrades it when it needs it.
 ///
 /// # Examples
 ///
@@ -67,20 +73,116 @@ pub struct Node {
     handle: Arc<NodeHandle>,
 }
 
-/// Shuts the node down when the last user handle goes.
-struct NodeHandle {
-    shared: Arc<Shared>,
+/// A handle to a node that does not keep it alive: what an actor holds to
+/// reach its own node (from [`Context::node`] or [`Node::downgrade`]).
+/// [`WeakNode::upgrade`] gives a [`Node`] while the program still holds
+/// one, and `None` once the last has gone (the node is then shutting down,
+/// or has).
+///
+/// ```
+/// use foundation::{Actor, Context, Node, WeakNode};
+/// use std::sync::mpsc;
+///
+/// /// Spawns helpers on its node, on request.
+/// struct Spawner {
+///     node: Option<WeakNode>,
+///     stopped: mpsc::Sender<()>,
+/// }
+/// struct Helper;
+/// impl Actor for Helper {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+/// }
+/// impl Actor for Spawner {
+///     type Msg = mpsc::Sender<bool>;
+///     fn started(&mut self, ctx: &mut Context<Self>) {
+///         self.node = Some(ctx.node());
+///     }
+///     fn handle(&mut self, done: mpsc::Sender<bool>, _: &mut Context<Self>) {
+///         let node = self.node.as_ref().and_then(WeakNode::upgrade);
+///         done.send(node.is_some_and(|n| n.spawn(Helper).is_ok())).unwrap();
+///     }
+///     fn stopped(&mut self, _: &foundation::ExitReason) {
+///         self.stopped.send(()).unwrap();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let (stopped, was_stopped) = mpsc::channel();
+/// let spawner = node.spawn(Spawner { node: None, stopped })?;
+/// let (tx, rx) = mpsc::channel();
+/// spawner.send(tx)?;
+/// assert!(rx.recv()?);
+/// // The actor's handle is weak: dropping ours shuts the node down.
+/// drop(node);
+/// was_stopped.recv()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct WeakNode {
+    handle: Weak<NodeHandle>,
 }
 
-impl Drop for NodeHandle {
-    fn drop(&mut self) {
-        if let Err(error) = shutdown(&self.shared) {
-            tracing::warn!(node = %self.shared.name, "{error}");
+impl WeakNode {
+    /// The node, while the program holds a [`Node`] of it.
+    pub fn upgrade(&self) -> Option<Node> {
+        self.handle.upgrade().map(|handle| Node { handle })
+    }
+}
+
+impl fmt::Debug for WeakNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.handle.upgrade() {
+            Some(handle) => write!(f, "WeakNode({})", handle.shared.name),
+            None => f.write_str("WeakNode(gone)"),
         }
     }
 }
 
+impl<A: Actor> Context<A> {
+    /// A handle to this actor's node that does not keep it alive (see
+    /// [`WeakNode`], which has an example).
+    pub fn node(&self) -> WeakNode {
+        WeakNode {
+            handle: self
+                .cell
+                .shared
+                .user_handle
+                .get()
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The handle every `Node` shares (see `shared.rs`).
+type NodeHandle = shared::UserHandle;
+
+/// What dropping the last `Node` does: the orderly end.
+fn stop_on_drop(shared: &Arc<Shared>) {
+    if let Err(error) = shutdown(shared) {
+        tracing::warn!(node = %shared.name, "{error}");
+    }
+}
+
 impl Node {
+    /// A handle to this node that does not keep it alive (see
+    /// [`WeakNode`]).
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let weak = node.downgrade();
+    /// assert_eq!(weak.upgrade().map(|n| n.id()), Some(node.id()));
+    /// drop(node);
+    /// assert!(weak.upgrade().is_none());
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
+    pub fn downgrade(&self) -> WeakNode {
+        WeakNode {
+            handle: Arc::downgrade(&self.handle),
+        }
+    }
+
     /// A builder for a node with chosen settings.
     pub fn builder() -> NodeBuilder {
         NodeBuilder::default()

@@ -5,7 +5,7 @@
 
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicBool, AtomicU64};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -43,6 +43,22 @@ pub(crate) struct Shared {
     pub(crate) accepting: AtomicBool,
     /// Held by the shutdown sequence from start to end; `true` once done.
     pub(crate) shutting_down: Mutex<bool>,
+    /// The users' handle of the node, weakly, for `Context::node`.
+    pub(crate) user_handle: OnceLock<Weak<UserHandle>>,
+}
+
+/// What every `Node` of a node shares: the last one dropped stops the node,
+/// through `stop` (the shutdown sequence, which belongs to the node layer
+/// above and is handed down as a function).
+pub(crate) struct UserHandle {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) stop: fn(&Arc<Shared>),
+}
+
+impl Drop for UserHandle {
+    fn drop(&mut self) {
+        (self.stop)(&self.shared);
+    }
 }
 
 impl Shared {
