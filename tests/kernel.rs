@@ -370,6 +370,95 @@ fn dropping_the_last_node_handle_shuts_down() {
     assert!(!actor.is_alive());
 }
 
+/// Waits in its first handler until released; counts the rest.
+struct Gate {
+    entered: mpsc::Sender<()>,
+    release: Option<mpsc::Receiver<()>>,
+}
+
+impl Actor for Gate {
+    type Msg = u32;
+    fn handle(&mut self, _: u32, _: &mut Context<Self>) {
+        if let Some(release) = self.release.take() {
+            self.entered.send(()).unwrap();
+            release.recv().unwrap();
+        }
+    }
+}
+
+#[test]
+fn shutdown_discards_a_backlog_of_a_million_in_bulk_within_its_timeout() {
+    const BACKLOG: u32 = 1_000_000;
+    let node = Node::builder()
+        .schedulers(1)
+        .shutdown_timeout(Duration::from_millis(200))
+        .start()
+        .unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, release_rx) = mpsc::channel();
+    let gate = node
+        .spawn(Gate {
+            entered: entered_tx,
+            release: Some(release_rx),
+        })
+        .unwrap();
+    gate.send(0).unwrap();
+    entered.recv_timeout(DEADLINE).unwrap(); // in its handler
+    for i in 1..=BACKLOG {
+        gate.send(i).unwrap();
+    }
+    // The handler returns as shutdown begins; the backlog is discarded.
+    let releaser = thread::spawn(move || {
+        thread::sleep(Duration::from_millis(1));
+        release.send(()).unwrap();
+    });
+    let result = node.shutdown();
+    releaser.join().unwrap();
+    assert_eq!(
+        result,
+        Ok(()),
+        "a backlog being discarded is not a stuck actor"
+    );
+    let letters = node.dead_letters();
+    assert_eq!(letters.count(), u64::from(BACKLOG));
+    let records = letters.recent();
+    assert_eq!(
+        records.len(),
+        1,
+        "one record for the whole backlog: {records:?}"
+    );
+    assert_eq!(
+        (records[0].kind, records[0].count),
+        ("u32", u64::from(BACKLOG))
+    );
+    assert_eq!(node.stats().discarded_messages, u64::from(BACKLOG));
+}
+
+#[test]
+fn a_zero_shutdown_timeout_reports_only_what_is_still_running() {
+    let node = Node::builder()
+        .schedulers(2)
+        .shutdown_timeout(Duration::ZERO)
+        .start()
+        .unwrap();
+    struct Idle(Arc<AtomicUsize>);
+    impl Actor for Idle {
+        type Msg = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+        fn stopped(&mut self, reason: &ExitReason) {
+            assert_eq!(reason, &ExitReason::Shutdown);
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let stops = Arc::new(AtomicUsize::new(0));
+    for _ in 0..100 {
+        node.spawn(Idle(Arc::clone(&stops))).unwrap();
+    }
+    // Idle actors stop as the threads exit: nothing is still running.
+    assert_eq!(node.shutdown(), Ok(()));
+    assert_eq!(stops.load(SeqCst), 100);
+}
+
 /// Holds its node: weakly (from `ctx.node()`), or strongly.
 struct HoldsItsNode {
     weak: Option<foundation::WeakNode>,

@@ -18,12 +18,14 @@ use crate::sync::lock;
 /// ```
 pub const DEAD_LETTER_HISTORY: usize = 1024;
 
-/// A message that was never handled: the one whose handler panicked, or one
-/// still queued when its actor stopped for good.
+/// Messages that were never handled: the one whose handler panicked, or
+/// those still queued when their actor stopped for good — one record per
+/// kind of message per actor, with their `count` (a backlog of a million
+/// `Add`s is one record of 1,000,000, not a million records).
 ///
-/// The message itself is gone (its `ReplyTo`, if it carried one, has failed
-/// its caller); the record says whose it was, what kind it was, and why.
-/// See [`DeadLetters`] for an example.
+/// The messages themselves are gone (a `ReplyTo` one carried has failed
+/// its caller); the record says whose they were, what kind, how many and
+/// why. See [`DeadLetters`] for an example.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetter {
     /// The actor (incarnation) it was sent to.
@@ -36,10 +38,15 @@ pub struct DeadLetter {
     /// Why it was not handled: the panic of its own handler, or the reason
     /// its actor stopped.
     pub reason: ExitReason,
+    /// How many messages of this kind this record stands for (1 for the
+    /// message whose handler panicked).
+    pub count: u64,
 }
 
-/// A node's dead letters: a count, the last [`DEAD_LETTER_HISTORY`]
-/// records, and subscribers that receive each new record as a message.
+/// A node's dead letters: a count of the messages, the last
+/// [`DEAD_LETTER_HISTORY`] records (each standing for [`DeadLetter::count`]
+/// messages of one kind sent to one actor), and subscribers that receive
+/// each new record as a message.
 /// Reached with [`Node::dead_letters`](crate::Node::dead_letters).
 ///
 /// ```
@@ -62,6 +69,7 @@ pub struct DeadLetter {
 /// let letters = node.dead_letters().recent();
 /// assert_eq!(letters[0].pid, fragile.pid());
 /// assert_eq!(letters[0].kind, "u32");
+/// assert_eq!(letters[0].count, 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
@@ -92,7 +100,7 @@ impl DeadLetters {
 
     /// Records one dead letter and tells the subscribers.
     pub(crate) fn record(&self, letter: DeadLetter) {
-        tracing::debug!(pid = %letter.pid, kind = letter.kind, reason = %letter.reason, "dead letter");
+        tracing::debug!(pid = %letter.pid, kind = letter.kind, count = letter.count, reason = %letter.reason, "dead letter");
         let subscribers = {
             let mut state = lock(&self.inner.state);
             if state.recent.len() == DEAD_LETTER_HISTORY {
@@ -101,7 +109,7 @@ impl DeadLetters {
             state.recent.push_back(letter.clone());
             // Counted once recorded, inside the lock: whoever sees the
             // count finds the record in `recent()`.
-            self.inner.count.fetch_add(1, Relaxed);
+            self.inner.count.fetch_add(letter.count, Relaxed);
             state.subscribers.retain(Recipient::is_alive);
             state.subscribers.clone()
         };
@@ -145,7 +153,8 @@ impl DeadLetters {
         lock(&self.inner.state).subscribers.push(subscriber);
     }
 
-    /// Dead letters since the node started.
+    /// Messages never handled since the node started (the sum of the
+    /// records' counts).
     pub fn count(&self) -> u64 {
         self.inner.count.load(Relaxed)
     }

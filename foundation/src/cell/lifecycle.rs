@@ -150,7 +150,12 @@ impl<A: Actor> ActorCell<A> {
         if holds_names(&self.signals) {
             shared.names.release(pid, Some(reason));
         }
+        // Discarded in bulk: counted by kind, one dead-letter record per
+        // kind (a backlog of millions is a few records, not millions).
+        // Shutdown knows this is progress, not a stuck handler.
+        shared.discarding.fetch_add(1, SeqCst);
         let mut discarded = 0;
+        let mut kinds: Vec<(&'static str, u64)> = Vec::new();
         let drained = catch_unwind(AssertUnwindSafe(|| {
             // SAFETY: the caller holds the actor: we are the only consumer.
             discarded = unsafe {
@@ -162,11 +167,10 @@ impl<A: Actor> ActorCell<A> {
                     };
                     drop(envelope);
                     if let Some(kind) = kind {
-                        shared.dead_letters.record(DeadLetter {
-                            pid,
-                            kind,
-                            reason: reason.clone(),
-                        });
+                        match kinds.iter_mut().find(|(k, _)| *k == kind) {
+                            Some((_, count)) => *count += 1,
+                            None => kinds.push((kind, 1)),
+                        }
                     }
                 })
             };
@@ -174,7 +178,16 @@ impl<A: Actor> ActorCell<A> {
         if let Err(payload) = drained {
             tracing::warn!(%pid, "dropping the messages of {pid} panicked: {}", payload_text(&*payload));
         }
+        for (kind, count) in kinds {
+            shared.dead_letters.record(DeadLetter {
+                pid,
+                kind,
+                reason: reason.clone(),
+                count,
+            });
+        }
         shared.actor_exited(pid, discarded);
+        shared.discarding.fetch_sub(1, SeqCst);
     }
 
     /// A kill took the actor from a runner stuck in one of its handlers:

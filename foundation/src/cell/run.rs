@@ -187,6 +187,7 @@ impl<A: Actor> ActorCell<A> {
                                         pid,
                                         kind,
                                         reason: ExitReason::Panic(text.clone()),
+                                        count: 1,
                                     });
                                     return cell.finish(incarnation, slot, ExitReason::Panic(text));
                                 }

@@ -1,7 +1,7 @@
 //! [`NodeBuilder`]: a node's settings, and starting it.
 
 use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -205,6 +205,7 @@ impl NodeBuilder {
             actors: ActorTable::new(),
             names: Names::new(),
             panics: AtomicU64::new(0),
+            discarding: AtomicUsize::new(0),
             discarded: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             shutting_down: Mutex::new(false),

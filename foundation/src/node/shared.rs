@@ -4,7 +4,7 @@
 //! imports nothing above them (see docs/architecture.md).
 
 use core::sync::atomic::Ordering::Relaxed;
-use core::sync::atomic::{AtomicBool, AtomicU64};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -38,6 +38,9 @@ pub(crate) struct Shared {
     /// Threads of blocking actors, joined at shutdown.
     pub(crate) blocking: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) panics: AtomicU64,
+    /// Actors discarding their backlog as they retire: shutdown waits for
+    /// them past its timeout (it is progress, not a stuck handler).
+    pub(crate) discarding: AtomicUsize,
     pub(crate) discarded: AtomicU64,
     /// Cleared when shutdown begins: spawns are refused from then on.
     pub(crate) accepting: AtomicBool,

@@ -47,12 +47,17 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     }
 
     // Wait for them. Polled: stopping is the actors' business, and a
-    // millisecond's latency is nothing at shutdown.
-    let mut remaining_actors = shared.actors.counts().live;
-    while remaining_actors > 0 && deadline.is_none_or(|d| Instant::now() < d) {
+    // millisecond's latency is nothing at shutdown. Past the deadline, an
+    // actor still discarding its backlog is waited for: that is progress
+    // (bounded by what is queued), not a handler that does not return.
+    let mut remaining_actors = loop {
+        let live = shared.actors.counts().live;
+        let running = live.saturating_sub(shared.discarding.load(SeqCst));
+        if live == 0 || (running > 0 && deadline.is_some_and(|d| Instant::now() >= d)) {
+            break running;
+        }
         std::thread::sleep(Duration::from_millis(1));
-        remaining_actors = shared.actors.counts().live;
-    }
+    };
 
     // Waiters for services fail; the registries let go of every actor.
     shared.names.shutdown();
@@ -68,8 +73,11 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     }
 
     // Tell the scheduler threads to exit, and join those that do; those
-    // still inside a handler are left behind, detached.
+    // still inside a handler are left behind, detached. What they finished
+    // meanwhile (actors that had not run yet stop as the threads exit) is
+    // not reported: only what is still running then.
     let stuck_schedulers = shared.scheduler.stop(deadline);
+    remaining_actors = remaining_actors.min(still_running(shared));
     drop(done);
     if remaining_actors > 0 || stuck_schedulers > 0 {
         return Err(ShutdownError::Timeout {
@@ -79,4 +87,13 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     }
     tracing::debug!(node = %shared.name, "node shut down");
     Ok(())
+}
+
+/// Actors not stopped yet, less those only discarding their backlog.
+fn still_running(shared: &Shared) -> usize {
+    shared
+        .actors
+        .counts()
+        .live
+        .saturating_sub(shared.discarding.load(SeqCst))
 }
