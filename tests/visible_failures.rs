@@ -1,7 +1,8 @@
 //! Failures are visible by default: with no `tracing` subscriber, an actor's
-//! panic and a supervisor giving up reach stderr, once each, plainly; with a
-//! subscriber they go only to it; a shutdown while a supervisor starts logs
-//! no failure at all.
+//! panic, a supervisor giving up and a handler holding its thread past the
+//! watchdog's threshold reach stderr, once each, plainly; with a subscriber
+//! they go only to it; a shutdown while a supervisor starts logs no failure
+//! at all.
 //!
 //! Stderr is the process's, so each scenario runs in a child process of
 //! this binary (`harness = false`): run without arguments, it runs every
@@ -96,8 +97,37 @@ fn shutdown_during_start() {
     }
 }
 
+#[foundation::actor]
+struct Hanger;
+
+#[foundation::handlers]
+impl Hanger {
+    pub fn hang(&mut self, latch: std::sync::mpsc::Receiver<()>) {
+        let _ = latch.recv();
+    }
+}
+
+/// A handler holds the only scheduler thread past the watchdog's threshold.
+fn stuck_handler() {
+    let node = Node::builder()
+        .schedulers(1)
+        .watchdog(Some(Duration::from_millis(20)))
+        .start()
+        .unwrap();
+    let hanger = node.spawn(Hanger).unwrap();
+    let (release, latch) = std::sync::mpsc::channel();
+    hanger.hang(latch).unwrap();
+    while node.stats().long_handlers == 0 {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(100)); // no second report
+    release.send(()).unwrap();
+    node.shutdown().unwrap();
+}
+
 fn run(scenario: &str) {
     match scenario {
+        "stuck-handler" => stuck_handler(),
         "panic-and-give-up" => panic_and_give_up(),
         "with-subscriber" => {
             let captured = Captured::default();
@@ -171,5 +201,16 @@ fn main() {
         "a shutdown is no failure:\n{stderr}"
     );
 
-    println!("visible_failures: 3 scenarios passed");
+    let stderr = stderr_of("stuck-handler");
+    let reports = lines_with(&stderr, "has held its scheduler thread");
+    assert_eq!(reports.len(), 1, "reported once:\n{stderr}");
+    assert!(
+        reports[0].starts_with("[foundation WARN] actor <")
+            && reports[0].contains(
+                "(visible_failures::Hanger) has held its scheduler thread for over 20ms, in a handler of `visible_failures::HangerMsg`"
+            ),
+        "{stderr}"
+    );
+
+    println!("visible_failures: 4 scenarios passed");
 }

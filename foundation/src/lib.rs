@@ -339,6 +339,7 @@ mod cell;
 mod dead_letter;
 mod error;
 mod exit;
+mod heartbeat;
 pub mod introspect;
 mod mailbox;
 mod names;

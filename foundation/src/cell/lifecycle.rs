@@ -208,7 +208,7 @@ impl<A: Actor> ActorCell<A> {
             slot.actor = ptr::null_mut();
         }
         if !self.is_blocking() {
-            self.shared.scheduler.replace_stuck_thread();
+            self.shared.scheduler.replace_thread_holding();
         }
         self.die(incarnation, ExitReason::Killed);
     }

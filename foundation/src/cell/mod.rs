@@ -292,6 +292,10 @@ impl<A: Actor> Runnable for ActorCell<A> {
         mark_named(&self.signals, || self.mailbox.is_closed())
     }
 
+    fn in_handler(&self) -> bool {
+        self.handler.is_in()
+    }
+
     fn type_names(&self) -> (&'static str, &'static str) {
         (
             core::any::type_name::<A>(),

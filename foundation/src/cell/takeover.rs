@@ -74,6 +74,11 @@ impl HandlerWord {
         (incarnation as u64) << 32
     }
 
+    /// Whether a runner is inside user code now (a snapshot, for reports).
+    pub(crate) fn is_in(&self) -> bool {
+        self.runner.load(Acquire) & LOW == IN
+    }
+
     /// The runner of `incarnation` enters user code. Release: a killer that
     /// sees `IN` sees everything the runner did before (its last pop).
     #[inline]

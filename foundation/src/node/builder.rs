@@ -38,6 +38,7 @@ pub struct NodeBuilder {
     schedulers: Option<usize>,
     budget: usize,
     spin_rounds: u32,
+    watchdog: Option<Duration>,
     spare_schedulers: Option<usize>,
     shutdown_timeout: Duration,
     clock: Clock,
@@ -50,6 +51,7 @@ impl Default for NodeBuilder {
             schedulers: None,
             budget: 128,
             spin_rounds: 64,
+            watchdog: Some(Duration::from_millis(100)),
             spare_schedulers: None,
             shutdown_timeout: Duration::from_secs(5),
             clock: Clock::System,
@@ -119,6 +121,27 @@ impl NodeBuilder {
         self
     }
 
+    /// How long a handler (or hook) may run before the watchdog reports it,
+    /// once, as holding its scheduler thread — a `tracing` warning (or a
+    /// line on stderr with no subscriber) naming the actor, its type and
+    /// the message's kind, and [`NodeStats::long_handlers`](crate::NodeStats::long_handlers).
+    /// When every scheduler thread is held so, a spare thread takes over
+    /// their queues so that the rest of the node keeps serving, and a held
+    /// thread retires when its handler returns. Default 100 ms; `None`
+    /// turns the watchdog off. It watches real time, whatever the clock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().watchdog(Some(Duration::from_secs(1))).start()?;
+    /// let quiet = foundation::Node::builder().watchdog(None).start()?;
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
+    pub fn watchdog(mut self, threshold: Option<Duration>) -> Self {
+        self.watchdog = threshold;
+        self
+    }
+
     /// The clock for timers and timeouts. Default: the system clock. A
     /// [`ManualClock`](crate::ManualClock) makes them deterministic in tests.
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
@@ -171,6 +194,12 @@ impl NodeBuilder {
                 ),
             });
         }
+        if self.watchdog.is_some_and(|t| t.is_zero()) {
+            return Err(NodeError::InvalidConfig {
+                field: "watchdog",
+                reason: "a zero threshold would report every handler; use `None` to turn the watchdog off".into(),
+            });
+        }
         if self.budget == 0 {
             return Err(NodeError::InvalidConfig {
                 field: "budget",
@@ -189,6 +218,7 @@ impl NodeBuilder {
             spares: self.spare_schedulers.unwrap_or(schedulers),
             budget: self.budget,
             spin_rounds: self.spin_rounds,
+            watchdog: self.watchdog,
         })
         .inspect_err(|_| timers.stop())
         .map_err(NodeError::ThreadSpawn)?;
@@ -211,6 +241,12 @@ impl NodeBuilder {
             shutting_down: Mutex::new(false),
             user_handle: OnceLock::new(),
         });
+        let weak = Arc::downgrade(&shared);
+        shared.scheduler.set_describe(Box::new(move || {
+            weak.upgrade()
+                .map(|shared| shared.in_handlers())
+                .unwrap_or_default()
+        }));
         let handle = Arc::new(NodeHandle {
             shared: Arc::clone(&shared),
             stop: stop_on_drop,

@@ -310,6 +310,7 @@ impl Node {
             panics: s.panics.load(Relaxed),
             discarded_messages: s.discarded.load(Relaxed),
             replaced_schedulers: s.scheduler.replaced(),
+            long_handlers: s.scheduler.long_handlers(),
             named_actors: s.names.holders(),
         }
     }
@@ -376,9 +377,14 @@ pub struct NodeStats {
     /// Messages that were still queued when their actor stopped for good
     /// (each is also a [dead letter](crate::DeadLetters)).
     pub discarded_messages: u64,
-    /// Scheduler threads replaced because a killed actor's handler held
-    /// them (see [`ActorRef::kill`](crate::ActorRef::kill)).
+    /// Scheduler threads replaced by a stand-in because a handler held
+    /// them: a killed actor's (see [`ActorRef::kill`](crate::ActorRef::kill)),
+    /// or, when every thread was held, the watchdog's (see
+    /// [`NodeBuilder::watchdog`](crate::NodeBuilder::watchdog)).
     pub replaced_schedulers: u64,
+    /// Handlers the watchdog found running past its threshold (each
+    /// counted once).
+    pub long_handlers: u64,
     /// Actors that hold a registered name, a group membership or
     /// subscription, or a service (released when they stop for good).
     pub named_actors: usize,

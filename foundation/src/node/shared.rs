@@ -75,6 +75,21 @@ impl Shared {
         (task.latest_pid() == pid && !task.is_retired()).then_some(task)
     }
 
+    /// The actors inside a handler now, for the watchdog's reports: pid,
+    /// type, message type. A scan of the actor table, made only when a
+    /// thread has been held past the threshold.
+    pub(crate) fn in_handlers(&self) -> Vec<(Pid, &'static str, &'static str)> {
+        self.actors
+            .all()
+            .into_iter()
+            .filter(|task| task.in_handler())
+            .map(|task| {
+                let (actor, message) = task.type_names();
+                (task.latest_pid(), actor, message)
+            })
+            .collect()
+    }
+
     pub(crate) fn record_panic(&self) {
         self.panics.fetch_add(1, Relaxed);
     }

@@ -34,17 +34,20 @@
 mod idle;
 pub(crate) mod run_next;
 mod threads;
+pub(crate) mod watchdog;
 mod worker;
 
 use core::cell::Cell;
 use core::ptr;
-use core::sync::atomic::AtomicBool;
+use core::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crossbeam_deque::{Injector, Stealer, Worker};
 use crossbeam_utils::CachePadded;
 use crossbeam_utils::sync::{Parker, Unparker};
 
+use crate::heartbeat::Heartbeat;
 #[cfg(all(test, loom))]
 pub(crate) use idle::Idle;
 use run_next::RunNext;
@@ -83,6 +86,14 @@ pub(crate) struct Scheduler {
     /// Set when the threads must exit.
     exiting: AtomicBool,
     threads: Threads,
+    /// One per slot: what its thread is running (`watchdog.rs`).
+    heartbeats: Box<[CachePadded<Heartbeat>]>,
+    /// Handlers the watchdog found running past its threshold.
+    long_handlers: AtomicU64,
+    /// The watchdog thread, if any; joined at stop.
+    watchdog: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// How the node names a task in the watchdog's reports.
+    describe: std::sync::OnceLock<watchdog::Describe>,
 }
 
 /// Settings of a [`Scheduler`] (from the node's builder).
@@ -94,6 +105,10 @@ pub(crate) struct Config {
     pub(crate) spares: usize,
     pub(crate) budget: usize,
     pub(crate) spin_rounds: u32,
+    /// How long a handler may hold its thread before the watchdog reports
+    /// it (and, if every thread is held, starts a stand-in); `None`: no
+    /// watchdog.
+    pub(crate) watchdog: Option<Duration>,
 }
 
 impl Scheduler {
@@ -116,6 +131,12 @@ impl Scheduler {
                 .collect(),
             idle: idle::Idle::new(config.threads),
             exiting: AtomicBool::new(false),
+            heartbeats: (0..slots)
+                .map(|_| CachePadded::new(Heartbeat::new()))
+                .collect(),
+            long_handlers: AtomicU64::new(0),
+            watchdog: Mutex::new(None),
+            describe: std::sync::OnceLock::new(),
             threads: Threads {
                 spares: Mutex::new(Vec::new()),
                 replacements: Default::default(),
@@ -138,6 +159,15 @@ impl Scheduler {
             if let Err(error) = scheduler.start_thread(index, local, parker) {
                 scheduler.stop(Some(std::time::Instant::now()));
                 return Err(error);
+            }
+        }
+        if let Some(threshold) = config.watchdog {
+            match watchdog::start(&scheduler, threshold) {
+                Ok(handle) => *lock(&scheduler.watchdog) = Some(handle),
+                Err(error) => {
+                    scheduler.stop(Some(std::time::Instant::now()));
+                    return Err(error);
+                }
             }
         }
         Ok(scheduler)

@@ -67,24 +67,27 @@ impl Scheduler {
 
     /// A kill left a scheduler thread stuck in a handler: start a stand-in
     /// on a spare slot, so the node keeps its parallelism. The stuck thread
-    /// retires when the handler returns (`take_replacement`).
-    pub(crate) fn replace_stuck_thread(self: &Arc<Self>) {
+    /// retires when the handler returns (`take_replacement`). Returns
+    /// whether a stand-in started.
+    pub(crate) fn replace_stuck_thread(self: &Arc<Self>) -> bool {
         if self.exiting.load(Acquire) {
-            return;
+            return false;
         }
         let Some((index, local, parker)) = lock(&self.threads.spares).pop() else {
-            tracing::warn!(node = %self.name, "a killed actor holds a scheduler thread and no spare is left; the node runs with one thread fewer until its handler returns");
-            return;
+            tracing::warn!(node = %self.name, "a handler that does not return holds a scheduler thread and no spare is left (`NodeBuilder::spare_schedulers`); the node runs with one thread fewer until it returns");
+            return false;
         };
         // Counted before the thread starts: the stuck thread may return at once.
         self.threads.replacements.fetch_add(1, SeqCst);
         match self.start_thread(index, local, parker) {
             Ok(()) => {
                 self.threads.replaced.fetch_add(1, Relaxed);
+                true
             }
             Err(error) => {
                 self.threads.replacements.fetch_sub(1, SeqCst);
                 tracing::error!(node = %self.name, "could not start a stand-in scheduler thread: {error}");
+                false
             }
         }
     }
@@ -117,9 +120,14 @@ impl Scheduler {
         let Some(exited) = lock(&self.threads.exited_rx).take() else {
             return 0;
         };
+
         // No stand-in starts from here on: `exited_tx` is gone.
         drop(lock(&self.threads.exited_tx).take());
         self.exiting.store(true, SeqCst);
+        if let Some(watchdog) = lock(&self.watchdog).take() {
+            watchdog.thread().unpark();
+            let _ = watchdog.join();
+        }
         self.unpark_all();
         let mut handles: HashMap<u64, JoinHandle<()>> =
             std::mem::take(&mut *lock(&self.threads.handles))

@@ -11,6 +11,7 @@ use crossbeam_utils::sync::Parker;
 
 use super::run_next::{DOZE, MAX_DOZE, RunNext, Watch};
 use super::{CURRENT, Scheduler, WakeKind};
+use crate::heartbeat::Heartbeat;
 use crate::task::Task;
 
 /// How often (in picks) the injector is checked before local work.
@@ -34,6 +35,8 @@ pub(super) struct WorkerCx {
     /// once (the index and bounds check cost 15 instructions per use, 3%
     /// of a ping-pong round trip in `benches/instructions.rs`).
     run_next: core::ptr::NonNull<RunNext>,
+    /// This thread's heartbeat, `scheduler.heartbeats[index]` (as above).
+    heartbeat: core::ptr::NonNull<Heartbeat>,
 }
 
 // SAFETY: a worker is built on one thread and moved to its own, once; the
@@ -57,8 +60,20 @@ impl WorkerCx {
             dozed: Cell::new(false),
             doze: Cell::new(DOZE),
             run_next: core::ptr::NonNull::from(&*scheduler.run_next[index]),
+            heartbeat: core::ptr::NonNull::from(&*scheduler.heartbeats[index]),
             scheduler,
         }
+    }
+
+    /// This thread's heartbeat, for the watchdog.
+    #[inline]
+    pub(super) fn heartbeat(&self) -> &'static Heartbeat {
+        // SAFETY: the heartbeat lives in `scheduler.heartbeats`, a boxed
+        // slice never reallocated, inside the `Arc<Scheduler>` this worker
+        // holds; callers (the run loop, through `scheduler::heartbeat`) use
+        // it only while this worker's loop runs a task, so it outlives
+        // every use despite the `'static` written here.
+        unsafe { &*self.heartbeat.as_ptr() }
     }
 
     /// This thread's run-next slot.
@@ -100,6 +115,12 @@ impl WorkerCx {
         loop {
             tick = tick.wrapping_add(1);
             let Some((task, fresh)) = self.next_task(tick, chain) else {
+                if self.heartbeat().idle() && self.scheduler.take_replacement() {
+                    // The watchdog found this thread held and a spare took
+                    // its place; the handler has returned: leave.
+                    drop(_current);
+                    return self.retire();
+                }
                 if self.idle() {
                     continue;
                 }
@@ -116,6 +137,7 @@ impl WorkerCx {
             if fresh {
                 chain = budget;
             }
+            self.heartbeat().begin_run(tick);
             let result = task.run(chain.max(1));
             chain = chain.saturating_sub(result.handled.max(1));
             if let Some(task) = result.yielded {
@@ -123,10 +145,11 @@ impl WorkerCx {
                 // get to it, and idle threads steal.
                 self.local.push(task);
             }
+            // A kill took the actor from us while we were stuck in its
+            // handler, and a spare thread took our place: hand our work
+            // over and leave. (A thread the watchdog replaced leaves at its
+            // next idle moment, below.)
             if result.stolen && self.scheduler.take_replacement() {
-                // A kill took the actor from us while we were stuck in its
-                // handler, and a spare thread took our place: hand our work
-                // over and leave.
                 drop(_current);
                 return self.retire();
             }
@@ -140,6 +163,8 @@ impl WorkerCx {
     /// the node's spares.
     fn retire(self) {
         let scheduler = Arc::clone(&self.scheduler);
+        // The slot's next thread starts afresh.
+        self.heartbeat().replaced.store(false, Relaxed);
         if let Some(task) = self.run_next().take() {
             scheduler.injector.push(task);
         }

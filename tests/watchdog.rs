@@ -1,0 +1,160 @@
+//! The watchdog: a handler that does not return is reported once, and when
+//! it holds the node's only scheduler thread a stand-in keeps the node
+//! serving; the held thread retires when the handler returns.
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use foundation::{Actor, Context, Node, ReplyTo};
+
+mod common;
+use common::{DEADLINE, T, wait_until};
+
+const THRESHOLD: Duration = Duration::from_millis(50);
+
+/// Blocks in its handler until the latch opens (or its sender goes).
+struct Stuck {
+    entered: mpsc::Sender<()>,
+}
+
+impl Actor for Stuck {
+    type Msg = mpsc::Receiver<()>;
+    fn handle(&mut self, latch: mpsc::Receiver<()>, _: &mut Context<Self>) {
+        self.entered.send(()).unwrap();
+        let _ = latch.recv();
+    }
+}
+
+struct Ping;
+
+impl Actor for Ping {
+    type Msg = ReplyTo<u32>;
+    fn handle(&mut self, reply: ReplyTo<u32>, _: &mut Context<Self>) {
+        let _ = reply.reply(7);
+    }
+}
+
+fn one_thread(watchdog: Option<Duration>) -> Node {
+    Node::builder()
+        .schedulers(1)
+        .watchdog(watchdog)
+        .start()
+        .unwrap()
+}
+
+#[test]
+fn one_stuck_handler_on_one_thread_is_reported_once_and_the_node_keeps_serving() {
+    let node = one_thread(Some(THRESHOLD));
+    let ping = node.spawn(Ping).unwrap();
+    assert_eq!(ping.call(|r| r, T), Ok(7));
+    let (entered_tx, entered) = mpsc::channel();
+    let stuck = node
+        .spawn(Stuck {
+            entered: entered_tx,
+        })
+        .unwrap();
+    let (release, latch) = mpsc::channel();
+    stuck.send(latch).unwrap();
+    entered.recv_timeout(DEADLINE).unwrap(); // the only thread is held now
+    // Pings are answered — by a stand-in, once the threshold has passed.
+    for _ in 0..20 {
+        assert_eq!(ping.call(|r| r, T), Ok(7));
+    }
+    assert_eq!(node.stats().replaced_schedulers, 1);
+    wait_until("the report", || node.stats().long_handlers >= 1);
+    // Still held, several thresholds on: reported once.
+    let before = node.stats().long_handlers;
+    for _ in 0..5 {
+        assert_eq!(ping.call(|r| r, T), Ok(7));
+        std::thread::sleep(THRESHOLD);
+    }
+    assert_eq!((before, node.stats().long_handlers), (1, 1));
+    // The handler returns: its thread retires, the node goes on with one.
+    release.send(()).unwrap();
+    let (tx, rx) = mpsc::channel();
+    stuck.send(rx).unwrap();
+    drop(tx); // this one returns at once
+    for _ in 0..20 {
+        assert_eq!(ping.call(|r| r, T), Ok(7));
+    }
+    assert_eq!(node.stats().replaced_schedulers, 1, "no second stand-in");
+    node.shutdown().unwrap();
+}
+
+#[test]
+fn a_held_thread_among_free_ones_is_reported_but_not_replaced() {
+    let node = Node::builder()
+        .schedulers(2)
+        .watchdog(Some(THRESHOLD))
+        .start()
+        .unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let stuck = node
+        .spawn(Stuck {
+            entered: entered_tx,
+        })
+        .unwrap();
+    let (release, latch) = mpsc::channel();
+    stuck.send(latch).unwrap();
+    entered.recv_timeout(DEADLINE).unwrap();
+    wait_until("the report", || node.stats().long_handlers == 1);
+    let ping = node.spawn(Ping).unwrap();
+    assert_eq!(ping.call(|r| r, T), Ok(7));
+    assert_eq!(
+        node.stats().replaced_schedulers,
+        0,
+        "the other thread serves"
+    );
+    release.send(()).unwrap();
+    node.shutdown().unwrap();
+}
+
+#[test]
+fn a_kill_of_a_handler_the_watchdog_replaced_starts_no_second_stand_in() {
+    let node = one_thread(Some(THRESHOLD));
+    let (entered_tx, entered) = mpsc::channel();
+    let stuck = node
+        .spawn(Stuck {
+            entered: entered_tx,
+        })
+        .unwrap();
+    let (release, latch) = mpsc::channel();
+    stuck.send(latch).unwrap();
+    entered.recv_timeout(DEADLINE).unwrap();
+    wait_until("the stand-in", || node.stats().replaced_schedulers == 1);
+    assert!(stuck.kill());
+    assert_eq!(node.stats().replaced_schedulers, 1);
+    release.send(()).unwrap();
+    let ping = node.spawn(Ping).unwrap();
+    assert_eq!(ping.call(|r| r, T), Ok(7));
+    node.shutdown().unwrap();
+}
+
+#[test]
+fn with_the_watchdog_off_nothing_is_reported() {
+    let node = Node::builder()
+        .schedulers(2)
+        .watchdog(None)
+        .start()
+        .unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let stuck = node
+        .spawn(Stuck {
+            entered: entered_tx,
+        })
+        .unwrap();
+    let (release, latch) = mpsc::channel();
+    stuck.send(latch).unwrap();
+    entered.recv_timeout(DEADLINE).unwrap();
+    std::thread::sleep(THRESHOLD * 4);
+    assert_eq!(node.stats().long_handlers, 0);
+    release.send(()).unwrap();
+    node.shutdown().unwrap();
+    assert!(matches!(
+        Node::builder().watchdog(Some(Duration::ZERO)).start(),
+        Err(foundation::NodeError::InvalidConfig {
+            field: "watchdog",
+            ..
+        })
+    ));
+}
