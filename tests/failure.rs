@@ -35,6 +35,15 @@ enum Cmd {
     Stop,
     Link(ActorRef<Reporter>),
     Unlink(ActorRef<Reporter>),
+    /// Answers once every message before it has been handled.
+    Sync(mpsc::Sender<()>),
+}
+
+/// Returns once `actor` has handled every message sent to it before.
+fn settled(actor: &ActorRef<Reporter>) {
+    let (tx, rx) = mpsc::channel();
+    actor.send(Cmd::Sync(tx)).ok().unwrap();
+    rx.recv_timeout(T).unwrap();
 }
 
 impl Actor for Reporter {
@@ -48,6 +57,7 @@ impl Actor for Reporter {
             Cmd::Stop => ctx.stop(),
             Cmd::Link(other) => ctx.link(&other).unwrap(),
             Cmd::Unlink(other) => ctx.unlink(&other),
+            Cmd::Sync(done) => done.send(()).unwrap(),
         }
     }
     fn stopped(&mut self, reason: &ExitReason) {
@@ -62,9 +72,8 @@ fn links_propagate_abnormal_exits_both_ways() {
     let a = node.spawn(Reporter::new(&tx)).unwrap();
     let b = node.spawn(Reporter::new(&tx)).unwrap();
     a.send(Cmd::Link(b.clone())).unwrap();
-    // Make sure the link is in place before b crashes.
-    wait_until("a running", || a.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(10));
+    // The link is in place before b crashes.
+    settled(&a);
     b.send(Cmd::Panic).unwrap();
     let first = rx.recv_timeout(T).unwrap();
     let second = rx.recv_timeout(T).unwrap();
@@ -87,8 +96,7 @@ fn links_propagate_abnormal_exits_both_ways() {
     let c = node.spawn(Reporter::new(&tx)).unwrap();
     let d = node.spawn(Reporter::new(&tx)).unwrap();
     d.send(Cmd::Link(c.clone())).unwrap();
-    wait_until("d running", || d.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(10));
+    settled(&d);
     assert!(d.kill());
     let mut got = vec![rx.recv_timeout(T).unwrap(), rx.recv_timeout(T).unwrap()];
     got.sort_by_key(|(pid, _)| *pid);
@@ -114,8 +122,7 @@ fn normal_exits_and_unlinked_actors_do_not_propagate() {
     a.send(Cmd::Link(b.clone())).unwrap();
     a.send(Cmd::Link(c.clone())).unwrap();
     a.send(Cmd::Unlink(c.clone())).unwrap();
-    wait_until("links made", || a.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(10));
+    settled(&a);
     b.send(Cmd::Stop).unwrap();
     assert_eq!(rx.recv_timeout(T).unwrap(), (b.pid(), ExitReason::Normal));
     c.send(Cmd::Panic).unwrap();
@@ -255,7 +262,8 @@ fn trapped_exits_and_downs_arrive_once_after_the_messages_of_that_pid() {
             .count()
             == TALKERS
     });
-    thread::sleep(Duration::from_millis(20));
+    // Nothing more can come: each talker's exit signal is queued before
+    // its down (links fire before monitors), and its messages before both.
     let log = log.lock().unwrap().clone();
     for pid in pids {
         let mine: Vec<&Heard> = log
@@ -427,7 +435,7 @@ fn killing_a_stuck_handler_frees_the_node_and_drops_the_instance_later() {
         }
     }
     enum Msg {
-        Stuck(mpsc::Receiver<()>),
+        Stuck(mpsc::Sender<()>, mpsc::Receiver<()>),
         Ask(ReplyTo<u32>),
     }
     struct Holder {
@@ -437,7 +445,8 @@ fn killing_a_stuck_handler_frees_the_node_and_drops_the_instance_later() {
         type Msg = Msg;
         fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
             match msg {
-                Msg::Stuck(latch) => {
+                Msg::Stuck(entered, latch) => {
+                    entered.send(()).unwrap();
                     let _ = latch.recv();
                 }
                 Msg::Ask(reply) => {
@@ -452,25 +461,28 @@ fn killing_a_stuck_handler_frees_the_node_and_drops_the_instance_later() {
     let (stx, srx) = mpsc::channel();
     let holder = node.spawn(Holder { _guard: Guard(dtx) }).unwrap();
     // A watcher that monitors it.
-    struct Watcher(ActorRef<Holder>, mpsc::Sender<Down>);
+    struct Watcher(ActorRef<Holder>, mpsc::Sender<Down>, mpsc::Sender<()>);
     impl Actor for Watcher {
         type Msg = ();
         fn started(&mut self, ctx: &mut Context<Self>) {
             ctx.monitor(&self.0).unwrap();
+            self.2.send(()).unwrap(); // monitoring now
         }
         fn handle(&mut self, _: (), _: &mut Context<Self>) {}
         fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
             self.1.send(down).unwrap();
         }
     }
-    let watcher = node.spawn(Watcher(holder.clone(), stx)).unwrap();
-    wait_until("the watcher to start", || watcher.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(10));
+    let (watching_tx, watching) = mpsc::channel();
+    let _watcher = node
+        .spawn(Watcher(holder.clone(), stx, watching_tx))
+        .unwrap();
+    watching.recv_timeout(T).unwrap();
 
     let (release, latch) = mpsc::channel();
-    holder.send(Msg::Stuck(latch)).unwrap();
-    wait_until("the handler to block", || holder.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(10));
+    let (entered_tx, entered) = mpsc::channel();
+    holder.send(Msg::Stuck(entered_tx, latch)).unwrap();
+    entered.recv_timeout(T).unwrap(); // inside the handler
     // A call queued behind the stuck handler.
     let asking = {
         let holder = holder.clone();
@@ -518,7 +530,11 @@ impl Actor for Ponger {
 
 enum Stale {
     /// Blocks on the latch, then reports what its stale context can do.
-    Block(mpsc::Receiver<()>, mpsc::Sender<StaleReport>),
+    Block(
+        mpsc::Sender<()>,
+        mpsc::Receiver<()>,
+        mpsc::Sender<StaleReport>,
+    ),
     Ping(ReplyTo<u32>),
     Continued,
 }
@@ -540,7 +556,8 @@ impl Actor for Phoenix {
     type Msg = Stale;
     fn handle(&mut self, msg: Stale, ctx: &mut Context<Self>) {
         match msg {
-            Stale::Block(latch, report) => {
+            Stale::Block(entered, latch, report) => {
+                entered.send(()).unwrap();
                 let _ = latch.recv();
                 // Killed and replaced meanwhile: this context is stale.
                 let link = ctx.link(&self.peer);
@@ -584,9 +601,9 @@ fn a_killed_handler_of_an_old_incarnation_cannot_act_as_the_new_one() {
     let phoenix = sup.child::<Phoenix>("phoenix").unwrap().unwrap();
     let (release, latch) = mpsc::channel();
     let (rtx, rrx) = mpsc::channel();
-    phoenix.send(Stale::Block(latch, rtx)).unwrap();
-    wait_until("the handler to block", || phoenix.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(10));
+    let (entered_tx, entered) = mpsc::channel();
+    phoenix.send(Stale::Block(entered_tx, latch, rtx)).unwrap();
+    entered.recv_timeout(T).unwrap(); // inside the handler
 
     assert!(phoenix.kill());
     wait_until("the restart", || {

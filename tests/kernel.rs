@@ -21,10 +21,23 @@ struct Collector {
     done: mpsc::Sender<HashMap<usize, u64>>,
 }
 
-impl Actor for Collector {
-    type Msg = (usize, u64);
+/// A message of sender `.0`, numbered `.1`; or a question for the total.
+enum Collect {
+    Item(usize, u64),
+    Total(foundation::ReplyTo<u64>),
+}
 
-    fn handle(&mut self, (sender, seq): (usize, u64), _: &mut Context<Self>) {
+impl Actor for Collector {
+    type Msg = Collect;
+
+    fn handle(&mut self, msg: Collect, _: &mut Context<Self>) {
+        let (sender, seq) = match msg {
+            Collect::Item(sender, seq) => (sender, seq),
+            Collect::Total(reply) => {
+                let _ = reply.reply(self.total);
+                return;
+            }
+        };
         let next = self.next.entry(sender).or_insert(0);
         assert_eq!(
             seq, *next,
@@ -57,7 +70,7 @@ fn blast(schedulers: usize, senders: usize, per_sender: u64) {
             thread::spawn(move || {
                 start.wait();
                 for seq in 0..per_sender {
-                    collector.send((s, seq)).unwrap();
+                    collector.send(Collect::Item(s, seq)).ok().unwrap();
                 }
             })
         })
@@ -70,10 +83,12 @@ fn blast(schedulers: usize, senders: usize, per_sender: u64) {
     for s in 0..senders {
         assert_eq!(counts[&s], per_sender, "sender {s}");
     }
-    // Nothing doubled: no message beyond the expected total arrives.
-    thread::sleep(Duration::from_millis(20));
-    assert!(rx.try_recv().is_err());
-    assert_eq!(collector.mailbox_len(), 0);
+    // Nothing doubled: asked after every send was queued, the total is
+    // exactly what was sent.
+    assert_eq!(
+        collector.call(Collect::Total, DEADLINE),
+        Ok(senders as u64 * per_sender)
+    );
 }
 
 #[test]
@@ -558,11 +573,12 @@ fn shutdown_from_inside_a_handler_completes() {
     wait_until("the node to empty", || node.actor_count() == 0);
 }
 
-struct Stuck(Arc<AtomicBool>);
+struct Stuck(Arc<AtomicBool>, mpsc::Sender<()>);
 
 impl Actor for Stuck {
     type Msg = ();
     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+        self.1.send(()).unwrap(); // inside the handler
         while !self.0.load(SeqCst) {
             thread::sleep(Duration::from_millis(1));
         }
@@ -577,10 +593,10 @@ fn shutdown_gives_up_on_a_stuck_handler_after_its_timeout() {
         .start()
         .unwrap();
     let release = Arc::new(AtomicBool::new(false));
-    let stuck = node.spawn(Stuck(Arc::clone(&release))).unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let stuck = node.spawn(Stuck(Arc::clone(&release), entered_tx)).unwrap();
     stuck.send(()).unwrap();
-    wait_until("the handler to be entered", || stuck.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(10));
+    entered.recv_timeout(DEADLINE).unwrap();
     let err = node.shutdown().unwrap_err();
     assert_eq!(
         err,

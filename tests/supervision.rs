@@ -36,8 +36,9 @@ enum WorkerMsg {
     Exit,
     Count(ReplyTo<u64>),
     Add,
-    /// Blocks the handler until the receiver's sender is dropped or sends.
-    Block(mpsc::Receiver<()>),
+    /// Says it is inside its handler on the first, then blocks until the
+    /// second's sender is dropped or sends.
+    Block(mpsc::Sender<()>, mpsc::Receiver<()>),
 }
 
 /// Logs its start and its stop.
@@ -73,7 +74,8 @@ impl Actor for Worker {
                 let _ = reply.reply(self.count);
             }
             WorkerMsg::Add => self.count += 1,
-            WorkerMsg::Block(latch) => {
+            WorkerMsg::Block(entered, latch) => {
+                let _ = entered.send(());
                 let _ = latch.recv();
             }
         }
@@ -339,7 +341,7 @@ fn queued_messages_survive_a_restart() {
         .unwrap();
     let w = worker(&sup, "w");
     let (release, latch) = mpsc::channel();
-    w.send(WorkerMsg::Block(latch)).unwrap();
+    w.send(WorkerMsg::Block(mpsc::channel().0, latch)).unwrap();
     w.send(WorkerMsg::Crash).unwrap();
     const N: u64 = 10_000;
     for _ in 0..N {
@@ -425,13 +427,14 @@ fn dynamic_children() {
 
     // Terminated: queued messages become dead letters; the spec stays.
     let (release, latch) = mpsc::channel::<()>();
-    x.send(WorkerMsg::Block(latch)).unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    x.send(WorkerMsg::Block(entered_tx, latch)).unwrap();
     for _ in 0..5 {
         x.send(WorkerMsg::Add).unwrap();
     }
-    // Wait until the handler holds the latch: a stop request overtakes
-    // queued messages, and the blocking one must not be among them.
-    wait_until("the handler to block", || x.mailbox_len() == 5);
+    // The handler holds the latch: a stop request overtakes queued
+    // messages, and the blocking one must not be among them.
+    entered.recv_timeout(T).unwrap();
     let dead_before = node.dead_letters().count();
     let terminate = {
         let sup = sup.clone();
@@ -560,9 +563,9 @@ fn a_blocking_child_restarts_on_a_thread_of_its_own() {
     // Stuck in a handler on its own thread: the kill takes it over without
     // a stand-in (no scheduler thread is held), and it restarts.
     let (release, latch) = mpsc::channel();
-    io.send(WorkerMsg::Block(latch)).unwrap();
-    wait_until("the handler to block", || io.mailbox_len() == 0);
-    thread::sleep(Duration::from_millis(5));
+    let (entered_tx, entered) = mpsc::channel();
+    io.send(WorkerMsg::Block(entered_tx, latch)).unwrap();
+    entered.recv_timeout(T).unwrap(); // inside the handler
     assert!(io.kill());
     assert_eq!(io.call(WorkerMsg::Count, T), Ok(0));
     assert_eq!(io.pid().incarnation(), 2);

@@ -88,22 +88,21 @@ impl<A: Actor> ActorRef<A> {
     /// use foundation::{Actor, Context, ExitReason, Node};
     /// use std::sync::mpsc;
     ///
-    /// struct Stuck(mpsc::Receiver<()>);
+    /// struct Stuck(mpsc::Sender<()>, mpsc::Receiver<()>);
     /// impl Actor for Stuck {
     ///     type Msg = ();
     ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
-    ///         let _ = self.0.recv(); // blocks until released
+    ///         self.0.send(()).unwrap(); // inside the handler now
+    ///         let _ = self.1.recv(); // blocks until released
     ///     }
     /// }
     ///
     /// let node = Node::builder().schedulers(1).start()?;
     /// let (release, latch) = mpsc::channel();
-    /// let stuck = node.spawn(Stuck(latch))?;
+    /// let (entered_tx, entered) = mpsc::channel();
+    /// let stuck = node.spawn(Stuck(entered_tx, latch))?;
     /// stuck.send(())?;
-    /// while stuck.mailbox_len() > 0 {
-    ///     std::thread::yield_now();
-    /// }
-    /// std::thread::sleep(std::time::Duration::from_millis(10)); // inside the handler
+    /// entered.recv()?;
     /// assert!(stuck.kill());
     /// assert!(!stuck.is_alive());
     /// assert_eq!(node.actor_count(), 0);

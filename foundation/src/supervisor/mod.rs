@@ -336,7 +336,7 @@ mod tests {
     use std::sync::mpsc;
 
     enum Msg {
-        Block(mpsc::Receiver<()>),
+        Block(mpsc::Sender<()>, mpsc::Receiver<()>),
         Get(ReplyTo<u32>),
         Crash,
     }
@@ -347,7 +347,8 @@ mod tests {
         type Msg = Msg;
         fn handle(&mut self, msg: Msg, ctx: &mut Context<Self>) {
             match msg {
-                Msg::Block(latch) => {
+                Msg::Block(entered, latch) => {
+                    entered.send(()).unwrap();
                     let _ = latch.recv();
                 }
                 Msg::Get(reply) => {
@@ -381,11 +382,9 @@ mod tests {
         assert_eq!(child.call(Msg::Get, t), Ok(101));
 
         let (release, latch) = mpsc::channel();
-        child.send(Msg::Block(latch)).unwrap();
-        while child.mailbox_len() > 0 {
-            std::thread::yield_now();
-        }
-        std::thread::sleep(Duration::from_millis(5));
+        let (entered_tx, entered) = mpsc::channel();
+        child.send(Msg::Block(entered_tx, latch)).unwrap();
+        entered.recv_timeout(t).unwrap(); // inside the handler
         assert!(child.kill());
         assert_eq!(
             node.stats().replaced_schedulers,
