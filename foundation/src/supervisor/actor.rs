@@ -167,7 +167,7 @@ pub struct Supervisor {
     pub(super) starting: bool,
     /// Who waits for the start to finish ([`SupervisorSpec::spawn`],
     /// [`Context::start_supervisor`]).
-    pub(super) ready: Option<ReplyTo<Result<SupervisorRef, StartError>>>,
+    pub(super) ready: Option<ReplyTo<Result<(), StartError>>>,
     /// Our own supervisor's started acknowledgement, held until our first
     /// children have started.
     pub(super) held_ack: Option<crate::cell::StartedAck>,
@@ -240,7 +240,7 @@ impl Supervisor {
     }
 
     /// Answers `reply` once the first children have started.
-    pub(super) fn ready_to(mut self, reply: ReplyTo<Result<SupervisorRef, StartError>>) -> Self {
+    pub(super) fn ready_to(mut self, reply: ReplyTo<Result<(), StartError>>) -> Self {
         self.ready = Some(reply);
         self
     }
@@ -312,7 +312,7 @@ impl Supervisor {
                         ack(ctx.pid());
                     }
                     if let Some(ready) = self.ready.take() {
-                        let _ = ready.reply(Ok(SupervisorRef::from(ctx.myself())));
+                        let _ = ready.reply(Ok(()));
                     }
                 }
                 Op::Stop { id, retire, reply } => {

@@ -369,13 +369,18 @@ impl SupervisorSpec {
         let slot = Slot::new();
         let supervisor = Supervisor::new(self).ready_to(ReplyTo::new(Arc::clone(&slot)));
         let actor = node.spawn(supervisor)?;
-        let outcome = ready_outcome(slot.wait_blocking(None));
-        if outcome.is_err() {
-            // Its children are gone; the supervisor answers just before it
-            // exits. Return once it has, so that nothing is left behind.
-            wait_gone(&actor);
+        match ready_outcome(slot.wait_blocking(None)) {
+            // The handle from the spawn, which owns its count (not one the
+            // supervisor made of itself).
+            Ok(()) => Ok(SupervisorRef { actor }),
+            Err(error) => {
+                // Its children are gone; the supervisor answers just before
+                // it exits. Return once it has, so that nothing is left
+                // behind.
+                wait_gone(&actor);
+                Err(error)
+            }
         }
-        outcome
     }
 }
 
@@ -404,9 +409,7 @@ fn wait_gone(actor: &ActorRef<Supervisor>) {
 
 /// What a supervisor's start came to, from its ready slot: a dropped reply
 /// means the supervisor was killed before its `stopped` hook could answer.
-fn ready_outcome(
-    outcome: Result<Result<SupervisorRef, StartError>, CallError>,
-) -> Result<SupervisorRef, StartError> {
+fn ready_outcome(outcome: Result<Result<(), StartError>, CallError>) -> Result<(), StartError> {
     outcome.unwrap_or_else(|_| Err(StartError::Stopped(ExitReason::Killed)))
 }
 
@@ -469,22 +472,29 @@ impl<A: Actor> StartSupervisor<'_, A> {
         + Send
         + 'static,
     ) {
-        // A refused spawn drops the supervisor, and with it its ready reply
-        // (which completes the slot first); the continuation runs later, as
-        // a message, so it reads the spawn error stored meanwhile.
-        let refused: Arc<OnceLock<SpawnError>> = Arc::new(OnceLock::new());
-        let seen = Arc::clone(&refused);
+        // The continuation runs later, as one of this actor's messages, so
+        // it finds what the spawn gave, stored meanwhile: the handle, or the
+        // error of a refused spawn (which dropped the supervisor and its
+        // ready reply, completing the slot first).
+        let spawned: Arc<OnceLock<Result<ActorRef<Supervisor>, SpawnError>>> =
+            Arc::new(OnceLock::new());
+        let seen = Arc::clone(&spawned);
         let slot = Slot::with_callback(continue_on(self.ctx, move |actor, ctx, outcome| {
             let result = match seen.get() {
-                Some(error) => Err(StartError::Spawn(error.clone())),
-                None => ready_outcome(outcome),
+                Some(Err(error)) => Err(StartError::Spawn(error.clone())),
+                Some(Ok(supervisor)) => ready_outcome(outcome).map(|()| SupervisorRef {
+                    actor: supervisor.clone(),
+                }),
+                None => Err(StartError::Stopped(ExitReason::Killed)),
             };
             continuation(actor, ctx, result)
         }));
         let supervisor = Supervisor::new(self.spec).ready_to(ReplyTo::new(slot));
-        if let Err(error) = spawn_on(&self.ctx.cell.shared, supervisor, ActorOptions::new()) {
-            let _ = refused.set(error);
-        }
+        let _ = spawned.set(spawn_on(
+            &self.ctx.cell.shared,
+            supervisor,
+            ActorOptions::new(),
+        ));
     }
 }
 
