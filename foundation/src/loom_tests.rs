@@ -433,6 +433,9 @@ impl crate::task::Runnable for Counted {
     fn hold_names(&self) -> bool {
         false
     }
+    fn in_handler(&self) -> bool {
+        false
+    }
     fn type_names(&self) -> (&'static str, &'static str) {
         ("Counted", "()")
     }

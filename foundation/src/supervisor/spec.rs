@@ -410,7 +410,7 @@ fn wait_gone(actor: &ActorRef<Supervisor>) {
 /// What a supervisor's start came to, from its ready slot: a dropped reply
 /// means the supervisor was killed before its `stopped` hook could answer.
 fn ready_outcome(outcome: Result<Result<(), StartError>, CallError>) -> Result<(), StartError> {
-    outcome.unwrap_or_else(|_| Err(StartError::Stopped(ExitReason::Killed)))
+    outcome.unwrap_or(Err(StartError::Stopped(ExitReason::Killed)))
 }
 
 impl<A: Actor> Context<A> {
