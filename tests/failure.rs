@@ -174,6 +174,8 @@ enum Heard {
 enum ListenerMsg {
     Heard(Heard),
     Watch(ActorRef<Talker>, ReplyTo<()>),
+    /// Answers once everything before it has been handled.
+    Sync(ReplyTo<()>),
 }
 
 impl From<Heard> for ListenerMsg {
@@ -198,6 +200,9 @@ impl Actor for Listener {
             ListenerMsg::Watch(talker, reply) => {
                 ctx.link(&talker).unwrap();
                 ctx.monitor(&talker).unwrap();
+                let _ = reply.reply(());
+            }
+            ListenerMsg::Sync(reply) => {
                 let _ = reply.reply(());
             }
         }
@@ -313,13 +318,30 @@ fn a_monitor_is_bound_to_one_incarnation() {
     wait_until("the restart", || {
         talker.pid().incarnation() == 1 && talker.is_alive()
     });
+    // A probe monitors incarnation 1: its down comes after every signal
+    // incarnation 1's end sends (links fire before monitors).
+    struct Probe(Pid, mpsc::Sender<Option<Down>>);
+    impl Actor for Probe {
+        type Msg = ();
+        fn started(&mut self, ctx: &mut Context<Self>) {
+            ctx.monitor_pid(self.0).unwrap();
+            self.1.send(None).unwrap(); // monitoring
+        }
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+        fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+            self.1.send(Some(down)).unwrap();
+        }
+    }
+    let (probe_tx, probe_rx) = mpsc::channel();
+    node.spawn(Probe(talker.pid(), probe_tx)).unwrap();
+    assert_eq!(probe_rx.recv_timeout(T).unwrap(), None);
     talker
         .send(Talk::Die(ExitReason::Panic("twice".into())))
         .unwrap();
-    wait_until("the second restart", || {
-        talker.pid().incarnation() == 2 && talker.is_alive()
-    });
-    thread::sleep(Duration::from_millis(20));
+    let down = probe_rx.recv_timeout(T).unwrap().expect("a down");
+    assert_eq!(down.pid.incarnation(), 1);
+    // Everything incarnation 1's end sent to the listener is queued by now.
+    listener.call(ListenerMsg::Sync, T).unwrap();
     let log = log.lock().unwrap().clone();
     let reason = ExitReason::Panic("once".into());
     let mut sorted = log.clone();
@@ -706,16 +728,16 @@ fn kills_racing_running_handlers_lose_and_double_nothing() {
 #[test]
 fn kills_and_restarts_of_a_busy_child_keep_every_message_once() {
     // Mostly between handlers.
-    kills_and_restarts(100_000, 256);
+    kills_and_restarts(100_000, 256, false);
 }
 
 #[test]
 fn kills_that_take_running_handlers_and_restarts_keep_every_message_once() {
     // Mostly inside handlers (each outlasts a kill's grace).
-    kills_and_restarts(1_000, 1);
+    kills_and_restarts(1_000, 1, true);
 }
 
-fn kills_and_restarts(big_n: u64, slow_every: u64) {
+fn kills_and_restarts(big_n: u64, slow_every: u64, inside: bool) {
     let node = node(2);
     let handled = Arc::new(AtomicU64::new(0));
     let h = Arc::clone(&handled);
@@ -764,6 +786,11 @@ fn kills_and_restarts(big_n: u64, slow_every: u64) {
     );
     assert_eq!(node.stats().discarded_messages, 0);
     assert!(tally.is_alive());
+    if inside {
+        // Every handler outlasts a kill's grace: kills took running ones,
+        // each leaving its thread to a stand-in.
+        assert!(node.stats().replaced_schedulers > 0);
+    }
 }
 
 /// Links, monitors, unlinks or demonitors whatever pid it is told, and

@@ -386,12 +386,17 @@ fn subscribers_see_every_change_of_a_churning_group_in_order() {
     let mut replay: HashMap<Pid, bool> = HashMap::new();
     let mut members_now: HashSet<Pid> = HashSet::new();
     // Every event was sent before the change it reports returned (or, for
-    // a crash, before the actor left the node): all are queued by now.
-    wait_until("the watcher has forwarded everything", || {
-        watcher.mailbox_len() == 0
-    });
+    // a crash, before the actor left the node): all are queued by now, and
+    // a marker sent to the watcher after them comes out after them.
+    let marker = node.groups().group::<Tick>("end of the events").unwrap();
+    marker.subscribe(watcher.recipient()).unwrap();
+    marker.join(members[1].recipient()).unwrap();
     let mut events = 0;
-    while let Ok(event) = rx.recv_timeout(Duration::from_millis(200)) {
+    loop {
+        let event = rx.recv_timeout(T).unwrap();
+        if &*event.group == "end of the events" {
+            break;
+        }
         events += 1;
         let was_in = replay.insert(event.pid, !event.change.is_leave());
         match event.change {

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use foundation::{
     Actor, ActorRef, CallError, ChildSpec, Context, ExitReason, Node, ReplyTo, Restart, Shutdown,
-    SpecError, StartError, Strategy, Supervisor, SupervisorError, SupervisorEvent, SupervisorRef,
+    SpecError, StartError, Strategy, Supervisor, SupervisorError, SupervisorEvent, SupervisorMsg,
+    SupervisorRef,
 };
 
 mod common;
@@ -436,13 +437,18 @@ fn dynamic_children() {
     // messages, and the blocking one must not be among them.
     entered.recv_timeout(T).unwrap();
     let dead_before = node.dead_letters().count();
-    let terminate = {
-        let sup = sup.clone();
-        thread::spawn(move || sup.terminate_child("x"))
-    };
-    thread::sleep(Duration::from_millis(20));
+    // The terminate request, without waiting for it; then a request the
+    // supervisor answers at once (a duplicate id), sent after it from this
+    // thread: once that answer is here, the stop request has gone to `x`.
+    let terminate = sup
+        .actor()
+        .call_async(|r| SupervisorMsg::terminate_child("x".into(), r), T);
+    assert_eq!(
+        sup.start_child(Worker::spec("x", &log)),
+        Err(SupervisorError::DuplicateId("x".into()))
+    );
     drop(release);
-    terminate.join().unwrap().unwrap();
+    block_on(terminate).unwrap().unwrap();
     assert!(!x.is_alive());
     assert_eq!(node.dead_letters().count() - dead_before, 5);
     assert_eq!(sup.count_children().unwrap().active, 1);
@@ -902,4 +908,26 @@ fn a_spec_with_a_duplicate_id_or_a_zero_window_is_refused_by_name() {
     }
     assert!(entries(&log).is_empty(), "nothing started");
     wait_until("nothing left", || node.actor_count() == 0);
+}
+
+/// Waits for `future` on this thread (a minimal executor).
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context as TaskContext, Poll, Wake, Waker};
+    struct Unpark(thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark()
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = TaskContext::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let start = std::time::Instant::now();
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+        assert!(start.elapsed() < common::DEADLINE, "timed out waiting");
+        thread::park_timeout(Duration::from_millis(10));
+    }
 }

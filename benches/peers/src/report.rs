@@ -28,11 +28,11 @@ const SYSTEMS: [(&str, &str); 8] = [
     ),
     (
         "kameo",
-        "kameo, multi-threaded tokio runtime (2 workers), default bounded(64) mailboxes",
+        "kameo, multi-threaded tokio runtime (one worker per core, as `#[tokio::main]`), default bounded(64) mailboxes",
     ),
     (
         "ractor",
-        "ractor, multi-threaded tokio runtime (2 workers), unbounded mailboxes",
+        "ractor, multi-threaded tokio runtime (one worker per core, as `#[tokio::main]`), unbounded mailboxes",
     ),
     (
         "threads",

@@ -286,14 +286,20 @@ impl<T: Send> Expiry for Slot<T> {
 ///
 /// let node = Node::builder().schedulers(2).start()?;
 /// let gate = node.spawn(Gate::default())?;
-/// let waiter = {
-///     let gate = gate.clone();
-///     std::thread::spawn(move || gate.call(Msg::Wait, Duration::from_secs(30)))
-/// };
-/// while gate.mailbox_len() > 0 { std::thread::yield_now(); }
-/// std::thread::sleep(Duration::from_millis(10));
+/// // The request goes out now; `Release`, sent after it from this thread,
+/// // is handled after it.
+/// let waiting = gate.call_async(Msg::Wait, Duration::from_secs(30));
 /// gate.send(Msg::Release).ok();
-/// assert_eq!(waiter.join().unwrap(), Ok("open"));
+/// assert_eq!(block_on(waiting), Ok("open"));
+/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     use std::task::{Context, Poll, Wake, Waker};
+/// #     struct Unpark(std::thread::Thread);
+/// #     impl Wake for Unpark { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+/// #     let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
+/// #     let mut cx = Context::from_waker(&waker);
+/// #     let mut f = std::pin::pin!(f);
+/// #     loop { if let Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park(); }
+/// # }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct ReplyTo<T> {
