@@ -408,20 +408,27 @@ impl Actor for Counter {
 
 #[test]
 fn a_kill_overtakes_a_million_queued_messages() {
-    // One scheduler, held by a blocker: the victim has a million messages
-    // queued and has not run yet when the kill comes.
-    let node = node(1);
+    // One scheduler, held by a blocker (no watchdog: its stand-in would
+    // run the victim): the victim has a million messages queued and has
+    // not run yet when the kill comes.
+    let node = foundation::Node::builder()
+        .schedulers(1)
+        .watchdog(None)
+        .start()
+        .unwrap();
     let (stx, srx) = mpsc::channel();
     let (release, latch) = mpsc::channel();
+    let blocker_handled = Arc::new(AtomicU64::new(0));
     let blocker = node
         .spawn(Counter {
-            handled: Arc::default(),
+            handled: Arc::clone(&blocker_handled),
             latch: Some(latch),
             stopped: stx.clone(),
         })
         .unwrap();
     blocker.send(0).unwrap();
-    wait_until("the blocker to block", || blocker.mailbox_len() == 0);
+    // Counted inside the handler, before it blocks.
+    wait_until("the blocker to block", || blocker_handled.load(SeqCst) == 1);
 
     let handled = Arc::new(AtomicU64::new(0));
     let victim = node

@@ -255,11 +255,13 @@ fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
                 word.enter(1);
                 let taken_by_stale_kill = word.steal(0) == Found::Taken;
                 assert!(!taken_by_stale_kill);
-                // The new incarnation is killed in turn, and a kill of it
-                // that finds it between handlers leaves the word reverted.
-                let _ = word.steal(1);
-                let _ = word.leave(1);
-                let _ = word.steal(1);
+                // The new incarnation is killed in turn: killer and runner
+                // agree — taken exactly when the runner learns it was.
+                let first = word.steal(1);
+                let runner_goes_on = word.leave(1);
+                assert_eq!(runner_goes_on, first != Found::Taken, "{first:?}");
+                // Out of user code now: a second kill finds nothing to take.
+                assert_ne!(word.steal(1), Found::Taken);
             })
         };
         assert!(
@@ -267,6 +269,37 @@ fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
             "the stale runner learns it was taken, however the word moved on"
         );
         fresh.join().unwrap();
+    });
+}
+
+/// A runner taken in incarnation 0 (stuck in a handler a kill took) leaves
+/// that handler while incarnation 1's runner is inside one of its own: a
+/// kill of incarnation 1 must still find it inside (issue 15: the stale
+/// runner's store of "idle" used to overwrite the word the new runner had
+/// set, and such a kill found "between handlers", leaving a stuck handler
+/// it could not take). Fails with `leave`'s exchange made a plain store.
+#[test]
+fn loom_a_stale_runner_cannot_hide_a_later_handler_from_a_kill() {
+    use crate::cell::takeover::{Found, HandlerWord};
+
+    model(|| {
+        let word = Arc::new(HandlerWord::new());
+        word.enter(0);
+        assert_eq!(word.steal(0), Found::Taken);
+        let stale = {
+            let word = word.clone();
+            thread::spawn(move || word.leave(0))
+        };
+        word.enter(1);
+        assert_eq!(
+            word.steal(1),
+            Found::Taken,
+            "incarnation 1 is inside its handler"
+        );
+        assert!(
+            !stale.join().unwrap(),
+            "the stale runner learns it was taken"
+        );
     });
 }
 

@@ -21,8 +21,13 @@
 //!
 //! The runner does this for every message, the killer almost never, so the
 //! fence is asymmetric where the platform allows (`sync::light_fence` /
-//! `sync::heavy_fence`): no atomic read-modify-write, no fence instruction
-//! per message.
+//! `sync::heavy_fence`): no fence instruction per message. Leaving is one
+//! compare-exchange (from `IN` of its own incarnation): a runner that was
+//! taken, and returns from its handler while the next incarnation's runner
+//! is inside one, must not overwrite the word with "idle", or a kill of
+//! the next incarnation would find it "between handlers" and could not
+//! take a stuck handler (issue 15; it costs 7-10% of a 1-scheduler
+//! ping-pong round trip in `cargo bench --bench kernel`, ADR 0006 §6).
 //!
 //! A restart gives the next runner another incarnation. The claim word
 //! always names the incarnation it is about, and only ever moves forward, so
@@ -30,7 +35,7 @@
 //! incarnation *n + 1* is claimed in turn reads a later incarnation — and
 //! knows it was taken — instead of "nothing".
 
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use crate::sync::{AtomicU64, Backoff, heavy_fence, light_fence};
 
@@ -83,14 +88,38 @@ impl HandlerWord {
     /// sees `IN` sees everything the runner did before (its last pop).
     #[inline]
     pub(crate) fn enter(&self, incarnation: u32) {
+        #[cfg(not(loom))]
         self.runner.store(Self::base(incarnation) | IN, Release);
+        // Under loom, a swap: loom's modification order is partial, and
+        // with a plain store here it lets a stale runner's exchange in
+        // `leave` (which read the value before this store) be read after
+        // it, which the C11 memory model rules out (the exchange sits right
+        // after the value it read, in one total order). A swap makes loom
+        // order them as C11 does; the values and orderings are the same.
+        #[cfg(loom)]
+        self.runner.swap(Self::base(incarnation) | IN, Release);
     }
 
     /// The runner leaves user code. `false`: a kill took the actor meanwhile.
     #[inline]
     pub(crate) fn leave(&self, incarnation: u32) -> bool {
         let base = Self::base(incarnation);
-        self.runner.store(base | IDLE, Release);
+        // From `IN` of our incarnation only: a runner taken while inside
+        // (its incarnation ended, the next one's runner may be inside a
+        // handler of its own now) must not overwrite the word, or a kill of
+        // the later incarnation would find it "between handlers" and leave
+        // a stuck handler it cannot take (loom:
+        // `loom_a_stale_runner_cannot_hide_a_later_handler_from_a_kill`).
+        // Only runners write this word, each its own incarnation: the
+        // exchange fails only if a later incarnation's runner wrote it,
+        // which happens only after a take-over of ours.
+        if self
+            .runner
+            .compare_exchange(base | IN, base | IDLE, Release, Relaxed)
+            .is_err()
+        {
+            return false;
+        }
         light_fence();
         let backoff = Backoff::new();
         loop {
@@ -159,6 +188,43 @@ impl HandlerWord {
             } else {
                 Found::Between
             }
+        }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    /// A runner taken in incarnation 0 leaves its handler while the runner
+    /// of incarnation 1 enters one and a killer looks at incarnation 1:
+    /// every order of the three steps (the killer's look comes after the
+    /// new runner's entry, as on one thread). The stale runner must never
+    /// hide the new one from the killer. (Loom cannot check this one: its
+    /// modification order is partial, and it lets the killer read the
+    /// stale runner's exchange as if it had come after the new runner's
+    /// entry, which the exchange, reading the entry's predecessor, rules
+    /// out. See `loom_tests::loom_stale_runner_cannot_leave_into_a_new_incarnation`.)
+    #[test]
+    fn a_stale_runner_cannot_hide_a_later_handler_from_a_kill() {
+        // The stale `leave` at position 0, 1 or 2 among enter(1), steal(1).
+        for at in 0..3 {
+            let word = HandlerWord::new();
+            word.enter(0);
+            assert_eq!(word.steal(0), Found::Taken);
+            let mut stale = None;
+            let mut found = None;
+            for step in 0..3 {
+                if step == at {
+                    stale = Some(word.leave(0));
+                } else if found.is_none() && step == (at == 0) as usize {
+                    word.enter(1);
+                } else {
+                    found = Some(word.steal(1));
+                }
+            }
+            assert_eq!(found, Some(Found::Taken), "stale leave at step {at}");
+            assert_eq!(stale, Some(false), "the stale runner learns it was taken");
         }
     }
 }
