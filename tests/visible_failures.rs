@@ -14,7 +14,7 @@ use std::time::Duration;
 use foundation::{Actor, ChildSpec, Context, ExitReason, Node, StartError, Supervisor};
 
 mod common;
-use common::Captured;
+use common::{Captured, wait_until};
 
 const SCENARIO: &str = "FOUNDATION_VISIBLE_FAILURES_SCENARIO";
 
@@ -54,19 +54,17 @@ fn panic_and_give_up() {
     let node = node();
     let bomb = node.spawn(Bomb).unwrap();
     bomb.send(()).unwrap();
-    while bomb.is_alive() {
-        std::thread::yield_now();
-    }
+    wait_until("the bomb to stop", || !bomb.is_alive());
     let sup = Supervisor::builder()
         .intensity(2, Duration::from_secs(60))
         .child(ChildSpec::new("worker", || Bomb))
         .spawn(&node)
         .unwrap();
     let worker = sup.child::<Bomb>("worker").unwrap().unwrap();
-    while sup.actor().is_alive() {
+    wait_until("the supervisor to give up", || {
         let _ = worker.send(());
-        std::thread::sleep(Duration::from_millis(1));
-    }
+        !sup.actor().is_alive()
+    });
     node.shutdown().unwrap();
 }
 
@@ -117,9 +115,7 @@ fn stuck_handler() {
     let hanger = node.spawn(Hanger).unwrap();
     let (release, latch) = std::sync::mpsc::channel();
     hanger.hang(latch).unwrap();
-    while node.stats().long_handlers == 0 {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the report", || node.stats().long_handlers > 0);
     std::thread::sleep(Duration::from_millis(100)); // no second report
     release.send(()).unwrap();
     node.shutdown().unwrap();
