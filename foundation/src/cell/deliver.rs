@@ -63,13 +63,15 @@ impl<A: Actor> ActorCell<A> {
     /// Another strong handle to this cell, from a plain reference.
     #[inline]
     pub(super) fn new_arc(&self) -> Arc<Self> {
-        // SAFETY: cells are created only by `node::spawn_on`, directly inside
-        // `Arc::new`, and never moved out, so `self` points into a live `Arc`
-        // allocation whose strong count is at least one (the caller's handle).
-        // Incrementing first makes the `Arc` we build an owned count.
+        // SAFETY: cells are created only by `spawn_cell`, inside
+        // `Arc::new_cyclic`, which gave `me` (the allocation's own pointer,
+        // with its full provenance); they never move out of it, and `self`
+        // is alive, so its strong count is at least one (the caller's
+        // handle). Incrementing first makes the `Arc` we build an owned
+        // count.
         unsafe {
-            Arc::increment_strong_count(self as *const Self);
-            Arc::from_raw(self as *const Self)
+            Arc::increment_strong_count(self.me);
+            Arc::from_raw(self.me)
         }
     }
 }

@@ -143,6 +143,12 @@ pub(crate) struct ActorCell<A: Actor> {
     slot: UnsafeCell<Slot<A>>,
     /// Whether the incarnation's `started` hook has run (runner only).
     started: UnsafeCell<bool>,
+    /// This cell, as its `Arc` allocation's pointer (from `Arc::new_cyclic`):
+    /// `new_arc` makes owning handles from it. A pointer made from `&self`
+    /// may only read what is not in an `UnsafeCell`; an `Arc` built on one
+    /// and dropped last would free the allocation through it, which Miri's
+    /// Tree Borrows model rejects.
+    me: *const ActorCell<A>,
 }
 
 // SAFETY: the only non-`Sync` part is `slot`, and it is touched only by the
@@ -162,6 +168,7 @@ impl<A: Actor> ActorCell<A> {
         supervised: bool,
         dedicated: Option<Unparker>,
         trap_exit: bool,
+        me: *const Self,
     ) -> Self {
         let flags = if supervised { SUPERVISED } else { 0 }
             | if dedicated.is_some() { BLOCKING } else { 0 }
@@ -189,6 +196,7 @@ impl<A: Actor> ActorCell<A> {
                 actor: Box::into_raw(Box::new(actor)),
             }),
             started: UnsafeCell::new(false),
+            me,
         }
     }
 

@@ -43,14 +43,17 @@ pub(crate) fn spawn_cell<A: Actor>(
         .insert(
             || shared.accepting.load(SeqCst),
             |number| {
-                let cell = Arc::new(ActorCell::new(
-                    actor,
-                    number,
-                    Arc::clone(shared),
-                    supervisor.is_some(),
-                    unparker,
-                    options.trap_exit,
-                ));
+                let cell = Arc::new_cyclic(|me| {
+                    ActorCell::new(
+                        actor,
+                        number,
+                        Arc::clone(shared),
+                        supervisor.is_some(),
+                        unparker,
+                        options.trap_exit,
+                        me.as_ptr(),
+                    )
+                });
                 let task = Arc::clone(&cell) as Task;
                 (cell, task)
             },

@@ -394,6 +394,46 @@ pub struct NodeStats {
 mod tests {
     use super::*;
 
+    /// Small enough for Miri: a handle made during a run that a send woke
+    /// (whose `Arc` came from `new_arc`) outlives every other and frees the
+    /// cell. With `new_arc` building on `&self`, Tree Borrows rejects the
+    /// free (Miri: "deallocation through ... is forbidden").
+    #[test]
+    fn a_handle_made_in_a_woken_run_can_free_the_cell() {
+        use crate::{Actor, Context};
+        use std::sync::mpsc;
+
+        struct Me(mpsc::Sender<ActorRef<Me>>);
+        impl Actor for Me {
+            type Msg = ();
+            fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+                self.0.send(ctx.myself()).unwrap();
+                ctx.stop();
+            }
+        }
+        /// Wakes `Me` from the node's only thread: `Me` has finished its
+        /// first run by then, so the send schedules it through `new_arc`.
+        struct Waker(Option<ActorRef<Me>>);
+        impl Actor for Waker {
+            type Msg = ();
+            fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+                self.0.take().unwrap().send(()).unwrap();
+                ctx.stop();
+            }
+        }
+        let node = Node::builder().schedulers(1).start().unwrap();
+        let (tx, handles) = mpsc::channel();
+        let me = node.spawn(Me(tx)).unwrap();
+        let waker = node.spawn(Waker(Some(me))).unwrap();
+        waker.send(()).unwrap();
+        drop(waker);
+        let me = handles.recv().unwrap();
+        node.shutdown().unwrap();
+        drop(node);
+        assert_eq!(Arc::strong_count(&me.cell), 1, "the last owner");
+        drop(me); // frees the cell
+    }
+
     /// Small enough for Miri: exercises the cell's `unsafe` (the runner's
     /// exclusive slot access, `new_arc` for recipients) across threads.
     #[test]
