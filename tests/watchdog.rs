@@ -34,6 +34,21 @@ impl Actor for Ping {
     }
 }
 
+/// Spawns a `Stuck` actor on `node` and returns once its handler holds a
+/// thread, with the sender that releases it.
+fn hold(node: &Node) -> (foundation::ActorRef<Stuck>, mpsc::Sender<()>) {
+    let (entered_tx, entered) = mpsc::channel();
+    let stuck = node
+        .spawn(Stuck {
+            entered: entered_tx,
+        })
+        .unwrap();
+    let (release, latch) = mpsc::channel();
+    stuck.send(latch).unwrap();
+    entered.recv_timeout(DEADLINE).unwrap();
+    (stuck, release)
+}
+
 fn one_thread(watchdog: Option<Duration>) -> Node {
     Node::builder()
         .schedulers(1)
@@ -47,15 +62,7 @@ fn one_stuck_handler_on_one_thread_is_reported_once_and_the_node_keeps_serving()
     let node = one_thread(Some(THRESHOLD));
     let ping = node.spawn(Ping).unwrap();
     assert_eq!(ping.call(|r| r, T), Ok(7));
-    let (entered_tx, entered) = mpsc::channel();
-    let stuck = node
-        .spawn(Stuck {
-            entered: entered_tx,
-        })
-        .unwrap();
-    let (release, latch) = mpsc::channel();
-    stuck.send(latch).unwrap();
-    entered.recv_timeout(DEADLINE).unwrap(); // the only thread is held now
+    let (stuck, release) = hold(&node); // the only thread is held now
     // Pings are answered — by a stand-in, once the threshold has passed.
     for _ in 0..20 {
         assert_eq!(ping.call(|r| r, T), Ok(7));
@@ -88,15 +95,7 @@ fn a_held_thread_among_free_ones_is_reported_but_not_replaced() {
         .watchdog(Some(THRESHOLD))
         .start()
         .unwrap();
-    let (entered_tx, entered) = mpsc::channel();
-    let stuck = node
-        .spawn(Stuck {
-            entered: entered_tx,
-        })
-        .unwrap();
-    let (release, latch) = mpsc::channel();
-    stuck.send(latch).unwrap();
-    entered.recv_timeout(DEADLINE).unwrap();
+    let (_stuck, release) = hold(&node);
     wait_until("the report", || node.stats().long_handlers == 1);
     let ping = node.spawn(Ping).unwrap();
     assert_eq!(ping.call(|r| r, T), Ok(7));
@@ -112,15 +111,7 @@ fn a_held_thread_among_free_ones_is_reported_but_not_replaced() {
 #[test]
 fn a_kill_of_a_handler_the_watchdog_replaced_starts_no_second_stand_in() {
     let node = one_thread(Some(THRESHOLD));
-    let (entered_tx, entered) = mpsc::channel();
-    let stuck = node
-        .spawn(Stuck {
-            entered: entered_tx,
-        })
-        .unwrap();
-    let (release, latch) = mpsc::channel();
-    stuck.send(latch).unwrap();
-    entered.recv_timeout(DEADLINE).unwrap();
+    let (stuck, release) = hold(&node);
     wait_until("the stand-in", || node.stats().replaced_schedulers == 1);
     assert!(stuck.kill());
     assert_eq!(node.stats().replaced_schedulers, 1);
@@ -137,15 +128,7 @@ fn with_the_watchdog_off_nothing_is_reported() {
         .watchdog(None)
         .start()
         .unwrap();
-    let (entered_tx, entered) = mpsc::channel();
-    let stuck = node
-        .spawn(Stuck {
-            entered: entered_tx,
-        })
-        .unwrap();
-    let (release, latch) = mpsc::channel();
-    stuck.send(latch).unwrap();
-    entered.recv_timeout(DEADLINE).unwrap();
+    let (_stuck, release) = hold(&node);
     std::thread::sleep(THRESHOLD * 4);
     assert_eq!(node.stats().long_handlers, 0);
     release.send(()).unwrap();

@@ -125,6 +125,16 @@ fn type_has_lifetimes(ty: &Type) -> bool {
         })
 }
 
+/// The method's attributes named `name` (`doc`, `cfg`), to carry over.
+fn attrs_named(method: &ImplItemFn, name: &str) -> Vec<syn::Attribute> {
+    method
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident(name))
+        .cloned()
+        .collect()
+}
+
 /// What the handle needs of a refused handler (see [`Refused`]).
 fn refused_handler(block: &Block, method: &ImplItemFn) -> Refused {
     let sig = &method.sig;
@@ -152,12 +162,7 @@ fn refused_handler(block: &Block, method: &ImplItemFn) -> Refused {
     Refused {
         ident: sig.ident.clone(),
         generics: sig.generics.clone(),
-        cfgs: method
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect(),
+        cfgs: attrs_named(method, "cfg"),
         args,
         reply,
     }
@@ -375,18 +380,8 @@ fn parse_handler(cx: &Ctxt, block: &Block, method: &ImplItemFn) -> Option<Handle
     Some(Handler {
         ident: ident.clone(),
         variant: format_ident!("{}", upper_camel(&ident.to_string()), span = ident.span()),
-        docs: method
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("doc"))
-            .cloned()
-            .collect(),
-        cfgs: method
-            .attrs
-            .iter()
-            .filter(|a| a.path().is_ident("cfg"))
-            .cloned()
-            .collect(),
+        docs: attrs_named(method, "doc"),
+        cfgs: attrs_named(method, "cfg"),
         params,
         args,
         reply,
