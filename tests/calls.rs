@@ -15,15 +15,8 @@ use foundation::{
 
 const LONG: Duration = Duration::from_secs(60);
 
-/// Yields until `done` holds; fails the test after `LONG` (every wait here
-/// has a deadline).
-fn spin_until(mut done: impl FnMut() -> bool) {
-    let start = std::time::Instant::now();
-    while !done() {
-        assert!(start.elapsed() < LONG, "timed out waiting");
-        thread::yield_now();
-    }
-}
+mod common;
+use common::wait_until;
 
 fn node(schedulers: usize) -> Node {
     Node::builder().schedulers(schedulers).start().unwrap()
@@ -101,7 +94,7 @@ fn calls_fail_at_once_on_stopped_panicking_and_dropping_actors() {
 
     let other = node.spawn(Service::default()).unwrap();
     other.send(Svc::Stop).ok().unwrap();
-    spin_until(|| !other.is_alive());
+    wait_until("the other actor to stop", || !other.is_alive());
     assert_eq!(
         other.call(|r| Svc::Double(1, r), LONG),
         Err(CallError::Stopped)
@@ -350,7 +343,7 @@ fn a_request_times_out_on_the_test_clock_while_the_asker_keeps_serving() {
     for _ in 0..10 {
         asker.send(AskerMsg::Ping).ok().unwrap();
     }
-    spin_until(|| served.load(SeqCst) >= 10);
+    wait_until("ten served", || served.load(SeqCst) >= 10);
     assert!(rx.try_recv().is_err(), "no outcome before the timeout");
     clock.advance(Duration::from_millis(100));
     assert_eq!(rx.recv_timeout(LONG).unwrap(), Err(CallError::Timeout));
@@ -365,7 +358,7 @@ fn a_request_to_a_stopped_actor_fails_at_once() {
     let node = node(1);
     let svc = node.spawn(Service::default()).unwrap();
     svc.send(Svc::Stop).ok().unwrap();
-    spin_until(|| !svc.is_alive());
+    wait_until("the service to stop", || !svc.is_alive());
     let (tx, rx) = mpsc::channel();
     let asker = node
         .spawn(Asker {
@@ -608,7 +601,7 @@ fn a_blocking_actor_blocks_only_its_own_thread() {
         )
         .unwrap();
     blocker.send(()).unwrap();
-    spin_until(|| blocked.load(SeqCst));
+    wait_until("the blocking handler to block", || blocked.load(SeqCst));
     // 1,000 ordinary actors on the one scheduler thread are all served while
     // the blocking actor sits in its handler.
     let services: Vec<_> = (0..1000)
@@ -625,14 +618,7 @@ fn a_blocking_actor_blocks_only_its_own_thread() {
         "still blocked while the others were served"
     );
     release.send(()).unwrap();
-    let start = std::time::Instant::now();
-    while blocked.load(SeqCst) {
-        assert!(
-            start.elapsed() < LONG,
-            "the blocking handler did not return"
-        );
-        thread::yield_now();
-    }
+    wait_until("the blocking handler to return", || !blocked.load(SeqCst));
     node.shutdown().unwrap();
     assert!(!blocker.is_alive());
 }

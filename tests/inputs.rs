@@ -13,7 +13,7 @@ use foundation::{
 use proptest::prelude::*;
 
 mod common;
-use common::T;
+use common::{T, block_on};
 
 /// Any duration, with the edges (zero, `MAX`, just past what an `Instant`
 /// can hold) well represented.
@@ -84,25 +84,6 @@ fn system_node() -> &'static (Node, foundation::ActorRef<Echo>) {
         let echo = node.spawn(Echo { timers }).unwrap();
         (node, echo)
     })
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    use std::task::{Context as TaskContext, Poll, Wake, Waker};
-    struct Unpark(std::thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.unpark()
-        }
-    }
-    let waker = Waker::from(std::sync::Arc::new(Unpark(std::thread::current())));
-    let mut cx = TaskContext::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-        std::thread::park_timeout(Duration::from_millis(10));
-    }
 }
 
 proptest! {

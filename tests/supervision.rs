@@ -14,7 +14,7 @@ use foundation::{
 };
 
 mod common;
-use common::{T, node, wait_until};
+use common::{T, block_on, node, wait_until};
 
 type Log = Arc<Mutex<Vec<String>>>;
 
@@ -908,26 +908,4 @@ fn a_spec_with_a_duplicate_id_or_a_zero_window_is_refused_by_name() {
     }
     assert!(entries(&log).is_empty(), "nothing started");
     wait_until("nothing left", || node.actor_count() == 0);
-}
-
-/// Waits for `future` on this thread (a minimal executor).
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    use std::task::{Context as TaskContext, Poll, Wake, Waker};
-    struct Unpark(thread::Thread);
-    impl Wake for Unpark {
-        fn wake(self: Arc<Self>) {
-            self.0.unpark()
-        }
-    }
-    let waker = Waker::from(Arc::new(Unpark(thread::current())));
-    let mut cx = TaskContext::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    let start = std::time::Instant::now();
-    loop {
-        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
-            return value;
-        }
-        assert!(start.elapsed() < common::DEADLINE, "timed out waiting");
-        thread::park_timeout(Duration::from_millis(10));
-    }
 }

@@ -45,7 +45,7 @@ impl Actor for Quick {
 }
 
 fn node() -> Node {
-    Node::builder().schedulers(2).start().unwrap()
+    common::node(2)
 }
 
 /// An actor panics once; then a supervisor gives up on a child that

@@ -2,9 +2,11 @@
 //! watchdog (`scheduler/watchdog.rs`, which has the story). Written by the
 //! slot's worker loop: one plain store per run (the loop's pick counter,
 //! already in a register), one per idle spell, nothing per message. A store
-//! per message saying which handler runs cost 8–19% more instructions on a
-//! ping-pong round trip, and one of the task's address per run 1.3% more
-//! (`benches/instructions.rs`; ADR 0006), so the watchdog works per run and
+//! per message saying which handler runs cost 12–19% more instructions on a
+//! ping-pong round trip, and one of the task's address per run 1.5% more
+//! (`bash .ci/instructions`; the outputs are in
+//! `docs/measurements/2026-12-01-watchdog-and-leave.md`, the story in ADR
+//! 0006 §5), so the watchdog works per run and
 //! finds the held actor itself, when it has one to report.
 
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};

@@ -76,3 +76,26 @@ impl Write for Captured {
         Ok(())
     }
 }
+
+/// Waits for `future` on this thread (a minimal executor), failing the
+/// test after `DEADLINE`.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+    struct Unpark(thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark()
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut cx = Context::from_waker(&waker);
+    let mut future = std::pin::pin!(future);
+    let start = Instant::now();
+    loop {
+        if let Poll::Ready(value) = future.as_mut().poll(&mut cx) {
+            return value;
+        }
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for a future");
+        thread::park_timeout(Duration::from_millis(10));
+    }
+}

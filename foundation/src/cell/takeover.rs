@@ -27,7 +27,8 @@
 //! is inside one, must not overwrite the word with "idle", or a kill of
 //! the next incarnation would find it "between handlers" and could not
 //! take a stuck handler (issue 15; it costs 7-10% of a 1-scheduler
-//! ping-pong round trip in `cargo bench --bench kernel`, ADR 0006 §6).
+//! ping-pong round trip in `cargo bench --bench kernel`: ADR 0006 §6, and
+//! `docs/measurements/2026-12-01-watchdog-and-leave.md` for the outputs).
 //!
 //! A restart gives the next runner another incarnation. The claim word
 //! always names the incarnation it is about, and only ever moves forward, so

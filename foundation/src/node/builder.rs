@@ -63,6 +63,13 @@ impl NodeBuilder {
     /// The most scheduler threads (and, apart, the most spares) a node can
     /// have: far more than any machine has cores; each is an OS thread and
     /// a run queue.
+    ///
+    /// ```
+    /// use foundation::{Node, NodeBuilder, NodeError};
+    ///
+    /// let too_many = Node::builder().schedulers(NodeBuilder::MAX_SCHEDULERS + 1).start();
+    /// assert!(matches!(too_many, Err(NodeError::InvalidConfig { field: "schedulers", .. })));
+    /// ```
     pub const MAX_SCHEDULERS: usize = 4096;
 
     /// The node's name, used in thread names and reports. Default

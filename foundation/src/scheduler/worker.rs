@@ -67,13 +67,11 @@ impl WorkerCx {
 
     /// This thread's heartbeat, for the watchdog.
     #[inline]
-    pub(super) fn heartbeat(&self) -> &'static Heartbeat {
+    pub(super) fn heartbeat(&self) -> &Heartbeat {
         // SAFETY: the heartbeat lives in `scheduler.heartbeats`, a boxed
-        // slice never reallocated, inside the `Arc<Scheduler>` this worker
-        // holds; callers (the run loop, through `scheduler::heartbeat`) use
-        // it only while this worker's loop runs a task, so it outlives
-        // every use despite the `'static` written here.
-        unsafe { &*self.heartbeat.as_ptr() }
+        // slice the scheduler never reallocates, inside the
+        // `Arc<Scheduler>` this worker holds: it outlives `self`.
+        unsafe { self.heartbeat.as_ref() }
     }
 
     /// This thread's run-next slot.

@@ -63,7 +63,9 @@ impl SupervisorMsg {
 
     /// Subscribes `subscriber` to the supervisor's [`SupervisorEvent`]s
     /// (no reply: it takes effect before the next message is handled). A
-    /// subscriber that has stopped is forgotten at the next event.
+    /// subscriber that has stopped is forgotten at the next event. See
+    /// [`SupervisorEvent`] for an example (through
+    /// [`SupervisorRef::subscribe`], which sends this).
     pub fn subscribe(subscriber: Recipient<SupervisorEvent>) -> Self {
         SupervisorMsg(Request::Subscribe(subscriber))
     }

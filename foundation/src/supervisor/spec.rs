@@ -455,6 +455,29 @@ impl<A: Actor> Context<A> {
 /// A supervisor about to start from a handler, waiting for its
 /// continuation. Made by [`Context::start_supervisor`]; started by
 /// [`StartSupervisor::then`].
+///
+/// ```
+/// use foundation::{Actor, Context, Node, StartError, Supervisor};
+/// use std::sync::mpsc;
+///
+/// /// Starts a supervisor with an invalid spec, and reports what came of it.
+/// struct App(mpsc::Sender<bool>);
+/// impl Actor for App {
+///     type Msg = ();
+///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+///         let spec = Supervisor::builder().intensity(1, std::time::Duration::ZERO);
+///         ctx.start_supervisor(spec).then(|app, _, started| {
+///             app.0.send(matches!(started, Err(StartError::Spec(_)))).unwrap();
+///         });
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let (tx, rx) = mpsc::channel();
+/// node.spawn(App(tx))?.send(())?;
+/// assert!(rx.recv()?, "the spec was refused");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[must_use = "the supervisor is spawned only by `.then(..)`"]
 pub struct StartSupervisor<'a, A: Actor> {
     ctx: &'a Context<A>,
