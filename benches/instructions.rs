@@ -21,7 +21,7 @@ use std::hint::black_box;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
-use foundation::{Actor, ActorRef, Context, Node, ReplyTo};
+use foundation::{Actor, ActorRef, Context, Node, ReplyTo, actor, handlers};
 use gungraun::{
     Callgrind, LibraryBenchmarkConfig, library_benchmark, library_benchmark_group, main,
 };
@@ -212,6 +212,64 @@ fn pingpong() {
     node.shutdown().unwrap();
 }
 
+// The same round trips between actors written with `#[actor]` and
+// `#[handlers]`, as users write them: generated dispatch, and the
+// message's kind named in the handler word for the watchdog.
+#[actor]
+struct Server {
+    peer: Option<ActorRef<Client>>,
+}
+
+#[handlers]
+impl Server {
+    pub fn hello(&mut self, client: ActorRef<Client>) {
+        self.peer = Some(client);
+    }
+
+    pub fn ping(&mut self) {
+        self.peer.as_ref().unwrap().pong().ok().unwrap();
+    }
+}
+
+#[actor]
+struct Client {
+    left: u64,
+    server: ActorRef<Server>,
+    done: Latch,
+}
+
+#[handlers]
+impl Client {
+    pub fn pong(&mut self) {
+        if self.left == 0 {
+            self.done.open();
+            return;
+        }
+        self.left -= 1;
+        self.server.ping().ok().unwrap();
+    }
+}
+
+// N round trips between two `#[handlers]` actors on the one scheduler
+// thread.
+#[library_benchmark]
+fn pingpong_handlers() {
+    let node = node();
+    let server = node.spawn(Server { peer: None }).unwrap();
+    let done = Latch::default();
+    let client = node
+        .spawn(Client {
+            left: N,
+            server: server.clone(),
+            done: done.clone(),
+        })
+        .unwrap();
+    server.hello(client.clone()).ok().unwrap();
+    client.pong().ok().unwrap();
+    done.wait();
+    node.shutdown().unwrap();
+}
+
 // ------------------------------------------------------------------ calls
 
 struct Doubler;
@@ -291,6 +349,7 @@ library_benchmark_group!(
         spawn_stop,
         send_to_busy_actor,
         pingpong,
+        pingpong_handlers,
         call_from_thread,
         request_between_actors
 );

@@ -203,7 +203,7 @@ fn main() {
     assert!(
         reports[0].starts_with("[foundation WARN] actor <")
             && reports[0].contains(
-                "(visible_failures::Hanger) has held its scheduler thread for over 20ms, in a handler of `visible_failures::HangerMsg`"
+                "(visible_failures::Hanger) has held its scheduler thread for over 20ms, in its handler `hang` (a `visible_failures::HangerMsg`), which has not returned"
             ),
         "{stderr}"
     );

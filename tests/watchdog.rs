@@ -141,3 +141,105 @@ fn with_the_watchdog_off_nothing_is_reported() {
         })
     ));
 }
+
+/// Blocks in its `started` hook until the latch opens.
+struct SlowStart {
+    entered: mpsc::Sender<()>,
+    latch: mpsc::Receiver<()>,
+}
+
+impl Actor for SlowStart {
+    type Msg = ();
+    fn started(&mut self, _: &mut Context<Self>) {
+        self.entered.send(()).unwrap();
+        let _ = self.latch.recv();
+    }
+    fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+}
+
+#[foundation::actor]
+struct Waiter;
+
+#[foundation::handlers]
+impl Waiter {
+    pub fn quick(&mut self) {}
+
+    pub fn wait_for(&mut self, entered: mpsc::Sender<()>, latch: mpsc::Receiver<()>) {
+        entered.send(()).unwrap();
+        let _ = latch.recv();
+    }
+}
+
+/// Every report of the watchdog in this test binary, through a global
+/// `tracing` subscriber (the watchdog reports from its own thread).
+fn reports() -> &'static common::Captured {
+    static CAPTURED: std::sync::OnceLock<common::Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = common::Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        captured
+    })
+}
+
+/// Waits for the watchdog's report on `pid`, releases its thread, and
+/// returns the report's line (the one line naming it).
+fn report_of(pid: foundation::Pid, release: mpsc::Sender<()>) -> String {
+    let named = |log: &str| {
+        log.lines()
+            .filter(|line| line.contains(&format!("actor {pid} ")))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    wait_until("the report", || !named(&reports().text()).is_empty());
+    release.send(()).unwrap();
+    let lines = named(&reports().text());
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    lines[0].clone()
+}
+
+#[test]
+fn the_report_names_the_handler_or_the_hook() {
+    reports();
+    let node = one_thread(Some(THRESHOLD));
+
+    // A `#[handlers]` actor: the handler's name, the message kind.
+    let waiter = node.spawn(Waiter).unwrap();
+    waiter.quick().unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, latch) = mpsc::channel();
+    waiter.wait_for(entered_tx, latch).unwrap();
+    entered.recv_timeout(DEADLINE).unwrap();
+    let line = report_of(waiter.pid(), release);
+    assert!(
+        line.contains(
+            "in its handler `wait_for` (a `watchdog::WaiterMsg`), which has not returned"
+        ),
+        "{line}"
+    );
+
+    // A hook.
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, latch) = mpsc::channel();
+    let slow = node
+        .spawn(SlowStart {
+            entered: entered_tx,
+            latch,
+        })
+        .unwrap();
+    entered.recv_timeout(DEADLINE).unwrap();
+    let line = report_of(slow.pid(), release);
+    assert!(line.contains("in its `started` hook, which"), "{line}");
+
+    // A hand-written actor: its message type.
+    let (stuck, release) = hold(&node);
+    let line = report_of(stuck.pid(), release);
+    assert!(
+        line.contains("in a handler of `std::sync::mpsc::Receiver<()>`, which"),
+        "{line}"
+    );
+    node.shutdown().unwrap();
+}

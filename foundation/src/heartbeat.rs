@@ -7,7 +7,8 @@
 //! (`bash .ci/instructions`; the outputs are in
 //! `docs/measurements/2026-12-01-watchdog-and-leave.md`, the story in ADR
 //! 0006 §5), so the watchdog works per run and
-//! finds the held actor itself, when it has one to report.
+//! finds the held actor itself, when it has one to report: the actor's
+//! handler word says which handler it is in (`cell/takeover.rs`).
 
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 use core::sync::atomic::{AtomicBool, AtomicU64};

@@ -205,7 +205,8 @@ fn loom_state_handoff_with_yields() {
 /// its next check.
 #[test]
 fn loom_kill_steals_only_inside_a_handler() {
-    use crate::cell::takeover::{Found, HandlerWord};
+    use crate::cell::takeover::{Found, HandlerWord, What};
+    const W: What = What::CONTINUATION;
     use loom::cell::UnsafeCell;
 
     model(|| {
@@ -221,8 +222,8 @@ fn loom_kill_steals_only_inside_a_handler() {
                         return;
                     }
                     consumer.with_mut(|c| unsafe { *c += 1 });
-                    word.enter(0);
-                    if !word.leave(0) {
+                    word.enter(0, W);
+                    if !word.leave(0, W) {
                         return; // taken: touch nothing more
                     }
                 }
@@ -243,29 +244,30 @@ fn loom_kill_steals_only_inside_a_handler() {
 /// runner's leave fails.
 #[test]
 fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
-    use crate::cell::takeover::{Found, HandlerWord};
+    use crate::cell::takeover::{Found, HandlerWord, What};
+    const W: What = What::CONTINUATION;
 
     model(|| {
         let word = Arc::new(HandlerWord::new());
-        word.enter(0);
+        word.enter(0, W);
         assert_eq!(word.steal(0), Found::Taken);
         let fresh = {
             let word = word.clone();
             thread::spawn(move || {
-                word.enter(1);
+                word.enter(1, W);
                 let taken_by_stale_kill = word.steal(0) == Found::Taken;
                 assert!(!taken_by_stale_kill);
                 // The new incarnation is killed in turn: killer and runner
                 // agree — taken exactly when the runner learns it was.
                 let first = word.steal(1);
-                let runner_goes_on = word.leave(1);
+                let runner_goes_on = word.leave(1, W);
                 assert_eq!(runner_goes_on, first != Found::Taken, "{first:?}");
                 // Out of user code now: a second kill finds nothing to take.
                 assert_ne!(word.steal(1), Found::Taken);
             })
         };
         assert!(
-            !word.leave(0),
+            !word.leave(0, W),
             "the stale runner learns it was taken, however the word moved on"
         );
         fresh.join().unwrap();
@@ -280,17 +282,18 @@ fn loom_stale_runner_cannot_leave_into_a_new_incarnation() {
 /// it could not take). Fails with `leave`'s exchange made a plain store.
 #[test]
 fn loom_a_stale_runner_cannot_hide_a_later_handler_from_a_kill() {
-    use crate::cell::takeover::{Found, HandlerWord};
+    use crate::cell::takeover::{Found, HandlerWord, What};
+    const W: What = What::CONTINUATION;
 
     model(|| {
         let word = Arc::new(HandlerWord::new());
-        word.enter(0);
+        word.enter(0, W);
         assert_eq!(word.steal(0), Found::Taken);
         let stale = {
             let word = word.clone();
-            thread::spawn(move || word.leave(0))
+            thread::spawn(move || word.leave(0, W))
         };
-        word.enter(1);
+        word.enter(1, W);
         assert_eq!(
             word.steal(1),
             Found::Taken,
@@ -466,8 +469,8 @@ impl crate::task::Runnable for Counted {
     fn hold_names(&self) -> bool {
         false
     }
-    fn in_handler(&self) -> bool {
-        false
+    fn in_handler(&self) -> Option<String> {
+        None
     }
     fn type_names(&self) -> (&'static str, &'static str) {
         ("Counted", "()")

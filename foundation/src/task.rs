@@ -54,8 +54,10 @@ pub(crate) trait Runnable: core::any::Any + Send + Sync + 'static {
     /// it stops for good. Returns `false` if it has already stopped for
     /// good: the caller must then release what it added itself.
     fn hold_names(&self) -> bool;
-    /// Whether a runner is inside this actor's user code now.
-    fn in_handler(&self) -> bool;
+    /// Which of this actor's user code a runner is inside now, in words
+    /// ("its handler `add` (a `CounterMsg`)", "its `started` hook"), or
+    /// `None` if none.
+    fn in_handler(&self) -> Option<String>;
     /// The actor's type name, and its message type's.
     fn type_names(&self) -> (&'static str, &'static str);
     /// Sends the message in `msg`, an `Option<A::Msg>`, taking it out; see

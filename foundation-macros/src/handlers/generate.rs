@@ -223,6 +223,19 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
         let text = h.ident.to_string();
         quote!(#(#cfgs)* #msg::#variant { .. } => #text,)
     });
+    // The kinds by index, from 1, for the watchdog's reports (see
+    // `Actor::__message_kind_index`).
+    let index_arms = block.handlers.iter().enumerate().map(|(i, h)| {
+        let (variant, cfgs) = (&h.variant, &h.cfgs);
+        let index = i as u32 + 1;
+        quote!(#(#cfgs)* #msg::#variant { .. } => #index,)
+    });
+    let at_arms = block.handlers.iter().enumerate().map(|(i, h)| {
+        let cfgs = &h.cfgs;
+        let index = i as u32 + 1;
+        let text = h.ident.to_string();
+        quote!(#(#cfgs)* #index => ::core::option::Option::Some(#text),)
+    });
 
     // Dispatch.
     let dispatch_arms = block.handlers.iter().map(|h| {
@@ -322,6 +335,21 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
                 match *msg {
                     #(#kind_arms)*
                     #phantom_arm
+                }
+            }
+
+            #[inline(always)]
+            fn __message_kind_index(msg: &Self::Msg) -> u32 {
+                match *msg {
+                    #(#index_arms)*
+                    #phantom_arm
+                }
+            }
+
+            fn __message_kind_at(index: u32) -> ::core::option::Option<&'static str> {
+                match index {
+                    #(#at_arms)*
+                    _ => ::core::option::Option::None,
                 }
             }
 

@@ -182,6 +182,26 @@ pub trait Actor: Send + Sized + 'static {
         core::any::type_name::<Self::Msg>()
     }
 
+    /// The index of `msg`'s kind, from 1, for the watchdog's reports: it
+    /// rides in the store the runtime makes when it enters the handler, so
+    /// naming the handler costs no store of its own. 0 (the default): no
+    /// named kind. `#[handlers]` generates it with
+    /// [`__message_kind_at`](Actor::__message_kind_at); not part of the
+    /// API (a hand-written actor's reports name its message type).
+    #[doc(hidden)]
+    #[inline(always)]
+    fn __message_kind_index(msg: &Self::Msg) -> u32 {
+        let _ = msg;
+        0
+    }
+
+    /// The kind at `index` of [`__message_kind_index`](Actor::__message_kind_index).
+    #[doc(hidden)]
+    fn __message_kind_at(index: u32) -> Option<&'static str> {
+        let _ = index;
+        None
+    }
+
     /// The options this actor is spawned with when none are given
     /// ([`Node::spawn`](crate::Node::spawn), [`Context::spawn`],
     /// [`Context::spawn_link`], [`ChildSpec::new`](crate::ChildSpec::new)).

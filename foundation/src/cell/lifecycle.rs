@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crossbeam_utils::sync::Parker;
 
 use super::run::Guarded;
-use super::takeover::Found;
+use super::takeover::{Found, What};
 use super::*;
 use crate::actor::Actor;
 use crate::call::reply::StoppingScope;
@@ -69,7 +69,7 @@ impl<A: Actor> ActorCell<A> {
             // instance is ours and alive.
             unsafe { &mut *actor }.stopped(&reason)
         };
-        if let Guarded::Stolen = self.guarded(incarnation, stopped) {
+        if let Guarded::Stolen = self.guarded(incarnation, What::STOPPED, stopped) {
             // Killed in the stop hook: the killer did the rest.
             // SAFETY: the killer nulled the slot; the instance is ours.
             drop_instance(self.pid_of(incarnation), actor);

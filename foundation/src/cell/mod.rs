@@ -27,7 +27,7 @@ use crossbeam_utils::sync::Unparker;
 
 use crate::actor::{Actor, Context};
 use crate::cell::state::State;
-use crate::cell::takeover::HandlerWord;
+use crate::cell::takeover::{HandlerWord, What};
 use crate::error::SendError;
 use crate::exit::{Down, ExitReason, MonitorRef};
 use crate::mailbox::Mailbox;
@@ -300,8 +300,21 @@ impl<A: Actor> Runnable for ActorCell<A> {
         mark_named(&self.signals, || self.mailbox.is_closed())
     }
 
-    fn in_handler(&self) -> bool {
-        self.handler.is_in()
+    fn in_handler(&self) -> Option<String> {
+        let what = self.handler.inside()?;
+        let message = core::any::type_name::<A::Msg>();
+        Some(match what {
+            What::STARTED => "its `started` hook".to_owned(),
+            What::STOPPED => "its `stopped` hook".to_owned(),
+            What::ON_EXIT => "its `on_exit` hook".to_owned(),
+            What::ON_DOWN => "its `on_down` hook".to_owned(),
+            What::SHUTDOWN_REQUESTED => "its `shutdown_requested` hook".to_owned(),
+            What::CONTINUATION => "a continuation (`.then` of a request or a start)".to_owned(),
+            other => match other.message_kind().and_then(A::__message_kind_at) {
+                Some(kind) => format!("its handler `{kind}` (a `{message}`)"),
+                None => format!("a handler of `{message}`"),
+            },
+        })
     }
 
     fn type_names(&self) -> (&'static str, &'static str) {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use crossbeam_utils::sync::Parker;
 
 use super::state::Idle;
+use super::takeover::What;
 use super::*;
 use crate::actor::{Actor, Context};
 use crate::dead_letter::DeadLetter;
@@ -54,17 +55,22 @@ pub(super) enum Guarded<R> {
 }
 
 impl<A: Actor> ActorCell<A> {
-    /// Runs user code for incarnation `incarnation`, catching a panic, and
-    /// tells whether a kill took the actor over meanwhile.
+    /// Runs user code `what` for incarnation `incarnation`, catching a
+    /// panic, and tells whether a kill took the actor over meanwhile.
     ///
     /// While the code runs, a killer may take the actor (its mailbox, its
     /// slot) from this runner; see [`HandlerWord`]. If it did, the runner
     /// learns it here and touches nothing more.
     #[inline]
-    pub(super) fn guarded<R>(&self, incarnation: u32, f: impl FnOnce() -> R) -> Guarded<R> {
-        self.handler.enter(incarnation);
+    pub(super) fn guarded<R>(
+        &self,
+        incarnation: u32,
+        what: What,
+        f: impl FnOnce() -> R,
+    ) -> Guarded<R> {
+        self.handler.enter(incarnation, what);
         let result = catch_unwind(AssertUnwindSafe(f));
-        if !self.handler.leave(incarnation) {
+        if !self.handler.leave(incarnation, what) {
             return Guarded::Stolen;
         }
         match result {
@@ -103,8 +109,8 @@ impl<A: Actor> ActorCell<A> {
         let mut instance = unsafe { Instance::new(actor) };
 
         macro_rules! user {
-            ($body:expr) => {
-                match cell.guarded(incarnation, || $body) {
+            ($what:expr, $body:expr) => {
+                match cell.guarded(incarnation, $what, || $body) {
                     Guarded::Returned(value) => value,
                     Guarded::Panicked(text) => {
                         cell.shared.record_panic();
@@ -125,7 +131,7 @@ impl<A: Actor> ActorCell<A> {
         let ran_started = !*started;
         if !*started {
             *started = true;
-            user!(instance.get().started(&mut ctx));
+            user!(What::STARTED, instance.get().started(&mut ctx));
             if cell.supervised() {
                 let ack = lock(&cell.control)
                     .as_mut()
@@ -158,7 +164,10 @@ impl<A: Actor> ActorCell<A> {
                     return cell.finish(incarnation, slot, reason);
                 }
                 cell.signals.fetch_and(!SIG_SHUTDOWN, AcqRel);
-                user!(instance.get().shutdown_requested(&mut ctx));
+                user!(
+                    What::SHUTDOWN_REQUESTED,
+                    instance.get().shutdown_requested(&mut ctx)
+                );
                 continue;
             }
             if handled >= budget {
@@ -178,7 +187,9 @@ impl<A: Actor> ActorCell<A> {
                     match envelope {
                         Envelope::User(msg) => {
                             let kind = A::message_kind(&msg);
-                            match cell.guarded(incarnation, || instance.get().handle(msg, &mut ctx))
+                            let what = What::message(A::__message_kind_index(&msg));
+                            match cell
+                                .guarded(incarnation, what, || instance.get().handle(msg, &mut ctx))
                             {
                                 Guarded::Returned(()) => {}
                                 Guarded::Panicked(text) => {
@@ -198,20 +209,25 @@ impl<A: Actor> ActorCell<A> {
                                 }
                             }
                         }
-                        Envelope::Continuation(k) => user!(k(instance.get(), &mut ctx)),
+                        Envelope::Continuation(k) => {
+                            user!(What::CONTINUATION, k(instance.get(), &mut ctx))
+                        }
                         Envelope::Signal(signal) => match *signal {
                             Signal::Exit {
                                 incarnation: to,
                                 from,
                                 reason,
                             } if to == incarnation => {
-                                user!(instance.get().on_exit(from, reason, &mut ctx))
+                                user!(
+                                    What::ON_EXIT,
+                                    instance.get().on_exit(from, reason, &mut ctx)
+                                )
                             }
                             Signal::Down {
                                 incarnation: to,
                                 down,
                             } if to == incarnation => {
-                                user!(instance.get().on_down(down, &mut ctx))
+                                user!(What::ON_DOWN, instance.get().on_down(down, &mut ctx))
                             }
                             // For an earlier incarnation: not ours.
                             _ => {}

@@ -4,9 +4,14 @@
 //! Two words, each written by one side:
 //!
 //! ```text
-//!   runner  incarnation << 32 | IDLE | IN | DONE     written by the runner
-//!   claim   incarnation << 32 | CLAIMING | TAKEN     written by killers
+//!   runner  incarnation << 32 | what << 2 | IDLE | IN | DONE   written by the runner
+//!   claim   incarnation << 32 | CLAIMING | TAKEN               written by killers
 //! ```
+//!
+//! `what` says which user code the runner is in (a hook, a continuation, a
+//! message of a given kind: [`What`]), for the watchdog's reports; it rides
+//! in the store that enters user code, so naming the handler costs no
+//! store of its own.
 //!
 //! The runner stores `IN` before user code and `IDLE` after it, then looks
 //! at `claim`; a killer claims (`CLAIMING`), looks at `runner`, and decides:
@@ -49,6 +54,42 @@ const CLAIMING: u64 = 1;
 const TAKEN: u64 = 2;
 
 const LOW: u64 = 0xffff_ffff;
+/// The runner's state bits; the rest of `LOW` holds `what`.
+const STATE: u64 = 0b11;
+const WHAT_SHIFT: u32 = 2;
+/// The runner word without `what`: incarnation and state.
+const NOT_WHAT: u64 = !LOW | STATE;
+
+/// Which user code a runner is in, as the handler word carries it: a hook,
+/// a continuation, or a message — of a kind the actor's
+/// `Actor::__message_kind_index` names (`#[handlers]` generates it), or of
+/// no named kind (a hand-written actor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct What(u32);
+
+impl What {
+    pub(crate) const STARTED: What = What(1);
+    pub(crate) const STOPPED: What = What(2);
+    pub(crate) const ON_EXIT: What = What(3);
+    pub(crate) const ON_DOWN: What = What(4);
+    pub(crate) const SHUTDOWN_REQUESTED: What = What(5);
+    pub(crate) const CONTINUATION: What = What(6);
+    /// A message; `kind` is the actor's `__message_kind_index` (0: none).
+    #[inline(always)]
+    pub(crate) fn message(kind: u32) -> What {
+        What(7 + (kind & (u32::MAX >> 4)))
+    }
+
+    /// The message kind index, if this is a message.
+    pub(crate) fn message_kind(self) -> Option<u32> {
+        self.0.checked_sub(7)
+    }
+
+    #[inline(always)]
+    fn bits(self) -> u64 {
+        (self.0 as u64) << WHAT_SHIFT
+    }
+}
 
 /// What a killer found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,17 +121,21 @@ impl HandlerWord {
         (incarnation as u64) << 32
     }
 
-    /// Whether a runner is inside user code now (a snapshot, for reports).
-    pub(crate) fn is_in(&self) -> bool {
-        self.runner.load(Acquire) & LOW == IN
+    /// Which user code a runner is inside now, if any (a snapshot, for
+    /// reports).
+    pub(crate) fn inside(&self) -> Option<What> {
+        let now = self.runner.load(Acquire);
+        (now & STATE == IN).then_some(What(((now & LOW) >> WHAT_SHIFT) as u32))
     }
 
-    /// The runner of `incarnation` enters user code. Release: a killer that
-    /// sees `IN` sees everything the runner did before (its last pop).
+    /// The runner of `incarnation` enters user code `what`. Release: a
+    /// killer that sees `IN` sees everything the runner did before (its
+    /// last pop).
     #[inline]
-    pub(crate) fn enter(&self, incarnation: u32) {
+    pub(crate) fn enter(&self, incarnation: u32, what: What) {
         #[cfg(not(loom))]
-        self.runner.store(Self::base(incarnation) | IN, Release);
+        self.runner
+            .store(Self::base(incarnation) | what.bits() | IN, Release);
         // Under loom, a swap: loom's modification order is partial, and
         // with a plain store here it lets a stale runner's exchange in
         // `leave` (which read the value before this store) be read after
@@ -98,12 +143,14 @@ impl HandlerWord {
         // after the value it read, in one total order). A swap makes loom
         // order them as C11 does; the values and orderings are the same.
         #[cfg(loom)]
-        self.runner.swap(Self::base(incarnation) | IN, Release);
+        self.runner
+            .swap(Self::base(incarnation) | what.bits() | IN, Release);
     }
 
-    /// The runner leaves user code. `false`: a kill took the actor meanwhile.
+    /// The runner leaves user code `what` (as it entered it). `false`: a
+    /// kill took the actor meanwhile.
     #[inline]
-    pub(crate) fn leave(&self, incarnation: u32) -> bool {
+    pub(crate) fn leave(&self, incarnation: u32, what: What) -> bool {
         let base = Self::base(incarnation);
         // From `IN` of our incarnation only: a runner taken while inside
         // (its incarnation ended, the next one's runner may be inside a
@@ -116,7 +163,7 @@ impl HandlerWord {
         // which happens only after a take-over of ours.
         if self
             .runner
-            .compare_exchange(base | IN, base | IDLE, Release, Relaxed)
+            .compare_exchange(base | what.bits() | IN, base | IDLE, Release, Relaxed)
             .is_err()
         {
             return false;
@@ -153,7 +200,7 @@ impl HandlerWord {
         if self.claim.load(Acquire) == base | TAKEN {
             return Found::Ending;
         }
-        match self.runner.load(Acquire) {
+        match self.runner.load(Acquire) & NOT_WHAT {
             now if now == base | IN => Found::Taken,
             now if now == base | DONE => Found::Ending,
             _ => Found::Between,
@@ -176,7 +223,7 @@ impl HandlerWord {
             return Found::Between; // another killer is deciding; look again
         }
         heavy_fence();
-        let runner = self.runner.load(Acquire);
+        let runner = self.runner.load(Acquire) & NOT_WHAT;
         if runner == base | IN {
             self.claim.store(base | TAKEN, Release);
             Found::Taken
@@ -197,6 +244,8 @@ impl HandlerWord {
 mod tests {
     use super::*;
 
+    const W: What = What::CONTINUATION;
+
     /// A runner taken in incarnation 0 leaves its handler while the runner
     /// of incarnation 1 enters one and a killer looks at incarnation 1:
     /// every order of the three steps (the killer's look comes after the
@@ -211,15 +260,15 @@ mod tests {
         // The stale `leave` at position 0, 1 or 2 among enter(1), steal(1).
         for at in 0..3 {
             let word = HandlerWord::new();
-            word.enter(0);
+            word.enter(0, W);
             assert_eq!(word.steal(0), Found::Taken);
             let mut stale = None;
             let mut found = None;
             for step in 0..3 {
                 if step == at {
-                    stale = Some(word.leave(0));
+                    stale = Some(word.leave(0, W));
                 } else if found.is_none() && step == (at == 0) as usize {
-                    word.enter(1);
+                    word.enter(1, W);
                 } else {
                     found = Some(word.steal(1));
                 }
@@ -227,5 +276,35 @@ mod tests {
             assert_eq!(found, Some(Found::Taken), "stale leave at step {at}");
             assert_eq!(stale, Some(false), "the stale runner learns it was taken");
         }
+    }
+
+    /// What the runner is in rides in the word without changing what a
+    /// killer finds: inside any handler is `Taken`, outside is `Between`,
+    /// and the largest kind index stays clear of the incarnation.
+    #[test]
+    fn what_the_runner_is_in_is_read_back_and_hides_nothing() {
+        let kinds = [
+            What::STARTED,
+            What::ON_DOWN,
+            What::message(0),
+            What::message(3),
+            What::message(u32::MAX),
+        ];
+        for what in kinds {
+            let word = HandlerWord::new();
+            assert_eq!(word.inside(), None);
+            word.enter(7, what);
+            assert_eq!(word.inside(), Some(what));
+            assert_eq!(word.peek(7), Found::Taken);
+            assert_eq!(word.peek(6), Found::Between, "another incarnation");
+            assert!(word.leave(7, what), "no kill: the runner goes on");
+            assert_eq!(word.inside(), None);
+            assert_eq!(word.steal(7), Found::Between);
+            word.enter(7, what);
+            assert_eq!(word.steal(7), Found::Taken, "{what:?}");
+            assert!(!word.leave(7, what), "taken");
+        }
+        assert_eq!(What::message(4).message_kind(), Some(4));
+        assert_eq!(What::CONTINUATION.message_kind(), None);
     }
 }

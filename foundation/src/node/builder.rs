@@ -131,7 +131,9 @@ impl NodeBuilder {
     /// How long a handler (or hook) may run before the watchdog reports it,
     /// once, as holding its scheduler thread — a `tracing` warning (or a
     /// line on stderr with no subscriber) naming the actor, its type and
-    /// the message's kind, and [`NodeStats::long_handlers`](crate::NodeStats::long_handlers).
+    /// the handler it is in (for a `#[handlers]` actor the handler's name,
+    /// for a hand-written one its message type; or the hook), and
+    /// [`NodeStats::long_handlers`](crate::NodeStats::long_handlers).
     /// When every scheduler thread is held so, a spare thread takes over
     /// their queues so that the rest of the node keeps serving, and a held
     /// thread retires when its handler returns. Default 100 ms; `None`

@@ -76,16 +76,15 @@ impl Shared {
     }
 
     /// The actors inside a handler now, for the watchdog's reports: pid,
-    /// type, message type. A scan of the actor table, made only when a
+    /// type, which handler. A scan of the actor table, made only when a
     /// thread has been held past the threshold.
-    pub(crate) fn in_handlers(&self) -> Vec<(Pid, &'static str, &'static str)> {
+    pub(crate) fn in_handlers(&self) -> Vec<(Pid, &'static str, String)> {
         self.actors
             .all()
             .into_iter()
-            .filter(|task| task.in_handler())
-            .map(|task| {
-                let (actor, message) = task.type_names();
-                (task.latest_pid(), actor, message)
+            .filter_map(|task| {
+                let handler = task.in_handler()?;
+                Some((task.latest_pid(), task.type_names().0, handler))
             })
             .collect()
     }

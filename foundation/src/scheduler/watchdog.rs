@@ -7,7 +7,8 @@
 //! for the threshold is held — by one handler, or by an actor whose budget
 //! of handlers took that long, which holds the thread as surely — and is
 //! reported once: a `tracing` warning (or a line on stderr with no
-//! subscriber) naming the actor, its type and its message type, found by
+//! subscriber) naming the actor, its type and the handler it is in (the
+//! message's kind, or the hook), found by
 //! the node among its actors (`Describe`), and
 //! `NodeStats::long_handlers`. When every thread is held so, a stand-in
 //! thread starts on a spare slot (as for a kill) and takes over the held
@@ -23,10 +24,10 @@ use crate::pid::Pid;
 use crate::report::visible;
 use crate::sync::lock;
 
-/// The node's actors that are inside a handler now: pid, type, message
-/// type. Set by the node, which knows its actors (the scheduler below it
-/// does not).
-pub(crate) type Describe = Box<dyn Fn() -> Vec<(Pid, &'static str, &'static str)> + Send + Sync>;
+/// The node's actors that are inside a handler now: pid, type, which
+/// handler (in words). Set by the node, which knows its actors (the
+/// scheduler below it does not).
+pub(crate) type Describe = Box<dyn Fn() -> Vec<(Pid, &'static str, String)> + Send + Sync>;
 
 /// What the watchdog remembers of a slot between looks.
 #[derive(Clone, Copy, Default)]
@@ -131,8 +132,8 @@ fn report(scheduler: &Scheduler, threshold: Duration) {
     if held.is_empty() {
         visible!(warn, target: "foundation::watchdog", { }, "a handler has held a scheduler thread for over {threshold:?}");
     }
-    for (pid, actor, message) in held {
-        visible!(warn, target: "foundation::watchdog", { %pid, actor, message, }, "actor {pid} ({actor}) has held its scheduler thread for over {threshold:?}, in a handler of `{message}` that has not returned (or in a run of such handlers); a handler that waits belongs in a blocking actor (`ActorOptions::blocking`) or behind a request (`ctx.request`)");
+    for (pid, actor, handler) in held {
+        visible!(warn, target: "foundation::watchdog", { %pid, actor, handler = %handler, }, "actor {pid} ({actor}) has held its scheduler thread for over {threshold:?}, in {handler}, which has not returned (or in a run of such handlers); a handler that waits belongs in a blocking actor (`ActorOptions::blocking`) or behind a request (`ctx.request`)");
     }
 }
 
