@@ -31,6 +31,8 @@ use proc_macro::TokenStream;
 /// | `restart = ".."` | `"permanent"` (default), `"transient"`, `"temporary"` | its restart type under a supervisor (`Actor::restart`; `ChildSpec::new` takes it) |
 /// | `blocking` | flag (or `= true / false`) | runs on a thread of its own, so it may block (`ActorOptions::blocking`) |
 /// | `trap_exit` | flag (or `= true / false`) | every incarnation traps exits from the start (`ActorOptions::trap_exit`); linked exits reach `on_exit` |
+/// | `flow = ".."` | `"automatic"` (default), `"manual"` | the mailbox's flow control (`ActorOptions::flow`, `foundation::Flow`): `manual` holds at most `mailbox` messages and refuses more with `SendError::Full` |
+/// | `mailbox = N` | an integer, 1 to 2^30 | the bound of a `manual` mailbox (`ActorOptions::mailbox`; default 1024); a compile error without `flow = "manual"` |
 ///
 /// `Node::spawn`, `Context::spawn`, `Context::spawn_link` and
 /// `ChildSpec::new` use these (through `Actor::options` and
@@ -76,6 +78,8 @@ use proc_macro::TokenStream;
 ///         restart: Restart::Transient,
 ///         blocking: false,
 ///         trap_exit: false,
+///         flow: Flow::Automatic,
+///         mailbox: None,
 ///     };
 /// }
 /// inventory::submit! {

@@ -115,7 +115,7 @@ impl DeadLetters {
         };
         // Outside the lock: a subscriber's mailbox is someone else's.
         for subscriber in subscribers {
-            let _ = subscriber.send(letter.clone());
+            let _ = subscriber.send_notice(letter.clone());
         }
     }
 

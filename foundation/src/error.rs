@@ -8,10 +8,13 @@ use crate::pid::Pid;
 /// Why a message was not delivered. The message is always handed back:
 /// nothing is silently dropped.
 ///
-/// Only [`SendError::Closed`] can happen with the unbounded mailboxes of this
-/// release; the other variants belong to the flow-controlled mailbox flavors
-/// and to timed sends, and are part of the type now so that matching code
-/// written today keeps compiling.
+/// [`SendError::Closed`]: the actor has stopped. [`SendError::Full`]: its
+/// mailbox is bounded ([`Flow::Manual`](crate::Flow::Manual)) and full.
+/// [`SendError::Timeout`] and [`SendError::WouldBlock`] come from a send
+/// that waits for room ([`ActorRef::send_timeout`](crate::ActorRef::send_timeout)).
+/// `NoCredit` and `Overloaded` belong to the flow-control modes still to
+/// come (credit-based producers, automatic watermarks; ADR 0007) and
+/// cannot happen yet.
 ///
 /// # Examples
 ///
@@ -44,7 +47,7 @@ pub enum SendError<M> {
     /// The actor has stopped; its mailbox accepts nothing more.
     #[error("the actor has stopped and its mailbox is closed")]
     Closed(M),
-    /// A bounded mailbox is full (flow control `manual`).
+    /// A bounded mailbox is full ([`Flow::Manual`](crate::Flow::Manual)).
     #[error("the mailbox is full")]
     Full(M),
     /// The producer holds no credit (flow control `credit_based`).
@@ -56,6 +59,15 @@ pub enum SendError<M> {
     /// A timed send gave up.
     #[error("timed out waiting for mailbox capacity")]
     Timeout(M),
+    /// A send that waits for room
+    /// ([`ActorRef::send_timeout`](crate::ActorRef::send_timeout)) was made
+    /// on a scheduler thread, where waiting could deadlock the node; it is
+    /// refused at once, whether or not there was room.
+    #[error(
+        "a send that waits for room, on a scheduler thread, could deadlock the node; \
+         use send and handle Full, or a blocking actor"
+    )]
+    WouldBlock(M),
 }
 
 impl<M> SendError<M> {
@@ -71,7 +83,8 @@ impl<M> SendError<M> {
             | SendError::Full(m)
             | SendError::NoCredit(m)
             | SendError::Overloaded(m)
-            | SendError::Timeout(m) => m,
+            | SendError::Timeout(m)
+            | SendError::WouldBlock(m) => m,
         }
     }
 
@@ -99,6 +112,7 @@ impl<M> SendError<M> {
             SendError::NoCredit(m) => SendError::NoCredit(f(m)),
             SendError::Overloaded(m) => SendError::Overloaded(f(m)),
             SendError::Timeout(m) => SendError::Timeout(f(m)),
+            SendError::WouldBlock(m) => SendError::WouldBlock(f(m)),
         }
     }
 }
@@ -113,6 +127,7 @@ impl<M> fmt::Debug for SendError<M> {
             SendError::NoCredit(_) => "NoCredit",
             SendError::Overloaded(_) => "Overloaded",
             SendError::Timeout(_) => "Timeout",
+            SendError::WouldBlock(_) => "WouldBlock",
         };
         write!(f, "{name}(..)")
     }
@@ -156,6 +171,32 @@ pub enum SpawnError {
         /// Why it was refused.
         #[source]
         source: crate::RegisterError,
+    },
+    /// The options do not make sense together, or a value is out of range
+    /// (a `mailbox` of 0, or on an `automatic` mailbox); the actor never
+    /// ran.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Flow, Node, SpawnError};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let options = ActorOptions::new().flow(Flow::Manual).mailbox(0);
+    /// let refused = node.spawn_with(Idle, options);
+    /// assert!(matches!(refused, Err(SpawnError::InvalidOptions { field: "mailbox", .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[error("invalid actor option `{field}`: {reason}")]
+    InvalidOptions {
+        /// The option (`ActorOptions`' field).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
     },
 }
 

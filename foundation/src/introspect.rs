@@ -104,15 +104,22 @@ pub struct DeclaredOptions {
     pub blocking: bool,
     /// `trap_exit`: every incarnation starts trapping exits.
     pub trap_exit: bool,
+    /// `flow = ".."`: its mailbox's flow control.
+    pub flow: crate::Flow,
+    /// `mailbox = N`: the bound of a `manual` mailbox.
+    pub mailbox: Option<u32>,
 }
 
 impl DeclaredOptions {
-    /// The defaults: no name, permanent, scheduled, not trapping exits.
+    /// The defaults: no name, permanent, scheduled, not trapping exits, an
+    /// automatic mailbox.
     pub const DEFAULT: DeclaredOptions = DeclaredOptions {
         name: None,
         restart: Restart::Permanent,
         blocking: false,
         trap_exit: false,
+        flow: crate::Flow::Automatic,
+        mailbox: None,
     };
 
     /// The runtime options these declare.
@@ -120,15 +127,23 @@ impl DeclaredOptions {
     /// ```
     /// use foundation::introspect::DeclaredOptions;
     ///
+    /// use foundation::Flow;
+    ///
     /// let declared = DeclaredOptions { blocking: true, ..DeclaredOptions::DEFAULT };
     /// assert!(declared.to_actor_options().blocking);
+    /// let bounded = DeclaredOptions { flow: Flow::Manual, mailbox: Some(64), ..DeclaredOptions::DEFAULT };
+    /// assert_eq!(bounded.to_actor_options().mailbox, Some(64));
     /// ```
     pub fn to_actor_options(&self) -> crate::ActorOptions {
         let mut options = crate::ActorOptions::new()
             .blocking(self.blocking)
-            .trap_exit(self.trap_exit);
+            .trap_exit(self.trap_exit)
+            .flow(self.flow);
         if let Some(name) = self.name {
             options = options.name(name);
+        }
+        if let Some(bound) = self.mailbox {
+            options = options.mailbox(bound);
         }
         options
     }
@@ -201,7 +216,8 @@ impl ActorInfo {
 }
 
 impl fmt::Display for ActorInfo {
-    /// `my_crate::Counter [name = "counter", transient] add(send) total(call)`
+    /// `my_crate::Counter [name = "counter", transient, flow = "manual",
+    /// mailbox = 64] add(send) total(call)`
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.type_path())?;
         if self.is_generic() {
@@ -220,6 +236,12 @@ impl fmt::Display for ActorInfo {
         }
         if o.trap_exit {
             flags.push("trap_exit".into());
+        }
+        if o.flow == crate::Flow::Manual {
+            flags.push("flow = \"manual\"".into());
+        }
+        if let Some(bound) = o.mailbox {
+            flags.push(format!("mailbox = {bound}"));
         }
         if !flags.is_empty() {
             write!(f, " [{}]", flags.join(", "))?;

@@ -368,7 +368,7 @@ pub mod __private;
 
 pub use foundation_macros::{actor, handlers};
 
-pub use actor::{Actor, ActorOptions, ActorRef, Context, Restart};
+pub use actor::{Actor, ActorOptions, ActorRef, Context, Flow, Restart};
 pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};

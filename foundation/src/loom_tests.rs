@@ -28,6 +28,47 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     builder.check(f);
 }
 
+/// A bounded push (ADR 0007 §2): two producers race for the one place of
+/// a queue with limit 1 while the consumer takes what it finds. The queue
+/// never holds two values: every value pushed was either taken during the
+/// race or is the one left, and a refusal is `Full` with the value back.
+#[test]
+fn loom_queue_limit_is_never_exceeded() {
+    use crate::error::SendError;
+    model(|| {
+        let q = Arc::new(Queue::new());
+        let producers: Vec<_> = (0..2)
+            .map(|p| {
+                let q = q.clone();
+                thread::spawn(move || match q.push_with(p, |v| v, 1) {
+                    Ok(()) => true,
+                    Err(SendError::Full(back)) => {
+                        assert_eq!(back, p);
+                        false
+                    }
+                    Err(other) => panic!("{other:?}"),
+                })
+            })
+            .collect();
+        let mut taken = 0;
+        // SAFETY: this thread is the only consumer.
+        if let Pop::Value(_) = unsafe { q.pop() } {
+            taken += 1;
+        }
+        let pushed = producers
+            .into_iter()
+            .map(|p| p.join().unwrap())
+            .filter(|&ok| ok)
+            .count();
+        let left = q.len();
+        assert!(left <= 1, "{left} values in a queue limited to 1");
+        assert_eq!(pushed, taken + left);
+        assert!(pushed >= 1, "an empty queue takes the first push");
+        // SAFETY: as above.
+        while let Pop::Value(_) = unsafe { q.pop() } {}
+    });
+}
+
 #[test]
 fn loom_queue_two_producers_cross_blocks_in_order() {
     model(|| {

@@ -99,6 +99,12 @@ impl<M: Send + 'static> Recipient<M> {
     }
 
     /// The actor behind this handle, type-erased.
+    /// Sends a notice the receiver asked for (an event it subscribed to),
+    /// past its mailbox's bound (ADR 0007).
+    pub(crate) fn send_notice(&self, msg: M) -> Result<(), SendError<M>> {
+        self.sink.send_notice(msg)
+    }
+
     pub(crate) fn task(&self) -> Task {
         Arc::clone(&self.sink).task()
     }

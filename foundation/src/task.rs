@@ -114,6 +114,9 @@ impl RunResult {
 /// The sending half of an actor, seen through one message type.
 pub(crate) trait Sink<M>: Send + Sync {
     fn send(&self, msg: M) -> Result<(), SendError<M>>;
+    /// A notice the receiver asked for (an event it subscribed to): past
+    /// its mailbox's bound (ADR 0007).
+    fn send_notice(&self, msg: M) -> Result<(), SendError<M>>;
     fn pid(&self) -> Pid;
     fn is_alive(&self) -> bool;
     /// The actor behind this sink, type-erased.

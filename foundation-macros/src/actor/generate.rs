@@ -78,12 +78,23 @@ fn declared_options(options: &Options) -> TokenStream {
     };
     let blocking = options.blocking.unwrap_or(false);
     let trap_exit = options.trap_exit.unwrap_or(false);
+    let flow = match options.flow {
+        Some((Flow::Manual, span)) => quote_spanned!(span=> ::foundation::Flow::Manual),
+        Some((Flow::Automatic, span)) => quote_spanned!(span=> ::foundation::Flow::Automatic),
+        None => quote!(::foundation::Flow::Automatic),
+    };
+    let mailbox = match options.mailbox {
+        Some((n, _)) => quote!(::foundation::__private::core::option::Option::Some(#n)),
+        None => quote!(::foundation::__private::core::option::Option::None),
+    };
     quote! {
         ::foundation::__private::DeclaredOptions {
             name: #name,
             restart: #restart,
             blocking: #blocking,
             trap_exit: #trap_exit,
+            flow: #flow,
+            mailbox: #mailbox,
         }
     }
 }

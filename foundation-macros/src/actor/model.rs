@@ -5,9 +5,13 @@ use proc_macro2::Span;
 use syn::{Generics, Ident, LitStr};
 
 /// Every option `#[actor]` knows, for error messages.
-pub(super) const OPTIONS: &str = "`name`, `restart`, `blocking`, `trap_exit`";
+pub(super) const OPTIONS: &str = "`name`, `restart`, `blocking`, `trap_exit`, `flow`, `mailbox`";
 /// The restart types.
 pub(super) const RESTARTS: &[&str] = &["permanent", "transient", "temporary"];
+/// The flow-control modes (`foundation::Flow`).
+pub(super) const FLOWS: &[&str] = &["automatic", "manual"];
+/// The largest `mailbox` (`foundation`'s `Bound::MAX`).
+pub(super) const MAX_MAILBOX: u64 = 1 << 30;
 
 /// The options, as written (each with the span of its value, for errors).
 #[derive(Default)]
@@ -16,6 +20,14 @@ pub(super) struct Options {
     pub(super) restart: Option<(Restart, Span)>,
     pub(super) blocking: Option<bool>,
     pub(super) trap_exit: Option<bool>,
+    pub(super) flow: Option<(Flow, Span)>,
+    pub(super) mailbox: Option<(u32, Span)>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flow {
+    Automatic,
+    Manual,
 }
 
 #[derive(Clone, Copy)]

@@ -1,10 +1,11 @@
 //! Parsing the options. Each option is checked as it is parsed (unknown
 //! or duplicate keys, values outside the allowed ones, each error naming
 //! the allowed values); every error is recorded and parsing goes on, so
-//! one build shows them all. No check spans several options yet, so there
-//! is no `check.rs` here (see `handlers/check.rs` for one).
+//! one build shows them all. The one check that spans two options
+//! (`mailbox` needs `flow = "manual"`) runs at the end of parsing; there is
+//! no `check.rs` here (see `handlers/check.rs` for one).
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
@@ -62,6 +63,27 @@ pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
                     }
                 }
             }
+            "flow" => {
+                let hint = "`flow = \"manual\"`";
+                if let Some(lit) = string_value(cx, &meta, "flow", hint)? {
+                    match lit.value().as_str() {
+                        "automatic" => options.flow = Some((Flow::Automatic, lit.span())),
+                        "manual" => options.flow = Some((Flow::Manual, lit.span())),
+                        other => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "unknown flow-control mode `{other}`; expected one of: {}",
+                                FLOWS
+                                    .iter()
+                                    .map(|f| format!("`{f}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ),
+                    }
+                }
+            }
+            "mailbox" => options.mailbox = mailbox_value(cx, &meta)?,
             "blocking" => options.blocking = flag_value(cx, &meta, "blocking")?,
             "trap_exit" => options.trap_exit = flag_value(cx, &meta, "trap_exit")?,
             _ => {
@@ -77,7 +99,47 @@ pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
     if let Err(error) = parser.parse2(args) {
         cx.syn_error(error);
     }
+    if let Some((_, span)) = options.mailbox
+        && !matches!(options.flow, Some((Flow::Manual, _)))
+    {
+        cx.syn_error(syn::Error::new(
+            span,
+            "`mailbox` is the bound of a `manual` mailbox: add `flow = \"manual\"` \
+             (an `automatic` mailbox, the default, takes no size)",
+        ));
+    }
     options
+}
+
+/// `mailbox = N`: a positive integer literal up to `MAX_MAILBOX`.
+fn mailbox_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(u32, Span)>> {
+    let example = "`mailbox = 1024`";
+    if !meta.input.peek(syn::Token![=]) {
+        cx.error_spanned_by(
+            &meta.path,
+            format!("`mailbox` needs a value, a number of messages: {example}"),
+        );
+        return skip_value(meta).map(|()| None);
+    }
+    let expr: syn::Expr = meta.value()?.parse()?;
+    if let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(int),
+        ..
+    }) = &expr
+    {
+        match int.base10_parse::<u64>() {
+            Ok(n) if (1..=MAX_MAILBOX).contains(&n) => return Ok(Some((n as u32, int.span()))),
+            _ => {
+                cx.error_spanned_by(int, format!("`mailbox` holds 1 to {MAX_MAILBOX} messages"));
+                return Ok(None);
+            }
+        }
+    }
+    cx.error_spanned_by(
+        &expr,
+        format!("`mailbox` takes an integer literal, a number of messages: {example}"),
+    );
+    Ok(None)
 }
 
 /// `key = "string"`; anything else is recorded as an error (and skipped).

@@ -13,6 +13,7 @@ use super::model::*;
 pub(super) const ACTOR_REF_METHODS: &[&str] = &[
     "send",
     "try_send",
+    "send_timeout",
     "pid",
     "kill",
     "stop",

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::cell::ActorCell;
 use crate::cell::spawn::spawn_on;
-use crate::error::{LinkError, SpawnError};
+use crate::error::{LinkError, SendError, SpawnError};
 use crate::exit::ExitReason;
 use crate::pid::Pid;
 use crate::task::Task;
@@ -184,7 +184,9 @@ impl<A: Actor> Context<A> {
         spawn_on(&self.cell.shared, actor, options)
     }
 
-    /// Sends `msg` to this actor after `delay` (on the node's clock).
+    /// Sends `msg` to this actor after `delay` (on the node's clock). To a
+    /// bounded ([`Flow::Manual`](crate::Flow::Manual)) mailbox it is
+    /// delivered even when full: it was accepted when the timer was set.
     pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
         send_after_on(&self.cell.shared.timers, self.myself(), delay, msg)
     }
@@ -194,6 +196,8 @@ impl<A: Actor> Context<A> {
     /// missed (the node was busy, or a manual clock jumped), one fires and
     /// the next comes a period later: missed ticks are not made up in a
     /// burst. A period too long for the clock (`Duration::MAX`) never fires.
+    /// A tick that finds a bounded ([`Flow::Manual`](crate::Flow::Manual))
+    /// mailbox full is skipped, the interval going on.
     ///
     /// ```
     /// use foundation::{Actor, Context, ManualClock, Node};
@@ -245,7 +249,17 @@ impl<A: Actor> Context<A> {
         Ok(self.cell.shared.timers.add(
             period,
             Some(period),
-            Box::new(move || target.send(make()).is_ok()),
+            // A tick that finds a bounded mailbox full is skipped (the next
+            // one comes a period later): ticks are a pace, not a backlog.
+            // The interval stops only with the actor.
+            Box::new(move || match target.send(make()) {
+                Ok(()) => true,
+                Err(SendError::Closed(_)) => false,
+                Err(_) => {
+                    tracing::debug!(pid = %target.pid(), "an interval tick found a full mailbox and was skipped");
+                    true
+                }
+            }),
         ))
     }
 
@@ -281,8 +295,11 @@ pub(crate) fn send_after_on<A: Actor>(
         delay,
         None,
         Box::new(move || {
+            // Past a bounded mailbox's bound: the message was accepted
+            // when the timer was set, and there is nobody to hand it back
+            // to now (ADR 0007).
             if let Some(msg) = msg.take()
-                && target.send(msg).is_err()
+                && target.cell.deliver_notice(msg, |m| m).is_err()
             {
                 tracing::trace!(pid = %target.pid(), "a timer fired for a stopped actor");
             }

@@ -11,6 +11,7 @@ use crate::cell::ActorCell;
 use crate::error::SendError;
 use crate::pid::Pid;
 use crate::recipient::Recipient;
+use crate::scheduler;
 use crate::task::{Runnable, Sink, Task};
 use crate::timer::TimerRef;
 
@@ -51,22 +52,88 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// # Errors
     ///
-    /// [`SendError::Closed`] with `msg` inside if the actor has stopped.
+    /// The message comes back inside the error:
+    /// [`SendError::Closed`] if the actor has stopped;
+    /// [`SendError::Full`] if its mailbox is bounded
+    /// ([`Flow::Manual`](crate::Flow::Manual)) and full — `send` does not
+    /// wait for room ([`ActorRef::send_timeout`] does).
     #[inline]
     pub fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         self.cell.deliver(msg, |m| m)
     }
 
-    /// Queues `msg` if the mailbox takes it now, never waiting. With the
-    /// unbounded mailbox this is [`ActorRef::send`]; with a bounded one it
-    /// returns [`SendError::Full`] instead of waiting.
+    /// Queues `msg` if the mailbox takes it now, never waiting: the same as
+    /// [`ActorRef::send`], named for code that wants to say so. With a
+    /// bounded mailbox it returns [`SendError::Full`] instead of waiting.
     ///
     /// # Errors
     ///
-    /// As [`ActorRef::send`], plus `Full` for bounded mailboxes.
+    /// As [`ActorRef::send`].
     #[inline]
     pub fn try_send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         self.cell.deliver(msg, |m| m)
+    }
+
+    /// Queues `msg`, waiting up to `timeout` for room in a bounded
+    /// ([`Flow::Manual`](crate::Flow::Manual)) mailbox; with an unbounded
+    /// one it is [`ActorRef::send`]. A timeout too long for the clock
+    /// (`Duration::MAX`) waits however long it takes. The wait is real
+    /// time, whatever the node's clock.
+    ///
+    /// Waiting would hold a scheduler thread — and, if the receiver waits
+    /// for that thread, never end — so on a scheduler thread (inside a
+    /// handler) it is refused at once, as a blocking `call` is: use
+    /// `send` and handle [`SendError::Full`], or make the sender a
+    /// blocking actor.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Flow, Node, SendError};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Slow {
+    ///     entered: mpsc::Sender<u32>,
+    ///     gate: mpsc::Receiver<()>,
+    /// }
+    /// impl Actor for Slow {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+    ///         let _ = self.entered.send(n);
+    ///         let _ = self.gate.recv();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(2).start()?;
+    /// let (entered, handled) = mpsc::channel();
+    /// let (go, gate) = mpsc::channel();
+    /// let options = ActorOptions::new().flow(Flow::Manual).mailbox(1);
+    /// let slow = node.spawn_with(Slow { entered, gate }, options)?;
+    /// slow.send(1)?;
+    /// assert_eq!(handled.recv()?, 1); // in the handler
+    /// slow.send(2)?; // the mailbox is full
+    /// let short = Duration::from_millis(10);
+    /// assert_eq!(slow.send_timeout(3, short), Err(SendError::Timeout(3)));
+    /// go.send(())?; // 1 is done, 2 goes into the handler: room for 3
+    /// slow.send_timeout(3, Duration::from_secs(5))?;
+    /// drop(go);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`SendError::Timeout`] if no room came in time,
+    /// [`SendError::Closed`] if the actor has stopped,
+    /// [`SendError::WouldBlock`] on a scheduler thread; the message comes
+    /// back inside each.
+    pub fn send_timeout(&self, msg: A::Msg, timeout: Duration) -> Result<(), SendError<A::Msg>> {
+        if !self.cell.bound.is_bounded() {
+            return self.send(msg);
+        }
+        if scheduler::on_any_scheduler() {
+            return Err(SendError::WouldBlock(msg));
+        }
+        let deadline = std::time::Instant::now().checked_add(timeout);
+        self.cell.deliver_waiting(msg, |m| m, deadline)
     }
 
     /// The pid of the actor's current incarnation (or, between a stop and
@@ -134,7 +201,9 @@ impl<A: Actor> ActorRef<A> {
         self.cell.mailbox.len()
     }
 
-    /// Sends `msg` to the actor after `delay` (on the node's clock).
+    /// Sends `msg` to the actor after `delay` (on the node's clock). To a
+    /// bounded ([`Flow::Manual`](crate::Flow::Manual)) mailbox it is
+    /// delivered even when full: it was accepted when the timer was set.
     pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
         send_after_on(&self.cell.shared.timers, self.clone(), delay, msg)
     }

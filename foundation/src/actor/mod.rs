@@ -15,7 +15,7 @@ mod options;
 pub use context::Context;
 pub(crate) use context::send_after_on;
 pub use handle::ActorRef;
-pub use options::{ActorOptions, Restart};
+pub use options::{ActorOptions, Flow, Restart};
 
 use crate::exit::{Down, ExitReason};
 use crate::pid::Pid;

@@ -1,5 +1,8 @@
-//! [`ActorOptions`] and [`Restart`]: how an actor runs, and when its
-//! supervisor restarts it — what `#[actor(...)]` declares.
+//! [`ActorOptions`], [`Flow`] and [`Restart`]: how an actor runs, what its
+//! mailbox does under load, and when its supervisor restarts it — what
+//! `#[actor(...)]` declares.
+
+use crate::mailbox::Bound;
 
 /// How an actor runs. See [`Node::spawn_with`](crate::Node::spawn_with).
 ///
@@ -31,12 +34,70 @@ pub struct ActorOptions {
     /// ([`Context::spawn_link`](crate::Context::spawn_link)) reaches [`Actor::on_exit`](crate::Actor::on_exit) rather than
     /// stopping it.
     pub trap_exit: bool,
+    /// What the mailbox does with more messages than the actor keeps up
+    /// with: see [`Flow`].
+    pub flow: Flow,
+    /// The bound of a [`Flow::Manual`] mailbox: at most this many messages
+    /// queued, `1 ..= 2^30`. `None`: [`ActorOptions::DEFAULT_MAILBOX`].
+    /// Only for `Manual`; on an `Automatic` mailbox the spawn is refused
+    /// ([`SpawnError::InvalidOptions`](crate::SpawnError::InvalidOptions)).
+    pub mailbox: Option<u32>,
 }
 
 impl ActorOptions {
+    /// The bound of a [`Flow::Manual`] mailbox when
+    /// [`ActorOptions::mailbox`] is not given.
+    pub const DEFAULT_MAILBOX: u32 = 1024;
+
     /// The defaults: a scheduled (non-blocking) actor.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sets [`ActorOptions::flow`]. See [`Flow`] for an example.
+    pub fn flow(mut self, flow: Flow) -> Self {
+        self.flow = flow;
+        self
+    }
+
+    /// Sets [`ActorOptions::mailbox`]. See [`Flow::Manual`] for an example.
+    pub fn mailbox(mut self, bound: u32) -> Self {
+        self.mailbox = Some(bound);
+        self
+    }
+
+    /// The mailbox bound these options give, or why they cannot.
+    #[inline]
+    pub(crate) fn bound(&self) -> Result<Bound, crate::SpawnError> {
+        if self.flow == Flow::Automatic && self.mailbox.is_none() {
+            return Ok(Bound::UNBOUNDED);
+        }
+        self.checked_bound()
+    }
+
+    #[cold]
+    fn checked_bound(&self) -> Result<Bound, crate::SpawnError> {
+        let invalid = |reason: String| crate::SpawnError::InvalidOptions {
+            field: "mailbox",
+            reason,
+        };
+        match (self.flow, self.mailbox) {
+            (Flow::Automatic, None) => Ok(Bound::UNBOUNDED),
+            (Flow::Automatic, Some(n)) => Err(invalid(format!(
+                "a mailbox size ({n}) is the bound of a `manual` mailbox; an `automatic` one takes none"
+            ))),
+            (Flow::Manual, n) => {
+                let n = n.unwrap_or(Self::DEFAULT_MAILBOX);
+                if (1..=Bound::MAX).contains(&n) {
+                    Ok(Bound::at_most(n))
+                } else {
+                    Err(invalid(format!(
+                        "a `manual` mailbox holds 1 to {} messages, not {n}",
+                        Bound::MAX
+                    )))
+                }
+            }
+        }
     }
 
     /// Sets [`ActorOptions::blocking`].
@@ -110,6 +171,65 @@ impl ActorOptions {
         self.trap_exit = trap;
         self
     }
+}
+
+/// What an actor's mailbox does when messages arrive faster than the actor
+/// handles them: flow control, a property of the receiver (ADR 0007).
+///
+/// - [`Flow::Automatic`] (the default): the mailbox takes every message.
+/// - [`Flow::Manual`]: it holds at most [`ActorOptions::mailbox`] messages;
+///   past that, a send is refused with [`SendError::Full`](crate::SendError::Full), which hands the
+///   message back, and [`ActorRef::send_timeout`](crate::ActorRef::send_timeout) waits for room.
+///
+/// `#[actor(flow = "manual", mailbox = 64)]` declares it.
+///
+/// ```
+/// use foundation::{Actor, ActorOptions, Context, Flow, Node, SendError};
+/// use std::sync::mpsc;
+///
+/// /// Holds its first message until told to go on, so its mailbox fills.
+/// struct Slow {
+///     entered: mpsc::Sender<()>,
+///     gate: mpsc::Receiver<()>,
+/// }
+/// impl Actor for Slow {
+///     type Msg = u32;
+///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {
+///         let _ = self.entered.send(());
+///         let _ = self.gate.recv();
+///     }
+/// }
+///
+/// let node = Node::builder().schedulers(2).start()?;
+/// let (entered, entered_rx) = mpsc::channel();
+/// let (go, gate) = mpsc::channel();
+/// let options = ActorOptions::new().flow(Flow::Manual).mailbox(2);
+/// let slow = node.spawn_with(Slow { entered, gate }, options)?;
+/// slow.send(0)?;
+/// entered_rx.recv()?; // 0 is being handled
+/// slow.send(1)?;
+/// slow.send(2)?; // two queued: full
+/// assert_eq!(slow.send(3), Err(SendError::Full(3)), "the message comes back");
+/// drop(go);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flow {
+    /// Unbounded: every message is queued. (The high and low watermarks
+    /// of ADR 0007, muting the senders of an overloaded actor, are not
+    /// built yet: an automatic mailbox grows as long as senders send.)
+    #[default]
+    Automatic,
+    /// Bounded: at most [`ActorOptions::mailbox`] messages are queued
+    /// ([`ActorOptions::DEFAULT_MAILBOX`] by default). A send to a full
+    /// mailbox never waits: `send` and `try_send` return
+    /// [`SendError::Full`](crate::SendError::Full) with the message;
+    /// [`ActorRef::send_timeout`](crate::ActorRef::send_timeout) waits for
+    /// room (off scheduler threads). Signals, request replies and the
+    /// notices the runtime sends on the actor's behalf (timers it set,
+    /// subscriptions it made) are not counted against the bound.
+    Manual,
 }
 
 /// When a child is restarted. See [`Strategy`](crate::Strategy) for an example.

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use crate::actor::{Actor, ActorRef};
 use crate::call::reply::{CallError, CallFuture, ReplyTo, Slot};
 use crate::call::request::arm_timeout;
+use crate::error::SendError;
 use crate::scheduler;
 use crate::timer::{Clock, TimerService};
 
@@ -15,12 +16,16 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// For plain threads and blocking actors: on a scheduler thread it fails
     /// at once with [`CallError::Deadlock`] (use [`Context::request`](crate::Context::request)).
+    /// To a full bounded ([`Flow::Manual`](crate::Flow::Manual)) mailbox it
+    /// waits for room within the same timeout, as
+    /// [`ActorRef::send_timeout`] does.
     ///
     /// # Errors
     ///
     /// A [`CallError`], as soon as it is known: `Stopped` for a stopped
     /// actor, `Panicked` if the handler panics, `Dropped` if it drops the
-    /// `ReplyTo`, `Timeout` when the time is up.
+    /// `ReplyTo`, `Timeout` when the time is up (waiting for room or for
+    /// the reply).
     ///
     /// ```
     /// use foundation::{Actor, Context, Node, ReplyTo};
@@ -54,7 +59,23 @@ impl<A: Actor> ActorRef<A> {
         }
         let slot = Slot::new();
         let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
-        self.send_request(&slot, make);
+        if self.cell.bound.is_bounded() {
+            // A full bounded mailbox: wait for room within the timeout (in
+            // real time), as `send_timeout` does.
+            let room_by = Instant::now().checked_add(timeout);
+            let request = make(ReplyTo::new(Arc::clone(&slot)));
+            if let Err(refused) = self.cell.deliver_waiting(request, |m| m, room_by) {
+                let error = match refused {
+                    SendError::Closed(_) => CallError::Stopped,
+                    SendError::Timeout(_) => CallError::Timeout,
+                    _ => CallError::Overloaded,
+                };
+                let _ = slot.complete(Err(error));
+                drop(refused);
+            }
+        } else {
+            self.send_request(&slot, make);
+        }
         slot.wait_blocking(deadline)
     }
 
@@ -101,16 +122,23 @@ impl<A: Actor> ActorRef<A> {
         CallFuture::new(slot)
     }
 
-    /// Sends the request built by `make`; a refused send fails the slot.
+    /// Sends the request built by `make`; a refused send fails the slot:
+    /// `Stopped` if the actor has, `Overloaded` if its mailbox had no room
+    /// (only a blocking call waits for room: ADR 0007).
     pub(crate) fn send_request<T: Send + 'static>(
         &self,
         slot: &Arc<Slot<T>>,
         make: impl FnOnce(ReplyTo<T>) -> A::Msg,
     ) {
         if let Err(refused) = self.send(make(ReplyTo::new(Arc::clone(slot)))) {
+            let error = if refused.is_closed() {
+                CallError::Stopped
+            } else {
+                CallError::Overloaded
+            };
             // Complete first, so the `ReplyTo` inside, dropped next, says
             // nothing more.
-            let _ = slot.complete(Err(CallError::Stopped));
+            let _ = slot.complete(Err(error));
             drop(refused);
         }
     }

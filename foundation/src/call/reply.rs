@@ -18,6 +18,7 @@
 //! | the `ReplyTo` was dropped without a reply | `Err(Dropped)` |
 //! | the timeout ran out first | `Err(Timeout)` |
 //! | a blocking call was made on a scheduler thread | `Err(Deadlock)` |
+//! | the callee's bounded mailbox was full: the request was not sent (a blocking call first waits for room within its timeout) | `Err(Overloaded)` |
 //!
 //! [`ActorRef::call`]: crate::ActorRef::call
 //! [`ActorRef::call_async`]: crate::ActorRef::call_async
@@ -90,6 +91,13 @@ pub enum CallError {
          use ctx.request(..).then(..) or a blocking actor"
     )]
     Deadlock,
+    /// The callee's mailbox had no room for the request (a full bounded
+    /// mailbox, [`Flow::Manual`](crate::Flow::Manual)): it was not sent,
+    /// and the callee is alive. `call_async` and `ctx.request` do not wait
+    /// for room (a blocking `call` does, within its timeout); retry, or
+    /// give the callee a larger mailbox.
+    #[error("the actor's mailbox is full; the request was not sent")]
+    Overloaded,
 }
 
 thread_local! {

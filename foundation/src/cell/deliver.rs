@@ -11,25 +11,124 @@ use crate::sync::lock;
 use crate::task::Task;
 
 impl<A: Actor> ActorCell<A> {
-    /// Queues `convert(input)` and schedules the actor if it was idle.
+    /// Queues `convert(input)` within the mailbox's bound and schedules the
+    /// actor if it was idle.
     #[inline(always)]
     pub(crate) fn deliver<I>(
         &self,
         input: I,
         convert: impl FnOnce(I) -> A::Msg,
     ) -> Result<(), SendError<I>> {
+        self.deliver_within(input, convert, self.bound)
+    }
+
+    /// Queues a message the runtime sends on the actor's own behalf — a
+    /// timer it set, an event it subscribed to — past the mailbox's bound
+    /// (ADR 0007: such notices are bounded by what the actor asked for).
+    pub(crate) fn deliver_notice<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> A::Msg,
+    ) -> Result<(), SendError<I>> {
+        self.deliver_within(input, convert, Bound::UNBOUNDED)
+    }
+
+    #[inline(always)]
+    fn deliver_within<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> A::Msg,
+        bound: Bound,
+    ) -> Result<(), SendError<I>> {
         self.mailbox
-            .push_with(input, |i| Envelope::User(convert(i)))?;
+            .push_with(input, |i| Envelope::User(convert(i)), bound)?;
         if self.state.notify() {
             self.wake(WakeKind::Message);
         }
         Ok(())
     }
 
-    /// Queues a runtime envelope (a continuation, a signal).
+    /// Queues `convert(input)`, waiting for room in a bounded mailbox until
+    /// `deadline` (`None`: however long it takes). The caller is not on a
+    /// scheduler thread.
+    pub(crate) fn deliver_waiting<I>(
+        &self,
+        mut input: I,
+        convert: impl Fn(I) -> A::Msg,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<(), SendError<I>> {
+        loop {
+            match self.deliver(input, &convert) {
+                Err(SendError::Full(back)) => input = back,
+                other => return other,
+            }
+            // Register, then look again: a runner that makes room after
+            // our failed push either sees us registered (and unparks us) or
+            // made room before the push below, which then succeeds.
+            lock(&self.control)
+                .get_or_insert_with(Box::default)
+                .room_waiters
+                .push(std::thread::current());
+            let result = self.deliver(input, &convert);
+            let full = matches!(result, Err(SendError::Full(_)));
+            if !full {
+                self.forget_room_waiter();
+                return result;
+            }
+            let Err(SendError::Full(back)) = result else {
+                unreachable!()
+            };
+            input = back;
+            match deadline {
+                None => std::thread::park(),
+                Some(deadline) => {
+                    let now = std::time::Instant::now();
+                    if now >= deadline {
+                        self.forget_room_waiter();
+                        return Err(SendError::Timeout(input));
+                    }
+                    std::thread::park_timeout(deadline - now);
+                }
+            }
+            self.forget_room_waiter();
+        }
+    }
+
+    fn forget_room_waiter(&self) {
+        let me = std::thread::current().id();
+        if let Some(control) = lock(&self.control).as_mut()
+            && let Some(at) = control.room_waiters.iter().position(|t| t.id() == me)
+        {
+            control.room_waiters.swap_remove(at);
+        }
+    }
+
+    /// The runner took a message from a bounded mailbox: if it was full,
+    /// wake the threads waiting for room. Out of the run loop's line.
+    #[inline(never)]
+    pub(crate) fn took_from_bounded(&self) {
+        if let Some(bound) = self.bound.get()
+            && self.mailbox.len() + 1 >= bound as usize
+        {
+            self.wake_room_waiters();
+        }
+    }
+
+    /// Wakes every thread waiting for room (they look again).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn wake_room_waiters(&self) {
+        if let Some(control) = lock(&self.control).as_mut() {
+            for waiter in control.room_waiters.drain(..) {
+                waiter.unpark();
+            }
+        }
+    }
+
+    /// Queues a runtime envelope (a continuation, a signal), past any bound.
     pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
         self.mailbox
-            .push_with(envelope, |e| e)
+            .push_with(envelope, |e| e, Bound::UNBOUNDED)
             .map_err(SendError::into_inner)?;
         if self.state.notify() {
             self.wake(WakeKind::Message);

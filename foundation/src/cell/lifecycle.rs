@@ -61,6 +61,9 @@ impl<A: Actor> ActorCell<A> {
         if !self.supervised() {
             // Close first: once `is_alive` says false, every send fails.
             self.mailbox.close();
+            if self.bound.is_bounded() {
+                self.wake_room_waiters();
+            }
         }
         self.state.stop();
         let actor = slot.actor;
@@ -93,10 +96,17 @@ impl<A: Actor> ActorCell<A> {
     #[inline(never)]
     pub(super) fn die(&self, incarnation: u32, reason: ExitReason) {
         let pid = self.pid_of(incarnation);
-        let remains = lock(&self.control).take().map(|c| Remains {
-            links: c.links,
-            monitors: c.monitors,
-            supervisor: c.supervisor,
+        let remains = lock(&self.control).take().map(|c| {
+            // Senders waiting for room look again: at a closed mailbox, or
+            // at the next incarnation's (which keeps the queue).
+            for waiter in c.room_waiters {
+                waiter.unpark();
+            }
+            Remains {
+                links: c.links,
+                monitors: c.monitors,
+                supervisor: c.supervisor,
+            }
         });
         let Remains {
             links,
@@ -146,6 +156,9 @@ impl<A: Actor> ActorCell<A> {
         let _stopping = StoppingScope::enter();
         let pid = self.pid_of(incarnation);
         self.mailbox.close();
+        if self.bound.is_bounded() {
+            self.wake_room_waiters();
+        }
         let shared = &self.shared;
         if holds_names(&self.signals) {
             shared.names.release(pid, Some(reason));
@@ -199,6 +212,9 @@ impl<A: Actor> ActorCell<A> {
         let _stopping = StoppingScope::enter();
         if !self.supervised() {
             self.mailbox.close();
+            if self.bound.is_bounded() {
+                self.wake_room_waiters();
+            }
         }
         self.state.stop();
         // SAFETY: the steal made us the actor's holder; the runner no longer
@@ -350,11 +366,16 @@ impl<A: Actor> ActorCell<A> {
     ) {
         let mut control = lock(&self.control);
         let dedicated = new_thread.or_else(|| control.as_mut().and_then(|c| c.dedicated.take()));
+        let room_waiters = control
+            .as_mut()
+            .map(|c| core::mem::take(&mut c.room_waiters))
+            .unwrap_or_default();
         *control = Some(Box::new(Control {
             links: vec![supervisor.clone()],
             supervisor: Some(supervisor),
             started_ack: Some(ack),
             dedicated,
+            room_waiters,
             ..Control::default()
         }));
     }

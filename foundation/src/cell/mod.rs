@@ -30,7 +30,7 @@ use crate::cell::state::State;
 use crate::cell::takeover::{HandlerWord, What};
 use crate::error::SendError;
 use crate::exit::{Down, ExitReason, MonitorRef};
-use crate::mailbox::Mailbox;
+use crate::mailbox::{Bound, Mailbox};
 use crate::node::shared::Shared;
 use crate::pid::Pid;
 use crate::sync::AtomicU8;
@@ -112,6 +112,10 @@ struct Control {
     killed: bool,
     /// A blocking actor's thread, to wake.
     dedicated: Option<Unparker>,
+    /// Threads waiting for room in a bounded mailbox
+    /// (`ActorRef::send_timeout`), woken when the actor takes a message
+    /// from a full one.
+    room_waiters: Vec<std::thread::Thread>,
 }
 
 /// Told that a supervised incarnation has started (ordered starts).
@@ -132,8 +136,12 @@ pub(crate) struct ActorCell<A: Actor> {
     signals: AtomicU8,
     /// Whether the runner is inside user code; see `guarded`.
     handler: HandlerWord,
-    /// The pid's node and number (the incarnation lives in `state`).
-    node: u32,
+    /// How many messages the mailbox may hold (flow control; see
+    /// `mailbox`). Here rather than in the mailbox, where it would cost
+    /// the cell its 128-byte size class.
+    pub(crate) bound: Bound,
+    /// The pid's number (its node is `shared.id`; the incarnation lives in
+    /// `state`).
     number: u64,
     pub(crate) shared: Arc<Shared>,
     /// Links, monitors and the rest of the current incarnation's rarely
@@ -160,16 +168,29 @@ unsafe impl<A: Actor> Sync for ActorCell<A> {}
 // SAFETY: the raw instance pointer in `slot` is an owned `Box<A>`, `A: Send`.
 unsafe impl<A: Actor> Send for ActorCell<A> {}
 
+/// How a new cell is set up (from its spawn's options).
+pub(crate) struct Setup {
+    pub(crate) supervised: bool,
+    /// A blocking actor's thread.
+    pub(crate) dedicated: Option<Unparker>,
+    pub(crate) trap_exit: bool,
+    pub(crate) bound: Bound,
+}
+
 impl<A: Actor> ActorCell<A> {
     pub(crate) fn new(
         actor: A,
         number: u64,
         shared: Arc<Shared>,
-        supervised: bool,
-        dedicated: Option<Unparker>,
-        trap_exit: bool,
+        setup: Setup,
         me: *const Self,
     ) -> Self {
+        let Setup {
+            supervised,
+            dedicated,
+            trap_exit,
+            bound,
+        } = setup;
         let flags = if supervised { SUPERVISED } else { 0 }
             | if dedicated.is_some() { BLOCKING } else { 0 }
             | if trap_exit {
@@ -188,7 +209,7 @@ impl<A: Actor> ActorCell<A> {
             mailbox: Mailbox::unbounded(),
             signals: AtomicU8::new(flags),
             handler: HandlerWord::new(),
-            node: shared.id,
+            bound,
             number,
             shared,
             control: Mutex::new(control),
@@ -215,7 +236,7 @@ impl<A: Actor> ActorCell<A> {
     /// The pid of incarnation `incarnation` of this cell.
     #[inline]
     pub(crate) fn pid_of(&self, incarnation: u32) -> Pid {
-        Pid::new(self.node, self.number, incarnation)
+        Pid::new(self.shared.id, self.number, incarnation)
     }
 
     /// The pid of the current (or, between a stop and a restart, the last)
@@ -351,6 +372,10 @@ where
     #[inline]
     fn send(&self, msg: M) -> Result<(), SendError<M>> {
         self.deliver(msg, Into::into)
+    }
+
+    fn send_notice(&self, msg: M) -> Result<(), SendError<M>> {
+        self.deliver_notice(msg, Into::into)
     }
 
     fn pid(&self) -> Pid {

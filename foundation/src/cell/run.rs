@@ -180,6 +180,9 @@ impl<A: Actor> ActorCell<A> {
             // SAFETY: we hold RUNNING: we are the mailbox's only consumer.
             match unsafe { cell.mailbox.pop() } {
                 Pop::Value(envelope) => {
+                    if cell.bound.is_bounded() {
+                        cell.took_from_bounded();
+                    }
                     if handled > 0 || ran_started {
                         scheduler::release_run_next();
                     }

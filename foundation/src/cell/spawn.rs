@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crossbeam_utils::sync::Parker;
 
-use super::{ActorCell, StartedAck, run_dedicated};
+use super::{ActorCell, Setup, StartedAck, run_dedicated};
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::error::SpawnError;
 use crate::node::shared::Shared;
@@ -33,6 +33,7 @@ pub(crate) fn spawn_cell<A: Actor>(
     supervisor: Option<(Pid, Task, StartedAck)>,
     before_start: impl FnOnce(&Arc<ActorCell<A>>),
 ) -> Result<ActorRef<A>, SpawnError> {
+    let bound = options.bound()?;
     let parker = options.blocking.then(Parker::new);
     let unparker = parker.as_ref().map(|p| p.unparker().clone());
     // The acceptance check runs under the shard's lock: shutdown clears
@@ -48,9 +49,12 @@ pub(crate) fn spawn_cell<A: Actor>(
                         actor,
                         number,
                         Arc::clone(shared),
-                        supervisor.is_some(),
-                        unparker,
-                        options.trap_exit,
+                        Setup {
+                            supervised: supervisor.is_some(),
+                            dedicated: unparker,
+                            trap_exit: options.trap_exit,
+                            bound,
+                        },
                         me.as_ptr(),
                     )
                 });

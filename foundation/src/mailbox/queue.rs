@@ -36,6 +36,7 @@ use core::mem::MaybeUninit;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
+use crate::error::SendError;
 use crate::sync::{AtomicPtr, AtomicU8, AtomicUsize, Backoff, UnsafeCell};
 
 /// Positions per lap: a block's slots plus at least one reserved position.
@@ -260,17 +261,54 @@ impl<T> Queue<T> {
     #[cfg(test)]
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
-        self.push_with(value, |v| v)
+        self.push_with(value, |v| v, usize::MAX)
+            .map_err(SendError::into_inner)
     }
 
     /// Claims a slot, then fills it with `convert(input)`; if the queue is
-    /// closed, hands `input` back unconverted. This lets a `Recipient<M>`
-    /// return the caller's own `M` when the send fails.
+    /// closed (`Closed`), or already holds `limit` values (`Full`), hands
+    /// `input` back unconverted. This lets a `Recipient<M>` return the
+    /// caller's own `M` when the send fails.
+    ///
+    /// The limit is exact: a claim succeeds only on the tail it was checked
+    /// against, and the head it was checked against can only have moved on
+    /// since, so the queue never holds more than `limit` (claimed slots
+    /// count). `usize::MAX`: no limit, and no check.
     ///
     /// If `convert` panics, the claimed slot is marked skipped (the consumer
     /// steps over it) and the panic continues.
     #[inline]
-    pub(crate) fn push_with<I>(&self, input: I, convert: impl FnOnce(I) -> T) -> Result<(), I> {
+    pub(crate) fn push_with<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> T,
+        limit: usize,
+    ) -> Result<(), SendError<I>> {
+        if limit == usize::MAX {
+            self.push_inner::<I, false>(input, convert, limit)
+                .map_err(|(input, _)| SendError::Closed(input))
+        } else {
+            self.push_inner::<I, true>(input, convert, limit)
+                .map_err(|(input, full)| {
+                    if full {
+                        SendError::Full(input)
+                    } else {
+                        SendError::Closed(input)
+                    }
+                })
+        }
+    }
+
+    /// `push_with`, with the limit's check compiled in or out. `Err`
+    /// carries the input back and whether the queue was full (else
+    /// closed).
+    #[inline(always)]
+    fn push_inner<I, const LIMITED: bool>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> T,
+        limit: usize,
+    ) -> Result<(), (I, bool)> {
         let backoff = Backoff::new();
         let mut tail = self.tail_index.load(Acquire);
         let mut block = self.tail_block.load(Acquire);
@@ -278,12 +316,19 @@ impl<T> Queue<T> {
 
         loop {
             if tail & MARK_BIT != 0 {
-                return Err(input);
+                return Err((input, false));
             }
             let position = tail >> SHIFT;
             let lap = position / LAP;
             let offset = position % LAP;
             let cap = cap(lap);
+
+            if LIMITED {
+                let head = self.head_index.load(Acquire) >> SHIFT;
+                if slots_up_to(position).saturating_sub(slots_up_to(head)) >= limit {
+                    return Err((input, true));
+                }
+            }
 
             // Another producer is installing the next block: wait for it.
             if offset == cap {
@@ -656,12 +701,41 @@ mod tests {
         assert_eq!(drained, (0..45).collect::<Vec<_>>());
     }
 
+    /// The limit is exact across block boundaries (positions past a
+    /// block's last slot do not count) and frees up as values are taken.
+    #[test]
+    fn a_limited_push_refuses_at_the_limit_and_hands_the_value_back() {
+        let q = Queue::new();
+        for limit in [1usize, 2, 3, 5, 31, 40] {
+            for i in 0..limit {
+                q.push_with(i, |v| v, limit).unwrap();
+            }
+            assert_eq!(q.len(), limit);
+            assert_eq!(q.push_with(99, |v| v, limit), Err(SendError::Full(99)));
+            // SAFETY: this thread is the only consumer.
+            assert_eq!(unsafe { q.pop() }, Pop::Value(0));
+            q.push_with(limit, |v| v, limit).unwrap();
+            assert_eq!(q.push_with(98, |v| v, limit), Err(SendError::Full(98)));
+            for i in 1..=limit {
+                // SAFETY: as above.
+                assert_eq!(unsafe { q.pop() }, Pop::Value(i));
+            }
+            // SAFETY: as above.
+            assert_eq!(unsafe { q.pop() }, Pop::Empty);
+        }
+        q.close();
+        assert_eq!(q.push_with(1, |v| v, 1), Err(SendError::Closed(1)));
+    }
+
     #[test]
     fn push_with_converts_or_hands_back_the_input() {
         let q: Queue<String> = Queue::new();
-        q.push_with(7u32, |n| n.to_string()).unwrap();
+        q.push_with(7u32, |n| n.to_string(), usize::MAX).unwrap();
         q.close();
-        assert_eq!(q.push_with(8u32, |n| n.to_string()), Err(8));
+        assert_eq!(
+            q.push_with(8u32, |n| n.to_string(), usize::MAX),
+            Err(SendError::Closed(8))
+        );
         assert_eq!(pop_all(&q), vec!["7".to_string()]);
     }
 
@@ -670,7 +744,7 @@ mod tests {
         let q: Queue<u32> = Queue::new();
         q.push(1).unwrap();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _ = q.push_with(0u32, |_| panic!("conversion failed"));
+            let _ = q.push_with(0u32, |_| panic!("conversion failed"), usize::MAX);
         }));
         assert!(r.is_err());
         q.push(2).unwrap();

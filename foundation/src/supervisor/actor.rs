@@ -248,7 +248,7 @@ impl Supervisor {
     /// Tells every subscriber; forgets those that are gone.
     fn publish(&mut self, event: SupervisorEvent) {
         self.subscribers
-            .retain(|subscriber| subscriber.send(event.clone()).is_ok());
+            .retain(|subscriber| subscriber.send_notice(event.clone()).is_ok());
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {

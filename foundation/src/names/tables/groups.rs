@@ -67,7 +67,7 @@ impl<M: Send + 'static> TypedGroup<M> {
                 pid,
                 change: change.clone(),
             };
-            !matches!(subscriber.send(event), Err(SendError::Closed(_)))
+            !matches!(subscriber.send_notice(event), Err(SendError::Closed(_)))
         });
     }
 

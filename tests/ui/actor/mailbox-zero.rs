@@ -1,0 +1,11 @@
+use foundation::prelude::*;
+
+#[actor(flow = "manual", mailbox = 0)]
+struct Counter;
+
+#[handlers]
+impl Counter {
+    pub fn add(&mut self, _n: u64) {}
+}
+
+fn main() {}
