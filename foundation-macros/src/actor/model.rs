@@ -6,10 +6,15 @@ use syn::{Generics, Ident, LitStr};
 
 /// Every option `#[actor]` knows, for error messages.
 pub(super) const OPTIONS: &str = "`name`, `restart`, `blocking`, `trap_exit`, `flow`, `mailbox`";
-/// The restart types.
-pub(super) const RESTARTS: &[&str] = &["permanent", "transient", "temporary"];
-/// The flow-control modes (`foundation::Flow`).
-pub(super) const FLOWS: &[&str] = &["automatic", "manual"];
+/// The restart types, as written.
+pub(super) const RESTARTS: &[(&str, Restart)] = &[
+    ("permanent", Restart::Permanent),
+    ("transient", Restart::Transient),
+    ("temporary", Restart::Temporary),
+];
+/// The flow-control modes (`foundation::Flow`), as written.
+pub(super) const FLOWS: &[(&str, Flow)] =
+    &[("automatic", Flow::Automatic), ("manual", Flow::Manual)];
 /// The largest `mailbox` (`foundation`'s `Bound::MAX`).
 pub(super) const MAX_MAILBOX: u64 = 1 << 30;
 

@@ -45,42 +45,13 @@ pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
             "restart" => {
                 let hint = "`restart = \"transient\"`";
                 if let Some(lit) = string_value(cx, &meta, "restart", hint)? {
-                    match lit.value().as_str() {
-                        "permanent" => options.restart = Some((Restart::Permanent, lit.span())),
-                        "transient" => options.restart = Some((Restart::Transient, lit.span())),
-                        "temporary" => options.restart = Some((Restart::Temporary, lit.span())),
-                        other => cx.error_spanned_by(
-                            &lit,
-                            format!(
-                                "unknown restart type `{other}`; expected one of: {}",
-                                RESTARTS
-                                    .iter()
-                                    .map(|r| format!("`{r}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ),
-                    }
+                    options.restart = one_of(cx, &lit, "restart type", RESTARTS);
                 }
             }
             "flow" => {
                 let hint = "`flow = \"manual\"`";
                 if let Some(lit) = string_value(cx, &meta, "flow", hint)? {
-                    match lit.value().as_str() {
-                        "automatic" => options.flow = Some((Flow::Automatic, lit.span())),
-                        "manual" => options.flow = Some((Flow::Manual, lit.span())),
-                        other => cx.error_spanned_by(
-                            &lit,
-                            format!(
-                                "unknown flow-control mode `{other}`; expected one of: {}",
-                                FLOWS
-                                    .iter()
-                                    .map(|f| format!("`{f}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        ),
-                    }
+                    options.flow = one_of(cx, &lit, "flow-control mode", FLOWS);
                 }
             }
             "mailbox" => options.mailbox = mailbox_value(cx, &meta)?,
@@ -109,6 +80,32 @@ pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
         ));
     }
     options
+}
+
+/// The value among `choices` that `lit` names, with its span; an unknown
+/// one is an error listing them.
+fn one_of<T: Copy>(
+    cx: &Ctxt,
+    lit: &LitStr,
+    what: &str,
+    choices: &[(&str, T)],
+) -> Option<(T, Span)> {
+    let value = lit.value();
+    if let Some((_, choice)) = choices.iter().find(|(name, _)| *name == value) {
+        return Some((*choice, lit.span()));
+    }
+    let allowed: Vec<String> = choices
+        .iter()
+        .map(|(name, _)| format!("`{name}`"))
+        .collect();
+    cx.error_spanned_by(
+        lit,
+        format!(
+            "unknown {what} `{value}`; expected one of: {}",
+            allowed.join(", ")
+        ),
+    );
+    None
 }
 
 /// `mailbox = N`: a positive integer literal up to `MAX_MAILBOX`.
