@@ -166,6 +166,38 @@ fn producers_that_resend_what_full_hands_back_lose_and_double_nothing() {
 }
 
 #[test]
+fn several_producers_waiting_for_room_all_get_through() {
+    let node = common::node(2);
+    let (consumer, seen) = consumer(&node, 4, Duration::from_micros(20));
+    std::thread::scope(|s| {
+        for p in 0..4u64 {
+            let consumer = consumer.clone();
+            s.spawn(move || {
+                for i in 0..500 {
+                    // A lost wake-up would leave this waiting until `T`.
+                    consumer
+                        .send_timeout(Msg::Value(p * 1_000 + i), T)
+                        .ok()
+                        .unwrap();
+                }
+            });
+        }
+    });
+    assert_eq!(consumer.call(Msg::Count, T), Ok(2_000));
+    let mut got = values(&seen);
+    // Each producer's values arrive in its order.
+    for p in 0..4u64 {
+        let mine: Vec<u64> = got.iter().copied().filter(|v| v / 1_000 == p).collect();
+        assert_eq!(mine, (0..500).map(|i| p * 1_000 + i).collect::<Vec<_>>());
+    }
+    got.sort_unstable();
+    got.dedup();
+    assert_eq!(got.len(), 2_000);
+    assert!(seen.peak.load(Relaxed) <= 4);
+    node.shutdown().unwrap();
+}
+
+#[test]
 fn full_hands_back_the_very_message_and_send_never_waits() {
     let node = common::node(2);
     let (consumer, _seen) = consumer(&node, 2, Duration::ZERO);

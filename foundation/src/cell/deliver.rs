@@ -7,8 +7,9 @@ use super::*;
 use crate::actor::Actor;
 use crate::error::SendError;
 use crate::scheduler::{self, WakeKind};
-use crate::sync::lock;
+use crate::sync::{heavy_fence, light_fence, lock};
 use crate::task::Task;
+use core::sync::atomic::Ordering::Relaxed;
 
 impl<A: Actor> ActorCell<A> {
     /// Queues `convert(input)` within the mailbox's bound and schedules the
@@ -62,13 +63,20 @@ impl<A: Actor> ActorCell<A> {
                 Err(SendError::Full(back)) => input = back,
                 other => return other,
             }
-            // Register, then look again: a runner that makes room after
-            // our failed push either sees us registered (and unparks us) or
-            // made room before the push below, which then succeeds.
-            lock(&self.control)
-                .get_or_insert_with(Box::default)
-                .room_waiters
-                .push(std::thread::current());
+            // Register, raise the flag, then look again. Dekker's hand-shake
+            // with the runner (`took_from_bounded`): we write the flag and
+            // read the head (in the push), it writes the head (its pop) and
+            // reads the flag; with a fence on each side one of us sees the
+            // other — it wakes us, or our push below finds the room.
+            {
+                let mut control = lock(&self.control);
+                control
+                    .get_or_insert_with(Box::default)
+                    .room_waiters
+                    .push(std::thread::current());
+                self.room_wanted.store(1, Relaxed);
+            }
+            heavy_fence();
             let result = self.deliver(input, &convert);
             let full = matches!(result, Err(SendError::Full(_)));
             if !full {
@@ -103,13 +111,19 @@ impl<A: Actor> ActorCell<A> {
         }
     }
 
-    /// The runner took a message from a bounded mailbox: if it was full,
-    /// wake the threads waiting for room. Out of the run loop's line.
+    /// The runner took a message from a bounded mailbox: if threads wait
+    /// for room and the mailbox has drained to half its bound (or below),
+    /// wake them — at a low mark rather than at every pop, so that a
+    /// waiting producer refills half a mailbox per wake instead of one
+    /// message. Out of the run loop's line.
     #[inline(never)]
     pub(crate) fn took_from_bounded(&self) {
-        if let Some(bound) = self.bound.get()
-            && self.mailbox.len() + 1 >= bound as usize
-        {
+        light_fence();
+        if self.room_wanted.load(Relaxed) == 0 {
+            return;
+        }
+        let low = self.bound.get().unwrap_or(0) as usize / 2;
+        if self.mailbox.len() <= low {
             self.wake_room_waiters();
         }
     }
@@ -118,10 +132,16 @@ impl<A: Actor> ActorCell<A> {
     #[cold]
     #[inline(never)]
     pub(crate) fn wake_room_waiters(&self) {
-        if let Some(control) = lock(&self.control).as_mut() {
-            for waiter in control.room_waiters.drain(..) {
-                waiter.unpark();
-            }
+        let waiters = {
+            let mut control = lock(&self.control);
+            self.room_wanted.store(0, Relaxed);
+            control
+                .as_mut()
+                .map(|c| core::mem::take(&mut c.room_waiters))
+                .unwrap_or_default()
+        };
+        for waiter in waiters {
+            waiter.unpark();
         }
     }
 

@@ -140,6 +140,10 @@ pub(crate) struct ActorCell<A: Actor> {
     /// `mailbox`). Here rather than in the mailbox, where it would cost
     /// the cell its 128-byte size class.
     pub(crate) bound: Bound,
+    /// Set while threads wait for room in the bounded mailbox (they are
+    /// listed in `Control::room_waiters`): the runner tests it after each
+    /// pop, without the lock. In the cell's padding.
+    pub(crate) room_wanted: AtomicU8,
     /// The pid's number (its node is `shared.id`; the incarnation lives in
     /// `state`).
     number: u64,
@@ -210,6 +214,7 @@ impl<A: Actor> ActorCell<A> {
             signals: AtomicU8::new(flags),
             handler: HandlerWord::new(),
             bound,
+            room_wanted: AtomicU8::new(0),
             number,
             shared,
             control: Mutex::new(control),
