@@ -47,6 +47,14 @@ pub struct ActorOptions {
 impl ActorOptions {
     /// The bound of a [`Flow::Manual`] mailbox when
     /// [`ActorOptions::mailbox`] is not given.
+    ///
+    /// ```
+    /// use foundation::{ActorOptions, Flow};
+    ///
+    /// let options = ActorOptions::new().flow(Flow::Manual);
+    /// assert_eq!(options.mailbox, None); // holds DEFAULT_MAILBOX at spawn
+    /// assert_eq!(ActorOptions::DEFAULT_MAILBOX, 1024);
+    /// ```
     pub const DEFAULT_MAILBOX: u32 = 1024;
 
     /// The defaults: a scheduled (non-blocking) actor.
@@ -60,7 +68,7 @@ impl ActorOptions {
         self
     }
 
-    /// Sets [`ActorOptions::mailbox`]. See [`Flow::Manual`] for an example.
+    /// Sets [`ActorOptions::mailbox`]. See [`Flow`] for an example.
     pub fn mailbox(mut self, bound: u32) -> Self {
         self.mailbox = Some(bound);
         self

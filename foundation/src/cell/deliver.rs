@@ -77,16 +77,13 @@ impl<A: Actor> ActorCell<A> {
                 self.room_wanted.store(1, Relaxed);
             }
             heavy_fence();
-            let result = self.deliver(input, &convert);
-            let full = matches!(result, Err(SendError::Full(_)));
-            if !full {
-                self.forget_room_waiter();
-                return result;
+            match self.deliver(input, &convert) {
+                Err(SendError::Full(back)) => input = back,
+                other => {
+                    self.forget_room_waiter();
+                    return other;
+                }
             }
-            let Err(SendError::Full(back)) = result else {
-                unreachable!()
-            };
-            input = back;
             match deadline {
                 None => std::thread::park(),
                 Some(deadline) => {
