@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use crossbeam_channel::{Receiver, Sender, bounded, unbounded};
-use foundation::{Actor, ActorRef, Context, Node};
+use foundation::{Actor, ActorOptions, ActorRef, Context, Node};
 
 fn node(schedulers: usize) -> Node {
     Node::builder()
@@ -202,7 +202,11 @@ fn stream(c: &mut Criterion) {
             BenchmarkId::new("foundation", format!("{schedulers}-sched")),
             |b| {
                 let node = node(schedulers);
-                let counter = node.spawn(Counter { sum: 0 }).unwrap();
+                // The thread floods the mailbox unpaced, as crossbeam's
+                // unbounded channel below is flooded: a high watermark
+                // above any run's backlog (ADR 0007 §6).
+                let unpaced = ActorOptions::new().mailbox(1 << 28);
+                let counter = node.spawn_with(Counter { sum: 0 }, unpaced).unwrap();
                 b.iter_custom(|iters| {
                     let (tx, rx) = bounded(1);
                     let start = Instant::now();
@@ -216,6 +220,25 @@ fn stream(c: &mut Criterion) {
             },
         );
     }
+    // The default mailbox: past its high watermark the thread waits
+    // (`send_timeout`) until the counter drains to the low one.
+    group.bench_function(BenchmarkId::new("foundation-paced", "2-sched"), |b| {
+        let node = node(2);
+        let counter = node.spawn(Counter { sum: 0 }).unwrap();
+        b.iter_custom(|iters| {
+            let (tx, rx) = bounded(1);
+            let start = Instant::now();
+            for i in 0..iters {
+                counter.send_timeout(CountMsg::Item(i), WAIT).ok().unwrap();
+            }
+            counter
+                .send_timeout(CountMsg::Flush(tx), WAIT)
+                .ok()
+                .unwrap();
+            black_box(rx.recv_timeout(WAIT).unwrap());
+            start.elapsed()
+        });
+    });
     group.bench_function(BenchmarkId::new("crossbeam-threads", "2-threads"), |b| {
         let (to_counter, inbox): (Sender<CountMsg>, Receiver<CountMsg>) = unbounded();
         let counter = thread::spawn(move || {

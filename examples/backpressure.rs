@@ -1,14 +1,20 @@
 //! A fast producer and a slow consumer, under each flow-control mode built
 //! so far (ADR 0007): the queue's depth, its memory and what was delivered.
 //!
-//! - `automatic` (the default, unbounded for now): the producer never
-//!   waits, and the backlog — and its memory — grows with the gap between
-//!   the two rates.
+//! - `automatic` with its default high watermark (65,536): 20,000 messages
+//!   stay below it, the producer never waits, and the backlog — and its
+//!   memory — grows with the gap between the two rates.
+//! - `automatic` with a mark of 1,024, fed by a thread: past the mark the
+//!   thread is refused (`Overloaded`), so it sends with `send_timeout`,
+//!   which waits until the consumer has drained to 512.
+//! - the same, fed by an actor sending batches of 32, one batch per
+//!   message to itself: past the mark the producing actor is *muted* — it
+//!   runs no further batch until the consumer has drained to 512.
 //! - `manual`, bounded at 64: the producer waits for room
 //!   (`send_timeout`), the queue never holds more than 64, and the producer
 //!   is slowed to the consumer's pace.
 //!
-//! Nothing is lost in either: the consumer counts every message.
+//! Nothing is lost in any: the consumer counts every message.
 //!
 //! Run: `cargo run --release --example backpressure`
 
@@ -54,7 +60,50 @@ impl Actor for Consumer {
     }
 }
 
-fn run(node: &Node, label: &str, options: ActorOptions) -> Result<(), Box<dyn std::error::Error>> {
+/// Sends `MESSAGES` to the consumer, `BATCH` per handler call, then says
+/// so on `done`.
+struct Producer {
+    to: ActorRef<Consumer>,
+    sent: u64,
+    done: Option<std::sync::mpsc::Sender<()>>,
+}
+
+const BATCH: u64 = 32;
+
+impl Actor for Producer {
+    type Msg = ();
+    fn handle(&mut self, (): (), ctx: &mut Context<Self>) {
+        for _ in 0..BATCH.min(MESSAGES - self.sent) {
+            // An automatic mailbox never refuses an actor: above its mark
+            // the message is queued and this producer muted.
+            if self.to.send(Msg::Work(vec![1; PAYLOAD])).is_err() {
+                return; // the consumer stopped: nothing more to do
+            }
+            self.sent += 1;
+        }
+        if self.sent < MESSAGES {
+            let _ = ctx.myself().send(());
+        } else if let Some(done) = self.done.take() {
+            let _ = done.send(());
+        }
+    }
+}
+
+/// Who feeds the consumer.
+#[derive(Clone, Copy)]
+enum From {
+    /// The main thread, with `send_timeout`.
+    Thread,
+    /// A producing actor, in batches.
+    Actor,
+}
+
+fn run(
+    node: &Node,
+    label: &str,
+    options: ActorOptions,
+    from: From,
+) -> Result<(), Box<dyn std::error::Error>> {
     let deepest = Arc::new(AtomicUsize::new(0));
     let consumer: ActorRef<Consumer> = node.spawn_with(
         Consumer {
@@ -63,18 +112,35 @@ fn run(node: &Node, label: &str, options: ActorOptions) -> Result<(), Box<dyn st
         },
         options,
     )?;
+    let muted_before = node.stats().muted_senders;
     let started = Instant::now();
     let mut producer_deepest = 0;
-    for _ in 0..MESSAGES {
-        consumer.send_timeout(Msg::Work(vec![1; PAYLOAD]), Duration::from_secs(30))?;
-        producer_deepest = producer_deepest.max(consumer.mailbox_len());
+    match from {
+        From::Thread => {
+            for _ in 0..MESSAGES {
+                consumer.send_timeout(Msg::Work(vec![1; PAYLOAD]), Duration::from_secs(30))?;
+                producer_deepest = producer_deepest.max(consumer.mailbox_len());
+            }
+        }
+        From::Actor => {
+            let (done, finished) = std::sync::mpsc::channel();
+            let producer = node.spawn(Producer {
+                to: consumer.clone(),
+                sent: 0,
+                done: Some(done),
+            })?;
+            producer.send(())?;
+            finished.recv_timeout(Duration::from_secs(60))?;
+            producer.stop();
+        }
     }
     let produced = started.elapsed();
     let handled = consumer.call(Msg::Count, Duration::from_secs(60))?;
     let deepest = deepest.load(Relaxed).max(producer_deepest);
+    let muted = node.stats().muted_senders - muted_before;
     println!(
-        "{label:<22} produced in {:>7.1} ms, all handled in {:>7.1} ms; deepest queue {deepest:>6} \
-         (~{:>6} KiB of payloads); delivered {handled}/{MESSAGES}",
+        "{label:<34} produced in {:>6.1} ms, all handled in {:>6.1} ms; deepest queue {deepest:>6} \
+         (~{:>6} KiB of payloads); muted {muted:>3} times; delivered {handled}/{MESSAGES}",
         produced.as_secs_f64() * 1e3,
         started.elapsed().as_secs_f64() * 1e3,
         deepest * PAYLOAD / 1024,
@@ -86,11 +152,25 @@ fn run(node: &Node, label: &str, options: ActorOptions) -> Result<(), Box<dyn st
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let node = Node::builder().schedulers(2).start()?;
-    run(&node, "automatic (unbounded)", ActorOptions::new())?;
     run(
         &node,
-        "manual, mailbox = 64",
+        "automatic, default mark, thread",
+        ActorOptions::new(),
+        From::Thread,
+    )?;
+    let marked = ActorOptions::new().mailbox(1024);
+    run(
+        &node,
+        "automatic, mark 1024, thread",
+        marked.clone(),
+        From::Thread,
+    )?;
+    run(&node, "automatic, mark 1024, actor", marked, From::Actor)?;
+    run(
+        &node,
+        "manual, mailbox = 64, thread",
         ActorOptions::new().flow(Flow::Manual).mailbox(64),
+        From::Thread,
     )?;
     node.shutdown()?;
     Ok(())

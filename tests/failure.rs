@@ -8,8 +8,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use foundation::{
-    Actor, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, LinkError, Pid, ReplyTo,
-    Supervisor,
+    Actor, ActorOptions, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, LinkError, Pid,
+    ReplyTo, Supervisor,
 };
 
 mod common;
@@ -431,12 +431,17 @@ fn a_kill_overtakes_a_million_queued_messages() {
     wait_until("the blocker to block", || blocker_handled.load(SeqCst) == 1);
 
     let handled = Arc::new(AtomicU64::new(0));
+    // A high watermark above the backlog (the default, 65,536, would
+    // refuse this thread's sends past it: ADR 0007).
     let victim = node
-        .spawn(Counter {
-            handled: Arc::clone(&handled),
-            latch: None,
-            stopped: stx,
-        })
+        .spawn_with(
+            Counter {
+                handled: Arc::clone(&handled),
+                latch: None,
+                stopped: stx,
+            },
+            ActorOptions::new().mailbox(1 << 21),
+        )
         .unwrap();
     const N: u64 = 1_000_000;
     for i in 0..N {
@@ -755,8 +760,9 @@ fn kills_and_restarts(big_n: u64, slow_every: u64, inside: bool) {
     let sender = {
         let tally = tally.clone();
         thread::spawn(move || {
+            // Past the high watermark, the thread waits for room (ADR 0007).
             for n in 0..big_n {
-                tally.send(n).unwrap();
+                tally.send_timeout(n, T).unwrap();
             }
         })
     };

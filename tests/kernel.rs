@@ -8,7 +8,9 @@ use std::sync::{Arc, Barrier, mpsc};
 use std::thread;
 use std::time::Duration;
 
-use foundation::{Actor, ActorRef, Context, ExitReason, Node, Recipient, SendError, SpawnError};
+use foundation::{
+    Actor, ActorOptions, ActorRef, Context, ExitReason, Node, Recipient, SendError, SpawnError,
+};
 
 mod common;
 use common::{DEADLINE, node, wait_until};
@@ -69,8 +71,13 @@ fn blast(schedulers: usize, senders: usize, per_sender: u64) {
             let start = Arc::clone(&start);
             thread::spawn(move || {
                 start.wait();
+                // Past the default high watermark the threads wait for
+                // room, in order (ADR 0007).
                 for seq in 0..per_sender {
-                    collector.send(Collect::Item(s, seq)).ok().unwrap();
+                    collector
+                        .send_timeout(Collect::Item(s, seq), DEADLINE)
+                        .ok()
+                        .unwrap();
                 }
             })
         })
@@ -415,11 +422,15 @@ fn shutdown_discards_a_backlog_of_a_million_in_bulk_within_its_timeout() {
         .unwrap();
     let (entered_tx, entered) = mpsc::channel();
     let (release, release_rx) = mpsc::channel();
+    // A high watermark above the backlog (ADR 0007).
     let gate = node
-        .spawn(Gate {
-            entered: entered_tx,
-            release: Some(release_rx),
-        })
+        .spawn_with(
+            Gate {
+                entered: entered_tx,
+                release: Some(release_rx),
+            },
+            ActorOptions::new().mailbox(1 << 21),
+        )
         .unwrap();
     gate.send(0).unwrap();
     entered.recv_timeout(DEADLINE).unwrap(); // in its handler

@@ -10,11 +10,13 @@ use crate::pid::Pid;
 ///
 /// [`SendError::Closed`]: the actor has stopped. [`SendError::Full`]: its
 /// mailbox is bounded ([`Flow::Manual`](crate::Flow::Manual)) and full.
+/// [`SendError::Overloaded`]: its mailbox is automatic
+/// ([`Flow::Automatic`](crate::Flow::Automatic)) and above its high
+/// watermark, and the sender is not an actor (actors are muted instead).
 /// [`SendError::Timeout`] and [`SendError::WouldBlock`] come from a send
 /// that waits for room ([`ActorRef::send_timeout`](crate::ActorRef::send_timeout)).
-/// `NoCredit` and `Overloaded` belong to the flow-control modes still to
-/// come (credit-based producers, automatic watermarks; ADR 0007) and
-/// cannot happen yet.
+/// `NoCredit` belongs to the credit-based mode still to come (ADR 0007)
+/// and cannot happen yet.
 ///
 /// # Examples
 ///

@@ -106,7 +106,8 @@ pub struct DeclaredOptions {
     pub trap_exit: bool,
     /// `flow = ".."`: its mailbox's flow control.
     pub flow: crate::Flow,
-    /// `mailbox = N`: the bound of a `manual` mailbox.
+    /// `mailbox = N`: the bound of a `manual` mailbox, the high watermark
+    /// of an `automatic` one.
     pub mailbox: Option<u32>,
 }
 

@@ -313,6 +313,43 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Flow control
+//!
+//! A mailbox says what happens when messages come faster than its actor
+//! handles them ([`Flow`], ADR 0007). By default (`automatic`) it takes
+//! messages up to a high watermark; above it, an actor that sends to it is
+//! *muted* — it runs nothing more until the mailbox has drained to half
+//! the mark — and a thread outside actors is refused with
+//! [`SendError::Overloaded`], its message handed back
+//! ([`ActorRef::send_timeout`] waits instead). `manual` bounds the mailbox
+//! and refuses with [`SendError::Full`]. Nothing is dropped either way.
+//!
+//! ```
+//! use foundation::prelude::*;
+//! use std::time::Duration;
+//!
+//! #[actor(mailbox = 64)] // a high watermark of 64 messages
+//! #[derive(Default)]
+//! struct Sink { seen: u64 }
+//!
+//! #[handlers]
+//! impl Sink {
+//!     pub fn take(&mut self, _n: u64) { self.seen += 1; }
+//!     pub fn seen(&self) -> u64 { self.seen }
+//! }
+//!
+//! let node = Node::builder().schedulers(1).start()?;
+//! let sink = node.spawn(Sink::default())?;
+//! let mut sent = 0;
+//! for n in 0..10_000 {
+//!     // From a thread: waits whenever the sink is above its mark.
+//!     sink.send_timeout(SinkMsg::Take(n), Duration::from_secs(5))?;
+//!     sent += 1;
+//! }
+//! assert_eq!(sink.seen()?, sent);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## An orderly end
 //!
 //! [`Node::shutdown`] (or dropping the last `Node` handle) stops every actor

@@ -40,7 +40,7 @@ fn loom_queue_limit_is_never_exceeded() {
         let producers: Vec<_> = (0..2)
             .map(|p| {
                 let q = q.clone();
-                thread::spawn(move || match q.push_with(p, |v| v, 1) {
+                thread::spawn(move || match q.push_with(p, |v| v, 1, || {}) {
                     Ok(()) => true,
                     Err(SendError::Full(back)) => {
                         assert_eq!(back, p);
@@ -239,6 +239,47 @@ fn loom_state_handoff_with_yields() {
     senders_and_runner(1);
 }
 
+/// Flow control's flags (ADR 0007 §6): a sender raises a flag (an
+/// overloaded mark, a thread waiting for room) and then notifies the
+/// actor; the runner, finishing a run, goes idle or finds more work and
+/// then reads the flags, and a run that begins reads them first. Whatever
+/// the interleaving, some run after the raise sees the flag — so a mark
+/// raised as the actor drains is lowered, and a waiter is woken. Fails
+/// when the notify comes before the raise (tried: the runner goes idle
+/// having read no flag, and nothing runs it again).
+#[test]
+fn loom_a_raised_flow_flag_is_seen_by_a_later_run() {
+    use loom::sync::atomic::AtomicU32;
+    use loom::sync::atomic::Ordering::{AcqRel, Relaxed};
+
+    model(|| {
+        let state = Arc::new(State::new_scheduled(0));
+        let flags = Arc::new(AtomicU32::new(0));
+        state.begin_run(); // the runner is in a run, its mailbox empty
+        let raiser = {
+            let (state, flags) = (state.clone(), flags.clone());
+            thread::spawn(move || {
+                flags.fetch_or(1, AcqRel);
+                // Scheduled it: this thread plays the scheduler, and the
+                // run it starts reads the flags when it begins.
+                state.notify() && {
+                    state.begin_run();
+                    flags.load(Relaxed) != 0
+                }
+            })
+        };
+        let seen_by_runner = match state.try_idle() {
+            Idle::Parked => false,
+            Idle::MoreWork => flags.load(Relaxed) != 0,
+        };
+        let seen_by_new_run = raiser.join().unwrap();
+        assert!(
+            seen_by_runner || seen_by_new_run,
+            "a raised flag went unseen"
+        );
+    });
+}
+
 /// A kill racing a runner that leaves a handler and goes on consuming: at
 /// most one of them consumes (the loom cell below stands for the mailbox
 /// and the instance, and loom reports any two unsynchronised accesses), and
@@ -354,11 +395,11 @@ fn loom_a_stale_runner_cannot_hide_a_later_handler_from_a_kill() {
 #[test]
 fn loom_a_name_added_as_its_actor_retires_is_released_by_one_side() {
     use crate::cell::lifecycle::{holds_names, mark_named};
-    use crate::sync::AtomicU8;
+    use crate::sync::AtomicU16;
 
     model(|| {
         let q = Arc::new(Queue::<u8>::new());
-        let signals = Arc::new(AtomicU8::new(0));
+        let signals = Arc::new(AtomicU16::new(0));
         let adder = {
             let (q, signals) = (q.clone(), signals.clone());
             thread::spawn(move || !mark_named(&signals, || q.is_closed()))
@@ -519,6 +560,19 @@ impl crate::task::Runnable for Counted {
     fn send_dyn(&self, _: &mut dyn core::any::Any) -> crate::task::DynSend {
         crate::task::DynSend::WrongType
     }
+    fn handle(&self) -> crate::task::Task {
+        std::sync::Arc::new(Counted(self.0.clone()))
+    }
+    fn is_overloaded(&self) -> bool {
+        false
+    }
+    fn is_muted(&self) -> bool {
+        false
+    }
+    fn mute(&self) -> bool {
+        false
+    }
+    fn unmute(&self) {}
 }
 
 /// A reply racing its timeout: exactly one completes the slot; the other

@@ -17,10 +17,19 @@ use std::panic;
 use std::sync::Once;
 
 use crate::pid::Pid;
+use crate::task::Runnable;
+
+/// The actor whose code a thread is running.
+#[derive(Clone, Copy)]
+struct Running {
+    pid: Pid,
+    /// Its cell, alive while the scope is entered (see [`ActorScope::enter`]).
+    actor: *const dyn Runnable,
+}
 
 thread_local! {
     /// The actor whose code this thread is running, if any.
-    static RUNNING_ACTOR: Cell<Option<Pid>> = const { Cell::new(None) };
+    static RUNNING_ACTOR: Cell<Option<Running>> = const { Cell::new(None) };
 }
 
 /// Installs the chained hook, once per process.
@@ -30,7 +39,7 @@ pub(crate) fn install_hook() {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             match RUNNING_ACTOR.try_with(Cell::get).ok().flatten() {
-                Some(pid) => {
+                Some(Running { pid, .. }) => {
                     let location = info
                         .location()
                         .map(|l| l.to_string())
@@ -51,15 +60,32 @@ pub(crate) fn install_hook() {
 
 /// Marks this thread as running `pid`'s code until dropped.
 pub(crate) struct ActorScope {
-    outer: Option<Pid>,
+    outer: Option<Running>,
 }
 
 impl ActorScope {
+    /// # Safety
+    ///
+    /// `actor` stays alive until the scope is dropped (the run loop holds
+    /// an `Arc` of it for longer).
     #[inline]
-    pub(crate) fn enter(pid: Pid) -> Self {
+    pub(crate) unsafe fn enter(pid: Pid, actor: *const dyn Runnable) -> Self {
         ActorScope {
-            outer: RUNNING_ACTOR.with(|c| c.replace(Some(pid))),
+            outer: RUNNING_ACTOR.with(|c| c.replace(Some(Running { pid, actor }))),
         }
+    }
+}
+
+/// Calls `f` with the actor whose code this thread is running (a send
+/// from one of its handlers: flow control mutes it), or with `None`
+/// outside actors.
+pub(crate) fn with_running_actor<R>(f: impl FnOnce(Option<&dyn Runnable>) -> R) -> R {
+    match RUNNING_ACTOR.with(Cell::get) {
+        // SAFETY: `ActorScope::enter`'s contract keeps the cell alive while
+        // the scope is entered, and it is (we read it from this thread's
+        // current scope) for as long as `f` runs, on this thread.
+        Some(running) => f(Some(unsafe { &*running.actor })),
+        None => f(None),
     }
 }
 

@@ -68,11 +68,14 @@ pub struct Recipient<M> {
 }
 
 impl<M: Send + 'static> Recipient<M> {
-    /// Queues `msg`. Never blocks.
+    /// Queues `msg`. Never blocks. As [`ActorRef::send`](crate::ActorRef::send),
+    /// flow control included.
     ///
     /// # Errors
     ///
-    /// [`SendError::Closed`] with `msg` inside if the actor has stopped.
+    /// The message comes back inside: [`SendError::Closed`] if the actor
+    /// has stopped, [`SendError::Full`] or [`SendError::Overloaded`] as
+    /// its mailbox's flow control says.
     #[inline]
     pub fn send(&self, msg: M) -> Result<(), SendError<M>> {
         self.sink.send(msg)
@@ -82,7 +85,7 @@ impl<M: Send + 'static> Recipient<M> {
     ///
     /// # Errors
     ///
-    /// As [`Recipient::send`], plus `Full` for bounded mailboxes.
+    /// As [`Recipient::send`].
     #[inline]
     pub fn try_send(&self, msg: M) -> Result<(), SendError<M>> {
         self.sink.send(msg)

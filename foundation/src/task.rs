@@ -63,6 +63,20 @@ pub(crate) trait Runnable: core::any::Any + Send + Sync + 'static {
     /// Sends the message in `msg`, an `Option<A::Msg>`, taking it out; see
     /// [`DynSend`].
     fn send_dyn(&self, msg: &mut dyn core::any::Any) -> DynSend;
+    /// Another owning handle to this actor.
+    fn handle(&self) -> Task;
+    /// Whether the actor's own automatic mailbox is above its high mark
+    /// (such an actor is never muted: ADR 0007).
+    fn is_overloaded(&self) -> bool;
+    /// Whether the actor is muted now (ADR 0007).
+    fn is_muted(&self) -> bool;
+    /// Mutes the running actor: called from its own handler, by a send to
+    /// an overloaded actor that lists it for [`Runnable::unmute`]. Returns
+    /// `false` if it was muted already (by an earlier send of the same
+    /// handler): one listing, one unmute, is enough.
+    fn mute(&self) -> bool;
+    /// Lifts a mute, scheduling the actor if it was parked muted.
+    fn unmute(&self);
 }
 
 /// What [`Runnable::send_dyn`] did.

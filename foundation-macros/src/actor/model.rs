@@ -16,7 +16,7 @@ pub(super) const RESTARTS: &[(&str, Restart)] = &[
 pub(super) const FLOWS: &[(&str, Flow)] =
     &[("automatic", Flow::Automatic), ("manual", Flow::Manual)];
 /// The largest `mailbox` (`foundation`'s `Bound::MAX`).
-pub(super) const MAX_MAILBOX: u64 = 1 << 30;
+pub(super) const MAX_MAILBOX: u64 = 1 << 28;
 
 /// The options, as written (each with the span of its value, for errors).
 #[derive(Default)]

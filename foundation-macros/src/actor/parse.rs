@@ -1,9 +1,9 @@
 //! Parsing the options. Each option is checked as it is parsed (unknown
 //! or duplicate keys, values outside the allowed ones, each error naming
 //! the allowed values); every error is recorded and parsing goes on, so
-//! one build shows them all. The one check that spans two options
-//! (`mailbox` needs `flow = "manual"`) runs at the end of parsing; there is
-//! no `check.rs` here (see `handlers/check.rs` for one).
+//! one build shows them all. No check spans two options (`mailbox` is the
+//! bound of a `manual` mailbox and the high watermark of an `automatic`
+//! one), so there is no `check.rs` here (see `handlers/check.rs` for one).
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -69,15 +69,6 @@ pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
     });
     if let Err(error) = parser.parse2(args) {
         cx.syn_error(error);
-    }
-    if let Some((_, span)) = options.mailbox
-        && !matches!(options.flow, Some((Flow::Manual, _)))
-    {
-        cx.syn_error(syn::Error::new(
-            span,
-            "`mailbox` is the bound of a `manual` mailbox: add `flow = \"manual\"` \
-             (an `automatic` mailbox, the default, takes no size)",
-        ));
     }
     options
 }

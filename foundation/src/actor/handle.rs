@@ -50,21 +50,30 @@ pub struct ActorRef<A: Actor> {
 impl<A: Actor> ActorRef<A> {
     /// Queues `msg`. Never blocks.
     ///
+    /// Sent from a handler to an actor whose automatic mailbox is above its
+    /// high watermark, the message is queued and the *sender* is muted: it
+    /// runs no further message until the receiver has drained to its low
+    /// watermark ([`Flow::Automatic`](crate::Flow::Automatic)).
+    ///
     /// # Errors
     ///
     /// The message comes back inside the error:
     /// [`SendError::Closed`] if the actor has stopped;
     /// [`SendError::Full`] if its mailbox is bounded
-    /// ([`Flow::Manual`](crate::Flow::Manual)) and full — `send` does not
-    /// wait for room ([`ActorRef::send_timeout`] does).
+    /// ([`Flow::Manual`](crate::Flow::Manual)) and full;
+    /// [`SendError::Overloaded`] if it is automatic, above its high
+    /// watermark, and the sender is not an actor. `send` does not wait
+    /// for room ([`ActorRef::send_timeout`] does).
     #[inline]
     pub fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         self.cell.deliver(msg, |m| m)
     }
 
     /// Queues `msg` if the mailbox takes it now, never waiting: the same as
-    /// [`ActorRef::send`], named for code that wants to say so. With a
-    /// bounded mailbox it returns [`SendError::Full`] instead of waiting.
+    /// [`ActorRef::send`], named for code that wants to say so. A full
+    /// bounded mailbox returns [`SendError::Full`], an overloaded automatic
+    /// one [`SendError::Overloaded`] (to a sender outside actors), instead
+    /// of waiting.
     ///
     /// # Errors
     ///
@@ -75,14 +84,17 @@ impl<A: Actor> ActorRef<A> {
     }
 
     /// Queues `msg`, waiting up to `timeout` for room in a bounded
-    /// ([`Flow::Manual`](crate::Flow::Manual)) mailbox; with an unbounded
-    /// one it is [`ActorRef::send`]. A timeout too long for the clock
-    /// (`Duration::MAX`) waits however long it takes. The wait is real
-    /// time, whatever the node's clock.
+    /// ([`Flow::Manual`](crate::Flow::Manual)) mailbox, or for an
+    /// overloaded automatic one to drain to its low watermark. A timeout
+    /// too long for the clock (`Duration::MAX`) waits however long it
+    /// takes. The wait is real time, whatever the node's clock.
     ///
-    /// Waiting would hold a scheduler thread — and, if the receiver waits
-    /// for that thread, never end — so on a scheduler thread (inside a
-    /// handler) it is refused at once, as a blocking `call` is: use
+    /// Inside a handler, an automatic mailbox never refuses the message
+    /// (the sending actor is muted instead: see [`ActorRef::send`]), and
+    /// this is `send`. A bounded one would have to be waited for, and
+    /// waiting would hold a scheduler thread — and, if the receiver waits
+    /// for that thread, never end — so on a scheduler thread it is
+    /// refused at once, as a blocking `call` is: use
     /// `send` and handle [`SendError::Full`], or make the sender a
     /// blocking actor.
     ///
@@ -126,11 +138,14 @@ impl<A: Actor> ActorRef<A> {
     /// [`SendError::WouldBlock`] on a scheduler thread; the message comes
     /// back inside each.
     pub fn send_timeout(&self, msg: A::Msg, timeout: Duration) -> Result<(), SendError<A::Msg>> {
-        if !self.cell.bound.is_bounded() {
-            return self.send(msg);
-        }
         if scheduler::on_any_scheduler() {
-            return Err(SendError::WouldBlock(msg));
+            // An actor is never refused by an automatic mailbox (it is
+            // muted instead); a manual one would have it wait here.
+            return if self.cell.bound().is_manual() {
+                Err(SendError::WouldBlock(msg))
+            } else {
+                self.send(msg)
+            };
         }
         let deadline = std::time::Instant::now().checked_add(timeout);
         self.cell.deliver_waiting(msg, |m| m, deadline)

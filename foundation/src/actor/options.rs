@@ -37,10 +37,13 @@ pub struct ActorOptions {
     /// What the mailbox does with more messages than the actor keeps up
     /// with: see [`Flow`].
     pub flow: Flow,
-    /// The bound of a [`Flow::Manual`] mailbox: at most this many messages
-    /// queued, `1 ..= 2^30`. `None`: [`ActorOptions::DEFAULT_MAILBOX`].
-    /// Only for `Manual`; on an `Automatic` mailbox the spawn is refused
-    /// ([`SpawnError::InvalidOptions`](crate::SpawnError::InvalidOptions)).
+    /// The size of the mailbox, `1 ..= 2^28` messages: for
+    /// [`Flow::Manual`], its bound (at most this many queued); for
+    /// [`Flow::Automatic`], its high watermark (senders are held back above
+    /// it, until it drains to half of it). `None`: the default of the
+    /// mode, [`ActorOptions::DEFAULT_MAILBOX`] or
+    /// [`ActorOptions::DEFAULT_HIGH_WATERMARK`]. Out of range, the spawn is
+    /// refused ([`SpawnError::InvalidOptions`](crate::SpawnError::InvalidOptions)).
     pub mailbox: Option<u32>,
 }
 
@@ -57,6 +60,21 @@ impl ActorOptions {
     /// ```
     pub const DEFAULT_MAILBOX: u32 = 1024;
 
+    /// The high watermark of a [`Flow::Automatic`] mailbox when
+    /// [`ActorOptions::mailbox`] is not given: past 65,536 queued messages
+    /// its senders are held back, until it drains to 32,768 (see
+    /// [`Flow::Automatic`] for what that bounds and why this number).
+    ///
+    /// ```
+    /// use foundation::ActorOptions;
+    ///
+    /// assert_eq!(ActorOptions::DEFAULT_HIGH_WATERMARK, 65_536);
+    /// // A mark of a million, for an actor meant to absorb bursts:
+    /// let options = ActorOptions::new().mailbox(1 << 20);
+    /// assert_eq!(options.mailbox, Some(1 << 20));
+    /// ```
+    pub const DEFAULT_HIGH_WATERMARK: u32 = 1 << 16;
+
     /// The defaults: a scheduled (non-blocking) actor.
     pub fn new() -> Self {
         Self::default()
@@ -68,9 +86,10 @@ impl ActorOptions {
         self
     }
 
-    /// Sets [`ActorOptions::mailbox`]. See [`Flow`] for an example.
-    pub fn mailbox(mut self, bound: u32) -> Self {
-        self.mailbox = Some(bound);
+    /// Sets [`ActorOptions::mailbox`]: the bound of a manual mailbox, the
+    /// high watermark of an automatic one. See [`Flow`] for an example.
+    pub fn mailbox(mut self, size: u32) -> Self {
+        self.mailbox = Some(size);
         self
     }
 
@@ -78,33 +97,32 @@ impl ActorOptions {
     #[inline]
     pub(crate) fn bound(&self) -> Result<Bound, crate::SpawnError> {
         if self.flow == Flow::Automatic && self.mailbox.is_none() {
-            return Ok(Bound::UNBOUNDED);
+            return Ok(Bound::high_mark(Self::DEFAULT_HIGH_WATERMARK));
         }
         self.checked_bound()
     }
 
     #[cold]
     fn checked_bound(&self) -> Result<Bound, crate::SpawnError> {
-        let invalid = |reason: String| crate::SpawnError::InvalidOptions {
-            field: "mailbox",
-            reason,
+        let (n, what, make): (_, _, fn(u32) -> Bound) = match self.flow {
+            Flow::Automatic => (
+                self.mailbox.unwrap_or(Self::DEFAULT_HIGH_WATERMARK),
+                "an `automatic` mailbox's high watermark is",
+                Bound::high_mark,
+            ),
+            Flow::Manual => (
+                self.mailbox.unwrap_or(Self::DEFAULT_MAILBOX),
+                "a `manual` mailbox holds",
+                Bound::at_most,
+            ),
         };
-        match (self.flow, self.mailbox) {
-            (Flow::Automatic, None) => Ok(Bound::UNBOUNDED),
-            (Flow::Automatic, Some(n)) => Err(invalid(format!(
-                "a mailbox size ({n}) is the bound of a `manual` mailbox; an `automatic` one takes none"
-            ))),
-            (Flow::Manual, n) => {
-                let n = n.unwrap_or(Self::DEFAULT_MAILBOX);
-                if (1..=Bound::MAX).contains(&n) {
-                    Ok(Bound::at_most(n))
-                } else {
-                    Err(invalid(format!(
-                        "a `manual` mailbox holds 1 to {} messages, not {n}",
-                        Bound::MAX
-                    )))
-                }
-            }
+        if (1..=Bound::MAX).contains(&n) {
+            Ok(make(n))
+        } else {
+            Err(crate::SpawnError::InvalidOptions {
+                field: "mailbox",
+                reason: format!("{what} 1 to {} messages, not {n}", Bound::MAX),
+            })
         }
     }
 
@@ -184,7 +202,11 @@ impl ActorOptions {
 /// What an actor's mailbox does when messages arrive faster than the actor
 /// handles them: flow control, a property of the receiver (ADR 0007).
 ///
-/// - [`Flow::Automatic`] (the default): the mailbox takes every message.
+/// - [`Flow::Automatic`] (the default): the mailbox takes messages up to
+///   its high watermark ([`ActorOptions::mailbox`], 65,536 by default);
+///   above it, actors that send to it are muted until it drains to half
+///   the mark, and threads outside actors are refused with
+///   [`SendError::Overloaded`](crate::SendError::Overloaded).
 /// - [`Flow::Manual`]: it holds at most [`ActorOptions::mailbox`] messages;
 ///   past that, a send is refused with [`SendError::Full`](crate::SendError::Full), which hands the
 ///   message back, and [`ActorRef::send_timeout`](crate::ActorRef::send_timeout) waits for room.
@@ -224,9 +246,38 @@ impl ActorOptions {
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Flow {
-    /// Unbounded: every message is queued. (The high and low watermarks
-    /// of ADR 0007, muting the senders of an overloaded actor, are not
-    /// built yet: an automatic mailbox grows as long as senders send.)
+    /// High and low watermarks. Below the high mark (`mailbox`, by default
+    /// [`ActorOptions::DEFAULT_HIGH_WATERMARK`]) every message is queued.
+    /// Above it the actor is *overloaded* (a `tracing` event, target
+    /// `foundation::flow`, and [`NodeStats::overloads`](crate::NodeStats::overloads)):
+    ///
+    /// - an actor that sends to it from a handler has its message queued,
+    ///   and is *muted*: when that handler returns, it runs nothing more
+    ///   (its own mailbox fills, and its senders are held back in turn)
+    ///   until the overloaded actor drains to its low mark, half the high
+    ///   one. An actor that is itself overloaded is never muted, so two
+    ///   actors flooding each other cannot deadlock. Signals still reach a
+    ///   muted actor: a kill, an exit or a shutdown unmutes it.
+    /// - a thread outside actors gets
+    ///   [`SendError::Overloaded`](crate::SendError::Overloaded) with its
+    ///   message, at once; [`ActorRef::send_timeout`](crate::ActorRef::send_timeout)
+    ///   and a blocking `call` wait for the low mark instead.
+    ///
+    /// **The memory bound.** The mark is looked at once per queue block
+    /// (31 messages), and a muted actor finishes the handler that sent, so
+    /// the mailbox holds at most
+    ///
+    /// ```text
+    /// queued <= high + 31 + sum over sending actors of (messages it sends to
+    ///           this actor in one handler) + threads sending at the instant
+    ///           the mark is crossed + notices (timers, replies, signals)
+    /// ```
+    ///
+    /// messages, each taking `size_of::<Msg>()` (rounded up, plus 8) in
+    /// the queue and whatever heap it owns. A producer that sends a
+    /// million messages from *one* handler call is not held back until
+    /// that call returns: to be paced, produce in batches, one batch per
+    /// message (see `examples/backpressure.rs`).
     #[default]
     Automatic,
     /// Bounded: at most [`ActorOptions::mailbox`] messages are queued

@@ -59,9 +59,9 @@ impl<A: Actor> ActorRef<A> {
         }
         let slot = Slot::new();
         let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
-        if self.cell.bound.is_bounded() {
-            // A full bounded mailbox: wait for room within the timeout (in
-            // real time), as `send_timeout` does.
+        if self.cell.may_refuse() {
+            // A full bounded mailbox, or an overloaded one: wait for room
+            // within the timeout (in real time), as `send_timeout` does.
             let room_by = Instant::now().checked_add(timeout);
             let request = make(ReplyTo::new(Arc::clone(&slot)));
             if let Err(refused) = self.cell.deliver_waiting(request, |m| m, room_by) {

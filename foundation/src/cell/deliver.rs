@@ -7,25 +7,55 @@ use super::*;
 use crate::actor::Actor;
 use crate::error::SendError;
 use crate::scheduler::{self, WakeKind};
-use crate::sync::{heavy_fence, light_fence, lock};
+use crate::sync::lock;
 use crate::task::Task;
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::Ordering::{AcqRel, Relaxed};
 
 impl<A: Actor> ActorCell<A> {
-    /// Queues `convert(input)` within the mailbox's bound and schedules the
-    /// actor if it was idle.
+    /// Queues `convert(input)` within the mailbox's flow control and
+    /// schedules the actor if it was idle: refused past a manual bound
+    /// (`Full`); above an automatic mailbox's high mark, refused for a
+    /// sender outside actors (`Overloaded`), queued for an actor, which is
+    /// muted (ADR 0007).
     #[inline(always)]
     pub(crate) fn deliver<I>(
         &self,
         input: I,
         convert: impl FnOnce(I) -> A::Msg,
     ) -> Result<(), SendError<I>> {
-        self.deliver_within(input, convert, self.bound)
+        let word = self.flow.load(Relaxed);
+        if word & (Bound::MANUAL | OVERLOADED) != 0 {
+            return self.deliver_limited(input, convert, word);
+        }
+        self.deliver_within(input, convert, Bound::UNBOUNDED)
+    }
+
+    /// A send to a bounded mailbox, or an overloaded one: out of the
+    /// common send's line.
+    #[inline(never)]
+    fn deliver_limited<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> A::Msg,
+        word: u32,
+    ) -> Result<(), SendError<I>> {
+        if word & OVERLOADED != 0 {
+            return self.deliver_overloaded(input, convert);
+        }
+        self.deliver_within(input, convert, Bound::of(word))
+    }
+
+    /// Whether a send may be refused for capacity now: a bounded mailbox,
+    /// or an automatic one above its high mark.
+    #[inline]
+    pub(crate) fn may_refuse(&self) -> bool {
+        self.flow.load(Relaxed) & (Bound::MANUAL | OVERLOADED) != 0
     }
 
     /// Queues a message the runtime sends on the actor's own behalf — a
     /// timer it set, an event it subscribed to — past the mailbox's bound
-    /// (ADR 0007: such notices are bounded by what the actor asked for).
+    /// or high mark (ADR 0007: such notices are bounded by what the actor
+    /// asked for).
     pub(crate) fn deliver_notice<I>(
         &self,
         input: I,
@@ -41,17 +71,123 @@ impl<A: Actor> ActorCell<A> {
         convert: impl FnOnce(I) -> A::Msg,
         bound: Bound,
     ) -> Result<(), SendError<I>> {
-        self.mailbox
-            .push_with(input, |i| Envelope::User(convert(i)), bound)?;
+        self.mailbox.push_with(
+            input,
+            |i| Envelope::User(convert(i)),
+            bound,
+            || self.filled_a_block(),
+        )?;
         if self.state.notify() {
             self.wake(WakeKind::Message);
         }
         Ok(())
     }
 
-    /// Queues `convert(input)`, waiting for room in a bounded mailbox until
-    /// `deadline` (`None`: however long it takes). The caller is not on a
-    /// scheduler thread.
+    /// A push filled a queue block (once per 31 messages at most): if the
+    /// mailbox is automatic and at its high mark, it is overloaded from
+    /// now on.
+    #[cold]
+    #[inline(never)]
+    fn filled_a_block(&self) {
+        let Some(high) = self.bound().high() else {
+            return;
+        };
+        let queued = self.mailbox.len();
+        if queued < high as usize {
+            return;
+        }
+        if self.flow.fetch_or(OVERLOADED, AcqRel) & OVERLOADED != 0 {
+            return; // another sender saw it first
+        }
+        self.shared.record_overload();
+        let pid = self.pid();
+        tracing::info!(
+            target: "foundation::flow",
+            %pid, queued, mark = "high", high,
+            "actor {pid} is overloaded: {queued} messages queued, above its high watermark \
+             ({high}); its senders are held back until it drains to {}",
+            self.bound().low()
+        );
+        self.flag_raised();
+    }
+
+    /// A flow flag was raised: make sure a run of the actor begins (or
+    /// finds more work) after it, and so sees it (`run_for` looks at the
+    /// flags when a run begins and when it finds more work; the state
+    /// word's notify and its read there are a release and an acquire).
+    /// Had the actor drained meanwhile and gone idle, that run lowers the
+    /// flag at once.
+    fn flag_raised(&self) {
+        if self.state.notify() {
+            self.wake(WakeKind::Message);
+        }
+    }
+
+    /// A send to an overloaded automatic mailbox. A sender outside actors
+    /// is refused at once (`Overloaded`, the message handed back); an
+    /// actor's message is queued and the actor muted: its runner parks it
+    /// after the handler that sent, until this actor drains to its low
+    /// mark. An actor that is itself overloaded is not muted, so two
+    /// actors flooding each other cannot deadlock.
+    #[cold]
+    #[inline(never)]
+    fn deliver_overloaded<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> A::Msg,
+    ) -> Result<(), SendError<I>> {
+        crate::panic::with_running_actor(|sender| {
+            let Some(sender) = sender else {
+                return Err(if self.mailbox.is_closed() {
+                    SendError::Closed(input)
+                } else {
+                    SendError::Overloaded(input)
+                });
+            };
+            self.deliver_within(input, convert, Bound::UNBOUNDED)?;
+            // Muted already (by an earlier send of this handler), or
+            // overloaded itself: nothing more to do, and no lock taken.
+            if sender.is_muted() || sender.is_overloaded() {
+                return Ok(());
+            }
+            let mut control = lock(&self.control);
+            // Under the lock, as `below_low_mark` takes the list: it lowers
+            // the flag first, so either it finds us listed or we find the
+            // flag down (and stay unmuted).
+            if self.flow.load(Relaxed) & OVERLOADED != 0 && sender.mute() {
+                control
+                    .get_or_insert_with(Box::default)
+                    .muted
+                    .push(sender.handle());
+                self.shared.record_mute();
+            }
+            Ok(())
+        })
+    }
+
+    /// The overloaded mailbox has drained to its low mark: lower the flag,
+    /// unmute the muted senders and wake the waiting threads (once per
+    /// crossing: whoever lowers the flag does it).
+    #[cold]
+    #[inline(never)]
+    fn below_low_mark(&self) {
+        if self.flow.fetch_and(!OVERLOADED, AcqRel) & OVERLOADED == 0 {
+            return;
+        }
+        let pid = self.pid();
+        let queued = self.mailbox.len();
+        tracing::info!(
+            target: "foundation::flow",
+            %pid, queued, mark = "low", low = self.bound().low(),
+            "actor {pid} has drained to {queued} messages, at or below its low watermark; \
+             its senders go on"
+        );
+        self.release_waiters();
+    }
+
+    /// Queues `convert(input)`, waiting for room in a bounded mailbox, or
+    /// below the high mark of an automatic one, until `deadline` (`None`:
+    /// however long it takes). The caller is not on a scheduler thread.
     pub(crate) fn deliver_waiting<I>(
         &self,
         mut input: I,
@@ -60,25 +196,24 @@ impl<A: Actor> ActorCell<A> {
     ) -> Result<(), SendError<I>> {
         loop {
             match self.deliver(input, &convert) {
-                Err(SendError::Full(back)) => input = back,
+                Err(SendError::Full(back) | SendError::Overloaded(back)) => input = back,
                 other => return other,
             }
-            // Register, raise the flag, then look again. Dekker's hand-shake
-            // with the runner (`took_from_bounded`): we write the flag and
-            // read the head (in the push), it writes the head (its pop) and
-            // reads the flag; with a fence on each side one of us sees the
-            // other — it wakes us, or our push below finds the room.
+            // Register and raise the flag; the actor, notified after it,
+            // sees it when its next run begins (or finds more work) and
+            // wakes us at the low mark (`took_while_flagged`). Then look
+            // again: it may have drained before we registered.
             {
                 let mut control = lock(&self.control);
                 control
                     .get_or_insert_with(Box::default)
                     .room_waiters
                     .push(std::thread::current());
-                self.room_wanted.store(1, Relaxed);
+                self.flow.fetch_or(ROOM_WANTED, AcqRel);
             }
-            heavy_fence();
+            self.flag_raised();
             match self.deliver(input, &convert) {
-                Err(SendError::Full(back)) => input = back,
+                Err(SendError::Full(back) | SendError::Overloaded(back)) => input = back,
                 other => {
                     self.forget_room_waiter();
                     return other;
@@ -108,44 +243,70 @@ impl<A: Actor> ActorCell<A> {
         }
     }
 
-    /// The runner took a message from a bounded mailbox: if threads wait
-    /// for room and the mailbox has drained to half its bound (or below),
-    /// wake them — at a low mark rather than at every pop, so that a
-    /// waiting producer refills half a mailbox per wake instead of one
-    /// message. Out of the run loop's line.
-    #[inline(never)]
-    pub(crate) fn took_from_bounded(&self) {
-        light_fence();
-        if self.room_wanted.load(Relaxed) == 0 {
-            return;
-        }
-        let low = self.bound.get().unwrap_or(0) as usize / 2;
-        if self.mailbox.len() <= low {
-            self.wake_room_waiters();
-        }
-    }
-
-    /// Wakes every thread waiting for room (they look again).
+    /// The runner took a message while a flow flag was up: once the
+    /// mailbox has drained to its low mark (half the bound, or half the
+    /// high mark), lower `OVERLOADED` and let the held-back senders go on,
+    /// or wake the threads waiting for room — at a low mark rather than at
+    /// every pop, so that a waiting producer refills half a mailbox per
+    /// wake instead of one message. Out of the run loop's line.
+    /// Returns whether a flag is still up.
     #[cold]
     #[inline(never)]
-    pub(crate) fn wake_room_waiters(&self) {
-        let waiters = {
+    pub(crate) fn took_while_flagged(&self) -> bool {
+        let flags = self.flow.load(Relaxed) & FLOW_FLAGS;
+        if flags == 0 {
+            return false;
+        }
+        if self.mailbox.len() > self.bound().low() {
+            return true;
+        }
+        if flags & OVERLOADED != 0 {
+            self.below_low_mark();
+        } else {
+            self.release_waiters();
+        }
+        self.flow.load(Relaxed) & FLOW_FLAGS != 0
+    }
+
+    /// How many pops to skip between two looks at the depth while a flag
+    /// is up: 15 when the low mark is 64 or more (being 15 late costs
+    /// little), else none.
+    #[inline]
+    pub(crate) fn flag_stride(&self) -> u32 {
+        if self.bound().low() >= 64 { 15 } else { 0 }
+    }
+
+    /// Wakes every thread waiting for room (they look again) and unmutes
+    /// every muted sender. Also when the actor stops: a waiter then hears
+    /// `Closed`, or tries the restarted incarnation.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn release_waiters(&self) {
+        let (waiters, muted) = {
             let mut control = lock(&self.control);
-            self.room_wanted.store(0, Relaxed);
+            self.flow.fetch_and(!ROOM_WANTED, Relaxed);
             control
                 .as_mut()
-                .map(|c| core::mem::take(&mut c.room_waiters))
+                .map(|c| {
+                    (
+                        core::mem::take(&mut c.room_waiters),
+                        core::mem::take(&mut c.muted),
+                    )
+                })
                 .unwrap_or_default()
         };
         for waiter in waiters {
             waiter.unpark();
+        }
+        for sender in muted {
+            sender.unmute();
         }
     }
 
     /// Queues a runtime envelope (a continuation, a signal), past any bound.
     pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
         self.mailbox
-            .push_with(envelope, |e| e, Bound::UNBOUNDED)
+            .push_with(envelope, |e| e, Bound::UNBOUNDED, || {})
             .map_err(SendError::into_inner)?;
         if self.state.notify() {
             self.wake(WakeKind::Message);

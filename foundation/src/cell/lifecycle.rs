@@ -21,7 +21,7 @@ use crate::exit::{Down, ExitReason};
 use crate::panic::payload_text;
 use crate::pid::Pid;
 use crate::scheduler::{self, WakeKind};
-use crate::sync::{AtomicU8, fence, lock};
+use crate::sync::{AtomicU16, fence, lock};
 use crate::task::{RunResult, Task};
 
 /// How long a killer lets a handler finish before taking the actor from it
@@ -61,8 +61,8 @@ impl<A: Actor> ActorCell<A> {
         if !self.supervised() {
             // Close first: once `is_alive` says false, every send fails.
             self.mailbox.close();
-            if self.bound.is_bounded() {
-                self.wake_room_waiters();
+            if self.flow.load(Relaxed) & FLOW_FLAGS != 0 {
+                self.release_waiters();
             }
         }
         self.state.stop();
@@ -101,6 +101,11 @@ impl<A: Actor> ActorCell<A> {
             // at the next incarnation's (which keeps the queue).
             for waiter in c.room_waiters {
                 waiter.unpark();
+            }
+            // Muted senders go on: at a closed mailbox, or at the next
+            // incarnation's, muted again if it is still overloaded.
+            for sender in c.muted {
+                sender.unmute();
             }
             Remains {
                 links: c.links,
@@ -156,8 +161,8 @@ impl<A: Actor> ActorCell<A> {
         let _stopping = StoppingScope::enter();
         let pid = self.pid_of(incarnation);
         self.mailbox.close();
-        if self.bound.is_bounded() {
-            self.wake_room_waiters();
+        if self.flow.load(Relaxed) & FLOW_FLAGS != 0 {
+            self.release_waiters();
         }
         let shared = &self.shared;
         if holds_names(&self.signals) {
@@ -212,8 +217,8 @@ impl<A: Actor> ActorCell<A> {
         let _stopping = StoppingScope::enter();
         if !self.supervised() {
             self.mailbox.close();
-            if self.bound.is_bounded() {
-                self.wake_room_waiters();
+            if self.flow.load(Relaxed) & FLOW_FLAGS != 0 {
+                self.release_waiters();
             }
         }
         self.state.stop();
@@ -274,7 +279,7 @@ impl<A: Actor> ActorCell<A> {
                         // Stopping, about to enter its stop hook: look again.
                     } else if !self.state.is_running() {
                         // Idle or queued: its next run sees the kill first.
-                        if self.state.notify() {
+                        if self.state.notify_signal() {
                             self.wake(WakeKind::Spawn);
                         }
                         return true;
@@ -366,9 +371,14 @@ impl<A: Actor> ActorCell<A> {
     ) {
         let mut control = lock(&self.control);
         let dedicated = new_thread.or_else(|| control.as_mut().and_then(|c| c.dedicated.take()));
-        let room_waiters = control
+        let (room_waiters, muted) = control
             .as_mut()
-            .map(|c| core::mem::take(&mut c.room_waiters))
+            .map(|c| {
+                (
+                    core::mem::take(&mut c.room_waiters),
+                    core::mem::take(&mut c.muted),
+                )
+            })
             .unwrap_or_default();
         *control = Some(Box::new(Control {
             links: vec![supervisor.clone()],
@@ -376,6 +386,7 @@ impl<A: Actor> ActorCell<A> {
             started_ack: Some(ack),
             dedicated,
             room_waiters,
+            muted,
             ..Control::default()
         }));
     }
@@ -398,7 +409,7 @@ impl<A: Actor> ActorCell<A> {
             return;
         }
         self.signals.fetch_or(SIG_SHUTDOWN, AcqRel);
-        if self.state.notify() {
+        if self.state.notify_signal() {
             self.wake(WakeKind::Spawn);
         }
     }
@@ -408,14 +419,14 @@ impl<A: Actor> ActorCell<A> {
 /// returns whether its mailbox is still open. If not, the adder releases
 /// what it added. Dekker with [`holds_names`], which a retiring cell calls
 /// after closing its mailbox: one of the two sees the other.
-pub(crate) fn mark_named(signals: &AtomicU8, is_closed: impl FnOnce() -> bool) -> bool {
+pub(crate) fn mark_named(signals: &AtomicU16, is_closed: impl FnOnce() -> bool) -> bool {
     signals.fetch_or(NAMED, SeqCst);
     fence(SeqCst);
     !is_closed()
 }
 
 /// A retiring cell, its mailbox closed: whether it holds names to release.
-pub(crate) fn holds_names(signals: &AtomicU8) -> bool {
+pub(crate) fn holds_names(signals: &AtomicU16) -> bool {
     fence(SeqCst);
     signals.load(Relaxed) & NAMED != 0
 }

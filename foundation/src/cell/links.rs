@@ -77,7 +77,7 @@ impl<A: Actor> ActorCell<A> {
                 .deliver_envelope(Envelope::Signal(Box::new(signal)))
                 .is_ok();
         }
-        if self.state.notify() {
+        if self.state.notify_signal() {
             self.wake(WakeKind::Spawn);
         }
         true

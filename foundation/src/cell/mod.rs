@@ -33,32 +33,45 @@ use crate::exit::{Down, ExitReason, MonitorRef};
 use crate::mailbox::{Bound, Mailbox};
 use crate::node::shared::Shared;
 use crate::pid::Pid;
-use crate::sync::AtomicU8;
+use crate::sync::{AtomicU16, AtomicU32};
 use crate::task::{DynSend, RunResult, Runnable, Sink, Task};
 
 /// Signal bits: the node (or a supervisor) asks the actor to stop.
-const SIG_SHUTDOWN: u8 = 1;
+const SIG_SHUTDOWN: u16 = 1;
 /// An untrapped exit signal arrived; its reason waits in `Control`.
-const SIG_EXIT: u8 = 2;
+const SIG_EXIT: u16 = 2;
 /// Killed: stop before the next message, untrappable.
-const SIG_KILL: u8 = 4;
+const SIG_KILL: u16 = 4;
 /// Not a signal: the actor traps exits.
-const TRAP_EXIT: u8 = 8;
+const TRAP_EXIT: u16 = 8;
 /// Not a signal, fixed at spawn: started by a supervisor, so a stop leaves
 /// the cell for it to restart.
-const SUPERVISED: u8 = 16;
+const SUPERVISED: u16 = 16;
 /// Not a signal, fixed at spawn: a blocking actor, run on a thread of its
 /// own (its unparker is in the control block).
-const BLOCKING: u8 = 32;
+const BLOCKING: u16 = 32;
 /// Not a signal, set once: the actor holds names (registered names, group
 /// memberships, services) that the node releases when it stops for good.
-const NAMED: u8 = 64;
+const NAMED: u16 = 64;
 /// Not a signal, fixed at spawn: every incarnation starts trapping exits
 /// ([`ActorOptions::trap_exit`](crate::ActorOptions::trap_exit)).
-const TRAP_AT_START: u8 = 128;
+const TRAP_AT_START: u16 = 128;
+/// The actor muted itself (a send of its handler reached an overloaded
+/// actor, ADR 0007): its runner looks at its state word before the next
+/// message. Among the signals so that the run loop's one look at this
+/// word per message covers it.
+const SIG_MUTED: u16 = 256;
 /// Flags that belong to the cell, not to one incarnation.
-const CELL_FLAGS: u8 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START;
-const SIGNALS: u8 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL;
+const CELL_FLAGS: u16 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START;
+const SIGNALS: u16 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL | SIG_MUTED;
+
+/// `ActorCell::flow` flags: threads wait for room (`Control::room_waiters`).
+pub(crate) const ROOM_WANTED: u32 = Bound::ROOM_WANTED;
+/// `ActorCell::flow` flags: an automatic mailbox is above its high mark
+/// (ADR 0007): outside senders are refused, actor senders muted.
+pub(crate) const OVERLOADED: u32 = Bound::OVERLOADED;
+/// Both.
+pub(crate) const FLOW_FLAGS: u32 = Bound::FLAGS;
 
 /// What travels through an actor's mailbox: its own messages, and the
 /// runtime's, in one FIFO, so that a reply, a trapped exit or a `Down`
@@ -112,10 +125,13 @@ struct Control {
     killed: bool,
     /// A blocking actor's thread, to wake.
     dedicated: Option<Unparker>,
-    /// Threads waiting for room in a bounded mailbox
-    /// (`ActorRef::send_timeout`), woken when the actor takes a message
-    /// from a full one.
+    /// Threads waiting for room in a bounded mailbox, or below the high
+    /// mark of an automatic one (`ActorRef::send_timeout`, a blocking
+    /// `call`), woken at the low mark.
     room_waiters: Vec<std::thread::Thread>,
+    /// Actors muted for sending to this one while it was overloaded,
+    /// unmuted when it drains to its low mark (or stops).
+    muted: Vec<Task>,
 }
 
 /// Told that a supervised incarnation has started (ordered starts).
@@ -133,17 +149,15 @@ pub(crate) struct ActorCell<A: Actor> {
     pub(crate) state: State,
     pub(crate) mailbox: Mailbox<Envelope<A>>,
     /// `SIG_*` bits, and the `TRAP_EXIT`, `SUPERVISED` and `BLOCKING` flags.
-    signals: AtomicU8,
+    signals: AtomicU16,
     /// Whether the runner is inside user code; see `guarded`.
     handler: HandlerWord,
-    /// How many messages the mailbox may hold (flow control; see
-    /// `mailbox`). Here rather than in the mailbox, where it would cost
-    /// the cell its 128-byte size class.
-    pub(crate) bound: Bound,
-    /// Set while threads wait for room in the bounded mailbox (they are
-    /// listed in `Control::room_waiters`): the runner tests it after each
-    /// pop, without the lock. In the cell's padding.
-    pub(crate) room_wanted: AtomicU8,
+    /// Flow control (ADR 0007): the mailbox's [`Bound`] — its manual
+    /// bound or automatic high mark — and the `OVERLOADED` and
+    /// `ROOM_WANTED` flags, in one word: a send tests "bounded or
+    /// overloaded" with one load and one branch. Here rather than in the
+    /// mailbox, where it would cost the cell its 128-byte size class.
+    pub(crate) flow: AtomicU32,
     /// The pid's number (its node is `shared.id`; the incarnation lives in
     /// `state`).
     number: u64,
@@ -211,10 +225,9 @@ impl<A: Actor> ActorCell<A> {
         ActorCell {
             state: State::new_scheduled(0),
             mailbox: Mailbox::unbounded(),
-            signals: AtomicU8::new(flags),
+            signals: AtomicU16::new(flags),
             handler: HandlerWord::new(),
-            bound,
-            room_wanted: AtomicU8::new(0),
+            flow: AtomicU32::new(bound.word()),
             number,
             shared,
             control: Mutex::new(control),
@@ -224,6 +237,12 @@ impl<A: Actor> ActorCell<A> {
             started: UnsafeCell::new(false),
             me,
         }
+    }
+
+    /// The mailbox's bound or high mark (fixed at spawn).
+    #[inline]
+    pub(crate) fn bound(&self) -> Bound {
+        Bound::of(self.flow.load(Relaxed))
     }
 
     /// Started by a supervisor (fixed at spawn).
@@ -365,6 +384,32 @@ impl<A: Actor> Runnable for ActorCell<A> {
                 *slot = back;
                 DynSend::Refused(reason)
             }
+        }
+    }
+    fn handle(&self) -> Task {
+        self.new_arc()
+    }
+
+    fn is_overloaded(&self) -> bool {
+        self.flow.load(Relaxed) & OVERLOADED != 0
+    }
+
+    fn is_muted(&self) -> bool {
+        self.state.is_muted()
+    }
+
+    fn mute(&self) -> bool {
+        if !self.state.mute() {
+            return false;
+        }
+        self.signals
+            .fetch_or(SIG_MUTED, core::sync::atomic::Ordering::AcqRel);
+        true
+    }
+
+    fn unmute(&self) {
+        if self.state.unmute() {
+            self.wake(crate::scheduler::WakeKind::Message);
         }
     }
 }

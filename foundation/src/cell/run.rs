@@ -3,7 +3,7 @@
 //! against panics and against a kill taking the actor meanwhile. And the
 //! loop of a blocking actor's own thread.
 
-use core::sync::atomic::Ordering::{AcqRel, Acquire};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
@@ -89,9 +89,13 @@ impl<A: Actor> ActorCell<A> {
     pub(super) fn run_for(self: Arc<Self>, budget: usize) -> RunResult {
         let incarnation = self.state.begin_run();
         let pid = self.pid_of(incarnation);
-        let _scope = ActorScope::enter(pid);
         let slot_ptr = self.slot.get();
         let mut ctx = Context::new(self, pid);
+        let cell_ptr: *const Self = Arc::as_ptr(&ctx.cell);
+        let running: *const dyn Runnable = cell_ptr;
+        // SAFETY: `ctx` holds an `Arc` of the cell; every path that drops
+        // `ctx` before returning drops the scope first.
+        let scope = unsafe { ActorScope::enter(pid, running) };
         // SAFETY: we hold RUNNING, which grants this thread the slot until
         // we go idle or yield, or a kill steals the actor (after which we
         // stop using it: every `Stolen` below returns at once); `ctx` owns
@@ -117,6 +121,7 @@ impl<A: Actor> ActorCell<A> {
                         return cell.finish(incarnation, slot, ExitReason::Panic(text));
                     }
                     Guarded::Stolen => {
+                        drop(scope);
                         drop(ctx);
                         drop_instance(pid, actor);
                         return RunResult::ended(handled.max(1), true);
@@ -129,6 +134,12 @@ impl<A: Actor> ActorCell<A> {
         let started = unsafe { &mut *cell.started.get() };
         // Whether user code already ran in this run (see `release_run_next`).
         let ran_started = !*started;
+        // Flow control's flags (ADR 0007): a sender that raises one then
+        // notifies the actor, so a run that begins (or finds more work)
+        // after it sees it here; while one is up, each pop looks at the
+        // depth against the low mark. No fence per message.
+        let mut flagged = cell.flow.load(Relaxed) & FLOW_FLAGS != 0 && cell.took_while_flagged();
+        let mut flag_skip = 0u32;
         if !*started {
             *started = true;
             user!(What::STARTED, instance.get().started(&mut ctx));
@@ -163,12 +174,23 @@ impl<A: Actor> ActorCell<A> {
                         .unwrap_or(ExitReason::Killed);
                     return cell.finish(incarnation, slot, reason);
                 }
-                cell.signals.fetch_and(!SIG_SHUTDOWN, AcqRel);
-                user!(
-                    What::SHUTDOWN_REQUESTED,
-                    instance.get().shutdown_requested(&mut ctx)
-                );
-                continue;
+                if signals & SIG_SHUTDOWN != 0 {
+                    cell.signals.fetch_and(!SIG_SHUTDOWN, AcqRel);
+                    user!(
+                        What::SHUTDOWN_REQUESTED,
+                        instance.get().shutdown_requested(&mut ctx)
+                    );
+                    continue;
+                }
+                if signals & SIG_MUTED != 0 {
+                    cell.signals.fetch_and(!SIG_MUTED, AcqRel);
+                    if cell.state.park_muted() {
+                        // Muted (ADR 0007): the actor it sent to unmutes
+                        // it. Touch nothing but our `Arc`s from here on.
+                        return RunResult::done(handled);
+                    }
+                    continue;
+                }
             }
             if handled >= budget {
                 cell.state.yield_run();
@@ -180,8 +202,16 @@ impl<A: Actor> ActorCell<A> {
             // SAFETY: we hold RUNNING: we are the mailbox's only consumer.
             match unsafe { cell.mailbox.pop() } {
                 Pop::Value(envelope) => {
-                    if cell.bound.is_bounded() {
-                        cell.took_from_bounded();
+                    if flagged {
+                        // The depth is read (the producers' side of the
+                        // queue) every 16th pop when the low mark leaves
+                        // room for it, and before going idle.
+                        if flag_skip == 0 {
+                            flagged = cell.took_while_flagged();
+                            flag_skip = cell.flag_stride();
+                        } else {
+                            flag_skip -= 1;
+                        }
                     }
                     if handled > 0 || ran_started {
                         scheduler::release_run_next();
@@ -206,6 +236,7 @@ impl<A: Actor> ActorCell<A> {
                                     return cell.finish(incarnation, slot, ExitReason::Panic(text));
                                 }
                                 Guarded::Stolen => {
+                                    drop(scope);
                                     drop(ctx);
                                     drop_instance(pid, actor);
                                     return RunResult::ended(handled, true);
@@ -237,11 +268,18 @@ impl<A: Actor> ActorCell<A> {
                         },
                     }
                 }
+                Pop::Empty if flagged => flagged = cell.took_while_flagged(),
                 Pop::Empty => match cell.state.try_idle() {
                     // From here on another thread may run the actor: touch
                     // nothing but our `Arc`s.
                     Idle::Parked => return RunResult::done(handled),
-                    Idle::MoreWork => continue,
+                    Idle::MoreWork => {
+                        // As at the run's start: work, and maybe a flag,
+                        // came in meanwhile.
+                        flagged =
+                            cell.flow.load(Relaxed) & FLOW_FLAGS != 0 && cell.took_while_flagged();
+                        continue;
+                    }
                 },
             }
         }

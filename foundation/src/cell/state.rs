@@ -5,7 +5,10 @@
 //!   bit 0  NOTIFIED  a run is owed: the actor sits in a run queue, or it is
 //!                    RUNNING and new work arrived since the run began
 //!   bit 1  RUNNING   a scheduler thread is running the actor
-//!   bit 2  MUTED     reserved for flow control (a muted sender is not run)
+//!   bit 2  MUTED     flow control: the actor sent to an overloaded actor
+//!                    and is not run until that one drains (ADR 0007);
+//!                    parked muted, the word is MUTED|NOTIFIED, so sends
+//!                    leave a note and do not schedule it
 //!   bit 3  STOPPED   the incarnation has stopped; it is never scheduled
 //!                    again (a supervisor may start a new one: `restart`)
 //!   bit 4  VACANT    a stopped, restartable cell whose last runner is done
@@ -25,7 +28,6 @@ use crate::sync::AtomicU64;
 
 pub(crate) const NOTIFIED: u64 = 1 << 0;
 pub(crate) const RUNNING: u64 = 1 << 1;
-#[allow(dead_code)] // reserved for flow control; see the module docs
 pub(crate) const MUTED: u64 = 1 << 2;
 pub(crate) const STOPPED: u64 = 1 << 3;
 pub(crate) const VACANT: u64 = 1 << 4;
@@ -96,6 +98,54 @@ impl State {
         }
     }
 
+    /// Signals (a kill, an exit, a shutdown request) arrived: like
+    /// [`State::notify`], and a muted actor is unmuted, so that it runs
+    /// and sees them. Returns whether the caller must schedule it.
+    #[inline]
+    pub(crate) fn notify_signal(&self) -> bool {
+        self.notify() || self.unmute()
+    }
+
+    /// Mutes the running actor (its runner parks it at its next look at
+    /// its signals: [`State::park_muted`]). Only its runner calls this, from
+    /// a send in one of its handlers. Returns `false` if it was muted
+    /// already.
+    pub(crate) fn mute(&self) -> bool {
+        self.0.fetch_or(MUTED, AcqRel) & MUTED == 0
+    }
+
+    /// Whether the actor is muted.
+    #[inline]
+    pub(crate) fn is_muted(&self) -> bool {
+        self.0.load(Acquire) & MUTED != 0
+    }
+
+    /// The runner found its actor muted: it stops running it, owed a run
+    /// (MUTED|NOTIFIED), unless an unmute came first (then `false`: run
+    /// on).
+    pub(crate) fn park_muted(&self) -> bool {
+        let mut current = self.0.load(Acquire);
+        loop {
+            debug_assert!(current & RUNNING != 0);
+            if current & MUTED == 0 {
+                return false;
+            }
+            let next = (current | NOTIFIED) & !RUNNING;
+            match self.0.compare_exchange_weak(current, next, AcqRel, Acquire) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Lifts a mute. Returns whether the caller must schedule the actor
+    /// (it was parked muted); a running actor's runner sees the mute gone
+    /// by itself, and a stopped one is never scheduled.
+    pub(crate) fn unmute(&self) -> bool {
+        let prev = self.0.fetch_and(!MUTED, AcqRel);
+        prev & (MUTED | NOTIFIED | RUNNING | STOPPED) == MUTED | NOTIFIED
+    }
+
     /// The runner used up its budget with work left: the actor goes back to a
     /// run queue (the caller puts it there).
     #[inline]
@@ -164,7 +214,7 @@ impl State {
 
     /// Whether the actor is owed a run and nobody is running it.
     pub(crate) fn is_scheduled(&self) -> bool {
-        self.0.load(Acquire) & (NOTIFIED | RUNNING | STOPPED) == NOTIFIED
+        self.0.load(Acquire) & (NOTIFIED | RUNNING | MUTED | STOPPED) == NOTIFIED
     }
 
     /// Whether the actor has stopped.
@@ -214,5 +264,36 @@ mod tests {
         assert!(!s.is_current(7));
         assert!(s.is_current(8));
         assert!(s.is_scheduled());
+    }
+
+    #[test]
+    fn a_muted_actor_is_not_scheduled_until_unmuted() {
+        let s = State::new_scheduled(0);
+        s.begin_run();
+        assert!(s.mute());
+        assert!(!s.mute(), "muted already");
+        assert!(s.park_muted(), "parked, owed a run");
+        assert!(!s.is_scheduled(), "a muted actor does not run");
+        assert!(!s.notify(), "a send does not schedule a muted actor");
+        assert!(s.unmute(), "the unmute schedules it");
+        assert!(!s.unmute(), "once");
+        assert!(s.is_scheduled());
+        s.begin_run();
+        // Unmuted before the runner parked: it runs on.
+        assert!(s.mute());
+        assert!(!s.unmute(), "still running: its runner sees it");
+        assert!(!s.park_muted());
+        assert_eq!(s.try_idle(), Idle::Parked);
+        // A signal unmutes.
+        assert!(s.notify());
+        s.begin_run();
+        assert!(s.mute());
+        assert!(s.park_muted());
+        assert!(s.notify_signal(), "a kill must reach a muted actor");
+        assert!(!s.notify_signal());
+        s.begin_run();
+        s.stop();
+        assert!(s.mute());
+        assert!(!s.unmute(), "a stopped actor is never scheduled");
     }
 }

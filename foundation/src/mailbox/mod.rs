@@ -3,7 +3,8 @@
 //! queue discipline it uses is a private enum.
 //!
 //! Flow control (ADR 0007): a mailbox may hold at most a number of
-//! messages, its [`Bound`]. The bound is kept beside the mailbox, in the
+//! messages, or have a high mark past which senders are held back: its
+//! [`Bound`]. The bound is kept beside the mailbox, in the
 //! actor's cell, and handed to each push: four bytes that fit where the
 //! cell had padding (a `Bound` inside `Mailbox` would have cost eight, and
 //! the cell its 128-byte size class). Runtime envelopes (signals,
@@ -42,19 +43,24 @@ impl<M> Mailbox<M> {
     }
 
     /// Queues `convert(input)`; hands `input` back if the mailbox is closed
-    /// (`Closed`) or holds `bound` messages already (`Full`). Never blocks.
+    /// (`Closed`) or, bounded, holds its bound already (`Full`). Never
+    /// blocks. `filled` runs when the message filled a queue block (see
+    /// `Queue::push_with`), the moment to look at a high mark.
     #[inline]
     pub(crate) fn push_with<I>(
         &self,
         input: I,
         convert: impl FnOnce(I) -> M,
         bound: Bound,
+        filled: impl FnOnce(),
     ) -> Result<(), SendError<I>> {
         match &self.flavor {
             // The unbounded push (almost every push) inlined without the
             // bound's check in its loop; a bounded one out of line.
-            Flavor::Unbounded(q) if bound.is_bounded() => push_bounded(q, input, convert, bound),
-            Flavor::Unbounded(q) => q.push_with(input, convert, usize::MAX),
+            Flavor::Unbounded(q) if bound.is_manual() => {
+                push_bounded(q, input, convert, bound, filled)
+            }
+            Flavor::Unbounded(q) => q.push_with(input, convert, usize::MAX, filled),
         }
     }
 
@@ -112,45 +118,115 @@ fn push_bounded<M, I>(
     input: I,
     convert: impl FnOnce(I) -> M,
     bound: Bound,
+    filled: impl FnOnce(),
 ) -> Result<(), SendError<I>> {
-    q.push_with(input, convert, bound.limit())
+    q.push_with(input, convert, bound.limit(), filled)
 }
 
-/// How many messages a mailbox may hold: unbounded, or at most `n`
-/// (flow control `manual`). A `u32`, kept in the actor's cell.
+/// A mailbox's flow-control numbers (ADR 0007), the low bits of a `u32`
+/// kept in the actor's cell (whose top bits are flow control's flags,
+/// [`Bound::OVERLOADED`] and [`Bound::ROOM_WANTED`], so that a send tests
+/// "bounded or overloaded" with one load and one branch): for an automatic
+/// mailbox, its high mark (0: none, the mailbox takes everything); for a
+/// manual one, its bound, with [`Bound::MANUAL`] set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Bound(u32);
 
 impl Bound {
-    /// No bound.
+    /// An automatic mailbox without marks: it takes every message.
     pub(crate) const UNBOUNDED: Bound = Bound(0);
-    /// The largest bound: a mailbox of a billion messages is not bounded
-    /// in any useful sense.
-    pub(crate) const MAX: u32 = 1 << 30;
+    /// The largest bound or mark: a mailbox of a quarter of a billion
+    /// messages is not bounded in any useful sense.
+    pub(crate) const MAX: u32 = 1 << 28;
+    /// A manual (bounded) mailbox.
+    pub(crate) const MANUAL: u32 = 1 << 31;
+    /// Flag: an automatic mailbox is above its high mark (outside senders
+    /// are refused, actor senders muted).
+    pub(crate) const OVERLOADED: u32 = 1 << 30;
+    /// Flag: threads wait for room (or for the low mark).
+    pub(crate) const ROOM_WANTED: u32 = 1 << 29;
+    /// Both flags.
+    pub(crate) const FLAGS: u32 = Self::OVERLOADED | Self::ROOM_WANTED;
 
-    /// At most `n` messages, `1 ..= Bound::MAX`.
-    pub(crate) fn at_most(n: u32) -> Bound {
-        debug_assert!((1..=Self::MAX).contains(&n), "checked by the options");
-        Bound(n)
+    /// The bound in a cell's flow word (its flags masked off).
+    #[inline]
+    pub(crate) fn of(word: u32) -> Bound {
+        Bound(word & !Self::FLAGS)
     }
 
+    /// The flow word of a new cell: the bound, no flags.
+    pub(crate) fn word(self) -> u32 {
+        self.0
+    }
+
+    /// A manual mailbox of at most `n` messages, `1 ..= Bound::MAX`.
+    pub(crate) fn at_most(n: u32) -> Bound {
+        debug_assert!((1..=Self::MAX).contains(&n), "checked by the options");
+        Bound(n | Self::MANUAL)
+    }
+
+    /// An automatic mailbox with its high mark at `high` messages (its low
+    /// mark at half that), `1 ..= Bound::MAX`.
+    pub(crate) fn high_mark(high: u32) -> Bound {
+        debug_assert!((1..=Self::MAX).contains(&high), "checked by the options");
+        Bound(high)
+    }
+
+    /// Whether the mailbox is bounded (flow control `manual`).
     #[inline]
-    pub(crate) fn is_bounded(self) -> bool {
-        self.0 != 0
+    pub(crate) fn is_manual(self) -> bool {
+        self.0 & Self::MANUAL != 0
     }
 
     /// The queue's limit: `usize::MAX` for none.
     #[inline]
     fn limit(self) -> usize {
-        if self.0 == 0 {
-            usize::MAX
-        } else {
-            self.0 as usize
+        match self.get() {
+            Some(n) => n as usize,
+            None => usize::MAX,
         }
     }
 
-    /// The bound, if any.
+    /// The bound of a manual mailbox.
     pub(crate) fn get(self) -> Option<u32> {
-        self.is_bounded().then_some(self.0)
+        self.is_manual().then_some(self.0 & !Self::MANUAL)
+    }
+
+    /// The high mark of an automatic mailbox.
+    #[inline]
+    pub(crate) fn high(self) -> Option<u32> {
+        (!self.is_manual() && self.0 != 0).then_some(self.0)
+    }
+
+    /// Where waiting senders are let go: half the bound, or half the high
+    /// mark (the low mark).
+    pub(crate) fn low(self) -> usize {
+        (self.0 & !Self::MANUAL) as usize / 2
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bound_reads_back_as_what_it_was_made_from() {
+        let manual = Bound::at_most(Bound::MAX);
+        assert!(manual.is_manual());
+        assert_eq!(manual.get(), Some(Bound::MAX));
+        assert_eq!(manual.high(), None);
+        assert_eq!(manual.limit(), Bound::MAX as usize);
+        assert_eq!(Bound::at_most(1).low(), 0);
+        let auto = Bound::high_mark(100);
+        assert!(!auto.is_manual());
+        assert_eq!((auto.get(), auto.high(), auto.low()), (None, Some(100), 50));
+        assert_eq!(auto.limit(), usize::MAX);
+        assert_eq!(Bound::UNBOUNDED.high(), None);
+        assert_eq!(Bound::UNBOUNDED.limit(), usize::MAX);
+        // The flags in a cell's word do not change the bound read from it.
+        let word = manual.word() | Bound::FLAGS;
+        assert_eq!(Bound::of(word), manual);
+        assert_eq!(Bound::of(auto.word() | Bound::OVERLOADED), auto);
+        const { assert!(Bound::MAX & (Bound::MANUAL | Bound::FLAGS) == 0) };
     }
 }

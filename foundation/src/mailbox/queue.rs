@@ -261,7 +261,7 @@ impl<T> Queue<T> {
     #[cfg(test)]
     #[inline]
     pub(crate) fn push(&self, value: T) -> Result<(), T> {
-        self.push_with(value, |v| v, usize::MAX)
+        self.push_with(value, |v| v, usize::MAX, || {})
             .map_err(SendError::into_inner)
     }
 
@@ -277,18 +277,23 @@ impl<T> Queue<T> {
     ///
     /// If `convert` panics, the claimed slot is marked skipped (the consumer
     /// steps over it) and the panic continues.
+    ///
+    /// `filled` runs when the value took its block's last slot — once per
+    /// block, a cheap moment to look at the length (flow control's high
+    /// mark).
     #[inline]
     pub(crate) fn push_with<I>(
         &self,
         input: I,
         convert: impl FnOnce(I) -> T,
         limit: usize,
+        filled: impl FnOnce(),
     ) -> Result<(), SendError<I>> {
         if limit == usize::MAX {
-            self.push_inner::<I, false>(input, convert, limit)
+            self.push_inner::<I, false>(input, convert, limit, filled)
                 .map_err(|(input, _)| SendError::Closed(input))
         } else {
-            self.push_inner::<I, true>(input, convert, limit)
+            self.push_inner::<I, true>(input, convert, limit, filled)
                 .map_err(|(input, full)| {
                     if full {
                         SendError::Full(input)
@@ -308,6 +313,7 @@ impl<T> Queue<T> {
         input: I,
         convert: impl FnOnce(I) -> T,
         limit: usize,
+        filled: impl FnOnce(),
     ) -> Result<(), (I, bool)> {
         let backoff = Backoff::new();
         let mut tail = self.tail_index.load(Acquire);
@@ -398,6 +404,9 @@ impl<T> Queue<T> {
                         core::mem::forget(guard);
                         slot.value.with_mut(|p| p.write(MaybeUninit::new(value)));
                         slot.state.store(WRITTEN, Release);
+                    }
+                    if offset + 1 == cap {
+                        filled();
                     }
                     return Ok(());
                 }
@@ -708,14 +717,20 @@ mod tests {
         let q = Queue::new();
         for limit in [1usize, 2, 3, 5, 31, 40] {
             for i in 0..limit {
-                q.push_with(i, |v| v, limit).unwrap();
+                q.push_with(i, |v| v, limit, || {}).unwrap();
             }
             assert_eq!(q.len(), limit);
-            assert_eq!(q.push_with(99, |v| v, limit), Err(SendError::Full(99)));
+            assert_eq!(
+                q.push_with(99, |v| v, limit, || {}),
+                Err(SendError::Full(99))
+            );
             // SAFETY: this thread is the only consumer.
             assert_eq!(unsafe { q.pop() }, Pop::Value(0));
-            q.push_with(limit, |v| v, limit).unwrap();
-            assert_eq!(q.push_with(98, |v| v, limit), Err(SendError::Full(98)));
+            q.push_with(limit, |v| v, limit, || {}).unwrap();
+            assert_eq!(
+                q.push_with(98, |v| v, limit, || {}),
+                Err(SendError::Full(98))
+            );
             for i in 1..=limit {
                 // SAFETY: as above.
                 assert_eq!(unsafe { q.pop() }, Pop::Value(i));
@@ -724,16 +739,17 @@ mod tests {
             assert_eq!(unsafe { q.pop() }, Pop::Empty);
         }
         q.close();
-        assert_eq!(q.push_with(1, |v| v, 1), Err(SendError::Closed(1)));
+        assert_eq!(q.push_with(1, |v| v, 1, || {}), Err(SendError::Closed(1)));
     }
 
     #[test]
     fn push_with_converts_or_hands_back_the_input() {
         let q: Queue<String> = Queue::new();
-        q.push_with(7u32, |n| n.to_string(), usize::MAX).unwrap();
+        q.push_with(7u32, |n| n.to_string(), usize::MAX, || {})
+            .unwrap();
         q.close();
         assert_eq!(
-            q.push_with(8u32, |n| n.to_string(), usize::MAX),
+            q.push_with(8u32, |n| n.to_string(), usize::MAX, || {}),
             Err(SendError::Closed(8))
         );
         assert_eq!(pop_all(&q), vec!["7".to_string()]);
@@ -744,7 +760,7 @@ mod tests {
         let q: Queue<u32> = Queue::new();
         q.push(1).unwrap();
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let _ = q.push_with(0u32, |_| panic!("conversion failed"), usize::MAX);
+            let _ = q.push_with(0u32, |_| panic!("conversion failed"), usize::MAX, || {});
         }));
         assert!(r.is_err());
         q.push(2).unwrap();

@@ -244,6 +244,8 @@ impl NodeBuilder {
             actors: ActorTable::new(),
             names: Names::new(),
             panics: AtomicU64::new(0),
+            overloads: AtomicU64::new(0),
+            mutes: AtomicU64::new(0),
             discarding: AtomicUsize::new(0),
             discarded: AtomicU64::new(0),
             accepting: AtomicBool::new(true),

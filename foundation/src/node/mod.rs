@@ -312,6 +312,8 @@ impl Node {
             replaced_schedulers: s.scheduler.replaced(),
             long_handlers: s.scheduler.long_handlers(),
             named_actors: s.names.holders(),
+            overloads: s.overloads.load(Relaxed),
+            muted_senders: s.mutes.load(Relaxed),
         }
     }
 
@@ -388,6 +390,11 @@ pub struct NodeStats {
     /// Actors that hold a registered name, a group membership or
     /// subscription, or a service (released when they stop for good).
     pub named_actors: usize,
+    /// Times an automatic mailbox went above its high watermark (each
+    /// crossing counted once; [`Flow::Automatic`](crate::Flow::Automatic)).
+    pub overloads: u64,
+    /// Times an actor was muted for sending to an overloaded one.
+    pub muted_senders: u64,
 }
 
 #[cfg(all(test, not(loom)))]

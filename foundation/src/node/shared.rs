@@ -38,6 +38,10 @@ pub(crate) struct Shared {
     /// Threads of blocking actors, joined at shutdown.
     pub(crate) blocking: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) panics: AtomicU64,
+    /// Automatic mailboxes that crossed their high mark, and senders
+    /// muted for it (flow control, ADR 0007).
+    pub(crate) overloads: AtomicU64,
+    pub(crate) mutes: AtomicU64,
     /// Actors discarding their backlog as they retire: shutdown waits for
     /// them past its timeout (it is progress, not a stuck handler).
     pub(crate) discarding: AtomicUsize,
@@ -91,6 +95,14 @@ impl Shared {
 
     pub(crate) fn record_panic(&self) {
         self.panics.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_overload(&self) {
+        self.overloads.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_mute(&self) {
+        self.mutes.fetch_add(1, Relaxed);
     }
 
     /// Called once an actor has stopped for good.
