@@ -4,7 +4,8 @@
 //! lets it (`send_timeout`: it waits for room in a manual mailbox, for the
 //! low watermark of an overloaded automatic one), then waits until the
 //! consumer has handled them all. "unbounded" is an automatic mailbox whose
-//! high watermark no batch reaches.
+//! high watermark no batch reaches; the credit-based modes send through a
+//! `Producer`. The credit mode's target: within 25% of "unbounded".
 //!
 //! `cargo bench --bench flow`
 
@@ -38,8 +39,9 @@ impl Actor for Consumer {
 }
 
 fn modes() -> Vec<(&'static str, ActorOptions)> {
+    let credit = |n| ActorOptions::new().flow(Flow::CreditBased).mailbox(n);
     vec![
-        ("unbounded", ActorOptions::new().mailbox(1 << 28)),
+        ("unbounded", ActorOptions::new().mailbox(1 << 27)),
         ("automatic-1024", ActorOptions::new().mailbox(1024)),
         (
             "manual-1024",
@@ -49,6 +51,10 @@ fn modes() -> Vec<(&'static str, ActorOptions)> {
             "manual-64",
             ActorOptions::new().flow(Flow::Manual).mailbox(64),
         ),
+        // Through a `Producer` (drawing credit in chunks, waiting with
+        // `send_timeout` when the pool is spent).
+        ("credit-1024", credit(1024)),
+        ("credit-64", credit(64)),
     ]
 }
 
@@ -58,13 +64,20 @@ fn producer_consumer(c: &mut Criterion) {
     for schedulers in [1usize, 2] {
         let node = Node::builder().schedulers(schedulers).start().unwrap();
         for (mode, options) in modes() {
+            let credit = options.flow == Flow::CreditBased;
             let consumer = node.spawn_with(Consumer { sum: 0 }, options).unwrap();
             group.bench_function(format!("{mode}/{schedulers}-sched"), |b| {
+                let mut producer = consumer.producer();
                 b.iter_custom(|iters| {
                     let start = Instant::now();
                     for _ in 0..iters {
                         for n in 0..BATCH {
-                            consumer.send_timeout(Msg::Item(n), WAIT).ok().unwrap();
+                            let sent = if credit {
+                                producer.send_timeout(Msg::Item(n), WAIT)
+                            } else {
+                                consumer.send_timeout(Msg::Item(n), WAIT)
+                            };
+                            sent.ok().unwrap();
                         }
                         let (tx, rx) = bounded(1);
                         consumer.send_timeout(Msg::Flush(tx), WAIT).ok().unwrap();

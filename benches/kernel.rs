@@ -205,7 +205,7 @@ fn stream(c: &mut Criterion) {
                 // The thread floods the mailbox unpaced, as crossbeam's
                 // unbounded channel below is flooded: a high watermark
                 // above any run's backlog (ADR 0007 §6).
-                let unpaced = ActorOptions::new().mailbox(1 << 28);
+                let unpaced = ActorOptions::new().mailbox(1 << 27);
                 let counter = node.spawn_with(Counter { sum: 0 }, unpaced).unwrap();
                 b.iter_custom(|iters| {
                     let (tx, rx) = bounded(1);

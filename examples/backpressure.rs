@@ -13,6 +13,11 @@
 //! - `manual`, bounded at 64: the producer waits for room
 //!   (`send_timeout`), the queue never holds more than 64, and the producer
 //!   is slowed to the consumer's pace.
+//! - `credit_based`, a pool of 64 credits: the producer sends through a
+//!   `Producer`, which draws credit in chunks; a thread waits for credit
+//!   (`Producer::send_timeout`), an actor is told when credit returns
+//!   (`Producer::notify_on_credit`) and goes on then. The queue never holds
+//!   more than the pool.
 //!
 //! Nothing is lost in any: the consumer counts every message.
 //!
@@ -22,7 +27,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use foundation::{Actor, ActorOptions, ActorRef, Context, Flow, Node, ReplyTo};
+use foundation::{Actor, ActorOptions, ActorRef, Context, Flow, Node, ReplyTo, SendError};
 
 const MESSAGES: u64 = 20_000;
 /// Each message's payload: a kilobyte, so the backlog's memory shows.
@@ -61,9 +66,11 @@ impl Actor for Consumer {
 }
 
 /// Sends `MESSAGES` to the consumer, `BATCH` per handler call, then says
-/// so on `done`.
+/// so on `done`. With a credit-based consumer it sends through a
+/// `Producer` and, refused for want of credit, waits to be told.
 struct Producer {
     to: ActorRef<Consumer>,
+    out: Option<foundation::Producer<Consumer>>,
     sent: u64,
     done: Option<std::sync::mpsc::Sender<()>>,
 }
@@ -73,13 +80,22 @@ const BATCH: u64 = 32;
 impl Actor for Producer {
     type Msg = ();
     fn handle(&mut self, (): (), ctx: &mut Context<Self>) {
+        let out = self.out.get_or_insert_with(|| {
+            let mut out = self.to.producer();
+            // Told (with a `()`) when credit comes back after a refusal.
+            out.notify_on_credit(ctx.myself().recipient(), ());
+            out
+        });
         for _ in 0..BATCH.min(MESSAGES - self.sent) {
             // An automatic mailbox never refuses an actor: above its mark
-            // the message is queued and this producer muted.
-            if self.to.send(Msg::Work(vec![1; PAYLOAD])).is_err() {
-                return; // the consumer stopped: nothing more to do
+            // the message is queued and this producer muted. A
+            // credit-based one refuses for want of credit: we are told
+            // when it comes back.
+            match out.send(Msg::Work(vec![1; PAYLOAD])) {
+                Ok(()) => self.sent += 1,
+                Err(SendError::NoCredit(_)) => return,
+                Err(_) => return, // the consumer stopped: nothing more to do
             }
-            self.sent += 1;
         }
         if self.sent < MESSAGES {
             let _ = ctx.myself().send(());
@@ -117,8 +133,11 @@ fn run(
     let mut producer_deepest = 0;
     match from {
         From::Thread => {
+            // A `Producer` sends as `send` does to other modes, within the
+            // credit of a credit-based one.
+            let mut producer = consumer.producer();
             for _ in 0..MESSAGES {
-                consumer.send_timeout(Msg::Work(vec![1; PAYLOAD]), Duration::from_secs(30))?;
+                producer.send_timeout(Msg::Work(vec![1; PAYLOAD]), Duration::from_secs(30))?;
                 producer_deepest = producer_deepest.max(consumer.mailbox_len());
             }
         }
@@ -126,6 +145,7 @@ fn run(
             let (done, finished) = std::sync::mpsc::channel();
             let producer = node.spawn(Producer {
                 to: consumer.clone(),
+                out: None,
                 sent: 0,
                 done: Some(done),
             })?;
@@ -172,6 +192,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ActorOptions::new().flow(Flow::Manual).mailbox(64),
         From::Thread,
     )?;
+    let credit = ActorOptions::new().flow(Flow::CreditBased).mailbox(64);
+    run(
+        &node,
+        "credit_based, pool 64, thread",
+        credit.clone(),
+        From::Thread,
+    )?;
+    run(&node, "credit_based, pool 64, actor", credit, From::Actor)?;
     node.shutdown()?;
     Ok(())
 }

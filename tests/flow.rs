@@ -378,9 +378,9 @@ fn bad_options_are_refused_at_spawn() {
     };
     for options in [
         manual(0),
-        manual((1 << 28) + 1),
+        manual((1 << 27) + 1),
         ActorOptions::new().mailbox(0), // an automatic high watermark of 0
-        ActorOptions::new().mailbox((1 << 28) + 1),
+        ActorOptions::new().mailbox((1 << 27) + 1),
     ] {
         assert!(
             matches!(

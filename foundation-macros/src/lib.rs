@@ -31,8 +31,8 @@ use proc_macro::TokenStream;
 /// | `restart = ".."` | `"permanent"` (default), `"transient"`, `"temporary"` | its restart type under a supervisor (`Actor::restart`; `ChildSpec::new` takes it) |
 /// | `blocking` | flag (or `= true / false`) | runs on a thread of its own, so it may block (`ActorOptions::blocking`) |
 /// | `trap_exit` | flag (or `= true / false`) | every incarnation traps exits from the start (`ActorOptions::trap_exit`); linked exits reach `on_exit` |
-/// | `flow = ".."` | `"automatic"` (default), `"manual"` | the mailbox's flow control (`ActorOptions::flow`, `foundation::Flow`): `automatic` holds back senders above its high watermark (actors are muted, threads refused with `SendError::Overloaded`); `manual` holds at most `mailbox` messages and refuses more with `SendError::Full` |
-/// | `mailbox = N` | an integer, 1 to 2^28 | `ActorOptions::mailbox`: the high watermark of an `automatic` mailbox (default 65,536), the bound of a `manual` one (default 1024) |
+/// | `flow = ".."` | `"automatic"` (default), `"manual"`, `"credit_based"` | the mailbox's flow control (`ActorOptions::flow`, `foundation::Flow`): `automatic` holds back senders above its high watermark (actors are muted, threads refused with `SendError::Overloaded`); `manual` holds at most `mailbox` messages and refuses more with `SendError::Full`; `credit_based` lets producers (`ActorRef::producer`) send within a pool of `mailbox` credits, refusing with `SendError::NoCredit` |
+/// | `mailbox = N` | an integer, 1 to 2^27 | `ActorOptions::mailbox`: the high watermark of an `automatic` mailbox (default 65,536), the bound of a `manual` one, the credit pool of a `credit_based` one (default 1024 for both) |
 ///
 /// `Node::spawn`, `Context::spawn`, `Context::spawn_link` and
 /// `ChildSpec::new` use these (through `Actor::options` and

@@ -15,8 +15,9 @@ use crate::pid::Pid;
 /// watermark, and the sender is not an actor (actors are muted instead).
 /// [`SendError::Timeout`] and [`SendError::WouldBlock`] come from a send
 /// that waits for room ([`ActorRef::send_timeout`](crate::ActorRef::send_timeout)).
-/// `NoCredit` belongs to the credit-based mode still to come (ADR 0007)
-/// and cannot happen yet.
+/// [`SendError::NoCredit`]: its mailbox is credit-based
+/// ([`Flow::CreditBased`](crate::Flow::CreditBased)) and neither the
+/// sending [`Producer`](crate::Producer) nor the pool has credit left.
 ///
 /// # Examples
 ///

@@ -107,7 +107,7 @@ pub struct DeclaredOptions {
     /// `flow = ".."`: its mailbox's flow control.
     pub flow: crate::Flow,
     /// `mailbox = N`: the bound of a `manual` mailbox, the high watermark
-    /// of an `automatic` one.
+    /// of an `automatic` one, the credit pool of a `credit_based` one.
     pub mailbox: Option<u32>,
 }
 
@@ -238,8 +238,10 @@ impl fmt::Display for ActorInfo {
         if o.trap_exit {
             flags.push("trap_exit".into());
         }
-        if o.flow == crate::Flow::Manual {
-            flags.push("flow = \"manual\"".into());
+        match o.flow {
+            crate::Flow::Automatic => {}
+            crate::Flow::Manual => flags.push("flow = \"manual\"".into()),
+            crate::Flow::CreditBased => flags.push("flow = \"credit_based\"".into()),
         }
         if let Some(bound) = o.mailbox {
             flags.push(format!("mailbox = {bound}"));

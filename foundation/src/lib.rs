@@ -322,7 +322,11 @@
 //! the mark — and a thread outside actors is refused with
 //! [`SendError::Overloaded`], its message handed back
 //! ([`ActorRef::send_timeout`] waits instead). `manual` bounds the mailbox
-//! and refuses with [`SendError::Full`]. Nothing is dropped either way.
+//! and refuses with [`SendError::Full`]. `credit_based` gives the receiver
+//! a pool of credits: producers send through a [`Producer`], spending one
+//! credit per message, are refused with [`SendError::NoCredit`] when the
+//! pool is spent, and are told when the receiver gives credit back.
+//! Nothing is dropped in any mode.
 //!
 //! ```
 //! use foundation::prelude::*;
@@ -405,7 +409,7 @@ pub mod __private;
 
 pub use foundation_macros::{actor, handlers};
 
-pub use actor::{Actor, ActorOptions, ActorRef, Context, Flow, Restart};
+pub use actor::{Actor, ActorOptions, ActorRef, Context, Flow, Producer, Restart};
 pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};

@@ -280,6 +280,40 @@ fn loom_a_raised_flow_flag_is_seen_by_a_later_run() {
     });
 }
 
+/// A credit-based mailbox's pool (ADR 0007 §7): a producer out of credit
+/// lists itself and draws again; the runner gives credit back and looks for
+/// listings. Whatever the interleaving, the producer gets the credit or is
+/// told — never neither (Dekker's hand-shake on the counter and the
+/// `wanted` flag, with a `SeqCst` fence on each side). Fails without
+/// `give_back`'s fence (tried: the producer draws nothing, and nobody
+/// tells it; `SeqCst` accesses alone did not do, as loom models them).
+#[test]
+fn loom_credit_given_back_reaches_a_waiting_producer() {
+    use crate::mailbox::{CreditPool, CreditWaiter};
+
+    model(|| {
+        let pool = Arc::new(CreditPool::new(1));
+        assert_eq!(pool.draw(1), 1); // spent: the pool is empty
+        let told = Arc::new(AtomicBool::new(false));
+        let producer = {
+            let (pool, told) = (pool.clone(), told.clone());
+            thread::spawn(move || {
+                let told = told.clone();
+                pool.wait(CreditWaiter::Notice(Box::new(move || {
+                    told.store(true, SeqCst);
+                })));
+                pool.draw(1) == 1
+            })
+        };
+        pool.give_back(1); // the runner handled the message
+        let drew = producer.join().unwrap();
+        assert!(
+            drew || told.load(SeqCst),
+            "credit came back and nobody heard"
+        );
+    });
+}
+
 /// A kill racing a runner that leaves a handler and goes on consuming: at
 /// most one of them consumes (the loom cell below stands for the mailbox
 /// and the instance, and loom reports any two unsynchronised accesses), and

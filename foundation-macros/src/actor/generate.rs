@@ -81,6 +81,9 @@ fn declared_options(options: &Options) -> TokenStream {
     let flow = match options.flow {
         Some((Flow::Manual, span)) => quote_spanned!(span=> ::foundation::Flow::Manual),
         Some((Flow::Automatic, span)) => quote_spanned!(span=> ::foundation::Flow::Automatic),
+        Some((Flow::CreditBased, span)) => {
+            quote_spanned!(span=> ::foundation::Flow::CreditBased)
+        }
         None => quote!(::foundation::Flow::Automatic),
     };
     let mailbox = match options.mailbox {

@@ -13,10 +13,13 @@ pub(super) const RESTARTS: &[(&str, Restart)] = &[
     ("temporary", Restart::Temporary),
 ];
 /// The flow-control modes (`foundation::Flow`), as written.
-pub(super) const FLOWS: &[(&str, Flow)] =
-    &[("automatic", Flow::Automatic), ("manual", Flow::Manual)];
+pub(super) const FLOWS: &[(&str, Flow)] = &[
+    ("automatic", Flow::Automatic),
+    ("manual", Flow::Manual),
+    ("credit_based", Flow::CreditBased),
+];
 /// The largest `mailbox` (`foundation`'s `Bound::MAX`).
-pub(super) const MAX_MAILBOX: u64 = 1 << 28;
+pub(super) const MAX_MAILBOX: u64 = 1 << 27;
 
 /// The options, as written (each with the span of its value, for errors).
 #[derive(Default)]
@@ -33,6 +36,7 @@ pub(super) struct Options {
 pub(super) enum Flow {
     Automatic,
     Manual,
+    CreditBased,
 }
 
 #[derive(Clone, Copy)]

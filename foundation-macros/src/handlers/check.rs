@@ -14,6 +14,8 @@ pub(super) const ACTOR_REF_METHODS: &[&str] = &[
     "send",
     "try_send",
     "send_timeout",
+    "producer",
+    "credit_available",
     "pid",
     "kill",
     "stop",

@@ -62,11 +62,50 @@ impl<A: Actor> ActorRef<A> {
     /// [`SendError::Full`] if its mailbox is bounded
     /// ([`Flow::Manual`](crate::Flow::Manual)) and full;
     /// [`SendError::Overloaded`] if it is automatic, above its high
-    /// watermark, and the sender is not an actor. `send` does not wait
-    /// for room ([`ActorRef::send_timeout`] does).
+    /// watermark, and the sender is not an actor;
+    /// [`SendError::NoCredit`] if it is credit-based and its pool is empty
+    /// (a plain send spends one credit from the pool; a
+    /// [`Producer`](crate::Producer) is the way to send many). `send` does
+    /// not wait for room ([`ActorRef::send_timeout`] does).
     #[inline]
     pub fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         self.cell.deliver(msg, |m| m)
+    }
+
+    /// A [`Producer`](crate::Producer): a handle that sends within the
+    /// credit of a [`Flow::CreditBased`](crate::Flow::CreditBased)
+    /// mailbox, drawing it from the actor's pool in chunks (for any other
+    /// mailbox it sends as `send` does). See [`Producer`](crate::Producer)
+    /// for an example.
+    pub fn producer(&self) -> crate::Producer<A> {
+        crate::Producer::new(self.clone())
+    }
+
+    /// The credit left in the pool of a
+    /// [`Flow::CreditBased`](crate::Flow::CreditBased) mailbox (its size,
+    /// less the credit producers hold and the messages queued or being
+    /// handled whose credit has not come back yet), or `None` for another
+    /// mode. A snapshot, for monitoring and tests. Below zero while
+    /// notices the runtime forced in are queued.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Flow, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let options = ActorOptions::new().flow(Flow::CreditBased).mailbox(64);
+    /// let idle = node.spawn_with(Idle, options)?;
+    /// assert_eq!(idle.credit_available(), Some(64));
+    /// assert_eq!(node.spawn(Idle)?.credit_available(), None); // automatic
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn credit_available(&self) -> Option<i64> {
+        self.cell.credit_pool().map(|pool| pool.available())
     }
 
     /// Queues `msg` if the mailbox takes it now, never waiting: the same as
@@ -141,7 +180,8 @@ impl<A: Actor> ActorRef<A> {
         if scheduler::on_any_scheduler() {
             // An actor is never refused by an automatic mailbox (it is
             // muted instead); a manual one would have it wait here.
-            return if self.cell.bound().is_manual() {
+            let bound = self.cell.bound();
+            return if bound.is_manual() || bound.is_credit() {
                 Err(SendError::WouldBlock(msg))
             } else {
                 self.send(msg)

@@ -5,17 +5,21 @@
 //! - `options.rs`: [`ActorOptions`] and [`Restart`];
 //! - `context.rs`: [`Context`], a handler's view of its actor;
 //! - `links.rs`: links, monitors and exit trapping from a handler;
-//! - `handle.rs`: [`ActorRef`].
+//! - `handle.rs`: [`ActorRef`];
+//! - `producer.rs`: [`Producer`], sending within a credit-based mailbox's
+//!   credit.
 
 mod context;
 mod handle;
 mod links;
 mod options;
+mod producer;
 
 pub use context::Context;
 pub(crate) use context::send_after_on;
 pub use handle::ActorRef;
 pub use options::{ActorOptions, Flow, Restart};
+pub use producer::Producer;
 
 use crate::exit::{Down, ExitReason};
 use crate::pid::Pid;

@@ -37,7 +37,7 @@ pub struct ActorOptions {
     /// What the mailbox does with more messages than the actor keeps up
     /// with: see [`Flow`].
     pub flow: Flow,
-    /// The size of the mailbox, `1 ..= 2^28` messages: for
+    /// The size of the mailbox, `1 ..= 2^27` messages: for
     /// [`Flow::Manual`], its bound (at most this many queued); for
     /// [`Flow::Automatic`], its high watermark (senders are held back above
     /// it, until it drains to half of it). `None`: the default of the
@@ -102,6 +102,13 @@ impl ActorOptions {
         self.checked_bound()
     }
 
+    /// The size of the credit pool these options give a `credit_based`
+    /// mailbox (checked by [`ActorOptions::bound`]).
+    #[inline]
+    pub(crate) fn credit_pool(&self) -> Option<u32> {
+        (self.flow == Flow::CreditBased).then(|| self.mailbox.unwrap_or(Self::DEFAULT_MAILBOX))
+    }
+
     #[cold]
     fn checked_bound(&self) -> Result<Bound, crate::SpawnError> {
         let (n, what, make): (_, _, fn(u32) -> Bound) = match self.flow {
@@ -114,6 +121,11 @@ impl ActorOptions {
                 self.mailbox.unwrap_or(Self::DEFAULT_MAILBOX),
                 "a `manual` mailbox holds",
                 Bound::at_most,
+            ),
+            Flow::CreditBased => (
+                self.mailbox.unwrap_or(Self::DEFAULT_MAILBOX),
+                "a `credit_based` mailbox's pool holds",
+                Bound::credit,
             ),
         };
         if (1..=Bound::MAX).contains(&n) {
@@ -289,6 +301,21 @@ pub enum Flow {
     /// notices the runtime sends on the actor's behalf (timers it set,
     /// subscriptions it made) are not counted against the bound.
     Manual,
+    /// Credit-based: producers send through a
+    /// [`Producer`](crate::Producer) handle ([`ActorRef::producer`](crate::ActorRef::producer)),
+    /// which draws credit from a fixed pool at the receiver
+    /// ([`ActorOptions::mailbox`] credits, [`ActorOptions::DEFAULT_MAILBOX`]
+    /// by default) and spends one per message; handled messages give their
+    /// credit back, in batches. A producer without credit is refused with
+    /// [`SendError::NoCredit`](crate::SendError::NoCredit) and the message,
+    /// and may ask to be told when credit returns
+    /// ([`Producer::notify_on_credit`](crate::Producer::notify_on_credit)) —
+    /// GenStage's demand. A plain [`ActorRef::send`](crate::ActorRef::send)
+    /// spends one credit straight from the pool, so there is no way
+    /// around it: the queue holds at most the pool's size (plus the
+    /// notices the runtime sends on the actor's own behalf, which spend
+    /// credit whether or not there is any).
+    CreditBased,
 }
 
 /// When a child is restarted. See [`Strategy`](crate::Strategy) for an example.

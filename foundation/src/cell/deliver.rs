@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::*;
 use crate::actor::Actor;
 use crate::error::SendError;
+use crate::mailbox::{CreditPool, CreditWaiter};
 use crate::scheduler::{self, WakeKind};
 use crate::sync::lock;
 use crate::task::Task;
@@ -24,7 +25,7 @@ impl<A: Actor> ActorCell<A> {
         convert: impl FnOnce(I) -> A::Msg,
     ) -> Result<(), SendError<I>> {
         let word = self.flow.load(Relaxed);
-        if word & (Bound::MANUAL | OVERLOADED) != 0 {
+        if word & (Bound::LIMITED | OVERLOADED) != 0 {
             return self.deliver_limited(input, convert, word);
         }
         self.deliver_within(input, convert, Bound::UNBOUNDED)
@@ -42,14 +43,66 @@ impl<A: Actor> ActorCell<A> {
         if word & OVERLOADED != 0 {
             return self.deliver_overloaded(input, convert);
         }
-        self.deliver_within(input, convert, Bound::of(word))
+        let bound = Bound::of(word);
+        if bound.is_credit() {
+            return self.deliver_one_credit(input, convert);
+        }
+        self.deliver_within(input, convert, bound)
+    }
+
+    /// A plain send to a credit-based mailbox: it spends one credit
+    /// straight from the pool (the credit-based mode has no back door),
+    /// or is refused with `NoCredit`.
+    fn deliver_one_credit<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> A::Msg,
+    ) -> Result<(), SendError<I>> {
+        let Some(pool) = self.credit_pool() else {
+            return Err(SendError::Closed(input));
+        };
+        if pool.draw(1) == 0 {
+            return Err(if self.mailbox.is_closed() {
+                SendError::Closed(input)
+            } else {
+                SendError::NoCredit(input)
+            });
+        }
+        self.deliver_credited(input, convert).inspect_err(|_| {
+            pool.give_back(1);
+        })
+    }
+
+    /// Queues a message whose credit its producer has spent.
+    #[inline]
+    pub(crate) fn deliver_credited<I>(
+        &self,
+        input: I,
+        convert: impl FnOnce(I) -> A::Msg,
+    ) -> Result<(), SendError<I>> {
+        self.deliver_within(input, convert, Bound::UNBOUNDED)
+    }
+
+    /// The credit pool of a credit-based mailbox.
+    pub(crate) fn credit_pool(&self) -> Option<Arc<CreditPool>> {
+        lock(&self.control).as_ref().and_then(|c| c.credit.clone())
+    }
+
+    /// The runner handled `n` messages of a credit-based mailbox: their
+    /// credit goes back to the pool, in one add.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn return_credit(&self, n: u32) {
+        if let Some(pool) = self.credit_pool() {
+            pool.give_back(n);
+        }
     }
 
     /// Whether a send may be refused for capacity now: a bounded mailbox,
     /// or an automatic one above its high mark.
     #[inline]
     pub(crate) fn may_refuse(&self) -> bool {
-        self.flow.load(Relaxed) & (Bound::MANUAL | OVERLOADED) != 0
+        self.flow.load(Relaxed) & (Bound::LIMITED | OVERLOADED) != 0
     }
 
     /// Queues a message the runtime sends on the actor's own behalf — a
@@ -61,6 +114,15 @@ impl<A: Actor> ActorCell<A> {
         input: I,
         convert: impl FnOnce(I) -> A::Msg,
     ) -> Result<(), SendError<I>> {
+        if self.bound().is_credit() {
+            // Spent whether or not there is credit; handling gives it back.
+            if let Some(pool) = self.credit_pool() {
+                pool.force();
+                return self
+                    .deliver_within(input, convert, Bound::UNBOUNDED)
+                    .inspect_err(|_| pool.give_back(1));
+            }
+        }
         self.deliver_within(input, convert, Bound::UNBOUNDED)
     }
 
@@ -195,27 +257,48 @@ impl<A: Actor> ActorCell<A> {
         deadline: Option<std::time::Instant>,
     ) -> Result<(), SendError<I>> {
         loop {
-            match self.deliver(input, &convert) {
-                Err(SendError::Full(back) | SendError::Overloaded(back)) => input = back,
+            let no_credit = match self.deliver(input, &convert) {
+                Err(SendError::Full(back) | SendError::Overloaded(back)) => {
+                    input = back;
+                    false
+                }
+                Err(SendError::NoCredit(back)) => {
+                    input = back;
+                    true
+                }
                 other => return other,
+            };
+            let pool = if no_credit { self.credit_pool() } else { None };
+            // Register; then look again: room may have come before we
+            // were listed.
+            match &pool {
+                // The pool wakes us at its next give-back.
+                Some(pool) => pool.wait(CreditWaiter::Thread(std::thread::current())),
+                // Raise the flag; the actor, notified after it, sees it when
+                // its next run begins (or finds more work) and wakes us at
+                // the low mark (`took_while_flagged`).
+                None => {
+                    {
+                        let mut control = lock(&self.control);
+                        control
+                            .get_or_insert_with(Box::default)
+                            .room_waiters
+                            .push(std::thread::current());
+                        self.flow.fetch_or(ROOM_WANTED, AcqRel);
+                    }
+                    self.flag_raised();
+                }
             }
-            // Register and raise the flag; the actor, notified after it,
-            // sees it when its next run begins (or finds more work) and
-            // wakes us at the low mark (`took_while_flagged`). Then look
-            // again: it may have drained before we registered.
-            {
-                let mut control = lock(&self.control);
-                control
-                    .get_or_insert_with(Box::default)
-                    .room_waiters
-                    .push(std::thread::current());
-                self.flow.fetch_or(ROOM_WANTED, AcqRel);
-            }
-            self.flag_raised();
+            let forget = || match &pool {
+                Some(pool) => pool.forget_thread(),
+                None => self.forget_room_waiter(),
+            };
             match self.deliver(input, &convert) {
-                Err(SendError::Full(back) | SendError::Overloaded(back)) => input = back,
+                Err(
+                    SendError::Full(back) | SendError::Overloaded(back) | SendError::NoCredit(back),
+                ) => input = back,
                 other => {
-                    self.forget_room_waiter();
+                    forget();
                     return other;
                 }
             }
@@ -224,13 +307,13 @@ impl<A: Actor> ActorCell<A> {
                 Some(deadline) => {
                     let now = std::time::Instant::now();
                     if now >= deadline {
-                        self.forget_room_waiter();
+                        forget();
                         return Err(SendError::Timeout(input));
                     }
                     std::thread::park_timeout(deadline - now);
                 }
             }
-            self.forget_room_waiter();
+            forget();
         }
     }
 
@@ -266,6 +349,55 @@ impl<A: Actor> ActorCell<A> {
             self.release_waiters();
         }
         self.flow.load(Relaxed) & FLOW_FLAGS != 0
+    }
+
+    /// A run begins (or found more work) with a flow flag up or a
+    /// credit-based mailbox (`word`, the flow word it read): deals with
+    /// the flags as `took_while_flagged` does, and sets `credit` counting.
+    /// Returns whether the run must keep calling `slow_pop`.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn slow_begin(&self, word: u32, credit: &mut super::run::Credit) -> bool {
+        let bound = Bound::of(word);
+        if bound.is_credit() {
+            // A quarter of the pool at a time (at most `CREDIT_BATCH`), so
+            // that a small pool keeps flowing in a long run.
+            credit.batch = (bound.size() / 4).clamp(1, super::run::CREDIT_BATCH);
+        }
+        let flags = word & FLOW_FLAGS != 0 && self.took_while_flagged();
+        flags || credit.batch != 0
+    }
+
+    /// A pop in a slow run (see `slow_begin`): counts a handled message of
+    /// a credit-based mailbox, giving the ones before it back in batches
+    /// (its own stays spent until it is handled), and while a flag is up
+    /// reads the depth (the producers' side of the queue) every 16th pop
+    /// when the low mark leaves room for it — or every pop — and before
+    /// going idle. Returns whether the run must keep calling it.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn slow_pop(
+        &self,
+        user: bool,
+        credit: &mut super::run::Credit,
+        flag_skip: &mut u32,
+    ) -> bool {
+        if credit.batch != 0 && user {
+            if credit.handled >= credit.batch {
+                self.return_credit(core::mem::take(&mut credit.handled));
+            }
+            credit.handled += 1;
+        }
+        let mut flags = self.flow.load(Relaxed) & FLOW_FLAGS != 0;
+        if flags {
+            if *flag_skip == 0 {
+                flags = self.took_while_flagged();
+                *flag_skip = self.flag_stride();
+            } else {
+                *flag_skip -= 1;
+            }
+        }
+        flags || credit.batch != 0
     }
 
     /// How many pops to skip between two looks at the depth while a flag

@@ -96,7 +96,20 @@ impl<A: Actor> ActorCell<A> {
     #[inline(never)]
     pub(super) fn die(&self, incarnation: u32, reason: ExitReason) {
         let pid = self.pid_of(incarnation);
-        let remains = lock(&self.control).take().map(|c| {
+        let remains = {
+            let mut control = lock(&self.control);
+            let taken = control.take();
+            // The credit pool is the cell's: it stays for the next
+            // incarnation (which keeps the queue the credit was spent on).
+            if let Some(pool) = taken.as_ref().and_then(|c| c.credit.clone()) {
+                *control = Some(Box::new(Control {
+                    credit: Some(pool),
+                    ..Control::default()
+                }));
+            }
+            taken
+        };
+        let remains = remains.map(|c| {
             // Senders waiting for room look again: at a closed mailbox, or
             // at the next incarnation's (which keeps the queue).
             for waiter in c.room_waiters {
@@ -371,12 +384,13 @@ impl<A: Actor> ActorCell<A> {
     ) {
         let mut control = lock(&self.control);
         let dedicated = new_thread.or_else(|| control.as_mut().and_then(|c| c.dedicated.take()));
-        let (room_waiters, muted) = control
+        let (room_waiters, muted, credit) = control
             .as_mut()
             .map(|c| {
                 (
                     core::mem::take(&mut c.room_waiters),
                     core::mem::take(&mut c.muted),
+                    c.credit.take(),
                 )
             })
             .unwrap_or_default();
@@ -387,6 +401,7 @@ impl<A: Actor> ActorCell<A> {
             dedicated,
             room_waiters,
             muted,
+            credit,
             ..Control::default()
         }));
     }

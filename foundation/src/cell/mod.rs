@@ -30,7 +30,7 @@ use crate::cell::state::State;
 use crate::cell::takeover::{HandlerWord, What};
 use crate::error::SendError;
 use crate::exit::{Down, ExitReason, MonitorRef};
-use crate::mailbox::{Bound, Mailbox};
+use crate::mailbox::{Bound, CreditPool, Mailbox};
 use crate::node::shared::Shared;
 use crate::pid::Pid;
 use crate::sync::{AtomicU16, AtomicU32};
@@ -132,6 +132,9 @@ struct Control {
     /// Actors muted for sending to this one while it was overloaded,
     /// unmuted when it drains to its low mark (or stops).
     muted: Vec<Task>,
+    /// A `credit_based` mailbox's pool. The cell's, not the incarnation's:
+    /// a restart carries it over, with the queue.
+    credit: Option<Arc<CreditPool>>,
 }
 
 /// Told that a supervised incarnation has started (ordered starts).
@@ -193,6 +196,8 @@ pub(crate) struct Setup {
     pub(crate) dedicated: Option<Unparker>,
     pub(crate) trap_exit: bool,
     pub(crate) bound: Bound,
+    /// The credit pool's size, for a `credit_based` mailbox.
+    pub(crate) credit: Option<u32>,
 }
 
 impl<A: Actor> ActorCell<A> {
@@ -208,6 +213,7 @@ impl<A: Actor> ActorCell<A> {
             dedicated,
             trap_exit,
             bound,
+            credit,
         } = setup;
         let flags = if supervised { SUPERVISED } else { 0 }
             | if dedicated.is_some() { BLOCKING } else { 0 }
@@ -216,9 +222,10 @@ impl<A: Actor> ActorCell<A> {
             } else {
                 0
             };
-        let control = dedicated.map(|unparker| {
+        let control = (dedicated.is_some() || credit.is_some()).then(|| {
             Box::new(Control {
-                dedicated: Some(unparker),
+                dedicated,
+                credit: credit.map(|size| Arc::new(CreditPool::new(size))),
                 ..Control::default()
             })
         });

@@ -15,11 +15,30 @@ use super::*;
 use crate::actor::{Actor, Context};
 use crate::dead_letter::DeadLetter;
 use crate::exit::ExitReason;
-use crate::mailbox::Pop;
+use crate::mailbox::{Bound, Pop};
 use crate::panic::{ActorScope, payload_text};
 use crate::scheduler::{self};
 use crate::sync::lock;
 use crate::task::{RunResult, Runnable, Task};
+
+/// The credit of the messages a run of a credit-based actor handled, given
+/// back to the pool in batches, and before the run ends, however it ends
+/// (`settle!` in `run_for`): a park, a yield, a stop, a kill that took the
+/// handler. A plain counter (no `Drop`): for other actors it stays zero and
+/// costs a test at the run's end.
+#[derive(Default)]
+pub(super) struct Credit {
+    /// Messages handled whose credit has not gone back yet.
+    pub(super) handled: u32,
+    /// Given back this many at a time; 0: not a credit-based mailbox.
+    pub(super) batch: u32,
+}
+
+/// Credit given back to a credit-based mailbox's pool at most this many
+/// messages apart (a quarter of the pool if that is less; and at the end
+/// of every run): a producer waiting on a long run is not starved, and the
+/// pool's counter is touched once per batch.
+pub(super) const CREDIT_BATCH: u32 = 32;
 
 /// How a piece of user code ended.
 /// The running incarnation's instance, lent to one piece of user code at a
@@ -112,20 +131,32 @@ impl<A: Actor> ActorCell<A> {
         // stops using it on every path where we lose the actor.
         let mut instance = unsafe { Instance::new(actor) };
 
+        let mut credit = Credit::default();
+
         macro_rules! user {
             ($what:expr, $body:expr) => {
                 match cell.guarded(incarnation, $what, || $body) {
                     Guarded::Returned(value) => value,
                     Guarded::Panicked(text) => {
                         cell.shared.record_panic();
+                        settle!();
                         return cell.finish(incarnation, slot, ExitReason::Panic(text));
                     }
                     Guarded::Stolen => {
+                        settle!();
                         drop(scope);
                         drop(ctx);
                         drop_instance(pid, actor);
                         return RunResult::ended(handled.max(1), true);
                     }
+                }
+            };
+        }
+        // Gives the run's credit back (see `Credit`).
+        macro_rules! settle {
+            () => {
+                if credit.handled != 0 {
+                    cell.return_credit(core::mem::take(&mut credit.handled));
                 }
             };
         }
@@ -138,7 +169,11 @@ impl<A: Actor> ActorCell<A> {
         // notifies the actor, so a run that begins (or finds more work)
         // after it sees it here; while one is up, each pop looks at the
         // depth against the low mark. No fence per message.
-        let mut flagged = cell.flow.load(Relaxed) & FLOW_FLAGS != 0 && cell.took_while_flagged();
+        // `slow` also stands for a credit-based mailbox, whose handled
+        // messages are counted (`Credit`): one test per message covers both.
+        let word = cell.flow.load(Relaxed);
+        let mut slow =
+            word & (FLOW_FLAGS | Bound::CREDIT) != 0 && cell.slow_begin(word, &mut credit);
         let mut flag_skip = 0u32;
         if !*started {
             *started = true;
@@ -157,12 +192,14 @@ impl<A: Actor> ActorCell<A> {
             if ctx.stop.is_some()
                 && let Some(reason) = ctx.stop.take()
             {
+                settle!();
                 return cell.finish(incarnation, slot, reason);
             }
             let signals = cell.signals.load(Acquire);
             if signals & SIGNALS != 0 {
                 if signals & SIG_KILL != 0 {
                     if cell.is_killed() {
+                        settle!();
                         return cell.finish(incarnation, slot, ExitReason::Killed);
                     }
                     continue;
@@ -172,6 +209,7 @@ impl<A: Actor> ActorCell<A> {
                         .as_mut()
                         .and_then(|c| c.pending_exit.take())
                         .unwrap_or(ExitReason::Killed);
+                    settle!();
                     return cell.finish(incarnation, slot, reason);
                 }
                 if signals & SIG_SHUTDOWN != 0 {
@@ -184,6 +222,7 @@ impl<A: Actor> ActorCell<A> {
                 }
                 if signals & SIG_MUTED != 0 {
                     cell.signals.fetch_and(!SIG_MUTED, AcqRel);
+                    settle!();
                     if cell.state.park_muted() {
                         // Muted (ADR 0007): the actor it sent to unmutes
                         // it. Touch nothing but our `Arc`s from here on.
@@ -193,6 +232,7 @@ impl<A: Actor> ActorCell<A> {
                 }
             }
             if handled >= budget {
+                settle!();
                 cell.state.yield_run();
                 return RunResult {
                     yielded: Some(ctx.into_cell() as Task),
@@ -202,16 +242,9 @@ impl<A: Actor> ActorCell<A> {
             // SAFETY: we hold RUNNING: we are the mailbox's only consumer.
             match unsafe { cell.mailbox.pop() } {
                 Pop::Value(envelope) => {
-                    if flagged {
-                        // The depth is read (the producers' side of the
-                        // queue) every 16th pop when the low mark leaves
-                        // room for it, and before going idle.
-                        if flag_skip == 0 {
-                            flagged = cell.took_while_flagged();
-                            flag_skip = cell.flag_stride();
-                        } else {
-                            flag_skip -= 1;
-                        }
+                    if slow {
+                        let user = matches!(envelope, Envelope::User(_));
+                        slow = cell.slow_pop(user, &mut credit, &mut flag_skip);
                     }
                     if handled > 0 || ran_started {
                         scheduler::release_run_next();
@@ -227,6 +260,7 @@ impl<A: Actor> ActorCell<A> {
                                 Guarded::Returned(()) => {}
                                 Guarded::Panicked(text) => {
                                     cell.shared.record_panic();
+                                    settle!();
                                     cell.shared.dead_letters.record(DeadLetter {
                                         pid,
                                         kind,
@@ -236,6 +270,7 @@ impl<A: Actor> ActorCell<A> {
                                     return cell.finish(incarnation, slot, ExitReason::Panic(text));
                                 }
                                 Guarded::Stolen => {
+                                    settle!();
                                     drop(scope);
                                     drop(ctx);
                                     drop_instance(pid, actor);
@@ -268,19 +303,27 @@ impl<A: Actor> ActorCell<A> {
                         },
                     }
                 }
-                Pop::Empty if flagged => flagged = cell.took_while_flagged(),
-                Pop::Empty => match cell.state.try_idle() {
-                    // From here on another thread may run the actor: touch
-                    // nothing but our `Arc`s.
-                    Idle::Parked => return RunResult::done(handled),
-                    Idle::MoreWork => {
-                        // As at the run's start: work, and maybe a flag,
-                        // came in meanwhile.
-                        flagged =
-                            cell.flow.load(Relaxed) & FLOW_FLAGS != 0 && cell.took_while_flagged();
-                        continue;
+                Pop::Empty if slow && cell.flow.load(Relaxed) & FLOW_FLAGS != 0 => {
+                    // Flags up: let them down (the mailbox is empty) before
+                    // going idle.
+                    cell.took_while_flagged();
+                }
+                Pop::Empty => {
+                    settle!();
+                    match cell.state.try_idle() {
+                        // From here on another thread may run the actor:
+                        // touch nothing but our `Arc`s.
+                        Idle::Parked => return RunResult::done(handled),
+                        Idle::MoreWork => {
+                            // As at the run's start: work, and maybe a
+                            // flag, came in meanwhile.
+                            let word = cell.flow.load(Relaxed);
+                            slow = word & (FLOW_FLAGS | Bound::CREDIT) != 0
+                                && cell.slow_begin(word, &mut credit);
+                            continue;
+                        }
                     }
-                },
+                }
             }
         }
     }

@@ -34,6 +34,7 @@ pub(crate) fn spawn_cell<A: Actor>(
     before_start: impl FnOnce(&Arc<ActorCell<A>>),
 ) -> Result<ActorRef<A>, SpawnError> {
     let bound = options.bound()?;
+    let credit = options.credit_pool();
     let parker = options.blocking.then(Parker::new);
     let unparker = parker.as_ref().map(|p| p.unparker().clone());
     // The acceptance check runs under the shard's lock: shutdown clears
@@ -54,6 +55,7 @@ pub(crate) fn spawn_cell<A: Actor>(
                             dedicated: unparker,
                             trap_exit: options.trap_exit,
                             bound,
+                            credit,
                         },
                         me.as_ptr(),
                     )

@@ -11,6 +11,7 @@
 //! continuations) and the notices the runtime sends on an actor's behalf
 //! skip the bound: they are bounded by what the actor asked for.
 
+mod credit;
 mod queue;
 
 /// The raw queue, for the loom models.
@@ -19,6 +20,7 @@ pub(crate) mod queue_for_loom {
     pub(crate) use super::queue::Queue;
 }
 
+pub(crate) use credit::{CreditPool, CreditWaiter};
 pub(crate) use queue::Pop;
 use queue::Queue;
 
@@ -124,22 +126,32 @@ fn push_bounded<M, I>(
 }
 
 /// A mailbox's flow-control numbers (ADR 0007), the low bits of a `u32`
-/// kept in the actor's cell (whose top bits are flow control's flags,
+/// kept in the actor's cell (whose other bits are flow control's flags,
 /// [`Bound::OVERLOADED`] and [`Bound::ROOM_WANTED`], so that a send tests
-/// "bounded or overloaded" with one load and one branch): for an automatic
-/// mailbox, its high mark (0: none, the mailbox takes everything); for a
-/// manual one, its bound, with [`Bound::MANUAL`] set.
+/// "limited or overloaded" with one load and one branch):
+///
+/// ```text
+///   bits 0..28  the size: an automatic mailbox's high mark (0: none), a
+///               manual one's bound, a credit-based one's pool
+///   bit 28      CREDIT   (with LIMITED) the mailbox is credit-based
+///   bit 29      ROOM_WANTED  flag: threads wait for room
+///   bit 30      OVERLOADED   flag: above the high mark
+///   bit 31      LIMITED  a send is checked out of line: manual or credit
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Bound(u32);
 
 impl Bound {
     /// An automatic mailbox without marks: it takes every message.
     pub(crate) const UNBOUNDED: Bound = Bound(0);
-    /// The largest bound or mark: a mailbox of a quarter of a billion
+    /// The largest bound, mark or pool: a mailbox of a hundred million
     /// messages is not bounded in any useful sense.
-    pub(crate) const MAX: u32 = 1 << 28;
-    /// A manual (bounded) mailbox.
-    pub(crate) const MANUAL: u32 = 1 << 31;
+    pub(crate) const MAX: u32 = 1 << 27;
+    /// A send is checked out of line: a manual or a credit-based mailbox.
+    pub(crate) const LIMITED: u32 = 1 << 31;
+    /// A credit-based mailbox (with `LIMITED`).
+    pub(crate) const CREDIT: u32 = 1 << 28;
+    const SIZE: u32 = Self::CREDIT - 1;
     /// Flag: an automatic mailbox is above its high mark (outside senders
     /// are refused, actor senders muted).
     pub(crate) const OVERLOADED: u32 = 1 << 30;
@@ -162,7 +174,7 @@ impl Bound {
     /// A manual mailbox of at most `n` messages, `1 ..= Bound::MAX`.
     pub(crate) fn at_most(n: u32) -> Bound {
         debug_assert!((1..=Self::MAX).contains(&n), "checked by the options");
-        Bound(n | Self::MANUAL)
+        Bound(n | Self::LIMITED)
     }
 
     /// An automatic mailbox with its high mark at `high` messages (its low
@@ -172,10 +184,29 @@ impl Bound {
         Bound(high)
     }
 
+    /// A credit-based mailbox with a pool of `n` credits, `1 ..= Bound::MAX`
+    /// (the pool itself lives in the cell's control block).
+    pub(crate) fn credit(n: u32) -> Bound {
+        debug_assert!((1..=Self::MAX).contains(&n), "checked by the options");
+        Bound(n | Self::LIMITED | Self::CREDIT)
+    }
+
     /// Whether the mailbox is bounded (flow control `manual`).
     #[inline]
     pub(crate) fn is_manual(self) -> bool {
-        self.0 & Self::MANUAL != 0
+        self.0 & (Self::LIMITED | Self::CREDIT) == Self::LIMITED
+    }
+
+    /// Whether the mailbox is credit-based.
+    #[inline]
+    pub(crate) fn is_credit(self) -> bool {
+        self.0 & Self::CREDIT != 0
+    }
+
+    /// The size: the high mark, the bound or the pool.
+    #[inline]
+    pub(crate) fn size(self) -> u32 {
+        self.0 & Self::SIZE
     }
 
     /// The queue's limit: `usize::MAX` for none.
@@ -189,19 +220,19 @@ impl Bound {
 
     /// The bound of a manual mailbox.
     pub(crate) fn get(self) -> Option<u32> {
-        self.is_manual().then_some(self.0 & !Self::MANUAL)
+        self.is_manual().then_some(self.size())
     }
 
     /// The high mark of an automatic mailbox.
     #[inline]
     pub(crate) fn high(self) -> Option<u32> {
-        (!self.is_manual() && self.0 != 0).then_some(self.0)
+        (self.0 & Self::LIMITED == 0 && self.0 != 0).then_some(self.0)
     }
 
     /// Where waiting senders are let go: half the bound, or half the high
     /// mark (the low mark).
     pub(crate) fn low(self) -> usize {
-        (self.0 & !Self::MANUAL) as usize / 2
+        self.size() as usize / 2
     }
 }
 
@@ -227,6 +258,17 @@ mod tests {
         let word = manual.word() | Bound::FLAGS;
         assert_eq!(Bound::of(word), manual);
         assert_eq!(Bound::of(auto.word() | Bound::OVERLOADED), auto);
-        const { assert!(Bound::MAX & (Bound::MANUAL | Bound::FLAGS) == 0) };
+        const {
+            assert!(Bound::MAX & !Bound::SIZE == 0);
+            assert!(Bound::SIZE & (Bound::LIMITED | Bound::CREDIT | Bound::FLAGS) == 0);
+        };
+        let credit = Bound::of(Bound::credit(Bound::MAX).word() | Bound::OVERLOADED);
+        assert!(credit.is_credit() && !credit.is_manual());
+        assert_eq!(
+            (credit.get(), credit.high(), credit.limit()),
+            (None, None, usize::MAX)
+        );
+        assert_eq!(credit.size(), Bound::MAX);
+        assert!(!manual.is_credit() && !auto.is_credit());
     }
 }
