@@ -13,5 +13,6 @@ fn ui() {
     cases.compile_fail("tests/ui/handlers/*.rs");
     cases.compile_fail("tests/ui/hooks/*.rs");
     cases.compile_fail("tests/ui/cross-item/*.rs");
+    cases.compile_fail("tests/ui/message_size/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }

@@ -14,6 +14,7 @@
 mod actor;
 mod handlers;
 mod internals;
+mod message_size;
 
 use proc_macro::TokenStream;
 
@@ -292,4 +293,30 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn handlers(args: TokenStream, input: TokenStream) -> TokenStream {
     handlers::expand(args.into(), input.into()).into()
+}
+
+/// Derives `foundation::MessageSize` for a struct or an enum: its heap is
+/// what its fields hold. Every field's type must implement `MessageSize`
+/// (the standard types, `Bytes`, `Arc`s, handles do), or the field be
+/// marked `#[message_size(skip)]` (counted as nothing). A type parameter
+/// gets a `MessageSize` bound. Unions are refused (which field holds the
+/// value is not known).
+///
+/// ```
+/// use foundation::{message_size_analysis, MessageSize};
+///
+/// #[derive(MessageSize)]
+/// enum Event {
+///     Tick,
+///     Note { text: String },
+///     Batch(Vec<u64>, #[message_size(skip)] std::fs::File),
+/// }
+///
+/// let note = Event::Note { text: "hello".to_string() };
+/// assert_eq!(message_size_analysis(&note).heap, 5);
+/// assert_eq!(message_size_analysis(&Event::Tick).heap, 0);
+/// ```
+#[proc_macro_derive(MessageSize, attributes(message_size))]
+pub fn derive_message_size(input: TokenStream) -> TokenStream {
+    message_size::expand(input.into()).into()
 }

@@ -326,7 +326,11 @@
 //! a pool of credits: producers send through a [`Producer`], spending one
 //! credit per message, are refused with [`SendError::NoCredit`] when the
 //! pool is spent, and are told when the receiver gives credit back.
-//! Nothing is dropped in any mode.
+//! Nothing is dropped in any mode. [`send_with_flow_control`] is the one
+//! call over the modes; [`send_optimized`] and [`broadcast_optimized`]
+//! send bytes as a shared [`Bytes`] buffer (a broadcast of 1 MiB to a
+//! thousand actors costs 1 MiB); [`message_size_analysis`] says what a
+//! message weighs and what broadcasting it costs.
 //!
 //! ```
 //! use foundation::prelude::*;
@@ -383,6 +387,8 @@ mod exit;
 mod heartbeat;
 pub mod introspect;
 mod mailbox;
+mod message_size;
+mod messages;
 mod names;
 mod node;
 mod panic;
@@ -407,13 +413,18 @@ mod patterns {}
 #[path = "private.rs"]
 pub mod __private;
 
-pub use foundation_macros::{actor, handlers};
+pub use foundation_macros::{MessageSize, actor, handlers};
 
 pub use actor::{Actor, ActorOptions, ActorRef, Context, Flow, Producer, Restart};
 pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef, StartFailure};
+pub use message_size::{BroadcastCost, MessageSize, SizeReport, Sizes, message_size_analysis};
+pub use messages::{
+    Bytes, OptimizeOptions, Payload, SendMode, broadcast_optimized, send_optimized,
+    send_with_flow_control,
+};
 pub use names::{
     Broadcast, Group, GroupChange, GroupError, GroupEvent, Health, HealthCheck, LookupError,
     NamedSendError, Namespace, ProcessGroups, ProcessRegistry, RegisterError, ServiceError,

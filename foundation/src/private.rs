@@ -42,3 +42,35 @@ inventory::collect!(GenericHandlers);
 pub fn answer<T: Send + 'static>(reply: crate::ReplyTo<T>, value: T) {
     let _ = reply.reply(value);
 }
+
+/// `#[handlers]` measures each argument of its message enum with
+/// `(&&Measure(arg)).measure(sizes)`: an argument whose type implements
+/// [`MessageSize`](crate::MessageSize) is measured (the `&Measure` impl is
+/// found first), any other is counted as unmeasured (the `Measure` impl,
+/// found after one more dereference) — so a handler argument need not
+/// implement it.
+pub struct Measure<'a, T: ?Sized>(pub &'a T);
+
+/// See [`Measure`].
+pub trait MeasureSized {
+    fn measure(&self, sizes: &mut crate::Sizes);
+}
+
+impl<T: crate::MessageSize + ?Sized> MeasureSized for &Measure<'_, T> {
+    #[inline]
+    fn measure(&self, sizes: &mut crate::Sizes) {
+        self.0.add_heap(sizes);
+    }
+}
+
+/// See [`Measure`].
+pub trait MeasureUnknown {
+    fn measure(&self, sizes: &mut crate::Sizes);
+}
+
+impl<T: ?Sized> MeasureUnknown for Measure<'_, T> {
+    #[inline]
+    fn measure(&self, sizes: &mut crate::Sizes) {
+        sizes.unmeasured();
+    }
+}

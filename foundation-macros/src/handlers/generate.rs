@@ -158,6 +158,40 @@ fn message_enum(names: &Names<'_>) -> TokenStream {
         })
     });
 
+    // MessageSize: each argument measured if its type says its size, else
+    // counted as unmeasured (autoref: see `__private::Measure`), so a
+    // handler argument need not implement it; the reply slot is shared.
+    let measure_arms = block.handlers.iter().map(|h| {
+        let (variant, cfgs) = (&h.variant, &h.cfgs);
+        let args: Vec<_> = (0..h.args.len())
+            .map(|i| format_ident!("__arg{}", i))
+            .collect();
+        let reply = h.reply.ty().map(|_| quote!(_));
+        if args.is_empty() && reply.is_none() {
+            return quote!(#(#cfgs)* #msg::#variant => {});
+        }
+        quote! {
+            #(#cfgs)*
+            #msg::#variant(#(ref #args,)* #reply) => {
+                #((&&::foundation::__private::Measure(#args)).measure(sizes);)*
+            }
+        }
+    });
+    let measure_impl = quote! {
+        #[automatically_derived]
+        impl #impl_generics ::foundation::MessageSize for #msg_ty #where_clause {
+            #[allow(unreachable_code, unused_variables)]
+            fn add_heap(&self, sizes: &mut ::foundation::Sizes) {
+                #[allow(unused_imports)]
+                use ::foundation::__private::{MeasureSized as _, MeasureUnknown as _};
+                match *self {
+                    #(#measure_arms)*
+                    #phantom_arm
+                }
+            }
+        }
+    };
+
     // Each argument and answer travels to another thread: a type that
     // cannot is reported at the type itself, where it is written — as a
     // parameter of a function signature, checked (like the `Actor` impl,
@@ -202,6 +236,8 @@ fn message_enum(names: &Names<'_>) -> TokenStream {
         }
 
         #(#froms)*
+
+        #measure_impl
     }
 }
 
