@@ -3,9 +3,11 @@
 %%   erl -noshell +S 2:2 -pa DIR -run peers main WORKLOAD RUNS [quick] -s init stop
 %% It prints RUNS times in nanoseconds (after one warm-up), or, for
 %%   erl -noshell +S 2:2 -pa DIR -run peers memory -s init stop
-%% the bytes per idle process from erlang:memory(processes).
+%% the bytes per idle process from erlang:memory(processes), or, for
+%%   erl -noshell +S 2:2 -pa DIR -run peers broadcast_memory [quick] -s init stop
+%% the bytes a shared and a cloned broadcast leave allocated.
 -module(peers).
--export([main/1, memory/0]).
+-export([main/1, memory/0, broadcast_memory/1]).
 
 main([Workload, Runs | Rest]) ->
     Quick = lists:member("quick", Rest),
@@ -22,7 +24,9 @@ size(pingpong, Q) -> {pingpong, scale(1000000, Q)};
 size(stream, Q) -> {stream, scale(1000000, Q)};
 size(fanin, Q) -> {fanin, 64, scale(1000000, Q) div 64 * 64};
 size(ring, Q) -> {ring, 100, scale(1000000, Q)};
-size(forkjoin, Q) -> {forkjoin, scale(40000, Q)}.
+size(forkjoin, Q) -> {forkjoin, scale(40000, Q)};
+size(broadcast, Q) -> {broadcast, scale(1000, Q), 1 bsl 20, shared};
+size('broadcast-cloned', Q) -> {broadcast, scale(1000, Q), 1 bsl 20, cloned}.
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 
@@ -72,7 +76,36 @@ run({forkjoin, W}) ->
     T0 = now_ns(),
     [spawn(fun worker/0) ! {work, I, Self} || I <- lists:seq(1, W)],
     [receive {result, _} -> ok end || _ <- lists:seq(1, W)],
-    now_ns() - T0.
+    now_ns() - T0;
+
+%% ---- broadcast: G members keep a 1 MiB binary: shared, or a copy each ---
+run({broadcast, G, Bytes, How}) ->
+    {T, _Bytes} = broadcast(G, Bytes, How),
+    T.
+
+%% Returns the time and the bytes left allocated while every member holds
+%% its payload. A binary this large is reference-counted and shared between
+%% processes by the runtime itself; `binary:copy/1` makes a copy each.
+broadcast(G, Bytes, How) ->
+    Self = self(),
+    Members = [spawn(fun() -> keeper(Self) end) || _ <- lists:seq(1, G)],
+    erlang:garbage_collect(),
+    Before = erlang:memory(total),
+    T0 = now_ns(),
+    Data = binary:copy(<<7>>, Bytes),
+    [M ! {keep, case How of shared -> Data; cloned -> binary:copy(Data) end}
+     || M <- Members],
+    [receive kept -> ok end || _ <- Members],
+    T = now_ns() - T0,
+    Left = erlang:memory(total) - Before,
+    [M ! stop || M <- Members],
+    {T, Left}.
+
+keeper(Parent) ->
+    receive {keep, Data} -> Parent ! kept, keeper_hold(Data) end.
+
+keeper_hold(Data) ->
+    receive stop -> byte_size(Data) end.
 
 idle() -> receive stop -> ok end.
 
@@ -128,4 +161,13 @@ memory() ->
     After = erlang:memory(processes),
     io:format("~w~n", [(After - Before) div N]),
     [P ! stop || P <- Pids],
+    ok.
+
+%% ---- bytes a broadcast leaves allocated: shared, then cloned -------------
+broadcast_memory(Args) ->
+    Quick = lists:member("quick", Args),
+    {broadcast, G, Bytes, _} = size(broadcast, Quick),
+    {_, Shared} = broadcast(G, Bytes, shared),
+    {_, Cloned} = broadcast(G, Bytes, cloned),
+    io:format("~w ~w~n", [Shared, Cloned]),
     ok.

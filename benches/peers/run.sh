@@ -55,7 +55,7 @@ for crate in foundation actix kameo ractor tokio crossbeam-channel; do
 done
 
 SYSTEMS=(foundation-1 foundation-2 actix kameo ractor threads crossbeam)
-for workload in spawn pingpong stream fanin ring forkjoin; do
+for workload in spawn pingpong stream fanin ring forkjoin broadcast broadcast-cloned; do
     for system in "${SYSTEMS[@]}"; do
         echo "==> $workload: $system"
         printf '%s\t%s\t%s\n' "$system" "$workload" \
@@ -71,6 +71,12 @@ for system in "${SYSTEMS[@]}"; do
     printf '%s\tmemory\t%s\n' "$system" "$("$BIN" memory "$system")" >> "$RESULTS"
 done
 printf 'erlang\tmemory\t%s\n' "$(erl -noshell +S 2:2 -pa target/erl -run peers memory -s init stop)" >> "$RESULTS"
+
+echo "==> memory of a broadcast"
+for system in "${SYSTEMS[@]}"; do
+    printf '%s\tbroadcast-memory\t%s\n' "$system" "$("$BIN" broadcast-memory "$system" "${QUICK_FLAG[@]}")" >> "$RESULTS"
+done
+printf 'erlang\tbroadcast-memory\t%s\n' "$(erl -noshell +S 2:2 -pa target/erl -run peers broadcast_memory "${ERL_QUICK[@]}" -s init stop)" >> "$RESULTS"
 
 if [ -f notes.md ]; then
     meta notes "$(awk '{ printf "%s\\n", $0 }' notes.md)"

@@ -3,6 +3,7 @@
 //! the default `System` (a single-threaded runtime: every actor on one
 //! thread).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
@@ -208,6 +209,32 @@ impl Handler<Work> for Worker {
     }
 }
 
+/// Keeps what it is sent, and says so.
+struct Keeper {
+    kept: Option<Keep>,
+    done: UnboundedSender<()>,
+}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+#[allow(dead_code)] // held by the member, to be counted
+enum Keep {
+    Shared(Arc<Vec<u8>>),
+    Owned(Vec<u8>),
+}
+
+impl Actor for Keeper {
+    type Context = Context<Self>;
+}
+
+impl Handler<Keep> for Keeper {
+    type Result = ();
+    fn handle(&mut self, keep: Keep, _: &mut Context<Self>) {
+        self.kept = Some(keep);
+        self.done.send(()).unwrap();
+    }
+}
+
 impl PeerSystem for Actix {
     fn run(&self, workload: Workload) -> Option<Duration> {
         let system = actix::System::new();
@@ -286,6 +313,36 @@ impl PeerSystem for Actix {
                     members[0].do_send(Token(hops));
                     wait(&mut done, 1).await;
                     start.elapsed()
+                }
+                Workload::Broadcast {
+                    members,
+                    bytes,
+                    shared,
+                } => {
+                    let keepers: Vec<_> = (0..members)
+                        .map(|_| {
+                            Keeper {
+                                kept: None,
+                                done: done_tx.clone(),
+                            }
+                            .start()
+                        })
+                        .collect();
+                    let before = crate::alloc::live();
+                    let start = Instant::now();
+                    // Shared: one `Arc` of the buffer, counted per member.
+                    let data = Arc::new(crate::payload(bytes));
+                    for keeper in &keepers {
+                        keeper.do_send(if shared {
+                            Keep::Shared(Arc::clone(&data))
+                        } else {
+                            Keep::Owned((*data).clone())
+                        });
+                    }
+                    wait(&mut done, members).await;
+                    let elapsed = start.elapsed();
+                    crate::broadcast_measured(before);
+                    elapsed
                 }
                 Workload::ForkJoin { workers } => {
                     let (results_tx, mut results) = unbounded_channel();

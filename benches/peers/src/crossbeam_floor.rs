@@ -1,7 +1,7 @@
 //! The floor: raw crossbeam-channel between plain threads, no actor system.
 //! It runs the message workloads between two or more threads (pingpong,
-//! stream, fanin); spawn, ring and fork-join are about actors, which it has
-//! none of ("n/a"; thread-per-actor is the hand-written ring).
+//! stream, fanin); spawn, ring, fork-join and broadcast are about actors,
+//! which it has none of ("n/a"; thread-per-actor is the hand-written one).
 
 use std::thread;
 use std::time::{Duration, Instant};
@@ -15,7 +15,10 @@ pub struct Crossbeam;
 impl System for Crossbeam {
     fn run(&self, workload: Workload) -> Option<Duration> {
         match workload {
-            Workload::Spawn { .. } | Workload::ForkJoin { .. } | Workload::Ring { .. } => None,
+            Workload::Spawn { .. }
+            | Workload::ForkJoin { .. }
+            | Workload::Ring { .. }
+            | Workload::Broadcast { .. } => None,
             Workload::PingPong { n } => {
                 let (ping, ping_rx) = bounded::<()>(1);
                 let (pong, pong_rx) = bounded::<()>(1);

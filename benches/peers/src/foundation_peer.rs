@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use foundation::prelude::*;
+use foundation::{Bytes, broadcast_optimized};
 
 use crate::{System, Workload};
 
@@ -119,6 +120,37 @@ impl Worker {
     }
 }
 
+/// A group member: keeps the payload it gets (so the memory stays to be
+/// counted) and says so.
+#[actor]
+struct Keeper {
+    kept: Option<Data>,
+    done: Sender<()>,
+}
+
+/// What a broadcast hands a member: a count of one shared buffer
+/// (`broadcast_optimized`), or bytes of its own (`Group::broadcast`).
+#[derive(Clone)]
+#[allow(dead_code)] // held by the member, to be counted
+enum Data {
+    Shared(Bytes),
+    Owned(Vec<u8>),
+}
+
+impl From<Bytes> for Data {
+    fn from(bytes: Bytes) -> Data {
+        Data::Shared(bytes)
+    }
+}
+
+#[handlers]
+impl Keeper {
+    pub fn keep(&mut self, data: Data) {
+        self.kept = Some(data);
+        self.done.send(()).unwrap();
+    }
+}
+
 fn wait(done: &Receiver<()>) {
     done.recv_timeout(Duration::from_secs(600))
         .expect("the workload finished");
@@ -218,6 +250,36 @@ impl System for Foundation {
                     results.recv_timeout(Duration::from_secs(600)).unwrap();
                 }
                 start.elapsed()
+            }
+            Workload::Broadcast {
+                members,
+                bytes,
+                shared,
+            } => {
+                let group = node.groups().group::<Data>("members").unwrap();
+                for _ in 0..members {
+                    let keeper = node
+                        .spawn(Keeper {
+                            kept: None,
+                            done: done_tx.clone(),
+                        })
+                        .unwrap();
+                    group.join(keeper.recipient::<Data>()).unwrap();
+                }
+                let before = crate::alloc::live();
+                let start = Instant::now();
+                let sent = if shared {
+                    broadcast_optimized(&group, crate::payload(bytes))
+                } else {
+                    group.broadcast(Data::Owned(crate::payload(bytes)))
+                };
+                assert_eq!(sent.delivered, members);
+                for _ in 0..members {
+                    wait(&done);
+                }
+                let elapsed = start.elapsed();
+                crate::broadcast_measured(before);
+                elapsed
             }
         };
         node.shutdown().unwrap();

@@ -3,6 +3,7 @@
 //! at 64), `tell(..).await`, on a multi-threaded tokio runtime (one worker
 //! per core).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kameo::Actor;
@@ -20,6 +21,27 @@ async fn wait(done: &mut UnboundedReceiver<()>) {
 
 #[derive(Actor)]
 struct Idle;
+
+/// Keeps what it is sent, and says so.
+#[derive(Actor)]
+struct Keeper {
+    kept: Option<Keep>,
+    done: UnboundedSender<()>,
+}
+
+#[allow(dead_code)] // held by the member, to be counted
+enum Keep {
+    Shared(Arc<Vec<u8>>),
+    Owned(Vec<u8>),
+}
+
+impl Message<Keep> for Keeper {
+    type Reply = ();
+    async fn handle(&mut self, keep: Keep, _: &mut Context<Self, ()>) {
+        self.kept = Some(keep);
+        self.done.send(()).unwrap();
+    }
+}
 
 #[derive(Actor)]
 struct Pinger {
@@ -222,6 +244,38 @@ impl System for Kameo {
                     members[0].tell(Token(hops)).await.unwrap();
                     wait(&mut done).await;
                     start.elapsed()
+                }
+                Workload::Broadcast {
+                    members,
+                    bytes,
+                    shared,
+                } => {
+                    let keepers: Vec<_> = (0..members)
+                        .map(|_| {
+                            Keeper::spawn(Keeper {
+                                kept: None,
+                                done: done_tx.clone(),
+                            })
+                        })
+                        .collect();
+                    let before = crate::alloc::live();
+                    let start = Instant::now();
+                    // Shared: one `Arc` of the buffer, counted per member.
+                    let data = Arc::new(crate::payload(bytes));
+                    for keeper in &keepers {
+                        let keep = if shared {
+                            Keep::Shared(Arc::clone(&data))
+                        } else {
+                            Keep::Owned((*data).clone())
+                        };
+                        keeper.tell(keep).await.unwrap();
+                    }
+                    for _ in 0..members {
+                        wait(&mut done).await;
+                    }
+                    let elapsed = start.elapsed();
+                    crate::broadcast_measured(before);
+                    elapsed
                 }
                 Workload::ForkJoin { workers } => {
                     let (results_tx, mut results) = unbounded_channel();

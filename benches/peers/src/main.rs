@@ -41,11 +41,26 @@ pub enum Workload {
     Ring { actors: usize, hops: usize },
     /// Create `workers`, one message each, each answers and exits.
     ForkJoin { workers: usize },
+    /// `members` actors each get the same `bytes`-byte payload and keep
+    /// it: one shared buffer (`shared`), or a copy each.
+    Broadcast {
+        members: usize,
+        bytes: usize,
+        shared: bool,
+    },
 }
 
 impl Workload {
-    pub const NAMES: [&'static str; 6] =
-        ["spawn", "pingpong", "stream", "fanin", "ring", "forkjoin"];
+    pub const NAMES: [&'static str; 8] = [
+        "spawn",
+        "pingpong",
+        "stream",
+        "fanin",
+        "ring",
+        "forkjoin",
+        "broadcast",
+        "broadcast-cloned",
+    ];
 
     /// The workload `name` at the default (or the quick) size.
     pub fn parse(name: &str, quick: bool) -> Option<Workload> {
@@ -70,6 +85,11 @@ impl Workload {
             "forkjoin" => Workload::ForkJoin {
                 workers: scale(40_000),
             },
+            "broadcast" | "broadcast-cloned" => Workload::Broadcast {
+                members: scale(1_000),
+                bytes: 1 << 20,
+                shared: name == "broadcast",
+            },
             _ => return None,
         })
     }
@@ -84,6 +104,7 @@ impl Workload {
             Workload::FanIn { n, .. } => n,
             Workload::Ring { hops, .. } => hops,
             Workload::ForkJoin { workers } => workers,
+            Workload::Broadcast { members, .. } => members,
         }
     }
 }
@@ -117,6 +138,21 @@ pub fn tokio_runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .expect("a tokio runtime")
+}
+
+/// The bytes a broadcast left allocated (every member holding its payload),
+/// as the last `Broadcast` run measured them: `broadcast-memory` prints it.
+pub static BROADCAST_BYTES: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
+
+/// Records what a broadcast left allocated since `before` (call once every
+/// member has said it holds its payload).
+pub fn broadcast_measured(before: isize) {
+    BROADCAST_BYTES.store(alloc::live() - before, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The payload of a broadcast run.
+pub fn payload(bytes: usize) -> Vec<u8> {
+    vec![7u8; bytes]
 }
 
 /// The thread-per-actor baseline spawns real threads: at most this many.
@@ -162,6 +198,28 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        ["broadcast-memory", system_name, rest @ ..] => {
+            let quick = rest.contains(&"--quick");
+            let Some(system) = system(system_name) else {
+                return usage();
+            };
+            // Bytes left allocated by one shared and one cloned broadcast.
+            let mut figures = Vec::new();
+            for name in ["broadcast", "broadcast-cloned"] {
+                let workload = Workload::parse(name, quick).expect("a known workload");
+                if system.run(workload).is_none() {
+                    println!("n/a");
+                    return ExitCode::SUCCESS;
+                }
+                figures.push(
+                    BROADCAST_BYTES
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                        .to_string(),
+                );
+            }
+            println!("{}", figures.join(" "));
+            ExitCode::SUCCESS
+        }
         ["report", results, out, charts] => match report::write(results, out, charts) {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
@@ -175,7 +233,7 @@ fn main() -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: foundation-peers bench SYSTEM WORKLOAD RUNS [--quick] | memory SYSTEM | report RESULTS OUT CHARTS\n\
+        "usage: foundation-peers bench SYSTEM WORKLOAD RUNS [--quick] | memory SYSTEM | broadcast-memory SYSTEM [--quick] | report RESULTS OUT CHARTS\n\
          systems: foundation-1 foundation-2 actix kameo ractor threads crossbeam\n\
          workloads: {}",
         Workload::NAMES.join(" ")

@@ -3,6 +3,7 @@
 //! fire-and-forget (unbounded mailboxes), on a multi-threaded tokio runtime
 //! (one worker per core).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ractor::{Actor, ActorProcessingErr, ActorRef};
@@ -215,6 +216,40 @@ impl Actor for RingMember {
     }
 }
 
+/// Keeps what it is sent (its state), and says so.
+struct Keeper;
+
+#[allow(dead_code)] // held by the member, to be counted
+enum Keep {
+    Shared(Arc<Vec<u8>>),
+    Owned(Vec<u8>),
+}
+
+impl Actor for Keeper {
+    type Msg = Keep;
+    type State = (Option<Keep>, UnboundedSender<()>);
+    type Arguments = UnboundedSender<()>;
+
+    async fn pre_start(
+        &self,
+        _: ActorRef<Keep>,
+        done: UnboundedSender<()>,
+    ) -> Result<Self::State, ActorProcessingErr> {
+        Ok((None, done))
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<Keep>,
+        keep: Keep,
+        (kept, done): &mut Self::State,
+    ) -> Result<(), ActorProcessingErr> {
+        *kept = Some(keep);
+        done.send(())?;
+        Ok(())
+    }
+}
+
 struct Worker;
 
 impl Actor for Worker {
@@ -316,6 +351,39 @@ impl System for Ractor {
                     members[0].cast(RingMsg::Token(hops)).unwrap();
                     wait(&mut done).await;
                     start.elapsed()
+                }
+                Workload::Broadcast {
+                    members,
+                    bytes,
+                    shared,
+                } => {
+                    let mut keepers = Vec::with_capacity(members);
+                    for _ in 0..members {
+                        let (keeper, _) =
+                            Actor::spawn(None, Keeper, done_tx.clone()).await.unwrap();
+                        keepers.push(keeper);
+                    }
+                    let before = crate::alloc::live();
+                    let start = Instant::now();
+                    // Shared: one `Arc` of the buffer, counted per member.
+                    let data = Arc::new(crate::payload(bytes));
+                    for keeper in &keepers {
+                        let keep = if shared {
+                            Keep::Shared(Arc::clone(&data))
+                        } else {
+                            Keep::Owned((*data).clone())
+                        };
+                        keeper.cast(keep).unwrap();
+                    }
+                    for _ in 0..members {
+                        wait(&mut done).await;
+                    }
+                    let elapsed = start.elapsed();
+                    crate::broadcast_measured(before);
+                    for keeper in &keepers {
+                        keeper.stop(None);
+                    }
+                    elapsed
                 }
                 Workload::ForkJoin { workers } => {
                     let (results_tx, mut results) = unbounded_channel();

@@ -49,6 +49,8 @@ const REFERENCE: &str = "foundation-2";
 struct Results {
     times: BTreeMap<(String, String), Vec<u128>>,
     memory: BTreeMap<String, Option<f64>>,
+    /// Bytes left allocated by a shared and a cloned broadcast.
+    broadcast_memory: BTreeMap<String, Option<(f64, f64)>>,
     meta: BTreeMap<String, String>,
 }
 
@@ -56,6 +58,7 @@ fn parse(text: &str) -> Result<Results, String> {
     let mut results = Results {
         times: BTreeMap::new(),
         memory: BTreeMap::new(),
+        broadcast_memory: BTreeMap::new(),
         meta: BTreeMap::new(),
     };
     for (number, line) in text.lines().enumerate() {
@@ -74,6 +77,13 @@ fn parse(text: &str) -> Result<Results, String> {
             results.meta.insert(b.to_string(), c.to_string());
         } else if b == "memory" {
             results.memory.insert(a.to_string(), c.parse::<f64>().ok());
+        } else if b == "broadcast-memory" {
+            let mut figures = c.split_whitespace().map(|f| f.parse::<f64>().ok());
+            let pair = match (figures.next().flatten(), figures.next().flatten()) {
+                (Some(shared), Some(cloned)) => Some((shared, cloned)),
+                _ => None,
+            };
+            results.broadcast_memory.insert(a.to_string(), pair);
         } else if c != "n/a" {
             let times = c
                 .split_whitespace()
@@ -120,6 +130,7 @@ fn unit_name(workload: Workload) -> &'static str {
         Workload::Spawn { .. } | Workload::ForkJoin { .. } => "actor",
         Workload::PingPong { .. } => "round trip",
         Workload::Ring { .. } => "hop",
+        Workload::Broadcast { .. } => "member",
         _ => "message",
     }
 }
@@ -282,6 +293,34 @@ pub fn write(results: &str, out: &str, charts: &str) -> Result<(), String> {
             None => writeln!(md, "| {system} | n/a | |").unwrap(),
         }
     }
+    if !results.broadcast_memory.is_empty() {
+        writeln!(md, "\n## Memory of a broadcast\n").unwrap();
+        writeln!(
+            md,
+            "Bytes left allocated once every member of a broadcast holds the 1 MiB payload \
+             it was sent: one shared buffer (`broadcast`; Foundation's `broadcast_optimized`, \
+             an `Arc` for the other Rust systems, a reference-counted binary for Erlang) or a \
+             copy each (`broadcast-cloned`), from the counting allocator (Erlang: \
+             `erlang:memory(total)`).\n"
+        )
+        .unwrap();
+        writeln!(md, "| system | shared | cloned | cloned / shared |").unwrap();
+        writeln!(md, "|---|---|---|---|").unwrap();
+        let mib = |b: f64| format!("{:.1} MiB", b / (1u64 << 20) as f64);
+        for (system, _) in SYSTEMS {
+            match results.broadcast_memory.get(system).copied().flatten() {
+                Some((shared, cloned)) => writeln!(
+                    md,
+                    "| {system} | {} | {} | {:.0}x |",
+                    mib(shared),
+                    mib(cloned),
+                    cloned / shared.max(1.0)
+                )
+                .unwrap(),
+                None => writeln!(md, "| {system} | n/a | n/a | |").unwrap(),
+            }
+        }
+    }
     if let Some(notes) = results.meta.get("notes") {
         writeln!(md, "\n## Notes\n\n{}", notes.replace("\\n", "\n")).unwrap();
     }
@@ -306,6 +345,23 @@ fn describe(workload: Workload) -> String {
         ),
         Workload::ForkJoin { workers } => format!(
             "Create {workers} actors, send each one message; each answers and stops (Savina Fork-Join)."
+        ),
+        Workload::Broadcast {
+            members,
+            bytes,
+            shared,
+        } => format!(
+            "Send {} to each of {members} actors, which keep it and say so; {}.",
+            if bytes >= 1 << 20 {
+                format!("{} MiB", bytes >> 20)
+            } else {
+                format!("{bytes} bytes")
+            },
+            if shared {
+                "one shared buffer (Foundation: `broadcast_optimized` to a process group; an `Arc` for the other Rust systems; Erlang shares binaries this large by itself)"
+            } else {
+                "a copy each (Foundation: `Group::broadcast` of a `Vec`, cloned per member; a `Vec` clone per send elsewhere; `binary:copy/1` in Erlang)"
+            }
         ),
     }
 }

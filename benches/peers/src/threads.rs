@@ -2,6 +2,7 @@
 //! actor. At most `MAX_THREADS` threads (spawn and fork-join are capped;
 //! the report says so).
 
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -134,6 +135,51 @@ impl System for Threads {
                 let elapsed = start.elapsed();
                 drop(nexts);
                 for thread in threads {
+                    thread.join().unwrap();
+                }
+                return Some(elapsed);
+            }
+            Workload::Broadcast {
+                members,
+                bytes,
+                shared,
+            } => {
+                #[allow(dead_code)] // held by the member, to be counted
+                enum Keep {
+                    Shared(Arc<Vec<u8>>),
+                    Owned(Vec<u8>),
+                }
+                let (told, reports) = unbounded();
+                let keepers: Vec<_> = (0..members.min(MAX_THREADS))
+                    .map(|_| {
+                        let told = told.clone();
+                        let mut kept = Vec::new();
+                        actor(move |keep: Keep| {
+                            kept.push(keep);
+                            told.send(()).unwrap();
+                            true
+                        })
+                    })
+                    .collect();
+                let before = crate::alloc::live();
+                start = Instant::now();
+                // Shared: one `Arc` of the buffer, counted per member.
+                let data = Arc::new(crate::payload(bytes));
+                for (tx, _) in &keepers {
+                    tx.send(if shared {
+                        Keep::Shared(Arc::clone(&data))
+                    } else {
+                        Keep::Owned((*data).clone())
+                    })
+                    .unwrap();
+                }
+                for _ in 0..keepers.len() {
+                    reports.recv().unwrap();
+                }
+                let elapsed = start.elapsed();
+                crate::broadcast_measured(before);
+                for (tx, thread) in keepers {
+                    drop(tx);
                     thread.join().unwrap();
                 }
                 return Some(elapsed);
