@@ -7,7 +7,7 @@
 %%   erl -noshell +S 2:2 -pa DIR -run peers broadcast_memory [quick] -s init stop
 %% the bytes a shared and a cloned broadcast leave allocated.
 -module(peers).
--export([main/1, memory/0, broadcast_memory/1]).
+-export([main/1, memory/0, broadcast_memory/0, broadcast_memory/1]).
 
 main([Workload, Runs | Rest]) ->
     Quick = lists:member("quick", Rest),
@@ -164,6 +164,9 @@ memory() ->
     ok.
 
 %% ---- bytes a broadcast leaves allocated: shared, then cloned -------------
+%% (`-run peers broadcast_memory` without arguments calls the arity 0.)
+broadcast_memory() -> broadcast_memory([]).
+
 broadcast_memory(Args) ->
     Quick = lists:member("quick", Args),
     {broadcast, G, Bytes, _} = size(broadcast, Quick),

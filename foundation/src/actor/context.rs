@@ -249,14 +249,15 @@ impl<A: Actor> Context<A> {
         Ok(self.cell.shared.timers.add(
             period,
             Some(period),
-            // A tick that finds a bounded mailbox full is skipped (the next
-            // one comes a period later): ticks are a pace, not a backlog.
-            // The interval stops only with the actor.
+            // A tick refused for capacity — a full bounded mailbox, an
+            // overloaded automatic one, an empty credit pool — is skipped
+            // (the next one comes a period later): ticks are a pace, not a
+            // backlog. The interval stops only with the actor.
             Box::new(move || match target.send(make()) {
                 Ok(()) => true,
                 Err(SendError::Closed(_)) => false,
                 Err(_) => {
-                    tracing::debug!(pid = %target.pid(), "an interval tick found a full mailbox and was skipped");
+                    tracing::debug!(pid = %target.pid(), "an interval tick was refused for capacity and skipped");
                     true
                 }
             }),

@@ -401,11 +401,12 @@ impl<A: Actor> ActorCell<A> {
     }
 
     /// How many pops to skip between two looks at the depth while a flag
-    /// is up: 15 when the low mark is 64 or more (being 15 late costs
-    /// little), else none.
+    /// is up: a sixty-fourth of the low mark, at most 255 (being that
+    /// late costs little, and each look reads the producers' side of the
+    /// queue, a cache line they keep writing), none below a mark of 64.
     #[inline]
     pub(crate) fn flag_stride(&self) -> u32 {
-        if self.bound().low() >= 64 { 15 } else { 0 }
+        (self.bound().low() / 64).min(255) as u32
     }
 
     /// Wakes every thread waiting for room (they look again) and unmutes
