@@ -383,16 +383,7 @@ fn a_timer_and_a_group_broadcast_at_an_overloaded_mailbox() {
 /// Every `foundation::flow` event of this test binary, through a global
 /// subscriber (the low mark's event comes from the consumer's runner).
 fn flow_events() -> &'static common::Captured {
-    static CAPTURED: std::sync::OnceLock<common::Captured> = std::sync::OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let captured = common::Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .init();
-        captured
-    })
+    common::global_log()
 }
 
 #[test]

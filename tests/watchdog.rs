@@ -173,16 +173,7 @@ impl Waiter {
 /// Every report of the watchdog in this test binary, through a global
 /// `tracing` subscriber (the watchdog reports from its own thread).
 fn reports() -> &'static common::Captured {
-    static CAPTURED: std::sync::OnceLock<common::Captured> = std::sync::OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let captured = common::Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .init();
-        captured
-    })
+    common::global_log()
 }
 
 /// Waits for the watchdog's report on `pid`, releases its thread, and

@@ -100,6 +100,24 @@ pub(crate) fn lock_model<T>(m: &ModelMutex<T>) -> impl core::ops::DerefMut<Targe
     return lock(m);
 }
 
+/// Parks this thread until it is unparked or `deadline` (`None`: however
+/// long it takes) passes. Returns `false`, without parking, if the
+/// deadline has passed already: the waits for room and for credit give up
+/// then.
+pub(crate) fn park_until(deadline: Option<std::time::Instant>) -> bool {
+    match deadline {
+        None => std::thread::park(),
+        Some(deadline) => {
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            std::thread::park_timeout(deadline - now);
+        }
+    }
+    true
+}
+
 /// Locks a std mutex, ignoring poisoning. Every critical section in the
 /// runtime is a few field or collection updates that leave the data
 /// consistent even if a panic interrupts the thread elsewhere, and a poisoned

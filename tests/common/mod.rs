@@ -67,6 +67,23 @@ impl Captured {
     }
 }
 
+/// Every `tracing` event of this test binary, written by a global
+/// subscriber installed on first use (the events the tests look for come
+/// from the runtime's own threads, which a thread-local subscriber would
+/// not see).
+pub fn global_log() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .init();
+        captured
+    })
+}
+
 impl Write for Captured {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.0.lock().unwrap().extend_from_slice(buf);

@@ -173,16 +173,9 @@ impl<A: Actor> Producer<A> {
                     return other;
                 }
             }
-            match deadline {
-                None => std::thread::park(),
-                Some(deadline) => {
-                    let now = std::time::Instant::now();
-                    if now >= deadline {
-                        pool.forget_thread();
-                        return Err(SendError::Timeout(msg));
-                    }
-                    std::thread::park_timeout(deadline - now);
-                }
+            if !crate::sync::park_until(deadline) {
+                pool.forget_thread();
+                return Err(SendError::Timeout(msg));
             }
             pool.forget_thread();
         }

@@ -302,16 +302,9 @@ impl<A: Actor> ActorCell<A> {
                     return other;
                 }
             }
-            match deadline {
-                None => std::thread::park(),
-                Some(deadline) => {
-                    let now = std::time::Instant::now();
-                    if now >= deadline {
-                        forget();
-                        return Err(SendError::Timeout(input));
-                    }
-                    std::thread::park_timeout(deadline - now);
-                }
+            if !crate::sync::park_until(deadline) {
+                forget();
+                return Err(SendError::Timeout(input));
             }
             forget();
         }
