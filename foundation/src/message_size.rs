@@ -44,6 +44,17 @@ pub trait MessageSize {
 
 /// What [`MessageSize::add_heap`] adds up. Bytes added as owned inside a
 /// shared container (an `Arc`) count as shared: a clone does not copy them.
+///
+/// ```
+/// use foundation::Sizes;
+///
+/// let mut sizes = Sizes::default();
+/// sizes.owned(100);
+/// sizes.within_shared(|s| s.owned(40)); // inside an `Arc`: shared
+/// sizes.shared(2);
+/// sizes.unmeasured();
+/// assert_eq!((sizes.heap, sizes.shared, sizes.unmeasured), (100, 42, 1));
+/// ```
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Sizes {
     /// Heap bytes the value owns: a clone copies them.
@@ -103,7 +114,7 @@ pub struct SizeReport {
 }
 
 /// What broadcasting a message to some actors costs, in bytes (see
-/// [`SizeReport::broadcast_cost`]).
+/// [`SizeReport::broadcast_cost`], which has an example).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BroadcastCost {
     /// Cloned to each ([`Group::broadcast`](crate::Group::broadcast)):
@@ -116,6 +127,13 @@ pub struct BroadcastCost {
 
 impl SizeReport {
     /// All the bytes the message takes: inline, owned and shared.
+    ///
+    /// ```
+    /// use foundation::message_size_analysis;
+    ///
+    /// let report = message_size_analysis(&String::from("hello"));
+    /// assert_eq!(report.total(), core::mem::size_of::<String>() + 5);
+    /// ```
     pub fn total(&self) -> usize {
         self.inline + self.heap + self.shared
     }

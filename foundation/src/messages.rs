@@ -22,7 +22,17 @@ use crate::error::SendError;
 use crate::names::{Broadcast, Group};
 
 /// How a send meets the receiver's flow control
-/// ([`Flow`](crate::Flow)): for [`send_with_flow_control`].
+/// ([`Flow`](crate::Flow)): for [`send_with_flow_control`] and
+/// [`OptimizeOptions::mode`].
+///
+/// ```
+/// use foundation::SendMode;
+/// use std::time::Duration;
+///
+/// assert_eq!(SendMode::default(), SendMode::Immediate);
+/// let patient = SendMode::Wait(Duration::from_millis(50));
+/// assert_ne!(patient, SendMode::Immediate);
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SendMode {
@@ -123,7 +133,15 @@ impl Payload {
         matches!(self, Payload::Shared(_))
     }
 
-    /// The bytes as a shared buffer (a small payload is copied into one).
+    /// The bytes as a shared buffer (a small payload's vector becomes
+    /// one).
+    ///
+    /// ```
+    /// use foundation::Payload;
+    ///
+    /// let bytes = Payload::new(vec![1, 2, 3], 64).into_bytes();
+    /// assert_eq!(&bytes[..], &[1, 2, 3]);
+    /// ```
     pub fn into_bytes(self) -> Bytes {
         match self {
             Payload::Inline(v) => Bytes::from(v),
@@ -149,7 +167,21 @@ impl core::fmt::Debug for Payload {
     }
 }
 
-/// How [`send_optimized`] sends.
+/// How [`send_optimized`] sends: above which size a payload is shared,
+/// and whether the send may wait.
+///
+/// ```
+/// use foundation::{OptimizeOptions, Payload, SendMode};
+/// use std::time::Duration;
+///
+/// let defaults = OptimizeOptions::default();
+/// assert_eq!(defaults.threshold, Payload::DEFAULT_THRESHOLD);
+/// assert_eq!(defaults.mode, SendMode::Immediate);
+/// let options = OptimizeOptions::default()
+///     .threshold(4096)
+///     .mode(SendMode::Wait(Duration::from_secs(1)));
+/// assert_eq!(options.threshold, 4096);
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptimizeOptions {

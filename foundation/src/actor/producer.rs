@@ -245,12 +245,33 @@ impl<A: Actor> Producer<A> {
         });
     }
 
-    /// The credit this producer holds now.
+    /// The credit this producer holds now (drawn from the pool, not spent
+    /// yet).
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Flow, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let options = ActorOptions::new().flow(Flow::CreditBased).mailbox(64);
+    /// let idle = node.spawn_with(Idle, options)?;
+    /// let mut producer = idle.producer();
+    /// assert_eq!(producer.credit(), 0); // nothing drawn yet
+    /// producer.send(())?;
+    /// assert_eq!(producer.credit(), 7); // a chunk of 64 / 8, one spent
+    /// assert_eq!(producer.target().pid(), idle.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn credit(&self) -> u32 {
         self.held
     }
 
-    /// The actor it sends to.
+    /// The actor it sends to (see [`Producer::credit`] for an example).
     pub fn target(&self) -> &ActorRef<A> {
         &self.target
     }

@@ -98,8 +98,8 @@ impl<A: Actor> ActorCell<A> {
         }
     }
 
-    /// Whether a send may be refused for capacity now: a bounded mailbox,
-    /// or an automatic one above its high mark.
+    /// Whether a send may be refused for capacity now: a bounded or
+    /// credit-based mailbox, or an automatic one above its high mark.
     #[inline]
     pub(crate) fn may_refuse(&self) -> bool {
         self.flow.load(Relaxed) & (Bound::LIMITED | OVERLOADED) != 0
@@ -364,9 +364,9 @@ impl<A: Actor> ActorCell<A> {
     /// A pop in a slow run (see `slow_begin`): counts a handled message of
     /// a credit-based mailbox, giving the ones before it back in batches
     /// (its own stays spent until it is handled), and while a flag is up
-    /// reads the depth (the producers' side of the queue) every 16th pop
-    /// when the low mark leaves room for it — or every pop — and before
-    /// going idle. Returns whether the run must keep calling it.
+    /// reads the depth (the producers' side of the queue) every
+    /// `flag_stride() + 1` pops (the run loop also looks before going
+    /// idle). Returns whether the run must keep calling it.
     #[cold]
     #[inline(never)]
     pub(super) fn slow_pop(

@@ -167,8 +167,9 @@ impl<A: Actor> ActorCell<A> {
         let ran_started = !*started;
         // Flow control's flags (ADR 0007): a sender that raises one then
         // notifies the actor, so a run that begins (or finds more work)
-        // after it sees it here; while one is up, each pop looks at the
-        // depth against the low mark. No fence per message.
+        // after it sees it here; while one is up, the pops look at the
+        // depth against the low mark (`slow_pop`, every `flag_stride() + 1`
+        // pops) and again before going idle. No fence per message.
         // `slow` also stands for a credit-based mailbox, whose handled
         // messages are counted (`Credit`): one test per message covers both.
         let word = cell.flow.load(Relaxed);
