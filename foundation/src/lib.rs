@@ -382,6 +382,7 @@ mod actor;
 mod call;
 mod cell;
 mod dead_letter;
+mod ecosystem;
 mod error;
 mod exit;
 mod heartbeat;
@@ -418,6 +419,11 @@ pub use foundation_macros::{MessageSize, actor, handlers};
 pub use actor::{Actor, ActorOptions, ActorRef, Context, Flow, Producer, Restart};
 pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
+pub use ecosystem::{
+    AddWorker, Ecosystem, EcosystemError, EcosystemHealth, EcosystemSpec, EcosystemStatus,
+    MemberHealth, MemberStatus, RemoveWorker, Role, RouteError, Routing, WorkerPool,
+    ecosystem_health, ecosystem_supervisor, spawn_ecosystem,
+};
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef, StartFailure};
 pub use message_size::{BroadcastCost, MessageSize, SizeReport, Sizes, message_size_analysis};

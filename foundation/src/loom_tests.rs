@@ -600,6 +600,9 @@ impl crate::task::Runnable for Counted {
     fn is_overloaded(&self) -> bool {
         false
     }
+    fn mailbox_counts(&self) -> (usize, u64) {
+        (0, 0)
+    }
     fn is_muted(&self) -> bool {
         false
     }

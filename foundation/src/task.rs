@@ -68,6 +68,9 @@ pub(crate) trait Runnable: core::any::Any + Send + Sync + 'static {
     /// Whether the actor's own automatic mailbox is above its high mark
     /// (such an actor is never muted: ADR 0007).
     fn is_overloaded(&self) -> bool;
+    /// Messages waiting in the mailbox, and messages taken from it since
+    /// the cell was made (see [`ActorRef::messages_handled`](crate::ActorRef::messages_handled)).
+    fn mailbox_counts(&self) -> (usize, u64);
     /// Whether the actor is muted now (ADR 0007).
     fn is_muted(&self) -> bool;
     /// Mutes the running actor: called from its own handler, by a send to

@@ -21,6 +21,7 @@ pub(super) const ACTOR_REF_METHODS: &[&str] = &[
     "stop",
     "is_alive",
     "mailbox_len",
+    "messages_handled",
     "call",
     "call_async",
     "send_after",

@@ -256,6 +256,38 @@ impl<A: Actor> ActorRef<A> {
         self.cell.mailbox.len()
     }
 
+    /// Messages the actor has taken from its mailbox since it was spawned,
+    /// over all its incarnations (its address outlives restarts): its own
+    /// messages and the runtime's (replies to its requests, trapped exits),
+    /// the one in its handler now included. A snapshot, for health reports
+    /// and rates ([`ecosystem_health`](crate::ecosystem_health)); it costs
+    /// the actor nothing, being its mailbox's read position.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    /// use std::time::Duration;
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let sink = node.spawn(Sink)?;
+    /// for i in 0..10 {
+    ///     sink.send(i)?;
+    /// }
+    /// while sink.messages_handled() < 10 {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert_eq!(sink.messages_handled(), 10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn messages_handled(&self) -> u64 {
+        self.cell.mailbox.taken() as u64
+    }
+
     /// Sends `msg` to the actor after `delay` (on the node's clock). To a
     /// bounded ([`Flow::Manual`](crate::Flow::Manual)) mailbox it is
     /// delivered even when full: it was accepted when the timer was set.

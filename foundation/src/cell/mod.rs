@@ -401,6 +401,10 @@ impl<A: Actor> Runnable for ActorCell<A> {
         self.flow.load(Relaxed) & OVERLOADED != 0
     }
 
+    fn mailbox_counts(&self) -> (usize, u64) {
+        (self.mailbox.len(), self.mailbox.taken() as u64)
+    }
+
     fn is_muted(&self) -> bool {
         self.state.is_muted()
     }

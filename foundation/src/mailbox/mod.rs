@@ -112,6 +112,13 @@ impl<M> Mailbox<M> {
             Flavor::Unbounded(q) => q.len(),
         }
     }
+
+    /// Messages taken out since the mailbox was made (see [`Queue::taken`]).
+    pub(crate) fn taken(&self) -> usize {
+        match &self.flavor {
+            Flavor::Unbounded(q) => q.taken(),
+        }
+    }
 }
 
 #[inline(never)]

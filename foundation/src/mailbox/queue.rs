@@ -572,6 +572,12 @@ impl<T> Queue<T> {
         let tail = self.tail_index.load(Acquire) >> SHIFT;
         slots_up_to(tail).saturating_sub(slots_up_to(head))
     }
+
+    /// Values taken out since the queue was made: the consumer's position,
+    /// which it keeps anyway (so counting costs the consumer nothing).
+    pub(crate) fn taken(&self) -> usize {
+        slots_up_to(self.head_index.load(Acquire) >> SHIFT)
+    }
 }
 
 /// Slots before `position` (positions past a block's last slot count as

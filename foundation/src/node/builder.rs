@@ -251,6 +251,7 @@ impl NodeBuilder {
             accepting: AtomicBool::new(true),
             shutting_down: Mutex::new(false),
             user_handle: OnceLock::new(),
+            ecosystems: Mutex::new(std::collections::HashMap::new()),
         });
         let weak = Arc::downgrade(&shared);
         shared.scheduler.set_describe(Box::new(move || {

@@ -264,6 +264,11 @@ impl Node {
         &self.handle.shared.dead_letters
     }
 
+    /// What the node's threads and actors share (for the layers above).
+    pub(crate) fn shared(&self) -> &Arc<shared::Shared> {
+        &self.handle.shared
+    }
+
     /// The node's process registry: unique names for actors. See
     /// [`ProcessRegistry`] for an example.
     pub fn registry(&self) -> ProcessRegistry {

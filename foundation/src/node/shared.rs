@@ -5,6 +5,8 @@
 
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize};
+use std::any::Any;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -52,6 +54,10 @@ pub(crate) struct Shared {
     pub(crate) shutting_down: Mutex<bool>,
     /// The users' handle of the node, weakly, for `Context::node`.
     pub(crate) user_handle: OnceLock<Weak<UserHandle>>,
+    /// Ecosystems by name, each its directory (an `ecosystem::Members`,
+    /// type-erased here, below the layer that defines it), weakly: what
+    /// `Node::ecosystem` finds, checked against the registry's name.
+    pub(crate) ecosystems: Mutex<HashMap<String, Weak<dyn Any + Send + Sync>>>,
 }
 
 /// What every `Node` of a node shares: the last one dropped stops the node,

@@ -45,9 +45,22 @@ pub(super) struct Child {
     pub(super) ran: bool,
     pub(super) task: Option<Task>,
     pub(super) cell: Option<Arc<dyn Any + Send + Sync>>,
+    /// Restarts after a failure, since the child was added.
+    pub(super) restarts: u32,
 }
 
 impl Child {
+    fn new(spec: ChildSpec) -> Self {
+        Child {
+            spec,
+            state: ChildState::Off,
+            ran: false,
+            task: None,
+            cell: None,
+            restarts: 0,
+        }
+    }
+
     fn pid(&self) -> Option<Pid> {
         match self.state {
             ChildState::Starting(pid) | ChildState::Running(pid) => Some(pid),
@@ -176,6 +189,8 @@ pub struct Supervisor {
     pub(super) subscribers: Vec<Recipient<SupervisorEvent>>,
     /// What is wrong with the spec it was made from: it starts nothing.
     pub(super) invalid: Option<SpecError>,
+    /// Told of every change to the children (an ecosystem's directory).
+    pub(super) observer: Option<Arc<dyn Observer>>,
 }
 
 impl Supervisor {
@@ -210,13 +225,7 @@ impl Supervisor {
                     why: StartKind::First,
                     reply: None,
                 });
-                Child {
-                    spec,
-                    state: ChildState::Off,
-                    ran: false,
-                    task: None,
-                    cell: None,
-                }
+                Child::new(spec)
             })
             .collect();
         ops.push_back(Op::Ready);
@@ -236,6 +245,43 @@ impl Supervisor {
             start_failure: None,
             subscribers: Vec::new(),
             invalid,
+            observer: None,
+        }
+    }
+
+    /// Reports every change to its children to `observer` (crate-internal:
+    /// an ecosystem keeps its directory of members this way, across this
+    /// supervisor's incarnations).
+    pub(crate) fn observed(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    /// Tells the observer, if any, where child `index` is now.
+    fn note(&self, index: usize) {
+        if let Some(observer) = &self.observer {
+            let child = &self.children[index];
+            observer.child(ChildView {
+                id: child.spec.id.clone(),
+                status: match child.state {
+                    ChildState::Off => ChildStatus::Off,
+                    ChildState::Starting(pid) => ChildStatus::Starting(pid),
+                    ChildState::Running(pid) => ChildStatus::Running(pid),
+                    ChildState::Stopping { pid, .. } => ChildStatus::Stopping(pid),
+                    ChildState::Down => ChildStatus::Restarting,
+                },
+                restarts: child.restarts,
+                task: child.task.clone(),
+                cell: child.cell.clone(),
+            });
+        }
+    }
+
+    /// Forgets child `index`, telling the observer.
+    fn remove_child(&mut self, index: usize) {
+        let child = self.children.remove(index);
+        if let Some(observer) = &self.observer {
+            observer.removed(&child.spec.id);
         }
     }
 
@@ -283,6 +329,9 @@ impl Supervisor {
                         }
                         continue;
                     }
+                    if why == StartKind::Recovery {
+                        self.children[index].restarts += 1;
+                    }
                     match self.start(ctx, index) {
                         Ok(pid) => {
                             self.waiting = Waiting::Started(pid);
@@ -293,6 +342,7 @@ impl Supervisor {
                             // away, and so are we, quietly.
                             tracing::debug!(sup = %ctx.pid(), child = %id, "not starting a child: the node is shutting down");
                             self.children[index].state = ChildState::Off;
+                            self.note(index);
                             if let Some(reply) = reply {
                                 let _ = reply.reply(Err(SupervisorError::Stopping));
                             }
@@ -302,6 +352,7 @@ impl Supervisor {
                         }
                         Err(NotStarted::Failed(reason)) => {
                             self.children[index].state = ChildState::Off;
+                            self.note(index);
                             self.start_failed(ctx, index, why, reply, reason);
                         }
                     }
@@ -405,14 +456,14 @@ impl Supervisor {
                 }));
                 self.retire(index, &reason);
                 if why == StartKind::Added {
-                    self.children.remove(index);
+                    self.remove_child(index);
                 }
             }
             StartKind::Recovery => {
                 visible!(warn, target: "foundation::supervisor", { sup = %ctx.pid(), child = %id, }, "supervisor {} could not restart child {id:?}: {reason}", ctx.pid());
                 if self.children[index].spec.restart == Restart::Temporary {
                     self.retire(index, &ExitReason::Panic(reason));
-                    self.children.remove(index);
+                    self.remove_child(index);
                 } else {
                     self.failed(ctx, index);
                 }
@@ -446,6 +497,7 @@ impl Supervisor {
             }
         };
         self.children[index].state = ChildState::Starting(pid);
+        self.note(index);
         Ok(pid)
     }
 
@@ -466,6 +518,7 @@ impl Supervisor {
             }
         };
         child.state = ChildState::Stopping { pid, timer };
+        self.note(index);
     }
 
     /// Retires child `index`'s cell for good (its queued messages become
@@ -477,6 +530,7 @@ impl Supervisor {
         }
         child.cell = None;
         child.state = ChildState::Off;
+        self.note(index);
     }
 
     /// Child `index` failed (or must be restarted): apply the strategy, or
@@ -591,6 +645,9 @@ impl Actor for Supervisor {
         // (`Op::Ready`), as OTP's supervisor returns from `init` after
         // starting them.
         self.held_ack = ctx.cell.take_started_ack();
+        if let Some(observer) = &self.observer {
+            Arc::clone(observer).attached(ctx);
+        }
         if let Some(error) = self.invalid.take() {
             visible!(error, target: "foundation::supervisor", { sup = %ctx.pid(), }, "supervisor {} refused its spec: {error}", ctx.pid());
             self.stopping = true;
@@ -618,13 +675,7 @@ impl Actor for Supervisor {
                     let _ = reply.reply(Err(SupervisorError::DuplicateId(spec.id)));
                 } else {
                     let id = spec.id.clone();
-                    self.children.push(Child {
-                        spec,
-                        state: ChildState::Off,
-                        ran: false,
-                        task: None,
-                        cell: None,
-                    });
+                    self.children.push(Child::new(spec));
                     self.ops.push_back(Op::Start {
                         id,
                         why: StartKind::Added,
@@ -668,7 +719,7 @@ impl Actor for Supervisor {
                 }
                 Some(i) => {
                     self.retire(i, &ExitReason::Shutdown);
-                    self.children.remove(i);
+                    self.remove_child(i);
                     let _ = reply.reply(Ok(()));
                 }
             },
@@ -681,6 +732,7 @@ impl Actor for Supervisor {
                     child.state = ChildState::Running(pid);
                     let restart = std::mem::replace(&mut child.ran, true);
                     let id = child.spec.id.clone();
+                    self.note(index);
                     self.publish(SupervisorEvent::Started {
                         supervisor: ctx.pid(),
                         id,
@@ -721,6 +773,7 @@ impl Actor for Supervisor {
             return;
         };
         let was = std::mem::replace(&mut self.children[index].state, ChildState::Down);
+        self.note(index);
         self.publish(SupervisorEvent::Exited {
             supervisor: ctx.pid(),
             id: self.children[index].spec.id.clone(),
@@ -773,7 +826,7 @@ impl Actor for Supervisor {
             } else {
                 self.retire(index, &reason);
                 if self.children[index].spec.restart == Restart::Temporary {
-                    self.children.remove(index);
+                    self.remove_child(index);
                 }
             }
         }

@@ -25,6 +25,7 @@
 mod actor;
 mod handle;
 mod info;
+mod observer;
 mod protocol;
 mod spec;
 
@@ -33,7 +34,9 @@ use std::time::Duration;
 pub use actor::Supervisor;
 pub use handle::SupervisorRef;
 pub use info::{ChildCounts, ChildInfo};
+pub(crate) use observer::{ChildStatus, ChildView, Observer};
 pub use protocol::SupervisorMsg;
+pub(crate) use spec::spawn_and_wait;
 pub use spec::{ChildSpec, StartSupervisor, SupervisorSpec};
 
 use crate::call::reply::CallError;
@@ -238,6 +241,15 @@ pub enum SpecError {
     /// fall in it, so the supervisor would never give up.
     #[error("the restart intensity's window (`intensity(_, within)`) is zero")]
     ZeroWindow,
+    /// An [`EcosystemSpec`](crate::EcosystemSpec) is incomplete or
+    /// inconsistent (no worker, an empty name …).
+    #[error("ecosystem {name:?}: {problem}")]
+    Ecosystem {
+        /// The ecosystem's name.
+        name: String,
+        /// What is wrong.
+        problem: String,
+    },
 }
 
 /// What happens to a supervisor's children, for those who subscribed with

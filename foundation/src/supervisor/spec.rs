@@ -198,6 +198,21 @@ impl ChildSpec {
         child
     }
 
+    /// A supervisor child (as [`ChildSpec::supervisor`]) whose every
+    /// incarnation reports its children to `observer`.
+    pub(crate) fn observed_supervisor(
+        id: impl Into<String>,
+        spec: SupervisorSpec,
+        observer: Arc<dyn super::Observer>,
+    ) -> Self {
+        let mut child = ChildSpec::new(id, move || {
+            Supervisor::new(spec.clone()).observed(Arc::clone(&observer))
+        });
+        child.supervisor = true;
+        child.shutdown = Shutdown::Timeout(Duration::from_secs(60));
+        child
+    }
+
     /// Sets when the child restarts (default [`Restart::Permanent`]).
     pub fn restart(mut self, restart: Restart) -> Self {
         self.restart = restart;
@@ -269,6 +284,9 @@ pub struct SupervisorSpec {
     pub(super) max_restarts: u32,
     pub(super) within: Duration,
     pub(super) children: Vec<ChildSpec>,
+    /// A problem found by whoever built the spec (an ecosystem's own
+    /// checks), reported by [`SupervisorSpec::check`].
+    pub(super) refused: Option<SpecError>,
 }
 
 impl Default for SupervisorSpec {
@@ -278,6 +296,7 @@ impl Default for SupervisorSpec {
             max_restarts: 3,
             within: Duration::from_secs(5),
             children: Vec::new(),
+            refused: None,
         }
     }
 }
@@ -299,6 +318,13 @@ impl SupervisorSpec {
         self
     }
 
+    /// Records a problem found by the caller that built this spec: every
+    /// start refuses it, as [`SupervisorSpec::check`] does.
+    pub(crate) fn refuse(mut self, problem: SpecError) -> Self {
+        self.refused.get_or_insert(problem);
+        self
+    }
+
     /// Adds a child, started after those added before it. Its id must be
     /// unique ([`SpecError::DuplicateId`], when the supervisor starts).
     pub fn child(mut self, child: ChildSpec) -> Self {
@@ -313,6 +339,9 @@ impl SupervisorSpec {
     ///
     /// The first problem found, as a [`SpecError`].
     pub fn check(&self) -> Result<(), SpecError> {
+        if let Some(problem) = &self.refused {
+            return Err(problem.clone());
+        }
         if self.within.is_zero() {
             return Err(SpecError::ZeroWindow);
         }
@@ -363,23 +392,36 @@ impl SupervisorSpec {
     /// [`StartError::OnScheduler`] on a scheduler thread.
     pub fn spawn(self, node: &Node) -> Result<SupervisorRef, StartError> {
         self.check()?;
-        if crate::scheduler::on_any_scheduler() {
-            return Err(StartError::OnScheduler);
-        }
-        let slot = Slot::new();
-        let supervisor = Supervisor::new(self).ready_to(ReplyTo::new(Arc::clone(&slot)));
-        let actor = node.spawn(supervisor)?;
-        match ready_outcome(slot.wait_blocking(None)) {
-            // The handle from the spawn, which owns its count (not one the
-            // supervisor made of itself).
-            Ok(()) => Ok(SupervisorRef { actor }),
-            Err(error) => {
-                // Its children are gone; the supervisor answers just before
-                // it exits. Return once it has, so that nothing is left
-                // behind.
-                wait_gone(&actor);
-                Err(error)
-            }
+        spawn_and_wait(node, Supervisor::new(self), ActorOptions::new())
+    }
+}
+
+/// Spawns `supervisor` on `node` with `options` and waits until its first
+/// children have started (see [`SupervisorSpec::spawn`]).
+pub(crate) fn spawn_and_wait(
+    node: &Node,
+    supervisor: Supervisor,
+    options: ActorOptions,
+) -> Result<SupervisorRef, StartError> {
+    if let Some(error) = &supervisor.invalid {
+        return Err(StartError::Spec(error.clone()));
+    }
+    if crate::scheduler::on_any_scheduler() {
+        return Err(StartError::OnScheduler);
+    }
+    let slot = Slot::new();
+    let supervisor = supervisor.ready_to(ReplyTo::new(Arc::clone(&slot)));
+    let actor = node.spawn_with(supervisor, options)?;
+    match ready_outcome(slot.wait_blocking(None)) {
+        // The handle from the spawn, which owns its count (not one the
+        // supervisor made of itself).
+        Ok(()) => Ok(SupervisorRef { actor }),
+        Err(error) => {
+            // Its children are gone; the supervisor answers just before
+            // it exits. Return once it has, so that nothing is left
+            // behind.
+            wait_gone(&actor);
+            Err(error)
         }
     }
 }

@@ -1,0 +1,358 @@
+//! An ecosystem's directory of members ([`Members`]): kept by its
+//! supervisor, incarnation after incarnation (it observes the children),
+//! and read by every handle without asking the supervisor anything.
+
+use core::marker::PhantomData;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::actor::{Actor, ActorOptions, ActorRef, Context};
+use crate::supervisor::{ChildSpec, ChildStatus, ChildView, Observer, Supervisor};
+use crate::sync::lock;
+use crate::task::Task;
+
+use super::health::{EcosystemHealth, EcosystemStatus, MemberHealth, MemberStatus, Role};
+use super::pool::WorkerPool;
+use super::spec::{COORDINATOR, worker_id};
+
+/// One member, as last reported by the supervisor.
+pub(super) struct Member {
+    pub(super) id: String,
+    pub(super) status: ChildStatus,
+    pub(super) restarts: u32,
+    pub(super) task: Option<Task>,
+    /// The member's cell, kept after it is retired: a handle asked for a
+    /// member during a unit restart gets its old address, whose sends fail
+    /// (never a silent loss), until the new incarnation has spawned it.
+    pub(super) cell: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+pub(super) struct State {
+    /// The current incarnation of the ecosystem's supervisor.
+    pub(super) supervisor: Option<ActorRef<Supervisor>>,
+    /// In start order.
+    pub(super) members: Vec<Member>,
+    /// Ids of the workers, in the order they were added.
+    pub(super) workers: Vec<String>,
+    /// Workers being removed: out of the routing, draining.
+    pub(super) leaving: Vec<String>,
+}
+
+/// The directory: what every handle of one ecosystem shares.
+pub(crate) struct Members<C: Actor, W: Actor> {
+    pub(super) name: String,
+    pub(super) pool: WorkerPool<W>,
+    worker: Arc<dyn Fn() -> W + Send + Sync>,
+    worker_options: ActorOptions,
+    /// The next added worker's number.
+    next_worker: Mutex<usize>,
+    /// The spec's workers and members (a new incarnation of the supervisor
+    /// starts these, and only these).
+    spec_workers: usize,
+    spec_ids: Vec<String>,
+    pub(super) nested: Vec<(String, Arc<dyn NestedDirectory>)>,
+    pub(super) state: Mutex<State>,
+    /// Each member's messages handled at the previous health report.
+    samples: Mutex<HashMap<String, (u64, Instant)>>,
+    born: Instant,
+    _coordinator: PhantomData<fn() -> C>,
+}
+
+impl<C: Actor, W: Actor> Members<C, W> {
+    pub(super) fn new(
+        name: String,
+        pool: WorkerPool<W>,
+        worker: Arc<dyn Fn() -> W + Send + Sync>,
+        worker_options: ActorOptions,
+        spec_workers: usize,
+        spec_ids: Vec<String>,
+        nested: Vec<(String, Arc<dyn NestedDirectory>)>,
+    ) -> Self {
+        Members {
+            name,
+            pool,
+            worker,
+            worker_options,
+            next_worker: Mutex::new(spec_workers),
+            spec_workers,
+            spec_ids,
+            nested,
+            state: Mutex::new(State {
+                supervisor: None,
+                members: Vec::new(),
+                workers: (0..spec_workers).map(worker_id).collect(),
+                leaving: Vec::new(),
+            }),
+            samples: Mutex::new(HashMap::new()),
+            born: Instant::now(),
+            _coordinator: PhantomData,
+        }
+    }
+
+    /// Member `id`'s handle, if it has a cell and is an `A`.
+    pub(super) fn member<A: Actor>(&self, id: &str) -> Option<ActorRef<A>> {
+        let state = lock(&self.state);
+        let member = state.members.iter().find(|m| m.id == id)?;
+        ActorRef::from_any(Arc::clone(member.cell.as_ref()?))
+    }
+
+    pub(super) fn supervisor(&self) -> Option<ActorRef<Supervisor>> {
+        lock(&self.state).supervisor.clone()
+    }
+
+    /// The spec of a new worker, and its id.
+    pub(super) fn next_worker(&self) -> (String, ChildSpec) {
+        let id = {
+            let mut next = lock(&self.next_worker);
+            *next += 1;
+            worker_id(*next - 1)
+        };
+        lock(&self.state).workers.push(id.clone());
+        let factory = Arc::clone(&self.worker);
+        let spec =
+            ChildSpec::new(id.clone(), move || factory()).options(self.worker_options.clone());
+        (id, spec)
+    }
+
+    /// Takes the newest routed worker out of the routing (once this
+    /// returns, nothing is routed to it) and marks it leaving: what to
+    /// drain and then stop. `None` if it is the last routed worker.
+    pub(super) fn begin_removal(&self) -> Option<(String, ActorRef<W>)> {
+        let mut state = lock(&self.state);
+        let routed: Vec<&String> = state
+            .workers
+            .iter()
+            .filter(|id| !state.leaving.contains(id))
+            .filter(|id| {
+                state
+                    .members
+                    .iter()
+                    .any(|m| &&m.id == id && m.status != ChildStatus::Off)
+            })
+            .collect();
+        if routed.len() < 2 {
+            return None;
+        }
+        let id = routed[routed.len() - 1].clone();
+        let cell = state.members.iter().find(|m| m.id == id)?.cell.clone()?;
+        let worker = ActorRef::<W>::from_any(cell)?;
+        state.leaving.push(id.clone());
+        // Under the directory's lock, so that no report of the supervisor
+        // routes it again meanwhile.
+        self.pool.leave(&id);
+        Some((id, worker))
+    }
+
+    /// A removal that could not finish: the worker is routed again.
+    pub(super) fn abort_removal(&self, id: &str) {
+        let mut state = lock(&self.state);
+        state.leaving.retain(|l| l != id);
+        if let Some(member) = state.members.iter().find(|m| m.id == id)
+            && member.status != ChildStatus::Off
+            && let Some(worker) = member.cell.clone().and_then(ActorRef::<W>::from_any)
+        {
+            self.pool.join(id, worker);
+        }
+    }
+
+    fn role(&self, state: &State, id: &str) -> Role {
+        if id == COORDINATOR {
+            Role::Coordinator
+        } else if state.workers.iter().any(|w| w == id) {
+            Role::Worker
+        } else if self.nested.iter().any(|(n, _)| n == id) {
+            Role::Ecosystem
+        } else {
+            Role::Child
+        }
+    }
+
+    /// The ecosystem's health now (see [`EcosystemHealth`]).
+    pub(super) fn health(&self) -> EcosystemHealth {
+        let now = Instant::now();
+        let state = lock(&self.state);
+        let mut samples = lock(&self.samples);
+        let mut reasons_failed = Vec::new();
+        let mut reasons_degraded = Vec::new();
+        let supervisor_alive = state.supervisor.as_ref().is_some_and(ActorRef::is_alive);
+        if !supervisor_alive {
+            reasons_failed.push("its supervisor has stopped".to_string());
+        }
+        let mut members = Vec::new();
+        let mut live_workers = 0;
+        for member in &state.members {
+            let role = self.role(&state, &member.id);
+            let (status, pid) = match member.status {
+                ChildStatus::Off => (MemberStatus::Stopped, None),
+                ChildStatus::Starting(pid) => (MemberStatus::Starting, Some(pid)),
+                ChildStatus::Running(pid) => (MemberStatus::Running, Some(pid)),
+                ChildStatus::Stopping(pid) => (MemberStatus::Stopping, Some(pid)),
+                ChildStatus::Restarting => (MemberStatus::Restarting, None),
+            };
+            let (mailbox_len, handled) = member
+                .task
+                .as_ref()
+                .map_or((0, 0), |task| task.mailbox_counts());
+            let rate = match samples.insert(member.id.clone(), (handled, now)) {
+                Some((before, at)) if now > at => {
+                    handled.saturating_sub(before) as f64 / (now - at).as_secs_f64()
+                }
+                _ => handled as f64 / now.duration_since(self.born).as_secs_f64().max(1e-9),
+            };
+            let leaving = state.leaving.contains(&member.id);
+            if role == Role::Worker && status != MemberStatus::Stopped && !leaving {
+                live_workers += 1;
+            }
+            match (role, status) {
+                (Role::Coordinator, MemberStatus::Stopped) if supervisor_alive => {
+                    reasons_failed.push("its coordinator has stopped".to_string());
+                }
+                (_, MemberStatus::Stopped) if role != Role::Worker => {}
+                (_, MemberStatus::Running) => {}
+                (_, MemberStatus::Stopping) if leaving => {}
+                (_, status) if supervisor_alive => {
+                    reasons_degraded.push(format!("{} is {status}", member.id));
+                }
+                _ => {}
+            }
+            if member.task.as_ref().is_some_and(|t| t.is_overloaded()) {
+                reasons_degraded.push(format!(
+                    "{} is overloaded ({mailbox_len} messages queued)",
+                    member.id
+                ));
+            }
+            members.push(MemberHealth {
+                id: member.id.clone(),
+                role,
+                status,
+                pid,
+                mailbox_len,
+                restarts: member.restarts,
+                messages_handled: handled,
+                rate,
+            });
+        }
+        drop(samples);
+        drop(state);
+        if supervisor_alive && live_workers == 0 {
+            reasons_failed.push("no worker is left".to_string());
+        }
+        let nested: Vec<EcosystemHealth> = self.nested.iter().map(|(_, n)| n.health()).collect();
+        for inner in &nested {
+            match &inner.status {
+                EcosystemStatus::Healthy => {}
+                EcosystemStatus::Degraded(_) => {
+                    reasons_degraded.push(format!("ecosystem {:?} is degraded", inner.name));
+                }
+                EcosystemStatus::Failed(_) => {
+                    reasons_degraded.push(format!("ecosystem {:?} has failed", inner.name));
+                }
+            }
+        }
+        let status = if !reasons_failed.is_empty() {
+            reasons_failed.append(&mut reasons_degraded);
+            EcosystemStatus::Failed(reasons_failed)
+        } else if !reasons_degraded.is_empty() {
+            EcosystemStatus::Degraded(reasons_degraded)
+        } else {
+            EcosystemStatus::Healthy
+        };
+        EcosystemHealth {
+            name: self.name.clone(),
+            status,
+            members,
+            nested,
+        }
+    }
+
+    /// Makes `view`'s worker routed, or not, as its state says.
+    fn route_worker(&self, state: &State, id: &str) {
+        let Some(member) = state.members.iter().find(|m| m.id == id) else {
+            self.pool.leave(id);
+            return;
+        };
+        let routable = !state.leaving.iter().any(|l| l == id)
+            && !matches!(member.status, ChildStatus::Off)
+            && member.task.is_some();
+        match member.cell.clone().and_then(ActorRef::<W>::from_any) {
+            Some(worker) if routable => self.pool.join(id, worker),
+            _ => self.pool.leave(id),
+        }
+    }
+}
+
+impl<C: Actor, W: Actor> Observer for Members<C, W> {
+    fn attached(self: Arc<Self>, sup: &Context<Supervisor>) {
+        {
+            let mut state = lock(&self.state);
+            state.supervisor = Some(sup.myself());
+            // A new incarnation starts the spec's members again, in new
+            // cells; workers added to an earlier one are gone with it.
+            let spec_ids = &self.spec_ids;
+            state.members.retain(|m| spec_ids.contains(&m.id));
+            for member in &mut state.members {
+                member.status = ChildStatus::Off;
+                member.task = None;
+            }
+            state.workers = (0..self.spec_workers).map(worker_id).collect();
+            state.leaving.clear();
+            *lock(&self.next_worker) = self.spec_workers;
+            self.pool.clear();
+        }
+        let any: Arc<dyn Any + Send + Sync> = self.clone();
+        lock(&sup.cell.shared.ecosystems).insert(self.name.clone(), Arc::downgrade(&any));
+    }
+
+    fn child(&self, view: ChildView) {
+        let mut state = lock(&self.state);
+        let index = match state.members.iter().position(|m| m.id == view.id) {
+            Some(index) => index,
+            None => {
+                state.members.push(Member {
+                    id: view.id.clone(),
+                    status: ChildStatus::Off,
+                    restarts: 0,
+                    task: None,
+                    cell: None,
+                });
+                state.members.len() - 1
+            }
+        };
+        let member = &mut state.members[index];
+        member.status = view.status;
+        member.restarts = view.restarts;
+        member.task = view.task;
+        if view.cell.is_some() {
+            member.cell = view.cell;
+        }
+        if state.workers.contains(&view.id) {
+            self.route_worker(&state, &view.id);
+        }
+    }
+
+    fn removed(&self, id: &str) {
+        let mut state = lock(&self.state);
+        state.members.retain(|m| m.id != id);
+        state.workers.retain(|w| w != id);
+        state.leaving.retain(|l| l != id);
+        self.pool.leave(id);
+    }
+}
+
+/// A nested ecosystem's directory, whatever its members' types.
+pub(super) trait NestedDirectory: Send + Sync {
+    fn health(&self) -> EcosystemHealth;
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
+
+impl<C: Actor, W: Actor> NestedDirectory for Members<C, W> {
+    fn health(&self) -> EcosystemHealth {
+        Members::health(self)
+    }
+
+    fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
+    }
+}
