@@ -14,5 +14,6 @@ fn ui() {
     cases.compile_fail("tests/ui/hooks/*.rs");
     cases.compile_fail("tests/ui/cross-item/*.rs");
     cases.compile_fail("tests/ui/message_size/*.rs");
+    cases.compile_fail("tests/ui/ecosystem/*.rs");
     cases.pass("tests/ui/pass/*.rs");
 }

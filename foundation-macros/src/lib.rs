@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod actor;
+mod ecosystem;
 mod handlers;
 mod internals;
 mod message_size;
@@ -319,4 +320,97 @@ pub fn handlers(args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_derive(MessageSize, attributes(message_size))]
 pub fn derive_message_size(input: TokenStream) -> TokenStream {
     message_size::expand(input.into()).into()
+}
+
+/// Declares an ecosystem — a coordinator, a pool of workers, extra
+/// children and nested ecosystems, supervised as one unit — on a struct
+/// whose fields are its members, and turns that struct into the
+/// ecosystem's typed handle.
+///
+/// # Members
+///
+/// Each field is one member, marked with what it is; its type is the
+/// member's actor type (for `#[nested]`, another `#[ecosystem]` struct).
+/// In the handle, the field becomes:
+///
+/// | attribute | member | field in the handle |
+/// |---|---|---|
+/// | `#[coordinator]` or `#[coordinator(factory = f)]` | the coordinator (exactly one), id `coordinator` | `ActorRef<T>` |
+/// | `#[workers(count = N, route = "..", key = k, factory = f)]` | the worker pool (exactly one): `N` (at least 1) workers, ids `worker-0` … | `WorkerPool<T>` |
+/// | `#[child]` or `#[child(factory = f)]` | an extra child, its id the field's name | `ActorRef<T>` |
+/// | `#[nested]` | a nested ecosystem, its id its name | the nested struct (its typed handle) |
+///
+/// `route` is `"round_robin"` (default), `"least_loaded"`, `"key_hash"`
+/// (with `key = |msg: &TMsg| ..`, any hashable key) or `"broadcast"`
+/// (`foundation::Routing`). A member is made by its type's `Default`, or by
+/// `factory`: a `fn() -> T` (for the coordinator, a
+/// `fn(WorkerPool<W>) -> T`, which gives it its way to the workers); a
+/// member with neither is a compile error at its type.
+///
+/// # Options
+///
+/// | option | value | meaning |
+/// |---|---|---|
+/// | `name = ".."` | a string | its registered name (default: the struct's name) |
+/// | `strategy = ".."` | `"one_for_one"` (default), `"one_for_all"`, `"rest_for_one"` | the supervision strategy |
+/// | `max_restarts = N` | an integer | restart intensity: at most `N` restarts (default 3) … |
+/// | `within = ".."` | a duration: `"5s"`, `"500ms"`, `"2m"`, `"1h"` | … within this window (default 5 s) |
+///
+/// # What it generates
+///
+/// The struct, its fields retyped as above (plus a private untyped
+/// `Ecosystem` handle); `impl foundation::DeclaredEcosystem` (`spec()`,
+/// `from_ecosystem`); and inherent `NAME`, `spawn(&node)`, `child_spec()`,
+/// `lookup(&node)`, `refresh()`, `health()`, `ecosystem()` and `stop()`.
+/// Every `#[ecosystem]` registers itself for
+/// `foundation::introspect::ecosystems()`. A member's typed methods are
+/// its `<Type>Ext` trait from `#[handlers]`: import it where the handle is
+/// used (`use crate::shards::ShardExt;`).
+///
+/// Every mistake is a compile error at its token, listing what is allowed:
+/// no or two coordinators (or pools), an unknown routing, `count = 0`, a
+/// member type that is not an actor ("`X` is not an actor"), an unknown
+/// option, an unmarked field.
+///
+/// # Example
+///
+/// ```
+/// use foundation::prelude::*;
+///
+/// #[actor]
+/// #[derive(Default)]
+/// pub struct Counter {
+///     total: u64,
+/// }
+///
+/// #[handlers]
+/// impl Counter {
+///     pub fn add(&mut self, n: u64) {
+///         self.total += n;
+///     }
+///     pub fn total(&self) -> u64 {
+///         self.total
+///     }
+/// }
+///
+/// #[ecosystem(strategy = "one_for_one", max_restarts = 3, within = "5s")]
+/// pub struct Billing {
+///     #[coordinator]
+///     ledger: Counter,
+///     #[workers(count = 4, route = "round_robin")]
+///     shards: Counter,
+/// }
+///
+/// let node = Node::builder().schedulers(2).start()?;
+/// let billing = Billing::spawn(&node)?; // typed handle to the tree
+/// billing.ledger.add(5)?; // CounterExt: a send
+/// assert_eq!(billing.ledger.total()?, 5); // CounterExt: a call
+/// billing.shards.route(CounterMsg::Add(1)).expect("a worker");
+/// assert_eq!(billing.shards.len(), 4);
+/// println!("{}", billing.health());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[proc_macro_attribute]
+pub fn ecosystem(args: TokenStream, input: TokenStream) -> TokenStream {
+    ecosystem::expand(args.into(), input.into()).into()
 }

@@ -283,3 +283,107 @@ pub fn actors() -> Vec<ActorInfo> {
     all.sort_by_key(|a| a.type_path());
     all
 }
+
+/// One member of a declared ecosystem (see [`ecosystems`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberDecl {
+    /// The field's name (a child's id, too).
+    pub field: &'static str,
+    /// `"coordinator"`, `"workers"`, `"child"` or `"nested"`.
+    pub role: &'static str,
+    /// The field's type, as written.
+    pub type_name: &'static str,
+    /// For the workers: how many, and their routing.
+    pub count: usize,
+    /// For the workers: `"round_robin"`, `"least_loaded"`, `"key_hash"`
+    /// or `"broadcast"`; empty otherwise.
+    pub route: &'static str,
+}
+
+/// One ecosystem declared with `#[ecosystem]` (see [`ecosystems`]).
+#[derive(Debug, Clone, Copy)]
+pub struct EcosystemInfo {
+    registration: &'static crate::__private::EcosystemRegistration,
+}
+
+impl EcosystemInfo {
+    /// The struct's name.
+    pub fn type_name(&self) -> &'static str {
+        self.registration.type_name
+    }
+
+    /// The struct's path (`module_path!()` and its name).
+    pub fn type_path(&self) -> &'static str {
+        self.registration.type_path
+    }
+
+    /// The ecosystem's registered name.
+    pub fn name(&self) -> &'static str {
+        self.registration.name
+    }
+
+    /// Its supervision strategy, as written (`"one_for_one"` …).
+    pub fn strategy(&self) -> &'static str {
+        self.registration.strategy
+    }
+
+    /// Its members, in declaration order (the coordinator and the workers
+    /// start first whatever their place: see `EcosystemSpec`).
+    pub fn members(&self) -> &'static [MemberDecl] {
+        self.registration.members
+    }
+}
+
+impl fmt::Display for EcosystemInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({:?}, {}):",
+            self.type_path(),
+            self.name(),
+            self.strategy()
+        )?;
+        for m in self.members() {
+            match m.role {
+                "workers" => write!(f, " {}: {} x{} {}", m.field, m.type_name, m.count, m.route)?,
+                role => write!(f, " {}: {} ({role})", m.field, m.type_name)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Every ecosystem declared with `#[ecosystem]` in the program, sorted by
+/// type path: what [`actors`] is for actors.
+///
+/// ```
+/// use foundation::prelude::*;
+///
+/// #[actor]
+/// #[derive(Default)]
+/// pub struct Probe;
+/// #[handlers]
+/// impl Probe {}
+///
+/// #[ecosystem(name = "probes")]
+/// pub struct Probes {
+///     #[coordinator]
+///     lead: Probe,
+///     #[workers(count = 3, route = "least_loaded")]
+///     probes: Probe,
+/// }
+///
+/// let all = foundation::introspect::ecosystems();
+/// let probes = all.iter().find(|e| e.name() == "probes").unwrap();
+/// assert_eq!(probes.type_name(), "Probes");
+/// assert_eq!(probes.members()[1].count, 3);
+/// assert!(probes.to_string().ends_with("probes: Probe x3 least_loaded"));
+/// ```
+pub fn ecosystems() -> Vec<EcosystemInfo> {
+    let mut all: Vec<EcosystemInfo> = inventory::iter::<crate::__private::EcosystemRegistration>
+        .into_iter()
+        .map(|registration| EcosystemInfo { registration })
+        .collect();
+    all.sort_by_key(|e| e.type_path());
+    all
+}

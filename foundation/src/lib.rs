@@ -414,15 +414,15 @@ mod patterns {}
 #[path = "private.rs"]
 pub mod __private;
 
-pub use foundation_macros::{MessageSize, actor, handlers};
+pub use foundation_macros::{MessageSize, actor, ecosystem, handlers};
 
 pub use actor::{Actor, ActorOptions, ActorRef, Context, Flow, Producer, Restart};
 pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use ecosystem::{
-    AddWorker, Ecosystem, EcosystemError, EcosystemHealth, EcosystemSpec, EcosystemStatus,
-    MemberHealth, MemberStatus, RemoveWorker, Role, RouteError, Routing, WorkerPool,
-    ecosystem_health, ecosystem_supervisor, spawn_ecosystem,
+    AddWorker, DeclaredEcosystem, Ecosystem, EcosystemError, EcosystemHealth, EcosystemSpec,
+    EcosystemStatus, MemberHealth, MemberStatus, RemoveWorker, Role, RouteError, Routing,
+    WorkerPool, ecosystem_health, ecosystem_supervisor, spawn_ecosystem,
 };
 pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
 pub use exit::{Down, ExitReason, MonitorRef, StartFailure};
@@ -473,7 +473,8 @@ pub use timer::{Clock, ManualClock, TimerError, TimerRef};
 /// ```
 pub mod prelude {
     pub use crate::{
-        Actor, ActorOptions, ActorRef, CallError, ChildSpec, Context, Down, ExitReason, Node, Pid,
-        Recipient, ReplyTo, Restart, SendError, SpawnError, Strategy, Supervisor, actor, handlers,
+        Actor, ActorOptions, ActorRef, CallError, ChildSpec, Context, DeclaredEcosystem, Down,
+        Ecosystem, EcosystemSpec, ExitReason, Node, Pid, Recipient, ReplyTo, Restart, Routing,
+        SendError, SpawnError, Strategy, Supervisor, WorkerPool, actor, ecosystem, handlers,
     };
 }

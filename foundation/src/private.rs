@@ -35,6 +35,49 @@ pub struct GenericHandlers {
 
 inventory::collect!(GenericHandlers);
 
+/// One `#[ecosystem]`, as `inventory` collects it.
+#[derive(Debug)]
+pub struct EcosystemRegistration {
+    /// The struct's name.
+    pub type_name: &'static str,
+    /// `module_path!()` and the name.
+    pub type_path: &'static str,
+    /// The ecosystem's registered name.
+    pub name: &'static str,
+    /// `"one_for_one"`, `"one_for_all"` or `"rest_for_one"`.
+    pub strategy: &'static str,
+    /// The members, in start order.
+    pub members: &'static [crate::introspect::MemberDecl],
+}
+
+inventory::collect!(EcosystemRegistration);
+
+/// How `#[ecosystem]` makes a member that names no `factory`: its type's
+/// `Default`. The diagnostic says what to do when it has none.
+#[diagnostic::on_unimplemented(
+    message = "the ecosystem member `{Self}` has no way to be made",
+    label = "neither `Default` nor a `factory`",
+    note = "derive or implement `Default` for `{Self}`, or name a factory function: `#[child(factory = make)]`"
+)]
+pub trait DefaultMember: Sized {
+    /// A new member.
+    fn make() -> Self;
+}
+
+impl<T: Default> DefaultMember for T {
+    #[inline]
+    fn make() -> Self {
+        T::default()
+    }
+}
+
+/// Checks, at a member field's type, that it is an actor (the `Actor`
+/// trait's own diagnostic: "`X` is not an actor").
+pub const fn assert_actor<A: crate::Actor>() {}
+
+/// Checks, at a nested field's type, that it is a declared ecosystem.
+pub const fn assert_ecosystem<E: crate::DeclaredEcosystem>() {}
+
 /// Turns a `ReplyTo` into the reply's sender: `#[handlers]` answers a call
 /// with what the handler returned. A failed reply (the caller gave up) is
 /// no error of the actor's.

@@ -29,6 +29,7 @@
 //! after such a restart (the handle's [`Ecosystem::generation`] says when
 //! one happened).
 
+mod declared;
 mod directory;
 mod health;
 mod pool;
@@ -49,6 +50,7 @@ use crate::supervisor::{
 };
 use crate::sync::lock;
 
+pub use declared::DeclaredEcosystem;
 use directory::Members;
 pub use health::{EcosystemHealth, EcosystemStatus, MemberHealth, MemberStatus, Role};
 pub use pool::{RouteError, Routing, WorkerPool};

@@ -1,0 +1,18 @@
+use foundation::prelude::*;
+
+#[actor]
+#[derive(Default)]
+pub struct Worker;
+
+#[handlers]
+impl Worker {
+    pub fn job(&mut self, _n: u64) {}
+}
+
+#[ecosystem]
+pub struct Pool {
+    #[workers(count = 2)]
+    workers: Worker,
+}
+
+fn main() {}

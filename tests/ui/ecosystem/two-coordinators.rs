@@ -1,0 +1,22 @@
+use foundation::prelude::*;
+
+#[actor]
+#[derive(Default)]
+pub struct Worker;
+
+#[handlers]
+impl Worker {
+    pub fn job(&mut self, _n: u64) {}
+}
+
+#[ecosystem]
+pub struct Pool {
+    #[coordinator]
+    lead: Worker,
+    #[coordinator]
+    second: Worker,
+    #[workers(count = 2)]
+    workers: Worker,
+}
+
+fn main() {}
