@@ -38,7 +38,9 @@ pub(super) fn generate(target: &Target, options: &Options) -> TokenStream {
             Role::Workers { .. } => quote_spanned!(ty.span()=> ::foundation::WorkerPool<#ty>),
             Role::Nested => quote!(#ty),
         };
-        quote!(#(#attrs)* #vis #ident: #handle)
+        // A member the program never reads through the handle is no
+        // mistake: it is declared to be started.
+        quote!(#(#attrs)* #[allow(dead_code)] #vis #ident: #handle)
     });
 
     // A nested member's type is checked where it is written (an actor

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::actor::{Actor, ActorOptions, ActorRef, Context};
 use crate::supervisor::{ChildSpec, ChildStatus, ChildView, Observer, Supervisor};
@@ -55,7 +55,7 @@ pub(crate) struct Members<C: Actor, W: Actor> {
     pub(super) nested: Vec<(String, Arc<dyn NestedDirectory>)>,
     pub(super) state: Mutex<State>,
     /// Each member's messages handled at the previous health report.
-    samples: Mutex<HashMap<String, (u64, Instant)>>,
+    samples: Mutex<HashMap<String, Samples>>,
     born: Instant,
     _coordinator: PhantomData<fn() -> C>,
 }
@@ -195,12 +195,12 @@ impl<C: Actor, W: Actor> Members<C, W> {
                 .task
                 .as_ref()
                 .map_or((0, 0), |task| task.mailbox_counts());
-            let rate = match samples.insert(member.id.clone(), (handled, now)) {
-                Some((before, at)) if now > at => {
-                    handled.saturating_sub(before) as f64 / (now - at).as_secs_f64()
-                }
-                _ => handled as f64 / now.duration_since(self.born).as_secs_f64().max(1e-9),
-            };
+            let rate = rate(
+                samples.entry(member.id.clone()).or_default(),
+                handled,
+                now,
+                self.born,
+            );
             let leaving = state.leaving.contains(&member.id);
             if role == Role::Worker && status != MemberStatus::Stopped && !leaving {
                 live_workers += 1;
@@ -338,6 +338,34 @@ impl<C: Actor, W: Actor> Observer for Members<C, W> {
         state.workers.retain(|w| w != id);
         state.leaving.retain(|l| l != id);
         self.pool.leave(id);
+    }
+}
+
+/// A member's messages handled at two earlier health reports, at least
+/// [`RATE_WINDOW`] apart: the rate looks back one to two windows.
+#[derive(Default)]
+struct Samples {
+    older: Option<(u64, Instant)>,
+    newer: Option<(u64, Instant)>,
+}
+
+/// How far back a health report's rate looks, at least.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+/// Messages handled per second: since the older sample, or since `born`.
+fn rate(samples: &mut Samples, handled: u64, now: Instant, born: Instant) -> f64 {
+    if samples
+        .newer
+        .is_none_or(|(_, at)| now.duration_since(at) >= RATE_WINDOW)
+    {
+        samples.older = samples.newer.replace((handled, now));
+    }
+    let (before, at) = samples.older.unwrap_or((0, born));
+    let elapsed = now.duration_since(at).as_secs_f64();
+    if elapsed > 0.0 {
+        handled.saturating_sub(before) as f64 / elapsed
+    } else {
+        0.0
     }
 }
 

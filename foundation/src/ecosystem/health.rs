@@ -68,8 +68,10 @@ pub struct MemberHealth {
     /// Messages it has taken from its mailbox
     /// ([`ActorRef::messages_handled`](crate::ActorRef::messages_handled)).
     pub messages_handled: u64,
-    /// Messages handled per second since the previous health report of
-    /// this ecosystem (since it started, for the first).
+    /// Messages handled per second, over the last one to two seconds of
+    /// health reports of this ecosystem (the rate compares with a report at
+    /// least a second old; before there is one, since the ecosystem
+    /// started).
     pub rate: f64,
 }
 
