@@ -603,3 +603,64 @@ fn the_handles_operations_from_a_handler_on_one_scheduler_thread_do_not_block_it
     assert_eq!(rx.recv_timeout(T).unwrap(), "workers 2 healthy");
     assert_eq!(eco.supervisor().count_children().unwrap().specs, 3);
 }
+
+mod declared {
+    use foundation::prelude::*;
+
+    #[actor]
+    #[derive(Default)]
+    pub struct Cell {
+        pub hits: u32,
+    }
+
+    #[handlers]
+    impl Cell {
+        pub fn hit(&mut self) -> u32 {
+            self.hits += 1;
+            self.hits
+        }
+        pub fn crash(&mut self) {
+            panic!("crash");
+        }
+    }
+
+    #[ecosystem(name = "declared-unit", max_restarts = 0, within = "1m")]
+    pub struct Unit {
+        #[coordinator]
+        pub lead: Cell,
+        #[workers(count = 2)]
+        pub cells: Cell,
+        #[child]
+        pub extra: Cell,
+    }
+}
+
+#[test]
+fn a_declared_ecosystem_in_a_tree_restarts_as_a_unit_and_refresh_follows_it() {
+    use declared::{CellExt, CellMsg, Unit};
+    let node = node(2);
+    let _root = Supervisor::builder()
+        .child(Unit::child_spec())
+        .spawn(&node)
+        .unwrap();
+    let unit = Unit::lookup(&node).unwrap();
+    assert_eq!(unit.lead.hit().unwrap(), 1);
+    assert_eq!(unit.extra.hit().unwrap(), 1);
+    unit.cells.route(CellMsg::Crash).unwrap();
+    wait_until("restarted as a unit", || {
+        unit.ecosystem().generation() == 2 && unit.health().status.is_healthy()
+    });
+    // The fields taken before point at retired cells: visibly.
+    assert!(!unit.lead.is_alive());
+    assert_eq!(unit.lead.hit(), Err(CallError::Stopped));
+    // The pool follows the ecosystem by itself; refresh resolves the rest.
+    assert_eq!(unit.cells.len(), 2);
+    let fresh = unit.refresh().expect("every member is back");
+    assert_eq!(
+        fresh.lead.hit().unwrap(),
+        1,
+        "a new incarnation, fresh state"
+    );
+    assert_eq!(fresh.extra.hit().unwrap(), 1);
+    assert!(fresh.lead.is_alive());
+}
