@@ -506,6 +506,26 @@ fn a_member_that_cannot_start_fails_the_start_with_its_typed_error() {
         spawn_ecosystem(&node, spec),
         Err(EcosystemError::Start(StartError::Spec(_)))
     ));
+    // A child may not take a member's id.
+    for id in ["worker-1", "coordinator"] {
+        let spec = EcosystemSpec::new("taken", |_| Idle)
+            .workers(2, Idle::default)
+            .child(ChildSpec::new(id, Idle::default));
+        assert_eq!(
+            spec.check(),
+            Err(foundation::SpecError::DuplicateId(id.into()))
+        );
+        assert!(matches!(
+            spawn_ecosystem(&node, spec),
+            Err(EcosystemError::Start(StartError::Spec(
+                foundation::SpecError::DuplicateId(_)
+            )))
+        ));
+    }
+    let fine = EcosystemSpec::new("fine", |_| Idle)
+        .workers(2, Idle::default)
+        .child(ChildSpec::new("worker-2", Idle::default));
+    assert_eq!(fine.check(), Ok(()));
     // A name is unique in its node.
     let _first = spawn_ecosystem(
         &node,

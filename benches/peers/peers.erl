@@ -8,6 +8,8 @@
 %% the bytes a shared and a cloned broadcast leave allocated.
 -module(peers).
 -export([main/1, memory/0, broadcast_memory/0, broadcast_memory/1]).
+%% The callbacks of the ecosystem workload's supervisor and gen_servers.
+-export([init/1, handle_call/3, handle_cast/2]).
 
 main([Workload, Runs | Rest]) ->
     Quick = lists:member("quick", Rest),
@@ -26,7 +28,10 @@ size(fanin, Q) -> {fanin, 64, scale(1000000, Q) div 64 * 64};
 size(ring, Q) -> {ring, 100, scale(1000000, Q)};
 size(forkjoin, Q) -> {forkjoin, scale(40000, Q)};
 size(broadcast, Q) -> {broadcast, scale(1000, Q), 1 bsl 20, shared};
-size('broadcast-cloned', Q) -> {broadcast, scale(1000, Q), 1 bsl 20, cloned}.
+size('broadcast-cloned', Q) -> {broadcast, scale(1000, Q), 1 bsl 20, cloned};
+size('ecosystem-10', _) -> {ecosystem, 10};
+size('ecosystem-100', _) -> {ecosystem, 100};
+size('ecosystem-1000', _) -> {ecosystem, 1000}.
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 
@@ -78,6 +83,22 @@ run({forkjoin, W}) ->
     [receive {result, _} -> ok end || _ <- lists:seq(1, W)],
     now_ns() - T0;
 
+%% ---- ecosystem: a supervisor, a gen_server coordinator and W gen_server
+%% workers; one request per worker through the coordinator (given the
+%% workers by which_children), every answer awaited. Stopped afterwards.
+run({ecosystem, W}) ->
+    process_flag(trap_exit, true),
+    T0 = now_ns(),
+    {ok, Sup} = supervisor:start_link(?MODULE, {ecosystem, W}),
+    Children = supervisor:which_children(Sup),
+    Workers = [Pid || {{worker, _}, Pid, _, _} <- Children],
+    [Coordinator] = [Pid || {coordinator, Pid, _, _} <- Children],
+    W = gen_server:call(Coordinator, {go, Workers}, infinity),
+    T = now_ns() - T0,
+    exit(Sup, shutdown),
+    receive {'EXIT', Sup, _} -> ok end,
+    T;
+
 %% ---- broadcast: G members keep a 1 MiB binary: shared, or a copy each ---
 run({broadcast, G, Bytes, How}) ->
     {T, _Bytes} = broadcast(G, Bytes, How),
@@ -100,6 +121,32 @@ broadcast(G, Bytes, How) ->
     Left = erlang:memory(total) - Before,
     [M ! stop || M <- Members],
     {T, Left}.
+
+%% The supervisor's children (workers first, then the coordinator, as
+%% Foundation's EcosystemSpec starts them), and the gen_servers' states.
+init({ecosystem, W}) ->
+    Workers = [#{id => {worker, I},
+                 start => {gen_server, start_link, [?MODULE, worker, []]}}
+               || I <- lists:seq(1, W)],
+    Coordinator = #{id => coordinator,
+                    start => {gen_server, start_link, [?MODULE, coordinator, []]}},
+    {ok, {#{strategy => one_for_one, intensity => 3, period => 5},
+          Workers ++ [Coordinator]}};
+init(worker) -> {ok, worker};
+init(coordinator) -> {ok, idle}.
+
+handle_call({go, Workers}, From, idle) ->
+    [gen_server:cast(P, {request, self()}) || P <- Workers],
+    {noreply, {waiting, length(Workers), length(Workers), From}}.
+
+handle_cast({request, Coordinator}, worker) ->
+    gen_server:cast(Coordinator, answer),
+    {noreply, worker};
+handle_cast(answer, {waiting, 1, Total, From}) ->
+    gen_server:reply(From, Total),
+    {noreply, idle};
+handle_cast(answer, {waiting, Left, Total, From}) ->
+    {noreply, {waiting, Left - 1, Total, From}}.
 
 keeper(Parent) ->
     receive {keep, Data} -> Parent ! kept, keeper_hold(Data) end.

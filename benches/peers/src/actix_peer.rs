@@ -13,6 +13,69 @@ use crate::{System as PeerSystem, Workload};
 
 pub struct Actix;
 
+/// An ecosystem's worker, started under `actix::Supervisor` (actix's way
+/// to restart an actor that fails).
+struct EcoWorker;
+
+impl Actor for EcoWorker {
+    type Context = Context<Self>;
+}
+
+impl actix::Supervised for EcoWorker {}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct EcoRequest(Addr<EcoCoordinator>);
+
+impl Handler<EcoRequest> for EcoWorker {
+    type Result = ();
+    fn handle(&mut self, EcoRequest(coordinator): EcoRequest, _: &mut Context<Self>) {
+        coordinator.do_send(EcoAnswer);
+    }
+}
+
+/// An ecosystem's coordinator, supervised too: one request to each worker.
+struct EcoCoordinator {
+    workers: Vec<Addr<EcoWorker>>,
+    left: usize,
+    done: Option<UnboundedSender<()>>,
+}
+
+impl Actor for EcoCoordinator {
+    type Context = Context<Self>;
+}
+
+impl actix::Supervised for EcoCoordinator {}
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct EcoGo(UnboundedSender<()>);
+
+#[derive(Message)]
+#[rtype(result = "()")]
+struct EcoAnswer;
+
+impl Handler<EcoGo> for EcoCoordinator {
+    type Result = ();
+    fn handle(&mut self, EcoGo(done): EcoGo, ctx: &mut Context<Self>) {
+        self.left = self.workers.len();
+        self.done = Some(done);
+        for worker in &self.workers {
+            worker.do_send(EcoRequest(ctx.address()));
+        }
+    }
+}
+
+impl Handler<EcoAnswer> for EcoCoordinator {
+    type Result = ();
+    fn handle(&mut self, _: EcoAnswer, _: &mut Context<Self>) {
+        self.left -= 1;
+        if self.left == 0 {
+            self.done.take().unwrap().send(()).unwrap();
+        }
+    }
+}
+
 async fn wait(done: &mut UnboundedReceiver<()>, count: usize) {
     for _ in 0..count {
         done.recv().await.expect("the workload finished");
@@ -343,6 +406,20 @@ impl PeerSystem for Actix {
                     let elapsed = start.elapsed();
                     crate::broadcast_measured(before);
                     elapsed
+                }
+                Workload::Ecosystem { workers } => {
+                    let start = Instant::now();
+                    let workers: Vec<_> = (0..workers)
+                        .map(|_| actix::Supervisor::start(|_| EcoWorker))
+                        .collect();
+                    let coordinator = actix::Supervisor::start(move |_| EcoCoordinator {
+                        workers,
+                        left: 0,
+                        done: None,
+                    });
+                    coordinator.do_send(EcoGo(done_tx.clone()));
+                    wait(&mut done, 1).await;
+                    start.elapsed()
                 }
                 Workload::ForkJoin { workers } => {
                     let (results_tx, mut results) = unbounded_channel();

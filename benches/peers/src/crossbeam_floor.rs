@@ -18,7 +18,8 @@ impl System for Crossbeam {
             Workload::Spawn { .. }
             | Workload::ForkJoin { .. }
             | Workload::Ring { .. }
-            | Workload::Broadcast { .. } => None,
+            | Workload::Broadcast { .. }
+            | Workload::Ecosystem { .. } => None,
             Workload::PingPong { n } => {
                 let (ping, ping_rx) = bounded::<()>(1);
                 let (pong, pong_rx) = bounded::<()>(1);

@@ -5,12 +5,50 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, unbounded};
 use foundation::prelude::*;
-use foundation::{Bytes, broadcast_optimized};
+use foundation::{Bytes, EcosystemSpec, WorkerPool, broadcast_optimized, spawn_ecosystem};
 
 use crate::{System, Workload};
 
 pub struct Foundation {
     pub schedulers: usize,
+}
+
+/// An ecosystem's worker: answers a request to the coordinator.
+#[actor]
+struct EcoWorker;
+
+#[handlers]
+impl EcoWorker {
+    pub fn request(&mut self, coordinator: ActorRef<EcoCoordinator>) {
+        coordinator.answered().unwrap();
+    }
+}
+
+/// An ecosystem's coordinator: one request to each worker of its pool.
+#[actor]
+struct EcoCoordinator {
+    pool: WorkerPool<EcoWorker>,
+    left: usize,
+    done: Option<Sender<()>>,
+}
+
+#[handlers]
+impl EcoCoordinator {
+    pub fn go(&mut self, done: Sender<()>, ctx: &mut Context<Self>) {
+        self.left = self.pool.len();
+        self.done = Some(done);
+        let me = ctx.myself();
+        for _ in 0..self.left {
+            self.pool.route(EcoWorkerMsg::Request(me.clone())).unwrap();
+        }
+    }
+
+    pub fn answered(&mut self) {
+        self.left -= 1;
+        if self.left == 0 {
+            self.done.take().unwrap().send(()).unwrap();
+        }
+    }
 }
 
 #[actor]
@@ -236,6 +274,24 @@ impl System for Foundation {
                 members[0].token(hops).unwrap();
                 wait(&done);
                 start.elapsed()
+            }
+            Workload::Ecosystem { workers } => {
+                let start = Instant::now();
+                let eco = spawn_ecosystem(
+                    &node,
+                    EcosystemSpec::new("ecosystem", |pool| EcoCoordinator {
+                        pool,
+                        left: 0,
+                        done: None,
+                    })
+                    .workers(workers, || EcoWorker),
+                )
+                .unwrap();
+                eco.coordinator().go(done_tx).unwrap();
+                wait(&done);
+                let elapsed = start.elapsed();
+                eco.stop();
+                elapsed
             }
             Workload::ForkJoin { workers } => {
                 let (results_tx, results) = unbounded();

@@ -15,6 +15,52 @@ use crate::{System, Workload};
 
 pub struct Kameo;
 
+/// An ecosystem's coordinator: one request to each worker (linked to it,
+/// kameo's supervision: a linked actor hears of the other's death).
+#[derive(Actor)]
+struct EcoCoordinator {
+    left: usize,
+    done: Option<UnboundedSender<()>>,
+}
+
+#[derive(Actor)]
+struct EcoWorker;
+
+struct EcoGo(Vec<ActorRef<EcoWorker>>, UnboundedSender<()>);
+struct EcoRequest(ActorRef<EcoCoordinator>);
+struct EcoAnswer;
+
+impl Message<EcoGo> for EcoCoordinator {
+    type Reply = ();
+    async fn handle(&mut self, EcoGo(workers, done): EcoGo, ctx: &mut Context<Self, ()>) {
+        self.left = workers.len();
+        self.done = Some(done);
+        for worker in &workers {
+            worker
+                .tell(EcoRequest(ctx.actor_ref().clone()))
+                .await
+                .unwrap();
+        }
+    }
+}
+
+impl Message<EcoAnswer> for EcoCoordinator {
+    type Reply = ();
+    async fn handle(&mut self, _: EcoAnswer, _: &mut Context<Self, ()>) {
+        self.left -= 1;
+        if self.left == 0 {
+            self.done.take().unwrap().send(()).unwrap();
+        }
+    }
+}
+
+impl Message<EcoRequest> for EcoWorker {
+    type Reply = ();
+    async fn handle(&mut self, EcoRequest(coordinator): EcoRequest, _: &mut Context<Self, ()>) {
+        coordinator.tell(EcoAnswer).await.unwrap();
+    }
+}
+
 async fn wait(done: &mut UnboundedReceiver<()>) {
     done.recv().await.expect("the workload finished");
 }
@@ -276,6 +322,23 @@ impl System for Kameo {
                     let elapsed = start.elapsed();
                     crate::broadcast_measured(before);
                     elapsed
+                }
+                Workload::Ecosystem { workers } => {
+                    let start = Instant::now();
+                    let coordinator = EcoCoordinator::spawn(EcoCoordinator {
+                        left: 0,
+                        done: None,
+                    });
+                    let mut pool = Vec::with_capacity(workers);
+                    for _ in 0..workers {
+                        pool.push(EcoWorker::spawn_link(&coordinator, EcoWorker).await);
+                    }
+                    coordinator
+                        .tell(EcoGo(pool, done_tx.clone()))
+                        .await
+                        .unwrap();
+                    wait(&mut done).await;
+                    start.elapsed()
                 }
                 Workload::ForkJoin { workers } => {
                     let (results_tx, mut results) = unbounded_channel();

@@ -48,10 +48,14 @@ pub enum Workload {
         bytes: usize,
         shared: bool,
     },
+    /// Start a supervised group of a coordinator and `workers` workers,
+    /// send one request to each worker through the coordinator, and wait
+    /// for every answer (the group is stopped after the timed region).
+    Ecosystem { workers: usize },
 }
 
 impl Workload {
-    pub const NAMES: [&'static str; 8] = [
+    pub const NAMES: [&'static str; 11] = [
         "spawn",
         "pingpong",
         "stream",
@@ -60,6 +64,9 @@ impl Workload {
         "forkjoin",
         "broadcast",
         "broadcast-cloned",
+        "ecosystem-10",
+        "ecosystem-100",
+        "ecosystem-1000",
     ];
 
     /// The workload `name` at the default (or the quick) size.
@@ -90,6 +97,10 @@ impl Workload {
                 bytes: 1 << 20,
                 shared: name == "broadcast",
             },
+            // Small already: the same sizes for a quick run.
+            "ecosystem-10" => Workload::Ecosystem { workers: 10 },
+            "ecosystem-100" => Workload::Ecosystem { workers: 100 },
+            "ecosystem-1000" => Workload::Ecosystem { workers: 1000 },
             _ => return None,
         })
     }
@@ -105,6 +116,7 @@ impl Workload {
             Workload::Ring { hops, .. } => hops,
             Workload::ForkJoin { workers } => workers,
             Workload::Broadcast { members, .. } => members,
+            Workload::Ecosystem { workers } => workers,
         }
     }
 }

@@ -13,6 +13,80 @@ use crate::{System, Workload};
 
 pub struct Ractor;
 
+enum EcoCoordinatorMsg {
+    Go(Vec<ActorRef<ActorRef<EcoCoordinatorMsg>>>),
+    Answer,
+}
+
+/// An ecosystem's coordinator, the workers' supervisor (`spawn_linked`,
+/// ractor's supervision): one request to each worker.
+struct EcoCoordinator;
+
+struct EcoCoordinatorState {
+    left: usize,
+    done: UnboundedSender<()>,
+}
+
+impl Actor for EcoCoordinator {
+    type Msg = EcoCoordinatorMsg;
+    type State = EcoCoordinatorState;
+    type Arguments = UnboundedSender<()>;
+
+    async fn pre_start(
+        &self,
+        _: ActorRef<EcoCoordinatorMsg>,
+        done: UnboundedSender<()>,
+    ) -> Result<EcoCoordinatorState, ActorProcessingErr> {
+        Ok(EcoCoordinatorState { left: 0, done })
+    }
+
+    async fn handle(
+        &self,
+        me: ActorRef<EcoCoordinatorMsg>,
+        msg: EcoCoordinatorMsg,
+        state: &mut EcoCoordinatorState,
+    ) -> Result<(), ActorProcessingErr> {
+        match msg {
+            EcoCoordinatorMsg::Go(workers) => {
+                state.left = workers.len();
+                for worker in &workers {
+                    worker.cast(me.clone())?;
+                }
+            }
+            EcoCoordinatorMsg::Answer => {
+                state.left -= 1;
+                if state.left == 0 {
+                    state.done.send(())?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An ecosystem's worker: answers a request to the coordinator.
+struct EcoWorker;
+
+impl Actor for EcoWorker {
+    type Msg = ActorRef<EcoCoordinatorMsg>;
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<Self::Msg>, _: ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<Self::Msg>,
+        coordinator: ActorRef<EcoCoordinatorMsg>,
+        _: &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        coordinator.cast(EcoCoordinatorMsg::Answer)?;
+        Ok(())
+    }
+}
+
 async fn wait(done: &mut UnboundedReceiver<()>) {
     done.recv().await.expect("the workload finished");
 }
@@ -383,6 +457,25 @@ impl System for Ractor {
                     for keeper in &keepers {
                         keeper.stop(None);
                     }
+                    elapsed
+                }
+                Workload::Ecosystem { workers } => {
+                    let start = Instant::now();
+                    let (coordinator, _) = Actor::spawn(None, EcoCoordinator, done_tx.clone())
+                        .await
+                        .unwrap();
+                    let mut pool = Vec::with_capacity(workers);
+                    for _ in 0..workers {
+                        let (worker, _) =
+                            Actor::spawn_linked(None, EcoWorker, (), coordinator.get_cell())
+                                .await
+                                .unwrap();
+                        pool.push(worker);
+                    }
+                    coordinator.cast(EcoCoordinatorMsg::Go(pool)).unwrap();
+                    wait(&mut done).await;
+                    let elapsed = start.elapsed();
+                    coordinator.stop(None);
                     elapsed
                 }
                 Workload::ForkJoin { workers } => {

@@ -131,6 +131,7 @@ fn unit_name(workload: Workload) -> &'static str {
         Workload::PingPong { .. } => "round trip",
         Workload::Ring { .. } => "hop",
         Workload::Broadcast { .. } => "member",
+        Workload::Ecosystem { .. } => "worker",
         _ => "message",
     }
 }
@@ -362,6 +363,15 @@ fn describe(workload: Workload) -> String {
             } else {
                 "a copy each (Foundation: `Group::broadcast` of a `Vec`, cloned per member; a `Vec` clone per send elsewhere; `binary:copy/1` in Erlang)"
             }
+        ),
+        Workload::Ecosystem { workers } => format!(
+            "Start a supervised group of a coordinator and {workers} workers, send one request to \
+             each worker through the coordinator and wait for every answer (Foundation: \
+             `spawn_ecosystem`, which returns once every member has started, and the pool's \
+             routing; OTP: a supervisor with a gen_server coordinator and gen_server workers, \
+             the coordinator given `which_children`; actix: `Supervisor::start` for each; kameo: \
+             workers `spawn_link`ed to the coordinator; ractor: workers `spawn_linked` under the \
+             coordinator; thread-per-actor: a thread and a channel each, no supervision)."
         ),
     }
 }

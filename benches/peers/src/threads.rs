@@ -184,6 +184,55 @@ impl System for Threads {
                 }
                 return Some(elapsed);
             }
+            Workload::Ecosystem { workers } => {
+                // What a Rust user writes without a framework: a thread
+                // and a channel per worker and for the coordinator, which
+                // is handed the workers' senders; no supervision.
+                enum ToCoordinator {
+                    Go(Vec<Sender<()>>, Sender<()>),
+                    Answer,
+                }
+                start = Instant::now();
+                let left = std::cell::Cell::new(0usize);
+                let finished = std::cell::RefCell::new(None::<Sender<()>>);
+                let (coordinator, coordinator_thread) = actor(move |msg: ToCoordinator| {
+                    match msg {
+                        ToCoordinator::Go(workers, done) => {
+                            left.set(workers.len());
+                            *finished.borrow_mut() = Some(done);
+                            for worker in &workers {
+                                worker.send(()).unwrap();
+                            }
+                        }
+                        ToCoordinator::Answer => {
+                            left.set(left.get() - 1);
+                            if left.get() == 0 {
+                                finished.borrow_mut().take().unwrap().send(()).unwrap();
+                            }
+                        }
+                    }
+                    true
+                });
+                let workers: Vec<_> = (0..workers.min(MAX_THREADS))
+                    .map(|_| {
+                        let coordinator = coordinator.clone();
+                        actor(move |()| coordinator.send(ToCoordinator::Answer).is_ok())
+                    })
+                    .collect();
+                let senders = workers.iter().map(|(tx, _)| tx.clone()).collect();
+                coordinator
+                    .send(ToCoordinator::Go(senders, done_tx.clone()))
+                    .unwrap();
+                done.recv().unwrap();
+                let elapsed = start.elapsed();
+                drop(coordinator);
+                for (tx, thread) in workers {
+                    drop(tx);
+                    thread.join().unwrap();
+                }
+                coordinator_thread.join().unwrap();
+                return Some(elapsed);
+            }
             Workload::ForkJoin { workers } => {
                 let workers = workers.min(MAX_THREADS);
                 let (results_tx, results) = unbounded();

@@ -4,7 +4,7 @@
 
 use core::marker::PhantomData;
 use std::any::Any;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,6 +20,7 @@ use super::spec::{COORDINATOR, worker_id};
 /// One member, as last reported by the supervisor.
 pub(super) struct Member {
     pub(super) id: String,
+    pub(super) role: Role,
     pub(super) status: ChildStatus,
     pub(super) restarts: u32,
     pub(super) task: Option<Task>,
@@ -27,6 +28,10 @@ pub(super) struct Member {
     /// member during a unit restart gets its old address, whose sends fail
     /// (never a silent loss), until the new incarnation has spawned it.
     pub(super) cell: Option<Arc<dyn Any + Send + Sync>>,
+    /// A worker in the pool's routing now.
+    pub(super) routed: bool,
+    /// A worker being removed: out of the routing, draining.
+    pub(super) leaving: bool,
 }
 
 pub(super) struct State {
@@ -34,10 +39,34 @@ pub(super) struct State {
     pub(super) supervisor: Option<ActorRef<Supervisor>>,
     /// In start order.
     pub(super) members: Vec<Member>,
+    /// Each member's index in `members`, by id.
+    pub(super) index: HashMap<String, usize>,
     /// Ids of the workers, in the order they were added.
     pub(super) workers: Vec<String>,
-    /// Workers being removed: out of the routing, draining.
-    pub(super) leaving: Vec<String>,
+    /// The same, to look up (a member's role is decided when it first
+    /// appears).
+    pub(super) worker_ids: HashSet<String>,
+}
+
+impl State {
+    fn member(&self, id: &str) -> Option<&Member> {
+        self.members.get(*self.index.get(id)?)
+    }
+
+    fn member_mut(&mut self, id: &str) -> Option<&mut Member> {
+        self.members.get_mut(*self.index.get(id)?)
+    }
+
+    /// Keeps the members that `keep` says, and the index right.
+    fn retain(&mut self, keep: impl FnMut(&Member) -> bool) {
+        self.members.retain(keep);
+        self.index = self
+            .members
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
+    }
 }
 
 /// The directory: what every handle of one ecosystem shares.
@@ -79,11 +108,15 @@ impl<C: Actor, W: Actor> Members<C, W> {
             spec_workers,
             spec_ids,
             nested,
-            state: Mutex::new(State {
-                supervisor: None,
-                members: Vec::new(),
-                workers: (0..spec_workers).map(worker_id).collect(),
-                leaving: Vec::new(),
+            state: Mutex::new({
+                let workers: Vec<String> = (0..spec_workers).map(worker_id).collect();
+                State {
+                    supervisor: None,
+                    members: Vec::new(),
+                    index: HashMap::new(),
+                    worker_ids: workers.iter().cloned().collect(),
+                    workers,
+                }
             }),
             samples: Mutex::new(HashMap::new()),
             born: Instant::now(),
@@ -94,8 +127,7 @@ impl<C: Actor, W: Actor> Members<C, W> {
     /// Member `id`'s handle, if it has a cell and is an `A`.
     pub(super) fn member<A: Actor>(&self, id: &str) -> Option<ActorRef<A>> {
         let state = lock(&self.state);
-        let member = state.members.iter().find(|m| m.id == id)?;
-        ActorRef::from_any(Arc::clone(member.cell.as_ref()?))
+        ActorRef::from_any(Arc::clone(state.member(id)?.cell.as_ref()?))
     }
 
     pub(super) fn supervisor(&self) -> Option<ActorRef<Supervisor>> {
@@ -109,7 +141,10 @@ impl<C: Actor, W: Actor> Members<C, W> {
             *next += 1;
             worker_id(*next - 1)
         };
-        lock(&self.state).workers.push(id.clone());
+        let mut state = lock(&self.state);
+        state.workers.push(id.clone());
+        state.worker_ids.insert(id.clone());
+        drop(state);
         let factory = Arc::clone(&self.worker);
         let spec =
             ChildSpec::new(id.clone(), move || factory()).options(self.worker_options.clone());
@@ -124,48 +159,65 @@ impl<C: Actor, W: Actor> Members<C, W> {
         let routed: Vec<&String> = state
             .workers
             .iter()
-            .filter(|id| !state.leaving.contains(id))
-            .filter(|id| {
-                state
-                    .members
-                    .iter()
-                    .any(|m| &&m.id == id && m.status != ChildStatus::Off)
-            })
+            .filter(|id| state.member(id).is_some_and(|m| m.routed))
             .collect();
         if routed.len() < 2 {
             return None;
         }
         let id = routed[routed.len() - 1].clone();
-        let cell = state.members.iter().find(|m| m.id == id)?.cell.clone()?;
-        let worker = ActorRef::<W>::from_any(cell)?;
-        state.leaving.push(id.clone());
+        let member = state.member_mut(&id)?;
+        let worker = ActorRef::<W>::from_any(Arc::clone(member.cell.as_ref()?))?;
+        member.leaving = true;
         // Under the directory's lock, so that no report of the supervisor
         // routes it again meanwhile.
-        self.pool.leave(&id);
+        self.route(member);
         Some((id, worker))
     }
 
     /// A removal that could not finish: the worker is routed again.
     pub(super) fn abort_removal(&self, id: &str) {
         let mut state = lock(&self.state);
-        state.leaving.retain(|l| l != id);
-        if let Some(member) = state.members.iter().find(|m| m.id == id)
-            && member.status != ChildStatus::Off
-            && let Some(worker) = member.cell.clone().and_then(ActorRef::<W>::from_any)
-        {
-            self.pool.join(id, worker);
+        if let Some(member) = state.member_mut(id) {
+            member.leaving = false;
+            self.route(member);
         }
     }
 
     fn role(&self, state: &State, id: &str) -> Role {
         if id == COORDINATOR {
             Role::Coordinator
-        } else if state.workers.iter().any(|w| w == id) {
+        } else if state.worker_ids.contains(id) {
             Role::Worker
         } else if self.nested.iter().any(|(n, _)| n == id) {
             Role::Ecosystem
         } else {
             Role::Child
+        }
+    }
+
+    /// Puts worker `member` in the routing, or takes it out, as its state
+    /// says; the routing holds its cell (a new one after a unit restart).
+    fn route(&self, member: &mut Member) {
+        let worker =
+            (!member.leaving && member.status != ChildStatus::Off && member.task.is_some())
+                .then(|| member.cell.clone().and_then(ActorRef::<W>::from_any))
+                .flatten();
+        match worker {
+            Some(worker) => {
+                if member.routed {
+                    self.pool.replace(worker);
+                } else {
+                    self.pool.push(worker);
+                }
+                member.routed = true;
+            }
+            None if member.routed => {
+                if let Some(cell) = &member.cell {
+                    self.pool.leave(cell);
+                }
+                member.routed = false;
+            }
+            None => {}
         }
     }
 
@@ -183,7 +235,7 @@ impl<C: Actor, W: Actor> Members<C, W> {
         let mut members = Vec::new();
         let mut live_workers = 0;
         for member in &state.members {
-            let role = self.role(&state, &member.id);
+            let role = member.role;
             let (status, pid) = match member.status {
                 ChildStatus::Off => (MemberStatus::Stopped, None),
                 ChildStatus::Starting(pid) => (MemberStatus::Starting, Some(pid)),
@@ -201,7 +253,7 @@ impl<C: Actor, W: Actor> Members<C, W> {
                 now,
                 self.born,
             );
-            let leaving = state.leaving.contains(&member.id);
+            let leaving = member.leaving;
             if role == Role::Worker && status != MemberStatus::Stopped && !leaving {
                 live_workers += 1;
             }
@@ -266,78 +318,97 @@ impl<C: Actor, W: Actor> Members<C, W> {
             nested,
         }
     }
-
-    /// Makes `view`'s worker routed, or not, as its state says.
-    fn route_worker(&self, state: &State, id: &str) {
-        let Some(member) = state.members.iter().find(|m| m.id == id) else {
-            self.pool.leave(id);
-            return;
-        };
-        let routable = !state.leaving.iter().any(|l| l == id)
-            && !matches!(member.status, ChildStatus::Off)
-            && member.task.is_some();
-        match member.cell.clone().and_then(ActorRef::<W>::from_any) {
-            Some(worker) if routable => self.pool.join(id, worker),
-            _ => self.pool.leave(id),
-        }
-    }
 }
 
 impl<C: Actor, W: Actor> Observer for Members<C, W> {
     fn attached(self: Arc<Self>, sup: &Context<Supervisor>) {
         {
             let mut state = lock(&self.state);
-            state.supervisor = Some(sup.myself());
-            // A new incarnation starts the spec's members again, in new
-            // cells; workers added to an earlier one are gone with it.
-            let spec_ids = &self.spec_ids;
-            state.members.retain(|m| spec_ids.contains(&m.id));
-            for member in &mut state.members {
-                member.status = ChildStatus::Off;
-                member.task = None;
+            let first = state.supervisor.replace(sup.myself()).is_none();
+            if !first {
+                // A new incarnation starts the spec's members again, in new
+                // cells; workers added to an earlier one are gone with it.
+                let spec_ids: HashSet<&String> = self.spec_ids.iter().collect();
+                state.retain(|m| spec_ids.contains(&m.id));
+                for member in &mut state.members {
+                    member.status = ChildStatus::Off;
+                    member.task = None;
+                    member.routed = false;
+                    member.leaving = false;
+                }
+                state.workers = (0..self.spec_workers).map(worker_id).collect();
+                state.worker_ids = state.workers.iter().cloned().collect();
+                *lock(&self.next_worker) = self.spec_workers;
+                self.pool.clear();
             }
-            state.workers = (0..self.spec_workers).map(worker_id).collect();
-            state.leaving.clear();
-            *lock(&self.next_worker) = self.spec_workers;
-            self.pool.clear();
         }
         let any: Arc<dyn Any + Send + Sync> = self.clone();
         lock(&sup.cell.shared.ecosystems).insert(self.name.clone(), Arc::downgrade(&any));
     }
 
-    fn child(&self, view: ChildView) {
+    fn child(&self, view: ChildView<'_>) {
         let mut state = lock(&self.state);
-        let index = match state.members.iter().position(|m| m.id == view.id) {
-            Some(index) => index,
+        let index = match state.index.get(view.id) {
+            Some(&index) => index,
             None => {
+                let index = state.members.len();
+                let role = self.role(&state, view.id);
+                state.index.insert(view.id.to_string(), index);
                 state.members.push(Member {
-                    id: view.id.clone(),
+                    id: view.id.to_string(),
+                    role,
                     status: ChildStatus::Off,
                     restarts: 0,
                     task: None,
                     cell: None,
+                    routed: false,
+                    leaving: false,
                 });
-                state.members.len() - 1
+                index
             }
         };
         let member = &mut state.members[index];
+        // A worker's routing changes only with its cell or its being off.
+        let routing_changed = view.status == ChildStatus::Off
+            || member.status == ChildStatus::Off
+            || match (view.cell, &member.cell) {
+                (Some(new), Some(old)) => !Arc::ptr_eq(new, old),
+                (new, _) => new.is_some(),
+            };
         member.status = view.status;
         member.restarts = view.restarts;
-        member.task = view.task;
-        if view.cell.is_some() {
-            member.cell = view.cell;
+        member.task = view.task.cloned();
+        if let Some(cell) = view.cell
+            && !member
+                .cell
+                .as_ref()
+                .is_some_and(|old| Arc::ptr_eq(old, cell))
+        {
+            if member.routed {
+                // Out with the old cell before the new one comes in.
+                if let Some(old) = &member.cell {
+                    self.pool.leave(old);
+                }
+                member.routed = false;
+            }
+            member.cell = Some(Arc::clone(cell));
         }
-        if state.workers.contains(&view.id) {
-            self.route_worker(&state, &view.id);
+        if routing_changed && member.role == Role::Worker {
+            self.route(member);
         }
     }
 
     fn removed(&self, id: &str) {
         let mut state = lock(&self.state);
-        state.members.retain(|m| m.id != id);
+        if let Some(member) = state.member_mut(id)
+            && member.routed
+        {
+            member.leaving = true;
+            self.route(member);
+        }
+        state.retain(|m| m.id != id);
         state.workers.retain(|w| w != id);
-        state.leaving.retain(|l| l != id);
-        self.pool.leave(id);
+        state.worker_ids.remove(id);
     }
 }
 

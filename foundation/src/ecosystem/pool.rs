@@ -234,10 +234,10 @@ pub struct WorkerPool<W: Actor> {
 
 pub(super) struct PoolInner<W: Actor> {
     routing: Routing<W::Msg>,
-    /// The routed workers by id, in the order they joined. A route holds
-    /// the read side while it picks *and sends*, so that a worker taken
-    /// out under the write side gets nothing routed afterwards.
-    routed: RwLock<Vec<(String, ActorRef<W>)>>,
+    /// The routed workers, in the order they joined. A route holds the
+    /// read side while it picks *and sends*, so that a worker taken out
+    /// under the write side gets nothing routed afterwards.
+    routed: RwLock<Vec<ActorRef<W>>>,
     next: AtomicUsize,
 }
 
@@ -275,7 +275,7 @@ impl<W: Actor> WorkerPool<W> {
             Kind::RoundRobin => self.inner.next.fetch_add(1, Relaxed) % n,
             Kind::LeastLoaded => {
                 let mut best = (usize::MAX, 0);
-                for (i, (_, worker)) in routed.iter().enumerate() {
+                for (i, worker) in routed.iter().enumerate() {
                     let len = worker.mailbox_len();
                     if len < best.0 {
                         best = (len, i);
@@ -290,12 +290,12 @@ impl<W: Actor> WorkerPool<W> {
             Kind::Broadcast(clone) => {
                 let mut refused = Vec::new();
                 let (last, others) = routed.split_last().expect("not empty");
-                for (_, worker) in others {
+                for worker in others {
                     if let Err(error) = worker.send(clone(&msg)) {
                         refused.push(error);
                     }
                 }
-                if let Err(error) = last.1.send(msg) {
+                if let Err(error) = last.send(msg) {
                     refused.push(error);
                 }
                 return if refused.is_empty() {
@@ -309,7 +309,6 @@ impl<W: Actor> WorkerPool<W> {
             }
         };
         routed[pick]
-            .1
             .send(msg)
             .map(|()| 1)
             .map_err(RouteError::Refused)
@@ -317,7 +316,7 @@ impl<W: Actor> WorkerPool<W> {
 
     /// The routed workers, in the order they joined.
     pub fn workers(&self) -> Vec<ActorRef<W>> {
-        self.read().iter().map(|(_, w)| w.clone()).collect()
+        self.read().clone()
     }
 
     /// How many workers routing picks from.
@@ -335,43 +334,51 @@ impl<W: Actor> WorkerPool<W> {
         &self.inner.routing
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<(String, ActorRef<W>)>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<ActorRef<W>>> {
         self.inner
             .routed
             .read()
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Routes to `worker` as `id` from now on (if not already).
-    pub(super) fn join(&self, id: &str, worker: ActorRef<W>) {
-        let mut routed = self
-            .inner
-            .routed
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        match routed.iter_mut().find(|(i, _)| i == id) {
-            Some(entry) => entry.1 = worker,
-            None => routed.push((id.to_string(), worker)),
+    /// Routes to `worker` from now on: a worker not routed yet.
+    pub(super) fn push(&self, worker: ActorRef<W>) {
+        self.write().push(worker);
+    }
+
+    /// Routes to `worker`'s cell, already routed, with this handle.
+    pub(super) fn replace(&self, worker: ActorRef<W>) {
+        let mut routed = self.write();
+        if !routed.contains(&worker) {
+            routed.push(worker);
         }
     }
 
-    /// Stops routing to `id`; once this returns, no route sends to it.
-    pub(super) fn leave(&self, id: &str) {
-        self.inner
-            .routed
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .retain(|(i, _)| i != id);
+    /// Stops routing to the worker in `cell`; once this returns, no route
+    /// sends to it.
+    pub(super) fn leave(&self, cell: &Arc<dyn core::any::Any + Send + Sync>) {
+        let mut routed = self.write();
+        let cell = Arc::as_ptr(cell).cast::<()>();
+        // Workers stop newest first (a removal, the pool's reverse stop).
+        if let Some(index) = routed
+            .iter()
+            .rposition(|w| Arc::as_ptr(&w.cell).cast::<()>() == cell)
+        {
+            routed.remove(index);
+        }
     }
 
     /// Stops routing to anyone (a new incarnation of the ecosystem's
     /// supervisor starts new workers).
     pub(super) fn clear(&self) {
+        self.write().clear();
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<ActorRef<W>>> {
         self.inner
             .routed
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .clear();
     }
 }
 

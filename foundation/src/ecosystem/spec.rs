@@ -2,6 +2,7 @@
 //! supervisor's spec (its members as [`ChildSpec`]s, in start order).
 
 use core::fmt;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -216,9 +217,25 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
     ///
     /// The first problem found, as a [`SpecError`].
     pub fn check(&self) -> Result<(), SpecError> {
-        self.problem()
-            .map_or(Ok(()), Err)
-            .and_then(|()| self.children_spec().check())
+        if let Some(problem) = self.problem() {
+            return Err(problem);
+        }
+        if self.within.is_zero() {
+            return Err(SpecError::ZeroWindow);
+        }
+        let mut ids: HashSet<&str> = HashSet::with_capacity(self.children.len() + 1);
+        ids.insert(COORDINATOR);
+        for child in &self.children {
+            let id = child.id();
+            let a_worker = id
+                .strip_prefix("worker-")
+                .and_then(|n| n.parse::<usize>().ok())
+                .is_some_and(|n| n < self.workers && worker_id(n) == id);
+            if a_worker || !ids.insert(id) {
+                return Err(SpecError::DuplicateId(id.to_string()));
+            }
+        }
+        Ok(())
     }
 
     fn problem(&self) -> Option<SpecError> {
@@ -235,22 +252,6 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
         })
     }
 
-    /// The supervisor's spec without the members that need the directory
-    /// (for `check`: ids and intensity).
-    fn children_spec(&self) -> SupervisorSpec {
-        let mut spec = Supervisor::builder()
-            .strategy(self.strategy)
-            .intensity(self.max_restarts, self.within);
-        for n in 0..self.workers {
-            spec = spec.child(ChildSpec::new(worker_id(n), || Placeholder));
-        }
-        spec = spec.child(ChildSpec::new(COORDINATOR, || Placeholder));
-        for child in &self.children {
-            spec = spec.child(child.clone());
-        }
-        spec
-    }
-
     /// The supervisor's spec, and the directory its incarnations keep.
     pub(super) fn build(self) -> (SupervisorSpec, Arc<Members<C, W>>) {
         let problem = self.problem();
@@ -260,6 +261,18 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
             None => Arc::new(|| unreachable!("an ecosystem without a worker factory never starts")),
         };
         let mut ids: Vec<String> = (0..self.workers).map(worker_id).collect();
+        let mut spec = Supervisor::builder()
+            .strategy(self.strategy)
+            .intensity(self.max_restarts, self.within);
+        if let Some(problem) = problem {
+            spec = spec.refuse(problem);
+        }
+        for id in &ids {
+            let factory = Arc::clone(&worker);
+            spec = spec.child(
+                ChildSpec::new(id.clone(), move || factory()).options(self.worker_options.clone()),
+            );
+        }
         ids.push(COORDINATOR.to_string());
         ids.extend(self.children.iter().map(|c| c.id().to_string()));
         let members = Arc::new(Members::new(
@@ -271,19 +284,6 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
             ids,
             self.nested,
         ));
-        let mut spec = Supervisor::builder()
-            .strategy(self.strategy)
-            .intensity(self.max_restarts, self.within);
-        if let Some(problem) = problem {
-            spec = spec.refuse(problem);
-        }
-        for n in 0..self.workers {
-            let factory = Arc::clone(&worker);
-            spec = spec.child(
-                ChildSpec::new(worker_id(n), move || factory())
-                    .options(self.worker_options.clone()),
-            );
-        }
         let pool = members.pool.clone();
         let coordinator = self.coordinator;
         spec = spec.child(
@@ -308,14 +308,6 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
         .options(ActorOptions::new().name(name));
         (child, members)
     }
-}
-
-/// Stands in for the members in [`EcosystemSpec::check`] (never spawned).
-struct Placeholder;
-
-impl Actor for Placeholder {
-    type Msg = ();
-    fn handle(&mut self, (): (), _: &mut crate::Context<Self>) {}
 }
 
 impl<C: Actor, W: Actor> fmt::Debug for EcosystemSpec<C, W> {

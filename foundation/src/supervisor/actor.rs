@@ -4,7 +4,7 @@
 
 use core::fmt;
 use std::any::Any;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -191,6 +191,8 @@ pub struct Supervisor {
     pub(super) invalid: Option<SpecError>,
     /// Told of every change to the children (an ecosystem's directory).
     pub(super) observer: Option<Arc<dyn Observer>>,
+    /// Each child's index in `children`, by id.
+    pub(super) ids: HashMap<String, usize>,
 }
 
 impl Supervisor {
@@ -246,7 +248,14 @@ impl Supervisor {
             subscribers: Vec::new(),
             invalid,
             observer: None,
+            ids: HashMap::new(),
         }
+        .indexed()
+    }
+
+    fn indexed(mut self) -> Self {
+        self.reindex();
+        self
     }
 
     /// Reports every change to its children to `observer` (crate-internal:
@@ -262,7 +271,7 @@ impl Supervisor {
         if let Some(observer) = &self.observer {
             let child = &self.children[index];
             observer.child(ChildView {
-                id: child.spec.id.clone(),
+                id: &child.spec.id,
                 status: match child.state {
                     ChildState::Off => ChildStatus::Off,
                     ChildState::Starting(pid) => ChildStatus::Starting(pid),
@@ -271,8 +280,8 @@ impl Supervisor {
                     ChildState::Down => ChildStatus::Restarting,
                 },
                 restarts: child.restarts,
-                task: child.task.clone(),
-                cell: child.cell.clone(),
+                task: child.task.as_ref(),
+                cell: child.cell.as_ref(),
             });
         }
     }
@@ -280,6 +289,7 @@ impl Supervisor {
     /// Forgets child `index`, telling the observer.
     fn remove_child(&mut self, index: usize) {
         let child = self.children.remove(index);
+        self.reindex();
         if let Some(observer) = &self.observer {
             observer.removed(&child.spec.id);
         }
@@ -298,10 +308,28 @@ impl Supervisor {
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {
-        self.children.iter().position(|c| c.spec.id == id)
+        self.ids.get(id).copied()
+    }
+
+    /// Rebuilds the index of ids (after a child is forgotten).
+    fn reindex(&mut self) {
+        self.ids = self
+            .children
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.spec.id.clone(), i))
+            .collect();
     }
 
     fn index_of_pid(&self, pid: Pid) -> Option<usize> {
+        // Most often the child of the step in flight (a start's `started`,
+        // a stop's exit): found without a scan of every child.
+        if let Some(Op::Start { id, .. } | Op::Stop { id, .. }) = &self.current
+            && let Some(index) = self.index_of(id)
+            && self.children[index].pid() == Some(pid)
+        {
+            return Some(index);
+        }
         self.children.iter().position(|c| c.pid() == Some(pid))
     }
 
@@ -675,6 +703,7 @@ impl Actor for Supervisor {
                     let _ = reply.reply(Err(SupervisorError::DuplicateId(spec.id)));
                 } else {
                     let id = spec.id.clone();
+                    self.ids.insert(spec.id.clone(), self.children.len());
                     self.children.push(Child::new(spec));
                     self.ops.push_back(Op::Start {
                         id,

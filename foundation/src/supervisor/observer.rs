@@ -26,14 +26,15 @@ pub(crate) enum ChildStatus {
     Restarting,
 }
 
-/// One child's state, sent at each change.
-pub(crate) struct ChildView {
-    pub(crate) id: String,
+/// One child's state, shown at each change (borrowed: the observer copies
+/// what it keeps).
+pub(crate) struct ChildView<'a> {
+    pub(crate) id: &'a str,
     pub(crate) status: ChildStatus,
     /// Restarts after a failure since the child was added.
     pub(crate) restarts: u32,
-    pub(crate) task: Option<Task>,
-    pub(crate) cell: Option<Arc<dyn Any + Send + Sync>>,
+    pub(crate) task: Option<&'a Task>,
+    pub(crate) cell: Option<&'a Arc<dyn Any + Send + Sync>>,
 }
 
 /// Told of every change to a supervisor's children, from the supervisor's
@@ -43,7 +44,7 @@ pub(crate) trait Observer: Send + Sync + 'static {
     /// next. Children of an earlier incarnation are gone (retired).
     fn attached(self: Arc<Self>, sup: &Context<Supervisor>);
     /// Child `view.id` changed.
-    fn child(&self, view: ChildView);
+    fn child(&self, view: ChildView<'_>);
     /// Child `id` was forgotten (deleted, or a temporary child that ended).
     fn removed(&self, id: &str);
 }

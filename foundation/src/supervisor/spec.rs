@@ -345,8 +345,9 @@ impl SupervisorSpec {
         if self.within.is_zero() {
             return Err(SpecError::ZeroWindow);
         }
-        for (i, child) in self.children.iter().enumerate() {
-            if self.children[..i].iter().any(|c| c.id == child.id) {
+        let mut ids = std::collections::HashSet::with_capacity(self.children.len());
+        for child in &self.children {
+            if !ids.insert(child.id.as_str()) {
                 return Err(SpecError::DuplicateId(child.id.clone()));
             }
         }
