@@ -261,6 +261,58 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Ecosystems
+//!
+//! An ecosystem is a supervised group started, watched and stopped as one
+//! unit: a coordinator, a pool of workers with a [`Routing`], extra
+//! children and nested ecosystems. [`spawn_ecosystem`] returns an
+//! [`Ecosystem`] handle once every member has started; its pool
+//! ([`WorkerPool`], which the coordinator's factory receives) routes
+//! without a call, workers are added and removed while jobs flow (a
+//! removed worker drains first), and [`ecosystem_health`] reports every
+//! member. `#[ecosystem]` declares one on a struct whose fields are the
+//! members, and turns it into a typed handle.
+//!
+//! ```
+//! use foundation::prelude::*;
+//!
+//! #[actor]
+//! #[derive(Default)]
+//! pub struct Shard {
+//!     total: u64,
+//! }
+//!
+//! #[handlers]
+//! impl Shard {
+//!     pub fn add(&mut self, n: u64) {
+//!         self.total += n;
+//!     }
+//!     pub fn total(&self) -> u64 {
+//!         self.total
+//!     }
+//! }
+//!
+//! #[ecosystem(name = "ledger", strategy = "one_for_one", max_restarts = 3, within = "5s")]
+//! pub struct Ledger {
+//!     #[coordinator]
+//!     books: Shard,
+//!     #[workers(count = 4, route = "least_loaded")]
+//!     shards: Shard,
+//! }
+//!
+//! let node = Node::builder().schedulers(2).start()?;
+//! let ledger = Ledger::spawn(&node)?;
+//! ledger.books.add(5)?; // ShardExt, on the coordinator's ActorRef
+//! for n in 1..=8 {
+//!     ledger.shards.route(ShardMsg::Add(n)).expect("a shard");
+//! }
+//! ledger.ecosystem().add_worker()?;
+//! assert_eq!(ledger.shards.len(), 5);
+//! assert!(ledger.health().status.is_healthy());
+//! println!("{}", ledger.health()); // a tree: each member's status, mailbox, restarts, rate
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Names, groups and services
 //!
 //! Each node has a [`ProcessRegistry`] (unique names, as Erlang's

@@ -121,7 +121,7 @@ impl<A: Actor> ActorCell<A> {
                 sender.unmute();
             }
             Remains {
-                links: c.links,
+                links: c.links.into_list(),
                 monitors: c.monitors,
                 supervisor: c.supervisor,
             }
@@ -395,7 +395,7 @@ impl<A: Actor> ActorCell<A> {
             })
             .unwrap_or_default();
         *control = Some(Box::new(Control {
-            links: vec![supervisor.clone()],
+            links: super::links::Links::one(supervisor.0, Arc::clone(&supervisor.1)),
             supervisor: Some(supervisor),
             started_ack: Some(ack),
             dedicated,

@@ -2,6 +2,7 @@
 //! control block; exit and down signals arriving; trapping exits.
 
 use core::sync::atomic::Ordering::{AcqRel, Acquire};
+use std::collections::HashMap;
 
 use super::*;
 use crate::actor::Actor;
@@ -50,11 +51,10 @@ impl<A: Actor> ActorCell<A> {
             let Some(control) = control.as_mut() else {
                 return false;
             };
-            let Some(at) = control.links.iter().position(|(p, _)| *p == from) else {
+            if !control.links.remove(from) {
                 // Unlinked meanwhile: the link's signal is void.
                 return false;
-            };
-            control.links.swap_remove(at);
+            }
             if self.traps_exits() {
                 true
             } else if reason == &ExitReason::Normal {
@@ -96,17 +96,13 @@ impl<A: Actor> ActorCell<A> {
     }
 
     pub(super) fn add_link(&self, me: Pid, other: Pid, task: Task) -> bool {
-        self.with_control(me.incarnation(), |c| {
-            if !c.links.iter().any(|(p, _)| *p == other) {
-                c.links.push((other, task));
-            }
-        })
-        .is_some()
+        self.with_control(me.incarnation(), |c| c.links.insert(other, task))
+            .is_some()
     }
 
     pub(super) fn remove_link(&self, me: Pid, other: Pid) {
         self.with_control(me.incarnation(), |c| {
-            c.links.retain(|(p, _)| *p != other);
+            c.links.remove(other);
         });
     }
 
@@ -127,5 +123,77 @@ impl<A: Actor> ActorCell<A> {
         self.with_control(me.incarnation(), |c| {
             c.monitors.retain(|(m, _, _)| *m != monitor);
         });
+    }
+}
+
+/// An incarnation's links: a list, and once it is long (a supervisor of
+/// many children) an index by pid, so that linking, unlinking and an exit
+/// signal cost the same for the thousandth child as for the first.
+#[derive(Default)]
+pub(super) struct Links {
+    list: Vec<(Pid, Task)>,
+    /// Boxed: the control block of every supervised child holds a
+    /// `Links`, and few are long; a `HashMap` inline would add 40 bytes to
+    /// each.
+    #[allow(clippy::box_collection)]
+    index: Option<Box<HashMap<Pid, usize>>>,
+}
+
+impl Links {
+    /// Past this many links, the list is indexed.
+    const INDEXED: usize = 16;
+
+    pub(super) fn one(pid: Pid, task: Task) -> Self {
+        Links {
+            list: vec![(pid, task)],
+            index: None,
+        }
+    }
+
+    fn position(&self, pid: Pid) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(&pid).copied(),
+            None => self.list.iter().position(|(p, _)| *p == pid),
+        }
+    }
+
+    /// Links `pid` (once: linking twice is linking).
+    fn insert(&mut self, pid: Pid, task: Task) {
+        if self.position(pid).is_some() {
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(pid, self.list.len());
+        }
+        self.list.push((pid, task));
+        if self.index.is_none() && self.list.len() > Self::INDEXED {
+            self.index = Some(Box::new(
+                self.list
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (p, _))| (*p, i))
+                    .collect(),
+            ));
+        }
+    }
+
+    /// Unlinks `pid`; whether it was linked.
+    fn remove(&mut self, pid: Pid) -> bool {
+        let Some(at) = self.position(pid) else {
+            return false;
+        };
+        self.list.swap_remove(at);
+        if let Some(index) = &mut self.index {
+            index.remove(&pid);
+            if let Some((moved, _)) = self.list.get(at) {
+                index.insert(*moved, at);
+            }
+        }
+        true
+    }
+
+    /// Every link, in no particular order.
+    pub(super) fn into_list(self) -> Vec<(Pid, Task)> {
+        self.list
     }
 }

@@ -111,7 +111,7 @@ struct Slot<A> {
 #[derive(Default)]
 struct Control {
     /// Linked actors, each bound to one incarnation.
-    links: Vec<(Pid, Task)>,
+    links: links::Links,
     /// Who monitors this incarnation.
     monitors: Vec<(MonitorRef, Pid, Task)>,
     /// The reason of an untrapped exit signal (`SIG_EXIT`).
