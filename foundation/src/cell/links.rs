@@ -197,3 +197,53 @@ impl Links {
         self.list
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{Context, Node};
+
+    struct Nop;
+    impl Actor for Nop {
+        type Msg = ();
+        fn handle(&mut self, (): (), _: &mut Context<Self>) {}
+    }
+
+    /// Past the threshold the index must follow every `swap_remove`: each
+    /// pid still linked is found, each unlinked one is not, and linking
+    /// twice adds nothing.
+    #[test]
+    fn an_indexed_list_finds_every_link_after_removals() {
+        let node = Node::builder().schedulers(1).start().unwrap();
+        let actor = node.spawn(Nop).unwrap();
+        let task = || Arc::clone(&actor.cell) as Task;
+        let pid = |n: u64| Pid::new(1, n, 0);
+        let mut links = Links::default();
+        for n in 0..40 {
+            links.insert(pid(n), task());
+            links.insert(pid(n), task());
+        }
+        assert!(links.index.is_some());
+        assert_eq!(links.list.len(), 40);
+        // Remove in an order that moves entries from the end into holes.
+        let removed: Vec<u64> = (0..40)
+            .filter(|n| n % 3 == 0)
+            .rev()
+            .chain([1, 38])
+            .collect();
+        for &n in &removed {
+            assert!(links.remove(pid(n)), "{n} was linked");
+            assert!(!links.remove(pid(n)), "{n} is not any more");
+        }
+        for n in 0..40 {
+            let found = links.position(pid(n));
+            if removed.contains(&n) {
+                assert_eq!(found, None, "{n}");
+            } else {
+                let at = found.unwrap_or_else(|| panic!("{n} lost"));
+                assert_eq!(links.list[at].0, pid(n));
+            }
+        }
+        assert_eq!(links.into_list().len(), 40 - removed.len());
+    }
+}
