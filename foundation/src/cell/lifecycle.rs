@@ -353,10 +353,12 @@ impl<A: Actor> ActorCell<A> {
         );
         let incarnation = self.state.restart();
         match parker {
+            // Run next on the supervisor's thread, which waits for it (see
+            // `spawn_cell`).
             None => scheduler::schedule(
                 &self.shared.scheduler,
                 Arc::clone(self) as Task,
-                WakeKind::Spawn,
+                WakeKind::Message,
             ),
             Some(parker) => spawn::start_dedicated(&self.shared, self, parker)?,
         }

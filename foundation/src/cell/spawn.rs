@@ -82,16 +82,21 @@ pub(crate) fn spawn_cell<A: Actor>(
             });
         }
     }
+    // A supervisor starting a child waits for its `started` hook before it
+    // does anything else (ADR 0005): the child runs next on this thread,
+    // as a woken receiver does, rather than waking another thread to steal
+    // it and hand the supervisor back.
+    let wake = if supervisor.is_some() {
+        WakeKind::Message
+    } else {
+        WakeKind::Spawn
+    };
     if let Some((pid, task, ack)) = supervisor {
         cell.set_supervisor((pid, task), ack, None);
     }
     before_start(&cell);
     match parker {
-        None => scheduler::schedule(
-            &shared.scheduler,
-            Arc::clone(&cell) as Task,
-            WakeKind::Spawn,
-        ),
+        None => scheduler::schedule(&shared.scheduler, Arc::clone(&cell) as Task, wake),
         Some(parker) => {
             if let Err(error) = start_dedicated(shared, &cell, parker) {
                 cell.mailbox.close();
