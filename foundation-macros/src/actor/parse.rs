@@ -6,12 +6,12 @@
 //! one), so there is no `check.rs` here (see `handlers/check.rs` for one).
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 use syn::{Item, LitBool, LitStr};
 
 use crate::internals::ctxt::Ctxt;
+use crate::internals::options::{key_of, skip_value, string_value};
 
 use super::model::*;
 
@@ -19,14 +19,7 @@ pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
     let mut options = Options::default();
     let mut seen: Vec<String> = Vec::new();
     let parser = syn::meta::parser(|meta| {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_else(|| {
-                let path = &meta.path;
-                quote!(#path).to_string().replace(' ', "")
-            });
+        let key = key_of(&meta);
         if seen.contains(&key) {
             cx.error_spanned_by(&meta.path, format!("duplicate option `{key}`"));
             return skip_value(&meta);
@@ -130,33 +123,6 @@ fn mailbox_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(u
     Ok(None)
 }
 
-/// `key = "string"`; anything else is recorded as an error (and skipped).
-fn string_value(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    key: &str,
-    example: &str,
-) -> syn::Result<Option<LitStr>> {
-    if !meta.input.peek(syn::Token![=]) {
-        cx.error_spanned_by(
-            &meta.path,
-            format!("`{key}` needs a value, a string literal: {example}"),
-        );
-        return skip_value(meta).map(|()| None);
-    }
-    let expr: syn::Expr = meta.value()?.parse()?;
-    match expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        }) => Ok(Some(lit)),
-        other => {
-            cx.error_spanned_by(&other, format!("`{key}` takes a string literal: {example}"));
-            Ok(None)
-        }
-    }
-}
-
 /// `key` alone, or `key = true | false`.
 fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<Option<bool>> {
     if meta.input.peek(syn::Token![=]) {
@@ -182,19 +148,6 @@ fn flag_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>, key: &str) -> syn::Result<O
         return skip_value(meta).map(|()| None);
     }
     Ok(Some(true))
-}
-
-/// Consumes whatever value follows an option we reject, so parsing goes on
-/// to the next option.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        let _: syn::Expr = meta.value()?.parse()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-        let _: TokenStream = _content.parse()?;
-    }
-    Ok(())
 }
 
 pub(super) fn parse_target(cx: &Ctxt, item: &Item) -> Option<Target> {

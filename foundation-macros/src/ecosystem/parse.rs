@@ -11,19 +11,9 @@ use syn::parse::Parser;
 use syn::{Expr, Fields, Item, LitStr};
 
 use crate::internals::ctxt::Ctxt;
+use crate::internals::options::{key_of, skip_value, string_value};
 
 use super::model::*;
-
-/// `key` of a nested meta, as written.
-fn key_of(meta: &ParseNestedMeta<'_>) -> String {
-    meta.path
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| {
-            let path = &meta.path;
-            quote!(#path).to_string().replace(' ', "")
-        })
-}
 
 pub(super) fn parse_options(cx: &Ctxt, args: TokenStream) -> Options {
     let mut options = Options::default();
@@ -144,32 +134,6 @@ fn one_of<T: Copy>(
     None
 }
 
-/// `key = "string"`; anything else is recorded as an error (and skipped).
-fn string_value(
-    cx: &Ctxt,
-    meta: &ParseNestedMeta<'_>,
-    key: &str,
-    example: &str,
-) -> syn::Result<Option<LitStr>> {
-    if !meta.input.peek(syn::Token![=]) {
-        cx.error_spanned_by(
-            &meta.path,
-            format!("`{key}` needs a value, a string literal: {example}"),
-        );
-        return skip_value(meta).map(|()| None);
-    }
-    match meta.value()?.parse::<Expr>()? {
-        Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        }) => Ok(Some(lit)),
-        other => {
-            cx.error_spanned_by(&other, format!("`{key}` takes a string literal: {example}"));
-            Ok(None)
-        }
-    }
-}
-
 /// `key = 123`; anything else is recorded as an error (and skipped).
 fn int_value(
     cx: &Ctxt,
@@ -211,19 +175,6 @@ fn expr_value(
         return skip_value(meta).map(|()| None);
     }
     Ok(Some(meta.value()?.parse()?))
-}
-
-/// Consumes whatever value follows an option we reject, so parsing goes on
-/// to the next option.
-fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
-    if meta.input.peek(syn::Token![=]) {
-        let _: Expr = meta.value()?.parse()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let _content;
-        syn::parenthesized!(_content in meta.input);
-        let _: TokenStream = _content.parse()?;
-    }
-    Ok(())
 }
 
 /// The struct and its members. `None` if it is not a struct with named

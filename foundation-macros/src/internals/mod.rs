@@ -2,6 +2,7 @@
 //! whole item points at its head.
 
 pub mod ctxt;
+pub mod options;
 
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
