@@ -684,3 +684,74 @@ fn a_declared_ecosystem_in_a_tree_restarts_as_a_unit_and_refresh_follows_it() {
     assert_eq!(fresh.extra.hit().unwrap(), 1);
     assert!(fresh.lead.is_alive());
 }
+
+/// Counts its jobs; crashes on a poisoned one (job 0).
+struct Fallible(Arc<AtomicU64>);
+impl Actor for Fallible {
+    type Msg = u64;
+    fn handle(&mut self, n: u64, _: &mut Context<Self>) {
+        if n == 0 {
+            panic!("poisoned");
+        }
+        self.0.fetch_add(1, SeqCst);
+    }
+}
+
+#[test]
+fn a_worker_that_crashes_while_it_drains_still_drains_and_is_removed() {
+    let node = node(2);
+    let count = Arc::new(AtomicU64::new(0));
+    let c = Arc::clone(&count);
+    let eco = spawn_ecosystem(
+        &node,
+        EcosystemSpec::new("crashy", |_| Idle)
+            .workers(2, move || Fallible(Arc::clone(&c)))
+            .intensity(10, Duration::from_secs(60)),
+    )
+    .unwrap();
+    let newest = eco.workers()[1].clone();
+    // Its backlog: jobs, a poisoned one in the middle, more jobs. The
+    // restart keeps the mailbox, and the drain marker behind them.
+    for n in 1..=100 {
+        newest.send(n).unwrap();
+    }
+    newest.send(0).unwrap();
+    for n in 101..=200 {
+        newest.send(n).unwrap();
+    }
+    eco.remove_worker().unwrap();
+    assert_eq!(count.load(SeqCst), 200, "every job but the poisoned one");
+    assert_eq!(node.dead_letters().count(), 1, "the poisoned job");
+    assert_eq!(eco.workers().len(), 1);
+    assert!(!newest.is_alive());
+}
+
+#[test]
+fn operations_on_a_stopped_ecosystem_fail_with_typed_errors() {
+    let node = node(1);
+    let eco = spawn_ecosystem(
+        &node,
+        EcosystemSpec::new("gone", |_| Idle).workers(2, Idle::default),
+    )
+    .unwrap();
+    eco.stop();
+    wait_until("stopped", || !eco.is_alive());
+    assert!(matches!(
+        eco.add_worker(),
+        Err(EcosystemError::Supervisor(_))
+    ));
+    // Its workers left the routing with it: a route hands the message back.
+    assert!(matches!(eco.route(()), Err(RouteError::NoWorkers(()))));
+    assert!(matches!(
+        eco.remove_worker(),
+        Err(EcosystemError::LastWorker)
+    ));
+    assert!(matches!(
+        ecosystem_health(&eco).status,
+        EcosystemStatus::Failed(_)
+    ));
+    assert!(matches!(
+        node.ecosystem::<Idle, Idle>("gone"),
+        Err(LookupError::NotRegistered { .. })
+    ));
+}
