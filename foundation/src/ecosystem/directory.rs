@@ -15,7 +15,14 @@ use crate::task::Task;
 
 use super::health::{EcosystemHealth, EcosystemStatus, MemberHealth, MemberStatus, Role};
 use super::pool::WorkerPool;
-use super::spec::{COORDINATOR, worker_id};
+
+/// The coordinator's id among its ecosystem's members.
+pub(super) const COORDINATOR: &str = "coordinator";
+
+/// The id of worker `n` (`worker-0`, `worker-1` …).
+pub(super) fn worker_id(n: usize) -> String {
+    format!("worker-{n}")
+}
 
 /// One member, as last reported by the supervisor.
 pub(super) struct Member {
@@ -202,15 +209,14 @@ impl<C: Actor, W: Actor> Members<C, W> {
             (!member.leaving && member.status != ChildStatus::Off && member.task.is_some())
                 .then(|| member.cell.clone().and_then(ActorRef::<W>::from_any))
                 .flatten();
+        // A routed member whose cell changes is taken out first (see
+        // `child`): routed here means routed with this cell.
         match worker {
-            Some(worker) => {
-                if member.routed {
-                    self.pool.replace(worker);
-                } else {
-                    self.pool.push(worker);
-                }
+            Some(worker) if !member.routed => {
+                self.pool.push(worker);
                 member.routed = true;
             }
+            Some(_) => {}
             None if member.routed => {
                 if let Some(cell) = &member.cell {
                     self.pool.leave(cell);

@@ -166,7 +166,7 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// ask again: a ref taken before points at the retired cell.
     pub fn coordinator(&self) -> ActorRef<C> {
         self.members
-            .member(spec::COORDINATOR)
+            .member(directory::COORDINATOR)
             .expect("a started ecosystem has a coordinator of its type")
     }
 
@@ -513,7 +513,7 @@ impl Node {
                     actual: "an ecosystem of other member types",
                 })?;
         if members.supervisor().as_ref() != Some(&sup)
-            || members.member::<C>(spec::COORDINATOR).is_none()
+            || members.member::<C>(directory::COORDINATOR).is_none()
         {
             return Err(not_registered());
         }

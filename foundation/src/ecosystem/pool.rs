@@ -346,14 +346,6 @@ impl<W: Actor> WorkerPool<W> {
         self.write().push(worker);
     }
 
-    /// Routes to `worker`'s cell, already routed, with this handle.
-    pub(super) fn replace(&self, worker: ActorRef<W>) {
-        let mut routed = self.write();
-        if !routed.contains(&worker) {
-            routed.push(worker);
-        }
-    }
-
     /// Stops routing to the worker in `cell`; once this returns, no route
     /// sends to it.
     pub(super) fn leave(&self, cell: &Arc<dyn core::any::Any + Send + Sync>) {

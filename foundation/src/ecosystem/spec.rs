@@ -9,16 +9,8 @@ use std::time::Duration;
 use crate::actor::{Actor, ActorOptions};
 use crate::supervisor::{ChildSpec, Observer, SpecError, Strategy, Supervisor, SupervisorSpec};
 
-use super::directory::{Members, NestedDirectory};
+use super::directory::{COORDINATOR, Members, NestedDirectory, worker_id};
 use super::pool::{Routing, WorkerPool};
-
-/// The coordinator's id among its ecosystem's members.
-pub(super) const COORDINATOR: &str = "coordinator";
-
-/// The id of worker `n` (`worker-0`, `worker-1` …).
-pub(super) fn worker_id(n: usize) -> String {
-    format!("worker-{n}")
-}
 
 type Factory<A> = Arc<dyn Fn() -> A + Send + Sync>;
 
