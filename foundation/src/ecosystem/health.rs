@@ -5,7 +5,24 @@ use core::fmt;
 
 use crate::pid::Pid;
 
-/// What a member is to its ecosystem.
+/// What a member is to its ecosystem (see [`EcosystemHealth`] for an
+/// example).
+///
+/// ```
+/// use foundation::{MemberHealth, MemberStatus, Role};
+///
+/// let worker = MemberHealth {
+///     id: "worker-0".into(),
+///     role: Role::Worker,
+///     status: MemberStatus::Running,
+///     pid: None,
+///     mailbox_len: 0,
+///     restarts: 0,
+///     messages_handled: 12,
+///     rate: 0.0,
+/// };
+/// assert_eq!(worker.role, Role::Worker);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// The coordinator (`coordinator`).
@@ -21,6 +38,11 @@ pub enum Role {
 /// Where a member is. A member between an exit and its restart is
 /// [`MemberStatus::Restarting`] (its supervisor's
 /// [`ChildInfo::pid`](crate::ChildInfo::pid) is `None` meanwhile).
+///
+/// ```
+/// use foundation::MemberStatus;
+/// assert_eq!(MemberStatus::Restarting.to_string(), "restarting");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberStatus {
     /// Running (its `started` hook has returned).
@@ -76,6 +98,14 @@ pub struct MemberHealth {
 }
 
 /// An ecosystem's overall state.
+///
+/// ```
+/// use foundation::EcosystemStatus;
+///
+/// let status = EcosystemStatus::Degraded(vec!["worker-1 is restarting".into()]);
+/// assert!(!status.is_healthy());
+/// assert_eq!(status.to_string(), "degraded (worker-1 is restarting)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EcosystemStatus {
     /// Every member runs, none is overloaded, nested ecosystems are
