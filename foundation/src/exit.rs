@@ -7,7 +7,7 @@ use crate::pid::Pid;
 /// Why an actor stopped, handed to [`Actor::stopped`](crate::Actor::stopped),
 /// to linked actors and to monitors.
 ///
-/// Later releases add reasons (`MemoryLimit` …), hence `#[non_exhaustive]`:
+/// Later releases add reasons, hence `#[non_exhaustive]`:
 /// match with a wildcard arm.
 ///
 /// ```
@@ -45,6 +45,17 @@ pub enum ExitReason {
     /// A supervisor's spec was refused before it started anything (two
     /// children with one id, a zero restart window …); the text says why.
     InvalidSpec(String),
+    /// The actor's memory was above its `max_heap` when a handler
+    /// returned ([`ActorOptions::max_heap`](crate::ActorOptions::max_heap),
+    /// checked between messages): `used` bytes, over `limit`. Abnormal,
+    /// so a supervisor restarts even a transient child — in place, its
+    /// queued messages kept — as Erlang's `max_heap_size` kills a process.
+    MemoryLimit {
+        /// The actor's bytes when it was stopped.
+        used: u64,
+        /// Its `max_heap`.
+        limit: u64,
+    },
 }
 
 impl ExitReason {
@@ -66,6 +77,12 @@ impl fmt::Display for ExitReason {
             ExitReason::MaxRestarts => f.write_str("restart intensity exceeded"),
             ExitReason::StartFailed(failure) => failure.fmt(f),
             ExitReason::InvalidSpec(why) => write!(f, "invalid supervisor spec: {why}"),
+            ExitReason::MemoryLimit { used, limit } => write!(
+                f,
+                "memory limit: {} is above max_heap {}",
+                crate::memory::Usage::Bytes(*used),
+                crate::memory::Usage::Bytes(*limit)
+            ),
         }
     }
 }

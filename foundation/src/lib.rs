@@ -440,6 +440,7 @@ mod exit;
 mod heartbeat;
 pub mod introspect;
 mod mailbox;
+pub mod memory;
 mod message_size;
 mod messages;
 mod names;

@@ -610,6 +610,12 @@ impl crate::task::Runnable for Counted {
         false
     }
     fn unmute(&self) {}
+    fn request_compact(&self) -> bool {
+        false
+    }
+    fn memory(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// A reply racing its timeout: exactly one completes the slot; the other

@@ -73,6 +73,11 @@ pub(crate) trait Runnable: core::any::Any + Send + Sync + 'static {
     fn mailbox_counts(&self) -> (usize, u64);
     /// Whether the actor is muted now (ADR 0007).
     fn is_muted(&self) -> bool;
+    /// Asks the actor to compact (ADR 0009) when its mailbox is next
+    /// empty; `false` if it has no memory settings or has stopped.
+    fn request_compact(&self) -> bool;
+    /// Bytes charged to its current incarnation (`None`: not measured).
+    fn memory(&self) -> Option<u64>;
     /// Mutes the running actor: called from its own handler, by a send to
     /// an overloaded actor that lists it for [`Runnable::unmute`]. Returns
     /// `false` if it was muted already (by an earlier send of the same

@@ -285,7 +285,37 @@ impl<A: Actor> ActorRef<A> {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn messages_handled(&self) -> u64 {
-        self.cell.mailbox.taken() as u64
+        self.cell.messages_taken()
+    }
+
+    /// The bytes charged to the actor's current incarnation (see
+    /// [`crate::memory`]): what its code allocated and has not freed,
+    /// wherever the bytes went. [`Usage::NotMeasured`](crate::memory::Usage::NotMeasured)
+    /// without the [`AccountingAllocator`](crate::memory::AccountingAllocator),
+    /// or while the actor is stopped.
+    ///
+    /// ```
+    /// use foundation::memory::Usage;
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Idle;
+    /// impl Actor for Idle {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// // Doctests run on the system allocator.
+    /// assert_eq!(idle.memory(), Usage::NotMeasured);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn memory(&self) -> crate::memory::Usage {
+        use crate::task::Runnable;
+        match self.cell.memory() {
+            Some(bytes) if crate::memory::is_accounting() => crate::memory::Usage::Bytes(bytes),
+            _ => crate::memory::Usage::NotMeasured,
+        }
     }
 
     /// Sends `msg` to the actor after `delay` (on the node's clock). To a

@@ -153,6 +153,48 @@ pub trait Actor: Send + Sized + 'static {
         ctx.stop_with(ExitReason::Shutdown);
     }
 
+    /// Gives back memory the actor holds but does not need now: called when
+    /// a [`MemoryStrategy::GcOptimized`](crate::memory::MemoryStrategy::GcOptimized)
+    /// actor hibernates — after `hibernate_after` without a message, every
+    /// `hibernate_every` messages, or when its node's memory rises above a
+    /// pressure threshold — with its mailbox empty. The runtime then gives
+    /// back the mailbox's last queue block. The default does nothing.
+    /// `#[handlers]` recognises a method of this name as this hook.
+    ///
+    /// ```
+    /// use foundation::memory::MemoryStrategy;
+    /// use foundation::{Actor, ActorOptions, Context, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// /// Caches lines, and drops the cache when it hibernates.
+    /// struct Cache(Vec<String>, mpsc::Sender<usize>);
+    /// impl Actor for Cache {
+    ///     type Msg = String;
+    ///     fn handle(&mut self, line: String, _: &mut Context<Self>) {
+    ///         self.0.push(line);
+    ///     }
+    ///     fn compact(&mut self, _: &mut Context<Self>) {
+    ///         self.1.send(self.0.len()).unwrap();
+    ///         self.0 = Vec::new();
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, compacted) = mpsc::channel();
+    /// let options = ActorOptions::new()
+    ///     .memory(MemoryStrategy::GcOptimized)
+    ///     .hibernate_every(2);
+    /// let cache = node.spawn_with(Cache(Vec::new(), tx), options)?;
+    /// cache.send("a".into())?;
+    /// cache.send("b".into())?;
+    /// // Two messages taken: it compacts once its mailbox is empty.
+    /// assert_eq!(compacted.recv()?, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn compact(&mut self, ctx: &mut Context<Self>) {
+        let _ = ctx;
+    }
+
     /// What kind of message `msg` is, for [dead letters](crate::DeadLetter).
     /// The default is the message type's name; `#[handlers]` generates the
     /// variant's name.

@@ -2,7 +2,10 @@
 //! mailbox does under load, and when its supervisor restarts it — what
 //! `#[actor(...)]` declares.
 
+use std::time::Duration;
+
 use crate::mailbox::Bound;
+use crate::memory::MemoryStrategy;
 
 /// How an actor runs. See [`Node::spawn_with`](crate::Node::spawn_with).
 ///
@@ -45,6 +48,27 @@ pub struct ActorOptions {
     /// [`ActorOptions::DEFAULT_HIGH_WATERMARK`]. Out of range, the spawn is
     /// refused ([`SpawnError::InvalidOptions`](crate::SpawnError::InvalidOptions)).
     pub mailbox: Option<u32>,
+    /// How its memory is treated (see [`crate::memory`]):
+    /// [`MemoryStrategy::Isolated`] by default.
+    pub memory: MemoryStrategy,
+    /// At most this many bytes (its memory figure, see
+    /// [`ActorRef::memory`](crate::ActorRef::memory)), checked when each
+    /// handler returns: over it, the actor stops with
+    /// [`ExitReason::MemoryLimit`](crate::ExitReason::MemoryLimit). Needs
+    /// the [`AccountingAllocator`](crate::memory::AccountingAllocator);
+    /// without it the limit cannot be checked, and the spawn says so once
+    /// per node (a `tracing` warning, target `foundation::memory`). Zero is
+    /// refused ([`SpawnError::InvalidOptions`](crate::SpawnError::InvalidOptions)).
+    pub max_heap: Option<u64>,
+    /// A [`MemoryStrategy::GcOptimized`] actor hibernates after this long
+    /// without a message (on the node's clock; looked at by the node's
+    /// memory monitor, at a quarter of the shortest `hibernate_after`, 5 ms
+    /// to 1 s). Refused for other strategies.
+    pub hibernate_after: Option<Duration>,
+    /// A [`MemoryStrategy::GcOptimized`] actor hibernates once its mailbox
+    /// is empty after every this many messages. Refused for other
+    /// strategies, and when zero.
+    pub hibernate_every: Option<u32>,
 }
 
 impl ActorOptions {
@@ -136,6 +160,87 @@ impl ActorOptions {
                 reason: format!("{what} 1 to {} messages, not {n}", Bound::MAX),
             })
         }
+    }
+
+    /// Sets [`ActorOptions::memory`].
+    ///
+    /// ```
+    /// use foundation::memory::MemoryStrategy;
+    /// use foundation::ActorOptions;
+    ///
+    /// let options = ActorOptions::new().memory(MemoryStrategy::Shared);
+    /// assert_eq!(options.memory, MemoryStrategy::Shared);
+    /// ```
+    pub fn memory(mut self, strategy: MemoryStrategy) -> Self {
+        self.memory = strategy;
+        self
+    }
+
+    /// Sets [`ActorOptions::max_heap`], in bytes.
+    ///
+    /// ```
+    /// use foundation::ActorOptions;
+    ///
+    /// let options = ActorOptions::new().max_heap(16 << 20);
+    /// assert_eq!(options.max_heap, Some(16 << 20));
+    /// ```
+    pub fn max_heap(mut self, bytes: u64) -> Self {
+        self.max_heap = Some(bytes);
+        self
+    }
+
+    /// Sets [`ActorOptions::hibernate_after`].
+    ///
+    /// ```
+    /// use foundation::memory::MemoryStrategy;
+    /// use foundation::ActorOptions;
+    /// use std::time::Duration;
+    ///
+    /// let options = ActorOptions::new()
+    ///     .memory(MemoryStrategy::GcOptimized)
+    ///     .hibernate_after(Duration::from_secs(30));
+    /// assert_eq!(options.hibernate_after, Some(Duration::from_secs(30)));
+    /// ```
+    pub fn hibernate_after(mut self, idle: Duration) -> Self {
+        self.hibernate_after = Some(idle);
+        self
+    }
+
+    /// Sets [`ActorOptions::hibernate_every`]. See
+    /// [`Actor::compact`](crate::Actor::compact) for an example.
+    pub fn hibernate_every(mut self, messages: u32) -> Self {
+        self.hibernate_every = Some(messages);
+        self
+    }
+
+    /// Refuses memory options that do not go together.
+    pub(crate) fn check_memory(&self) -> Result<(), crate::SpawnError> {
+        let refuse = |field, reason: &str| {
+            Err(crate::SpawnError::InvalidOptions {
+                field,
+                reason: reason.to_owned(),
+            })
+        };
+        if self.max_heap == Some(0) {
+            return refuse("max_heap", "a limit of 0 bytes would stop the actor at once");
+        }
+        let gc = self.memory == MemoryStrategy::GcOptimized;
+        if self.hibernate_after.is_some() && !gc {
+            return refuse(
+                "hibernate_after",
+                "only a `gc_optimized` actor hibernates (set `memory` to `MemoryStrategy::GcOptimized`)",
+            );
+        }
+        if self.hibernate_every.is_some() && !gc {
+            return refuse(
+                "hibernate_every",
+                "only a `gc_optimized` actor hibernates (set `memory` to `MemoryStrategy::GcOptimized`)",
+            );
+        }
+        if self.hibernate_every == Some(0) {
+            return refuse("hibernate_every", "hibernating every 0 messages means nothing; use at least 1");
+        }
+        Ok(())
     }
 
     /// Sets [`ActorOptions::blocking`].

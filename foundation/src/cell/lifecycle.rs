@@ -101,9 +101,17 @@ impl<A: Actor> ActorCell<A> {
             let taken = control.take();
             // The credit pool is the cell's: it stays for the next
             // incarnation (which keeps the queue the credit was spent on).
-            if let Some(pool) = taken.as_ref().and_then(|c| c.credit.clone()) {
+            // So do the memory settings, without this incarnation's
+            // account (ADR 0009).
+            let credit = taken.as_ref().and_then(|c| c.credit.clone());
+            let memory = taken
+                .as_ref()
+                .and_then(|c| c.memory.as_ref())
+                .map(|m| m.carried_over());
+            if credit.is_some() || memory.is_some() {
                 *control = Some(Box::new(Control {
-                    credit: Some(pool),
+                    credit,
+                    memory,
                     ..Control::default()
                 }));
             }
@@ -328,6 +336,7 @@ impl<A: Actor> ActorCell<A> {
     pub(crate) fn restart_claimed(
         self: &Arc<Self>,
         actor: A,
+        account: Option<crate::memory::AccountRef>,
         supervisor: (Pid, Task),
         ack: StartedAck,
     ) -> Result<Pid, crate::error::SpawnError> {
@@ -336,7 +345,7 @@ impl<A: Actor> ActorCell<A> {
         unsafe {
             let slot = &mut *self.slot.get();
             debug_assert!(slot.actor.is_null());
-            slot.actor = Box::into_raw(Box::new(actor));
+            slot.actor = crate::memory::charged_to(account.as_ref(), || Box::into_raw(Box::new(actor)));
             *self.started.get() = false;
         }
         // Signals and trapping belong to the last incarnation (unless every
@@ -351,6 +360,9 @@ impl<A: Actor> ActorCell<A> {
             ack,
             parker.as_ref().map(|p| p.unparker().clone()),
         );
+        if let Some(control) = lock(&self.control).as_deref_mut() {
+            Self::install_account(control, account);
+        }
         let incarnation = self.state.restart();
         match parker {
             // Run next on the supervisor's thread, which waits for it (see
@@ -386,13 +398,14 @@ impl<A: Actor> ActorCell<A> {
     ) {
         let mut control = lock(&self.control);
         let dedicated = new_thread.or_else(|| control.as_mut().and_then(|c| c.dedicated.take()));
-        let (room_waiters, muted, credit) = control
+        let (room_waiters, muted, credit, memory) = control
             .as_mut()
             .map(|c| {
                 (
                     core::mem::take(&mut c.room_waiters),
                     core::mem::take(&mut c.muted),
                     c.credit.take(),
+                    c.memory.take(),
                 )
             })
             .unwrap_or_default();
@@ -404,6 +417,7 @@ impl<A: Actor> ActorCell<A> {
             room_waiters,
             muted,
             credit,
+            memory,
             ..Control::default()
         }));
     }

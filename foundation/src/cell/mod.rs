@@ -10,6 +10,7 @@
 mod deliver;
 pub(crate) mod lifecycle;
 mod links;
+pub(crate) mod memory;
 mod run;
 pub(crate) mod spawn;
 pub(crate) mod state;
@@ -61,9 +62,17 @@ const TRAP_AT_START: u16 = 128;
 /// message. Among the signals so that the run loop's one look at this
 /// word per message covers it.
 const SIG_MUTED: u16 = 256;
+/// Not a signal, fixed at spawn: the cell has memory settings or an
+/// account ([`memory::MemoryControl`], in the control block), which each
+/// run sets up.
+const MEMORY: u16 = 512;
+/// Compact when the mailbox is next empty (ADR 0009): the node's memory
+/// monitor asks an idle `gc_optimized` actor, or all of them under
+/// pressure.
+const SIG_COMPACT: u16 = 1024;
 /// Flags that belong to the cell, not to one incarnation.
-const CELL_FLAGS: u16 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START;
-const SIGNALS: u16 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL | SIG_MUTED;
+const CELL_FLAGS: u16 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START | MEMORY;
+const SIGNALS: u16 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL | SIG_MUTED | SIG_COMPACT;
 
 /// `ActorCell::flow` flags: threads wait for room (`Control::room_waiters`).
 pub(crate) const ROOM_WANTED: u32 = Bound::ROOM_WANTED;
@@ -135,6 +144,9 @@ struct Control {
     /// A `credit_based` mailbox's pool. The cell's, not the incarnation's:
     /// a restart carries it over, with the queue.
     credit: Option<Arc<CreditPool>>,
+    /// Memory settings and the incarnation's account (ADR 0009). The
+    /// settings are the cell's, carried over; the account is not.
+    memory: Option<Box<memory::MemoryControl>>,
 }
 
 /// Told that a supervised incarnation has started (ordered starts).
@@ -198,6 +210,7 @@ pub(crate) struct Setup {
     pub(crate) bound: Bound,
     /// The credit pool's size, for a `credit_based` mailbox.
     pub(crate) credit: Option<u32>,
+    pub(crate) memory: Option<Box<memory::MemoryControl>>,
 }
 
 impl<A: Actor> ActorCell<A> {
@@ -214,6 +227,7 @@ impl<A: Actor> ActorCell<A> {
             trap_exit,
             bound,
             credit,
+            memory,
         } = setup;
         let flags = if supervised { SUPERVISED } else { 0 }
             | if dedicated.is_some() { BLOCKING } else { 0 }
@@ -221,11 +235,13 @@ impl<A: Actor> ActorCell<A> {
                 TRAP_AT_START | TRAP_EXIT
             } else {
                 0
-            };
-        let control = (dedicated.is_some() || credit.is_some()).then(|| {
+            }
+            | if memory.is_some() { MEMORY } else { 0 };
+        let control = (dedicated.is_some() || credit.is_some() || memory.is_some()).then(|| {
             Box::new(Control {
                 dedicated,
                 credit: credit.map(|size| Arc::new(CreditPool::new(size))),
+                memory,
                 ..Control::default()
             })
         });
@@ -362,6 +378,7 @@ impl<A: Actor> Runnable for ActorCell<A> {
             What::ON_DOWN => "its `on_down` hook".to_owned(),
             What::SHUTDOWN_REQUESTED => "its `shutdown_requested` hook".to_owned(),
             What::CONTINUATION => "a continuation (`.then` of a request or a start)".to_owned(),
+            What::COMPACT => "its `compact` hook".to_owned(),
             other => match other.message_kind().and_then(A::__message_kind_at) {
                 Some(kind) => format!("its handler `{kind}` (a `{message}`)"),
                 None => format!("a handler of `{message}`"),
@@ -402,11 +419,19 @@ impl<A: Actor> Runnable for ActorCell<A> {
     }
 
     fn mailbox_counts(&self) -> (usize, u64) {
-        (self.mailbox.len(), self.mailbox.taken() as u64)
+        (self.mailbox.len(), self.messages_taken())
     }
 
     fn is_muted(&self) -> bool {
         self.state.is_muted()
+    }
+
+    fn request_compact(&self) -> bool {
+        ActorCell::request_compact(self)
+    }
+
+    fn memory(&self) -> Option<u64> {
+        self.memory_bytes()
     }
 
     fn mute(&self) -> bool {

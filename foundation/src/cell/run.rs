@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crossbeam_utils::sync::Parker;
 
+use super::memory::RunMemory;
 use super::state::Idle;
 use super::takeover::What;
 use super::*;
@@ -125,6 +126,15 @@ impl<A: Actor> ActorCell<A> {
         // SAFETY: `ctx` owns an `Arc` of the cell and is dropped only on
         // paths that return without touching `cell` again.
         let cell: &Self = unsafe { &*Arc::as_ptr(&ctx.cell) };
+        // The incarnation's account and tag (ADR 0009), after `ctx`, so
+        // dropped before it; the `Stolen` paths drop it first by hand.
+        let mut memory = if cell.signals.load(Relaxed) & MEMORY != 0 {
+            cell.run_memory()
+        } else {
+            RunMemory::NONE
+        };
+        // Asked to compact when the mailbox is next empty.
+        let mut compact_wanted = false;
         let mut handled = 0;
         // SAFETY: we hold RUNNING (see the slot above), and `actor` is the
         // slot's live instance; `instance` stays in this function, which
@@ -144,6 +154,7 @@ impl<A: Actor> ActorCell<A> {
                     }
                     Guarded::Stolen => {
                         settle!();
+                        drop(memory);
                         drop(scope);
                         drop(ctx);
                         drop_instance(pid, actor);
@@ -196,6 +207,14 @@ impl<A: Actor> ActorCell<A> {
                 settle!();
                 return cell.finish(incarnation, slot, reason);
             }
+            // `max_heap`, between messages: an allocator cannot unwind.
+            if memory.limit != u64::MAX
+                && let Some(used) = memory.over_limit()
+            {
+                settle!();
+                let limit = memory.limit;
+                return cell.finish(incarnation, slot, ExitReason::MemoryLimit { used, limit });
+            }
             let signals = cell.signals.load(Acquire);
             if signals & SIGNALS != 0 {
                 if signals & SIG_KILL != 0 {
@@ -219,6 +238,11 @@ impl<A: Actor> ActorCell<A> {
                         What::SHUTDOWN_REQUESTED,
                         instance.get().shutdown_requested(&mut ctx)
                     );
+                    continue;
+                }
+                if signals & SIG_COMPACT != 0 {
+                    cell.signals.fetch_and(!SIG_COMPACT, AcqRel);
+                    compact_wanted = true;
                     continue;
                 }
                 if signals & SIG_MUTED != 0 {
@@ -272,6 +296,7 @@ impl<A: Actor> ActorCell<A> {
                                 }
                                 Guarded::Stolen => {
                                     settle!();
+                                    drop(memory);
                                     drop(scope);
                                     drop(ctx);
                                     drop_instance(pid, actor);
@@ -308,6 +333,16 @@ impl<A: Actor> ActorCell<A> {
                     // Flags up: let them down (the mailbox is empty) before
                     // going idle.
                     cell.took_while_flagged();
+                }
+                Pop::Empty
+                    if cell.signals.load(Relaxed) & MEMORY != 0
+                        && cell.compact_due(&memory, compact_wanted) =>
+                {
+                    // Hibernation (ADR 0009): the hook, then the empty
+                    // mailbox's last block goes back.
+                    compact_wanted = false;
+                    user!(What::COMPACT, instance.get().compact(&mut ctx));
+                    cell.compacted(&mut memory);
                 }
                 Pop::Empty => {
                     settle!();

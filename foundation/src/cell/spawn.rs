@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crossbeam_utils::sync::Parker;
 
+use super::memory::MemoryControl;
 use super::{ActorCell, Setup, StartedAck, run_dedicated};
+use crate::memory::AccountRef;
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::error::SpawnError;
 use crate::node::shared::Shared;
@@ -21,19 +23,30 @@ pub(crate) fn spawn_on<A: Actor>(
     actor: A,
     options: ActorOptions,
 ) -> Result<ActorRef<A>, SpawnError> {
-    spawn_cell(shared, actor, options, None, |_| {})
+    spawn_cell(shared, actor, options, None, None, |_| {})
 }
 
 /// Spawns `actor`; `supervisor` makes it a restartable, supervised cell, and
 /// `before_start` runs on the cell before it can first run (to link it).
+/// `account` is the first incarnation's, when its factory ran under it
+/// (else a new one, with the accounting allocator).
 pub(crate) fn spawn_cell<A: Actor>(
     shared: &Arc<Shared>,
     actor: A,
     options: ActorOptions,
+    account: Option<AccountRef>,
     supervisor: Option<(Pid, Task, StartedAck)>,
     before_start: impl FnOnce(&Arc<ActorCell<A>>),
 ) -> Result<ActorRef<A>, SpawnError> {
     let bound = options.bound()?;
+    options.check_memory()?;
+    if options.max_heap.is_some() && !crate::memory::is_accounting() {
+        shared.warn_unmeasured_limit();
+    }
+    // A factory's instance is boxed under the child's account, as the
+    // factory ran; an instance built by the caller stays the caller's.
+    let factory_account = account.clone();
+    let memory = MemoryControl::for_spawn(&options, account);
     let credit = options.credit_pool();
     let parker = options.blocking.then(Parker::new);
     let unparker = parker.as_ref().map(|p| p.unparker().clone());
@@ -46,7 +59,7 @@ pub(crate) fn spawn_cell<A: Actor>(
             || shared.accepting.load(SeqCst),
             |number| {
                 let cell = Arc::new_cyclic(|me| {
-                    ActorCell::new(
+                    crate::memory::charged_to(factory_account.as_ref(), || ActorCell::new(
                         actor,
                         number,
                         Arc::clone(shared),
@@ -56,9 +69,10 @@ pub(crate) fn spawn_cell<A: Actor>(
                             trap_exit: options.trap_exit,
                             bound,
                             credit,
+                            memory,
                         },
                         me.as_ptr(),
-                    )
+                    ))
                 });
                 let task = Arc::clone(&cell) as Task;
                 (cell, task)
@@ -95,6 +109,7 @@ pub(crate) fn spawn_cell<A: Actor>(
         cell.set_supervisor((pid, task), ack, None);
     }
     before_start(&cell);
+    super::memory::watch(&cell, &options);
     match parker {
         None => scheduler::schedule(&shared.scheduler, Arc::clone(&cell) as Task, wake),
         Some(parker) => {

@@ -74,15 +74,18 @@ impl What {
     pub(crate) const ON_DOWN: What = What(4);
     pub(crate) const SHUTDOWN_REQUESTED: What = What(5);
     pub(crate) const CONTINUATION: What = What(6);
+    pub(crate) const COMPACT: What = What(7);
+    /// The first message's number.
+    const MESSAGE: u32 = 8;
     /// A message; `kind` is the actor's `__message_kind_index` (0: none).
     #[inline(always)]
     pub(crate) fn message(kind: u32) -> What {
-        What(7 + (kind & (u32::MAX >> 4)))
+        What(Self::MESSAGE + (kind & (u32::MAX >> 4)))
     }
 
     /// The message kind index, if this is a message.
     pub(crate) fn message_kind(self) -> Option<u32> {
-        self.0.checked_sub(7)
+        self.0.checked_sub(Self::MESSAGE)
     }
 
     #[inline(always)]

@@ -119,6 +119,19 @@ impl<M> Mailbox<M> {
             Flavor::Unbounded(q) => q.taken(),
         }
     }
+
+    /// Gives back an empty mailbox's last block; returns the positions
+    /// skipped (see `Queue::release_idle`).
+    ///
+    /// # Safety
+    ///
+    /// Consumer only, as [`Mailbox::pop`].
+    pub(crate) unsafe fn release_idle(&self) -> usize {
+        match &self.flavor {
+            // SAFETY: forwarded contract.
+            Flavor::Unbounded(q) => unsafe { q.release_idle() },
+        }
+    }
 }
 
 #[inline(never)]

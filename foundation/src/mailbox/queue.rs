@@ -329,19 +329,21 @@ impl<T> Queue<T> {
             let offset = position % LAP;
             let cap = cap(lap);
 
-            if LIMITED {
-                let head = self.head_index.load(Acquire) >> SHIFT;
-                if slots_up_to(position).saturating_sub(slots_up_to(head)) >= limit {
-                    return Err((input, true));
-                }
-            }
-
-            // Another producer is installing the next block: wait for it.
+            // Another producer is installing the next block, or the
+            // consumer is releasing its idle one: wait for it. (Before the
+            // limit's check, which would count the reserved positions.)
             if offset == cap {
                 backoff.snooze();
                 tail = self.tail_index.load(Acquire);
                 block = self.tail_block.load(Acquire);
                 continue;
+            }
+
+            if LIMITED {
+                let head = self.head_index.load(Acquire) >> SHIFT;
+                if slots_up_to(position).saturating_sub(slots_up_to(head)) >= limit {
+                    return Err((input, true));
+                }
             }
 
             // About to claim the last slot: have the next block ready, so
@@ -485,6 +487,58 @@ impl<T> Queue<T> {
         } else {
             self.head_index.store(head + (1 << SHIFT), Release);
         }
+    }
+
+    /// Gives back the block of an empty queue (hibernation, ADR 0009):
+    /// the next push installs a new one, in the next lap. Returns how
+    /// many positions of the released block were never used — the read
+    /// position jumps past them, so [`Queue::taken`] counts them — or 0
+    /// if nothing was released (no block, a value queued or being
+    /// written, the queue closed).
+    ///
+    /// Safe against producers because it takes the rest of the block as
+    /// a block's last producer does: it moves the tail to the reserved
+    /// position (where producers wait) with one CAS that only succeeds
+    /// if no slot is claimed past the head, so nobody is writing to the
+    /// block, and a producer that read the tail before fails its claim;
+    /// then it moves both indices to the next lap, the block pointers
+    /// nulled first, as the very first push finds them.
+    ///
+    /// # Safety
+    ///
+    /// Consumer only, as [`Queue::pop`].
+    pub(crate) unsafe fn release_idle(&self) -> usize {
+        let head = self.head_index.load(Relaxed);
+        let block = self.head_block.load(Acquire);
+        if block.is_null() {
+            return 0;
+        }
+        let position = head >> SHIFT;
+        let (lap, offset) = (position / LAP, position % LAP);
+        let cap = cap(lap);
+        let reserved = (lap * LAP + cap) << SHIFT;
+        if self
+            .tail_index
+            .compare_exchange(head, reserved, AcqRel, Relaxed)
+            .is_err()
+        {
+            return 0;
+        }
+        let next = lap_start(lap + 1);
+        // Head first: `len` reads the head before the tail, and sees
+        // `tail <= head` (0) rather than the reserved positions.
+        self.head_index.store(next, Release);
+        self.head_block.store(ptr::null_mut(), Release);
+        self.tail_block.store(ptr::null_mut(), Release);
+        // Producers waiting at the reserved position go on from here, and
+        // find no block: the first of them installs one.
+        self.tail_index.store(next, Release);
+        // SAFETY: every slot up to the head was consumed, and no position
+        // past it was claimed (our CAS saw the tail there), so no producer
+        // writes to the block; producers holding its pointer from before
+        // fail their claim (the tail moved on, and never comes back).
+        unsafe { Block::free(block, cap) };
+        cap - offset
     }
 
     /// Whether the next slot holds a value or a skip. A cheap peek.

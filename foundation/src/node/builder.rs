@@ -10,6 +10,8 @@ use super::table::ActorTable;
 use super::{Node, NodeHandle, stop_on_drop};
 use crate::dead_letter::DeadLetters;
 use crate::error::NodeError;
+use crate::memory::MemoryPressure;
+use crate::memory::monitor::Monitor;
 use crate::names::tables::Names;
 use crate::scheduler::{self, Scheduler};
 use crate::timer::{Clock, TimerService};
@@ -42,6 +44,7 @@ pub struct NodeBuilder {
     spare_schedulers: Option<usize>,
     shutdown_timeout: Duration,
     clock: Clock,
+    memory_pressure: Option<MemoryPressure>,
 }
 
 impl Default for NodeBuilder {
@@ -55,6 +58,7 @@ impl Default for NodeBuilder {
             spare_schedulers: None,
             shutdown_timeout: Duration::from_secs(5),
             clock: Clock::System,
+            memory_pressure: None,
         }
     }
 }
@@ -71,6 +75,28 @@ impl NodeBuilder {
     /// assert!(matches!(too_many, Err(NodeError::InvalidConfig { field: "schedulers", .. })));
     /// ```
     pub const MAX_SCHEDULERS: usize = 4096;
+
+    /// Watches the process's memory against `pressure`'s thresholds
+    /// (ADR 0009): each crossing is a `tracing` event (target
+    /// `foundation::memory`; a warning upwards) and a
+    /// [`MemoryAlert`](crate::memory::MemoryAlert) to every subscriber
+    /// ([`Node::subscribe_memory_alerts`](crate::Node::subscribe_memory_alerts)),
+    /// and a rise above one hibernates the node's `gc_optimized` actors.
+    /// Needs the [`AccountingAllocator`](crate::memory::AccountingAllocator):
+    /// without it, or with no threshold, [`start`](Self::start) refuses.
+    ///
+    /// ```
+    /// use foundation::memory::MemoryPressure;
+    /// use foundation::{Node, NodeError};
+    ///
+    /// // Doctests run on the system allocator: nothing to watch with.
+    /// let node = Node::builder().memory_pressure(MemoryPressure::new([1 << 30])).start();
+    /// assert!(matches!(node, Err(NodeError::InvalidConfig { field: "memory_pressure", .. })));
+    /// ```
+    pub fn memory_pressure(mut self, pressure: MemoryPressure) -> Self {
+        self.memory_pressure = Some(pressure);
+        self
+    }
 
     /// The node's name, used in thread names and reports. Default
     /// `node-<id>`.
@@ -215,12 +241,28 @@ impl NodeBuilder {
                 reason: "the budget must be at least 1 message".into(),
             });
         }
+        if let Some(pressure) = &self.memory_pressure {
+            let problem = if pressure.thresholds.is_empty() {
+                Some("no threshold to watch".to_owned())
+            } else if !crate::memory::is_accounting() {
+                Some("memory is not measured: install `foundation::memory::AccountingAllocator` as the `#[global_allocator]`".to_owned())
+            } else {
+                None
+            };
+            if let Some(reason) = problem {
+                return Err(NodeError::InvalidConfig {
+                    field: "memory_pressure",
+                    reason,
+                });
+            }
+        }
         crate::panic::install_hook();
         crate::sync::asymmetric::init();
 
         let id = NEXT_NODE_ID.fetch_add(1, Relaxed);
         let name = self.name.unwrap_or_else(|| format!("node-{id}"));
         let timers = TimerService::start(self.clock, &name).map_err(NodeError::ThreadSpawn)?;
+        let memory = Monitor::new(name.clone(), Arc::clone(&timers), self.memory_pressure);
         let scheduler = Scheduler::start(scheduler::Config {
             name: name.clone(),
             threads: schedulers,
@@ -252,7 +294,14 @@ impl NodeBuilder {
             shutting_down: Mutex::new(false),
             user_handle: OnceLock::new(),
             ecosystems: Mutex::new(std::collections::HashMap::new()),
+            memory,
+            memory_pool: crate::memory::is_accounting().then(crate::memory::Account::new),
+            warned_unmeasured: AtomicBool::new(false),
         });
+        if let Err(error) = shared.memory.start_if_watching() {
+            super::shutdown::shutdown(&shared).ok();
+            return Err(NodeError::ThreadSpawn(error));
+        }
         let weak = Arc::downgrade(&shared);
         shared.scheduler.set_describe(Box::new(move || {
             weak.upgrade()

@@ -23,6 +23,7 @@ use crate::actor::{Actor, ActorOptions, ActorRef, Context};
 use crate::cell::spawn::spawn_on;
 use crate::dead_letter::DeadLetters;
 use crate::error::{NodeError, ShutdownError, SpawnError};
+use crate::recipient::Recipient;
 use crate::names::{Namespace, ProcessGroups, ProcessRegistry, ServiceRegistry};
 use crate::timer::Clock;
 use shutdown::shutdown;
@@ -319,7 +320,71 @@ impl Node {
             named_actors: s.names.holders(),
             overloads: s.overloads.load(Relaxed),
             muted_senders: s.mutes.load(Relaxed),
+            memory: self.memory(),
         }
+    }
+
+    /// The node's memory figures (see [`NodeStats::memory`]).
+    fn memory(&self) -> crate::memory::NodeMemory {
+        use crate::memory::Usage;
+        let s = &self.handle.shared;
+        let measured = crate::memory::is_accounting();
+        let actors = if measured {
+            Usage::Bytes(s.actors.all().iter().filter_map(|a| a.memory()).sum())
+        } else {
+            Usage::NotMeasured
+        };
+        crate::memory::NodeMemory {
+            process: crate::memory::process_usage(),
+            actors,
+            shared: s
+                .memory_pool
+                .as_ref()
+                .map_or(Usage::NotMeasured, |pool| Usage::Bytes(pool.get().bytes())),
+            alerts: s.memory.alerts(),
+        }
+    }
+
+    /// Sends every [`MemoryAlert`](crate::memory::MemoryAlert) of this
+    /// node's pressure thresholds to `subscriber` (see
+    /// [`NodeBuilder::memory_pressure`]), once per crossing, until it
+    /// stops.
+    ///
+    /// ```
+    /// use foundation::memory::MemoryAlert;
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Pager;
+    /// impl Actor for Pager {
+    ///     type Msg = MemoryAlert;
+    ///     fn handle(&mut self, alert: MemoryAlert, _: &mut Context<Self>) {
+    ///         eprintln!("{alert}");
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let pager = node.spawn(Pager)?;
+    /// node.subscribe_memory_alerts(pager.recipient());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn subscribe_memory_alerts(&self, subscriber: Recipient<crate::memory::MemoryAlert>) {
+        self.handle.shared.memory.subscribe(subscriber);
+    }
+
+    /// Asks every `gc_optimized` actor of the node to hibernate now (its
+    /// [`Actor::compact`](crate::Actor::compact) hook, then its empty
+    /// mailbox's last block): what a rise above a pressure threshold
+    /// does. Returns how many were asked.
+    ///
+    /// ```
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// assert_eq!(node.hibernate_all(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn hibernate_all(&self) -> usize {
+        self.handle.shared.memory.compact_all()
     }
 
     /// The node's name.
@@ -400,6 +465,11 @@ pub struct NodeStats {
     pub overloads: u64,
     /// Times an actor was muted for sending to an overloaded one.
     pub muted_senders: u64,
+    /// Memory: the process's, the node's live actors', its shared pool's
+    /// (all [`Usage::NotMeasured`](crate::memory::Usage::NotMeasured)
+    /// without the [`AccountingAllocator`](crate::memory::AccountingAllocator)),
+    /// and the pressure alerts raised.
+    pub memory: crate::memory::NodeMemory,
 }
 
 #[cfg(all(test, not(loom)))]

@@ -58,6 +58,12 @@ pub(crate) struct Shared {
     /// type-erased here, below the layer that defines it), weakly: what
     /// `Node::ecosystem` finds, checked against the registry's name.
     pub(crate) ecosystems: Mutex<HashMap<String, Weak<dyn Any + Send + Sync>>>,
+    /// The memory monitor: hibernation and pressure alerts (ADR 0009).
+    pub(crate) memory: Arc<crate::memory::monitor::Monitor>,
+    /// The shared pool's account, with the accounting allocator.
+    pub(crate) memory_pool: Option<crate::memory::AccountRef>,
+    /// A `max_heap` without the accounting allocator was reported.
+    pub(crate) warned_unmeasured: AtomicBool,
 }
 
 /// What every `Node` of a node shares: the last one dropped stops the node,
@@ -97,6 +103,20 @@ impl Shared {
                 Some((task.latest_pid(), task.type_names().0, handler))
             })
             .collect()
+    }
+
+    /// Says once per node that `max_heap` limits go unchecked.
+    #[cold]
+    pub(crate) fn warn_unmeasured_limit(&self) {
+        if !self.warned_unmeasured.swap(true, Relaxed) {
+            crate::report::visible!(
+                warn,
+                target: "foundation::memory",
+                { node = %self.name, },
+                "node {}: an actor has a `max_heap`, but the accounting allocator is not installed, so its memory is not measured and the limit is not checked (install `foundation::memory::AccountingAllocator` as the `#[global_allocator]`)",
+                self.name
+            );
+        }
     }
 
     pub(crate) fn record_panic(&self) {

@@ -65,6 +65,7 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     // No more timers; join the threads of blocking actors that have stopped
     // (a stuck one is left behind, like a stuck scheduler thread).
     shared.timers.stop();
+    shared.memory.stop();
     let blocking = std::mem::take(&mut *lock(&shared.blocking));
     for handle in blocking {
         if remaining_actors == 0 || handle.is_finished() {

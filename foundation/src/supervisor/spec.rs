@@ -17,6 +17,7 @@ use crate::cell::ActorCell;
 use crate::cell::spawn::{spawn_cell, spawn_on};
 use crate::error::SpawnError;
 use crate::exit::ExitReason;
+use crate::memory::{self, Account, AccountRef};
 use crate::node::Node;
 use crate::panic::payload_text;
 use crate::pid::Pid;
@@ -72,9 +73,15 @@ pub(super) struct TypedStarter<A: Actor> {
 }
 
 impl<A: Actor> TypedStarter<A> {
-    fn make(&self) -> Result<A, String> {
-        catch_unwind(AssertUnwindSafe(|| (self.factory)()))
-            .map_err(|payload| format!("its factory panicked: {}", payload_text(&*payload)))
+    /// Builds the next incarnation, under its own account (ADR 0009): what
+    /// the factory allocates is the child's, not the supervisor's.
+    fn make(&self) -> Result<(A, Option<AccountRef>), String> {
+        let account = memory::is_accounting().then(Account::new);
+        memory::charged_to(account.as_ref(), || {
+            catch_unwind(AssertUnwindSafe(|| (self.factory)()))
+                .map_err(|payload| format!("its factory panicked: {}", payload_text(&*payload)))
+        })
+        .map(|actor| (actor, account))
     }
 }
 
@@ -93,7 +100,7 @@ impl<A: Actor> Starter for TypedStarter<A> {
         sup: &mut Context<Supervisor>,
         options: &ActorOptions,
     ) -> Result<Spawned, NotStarted> {
-        let actor = self.make().map_err(NotStarted::Failed)?;
+        let (actor, account) = self.make().map_err(NotStarted::Failed)?;
         let me = sup.pid();
         let my_task = sup.task();
         let my_cell = Arc::clone(&sup.cell);
@@ -101,6 +108,7 @@ impl<A: Actor> Starter for TypedStarter<A> {
             &sup.cell.shared,
             actor,
             options.clone(),
+            account,
             Some((me, Arc::clone(&my_task), started_ack(sup))),
             |child| {
                 my_cell.add_link(me, child.pid(), Arc::clone(child) as Task);
@@ -121,8 +129,8 @@ impl<A: Actor> Starter for TypedStarter<A> {
         let cell = Arc::clone(cell)
             .downcast::<ActorCell<A>>()
             .map_err(|_| NotStarted::Failed("the child's cell has another actor type".into()))?;
-        let actor = match self.make() {
-            Ok(actor) => actor,
+        let (actor, account) = match self.make() {
+            Ok(made) => made,
             Err(error) => {
                 cell.retire_claimed_now(&ExitReason::Panic(error.clone()));
                 return Err(NotStarted::Failed(error));
@@ -132,7 +140,7 @@ impl<A: Actor> Starter for TypedStarter<A> {
         // Linked on our side before the child can run (and fail).
         sup.cell
             .add_link(me, cell.next_pid(), Arc::clone(&cell) as Task);
-        Ok(cell.restart_claimed(actor, (me, sup.task()), started_ack(sup))?)
+        Ok(cell.restart_claimed(actor, account, (me, sup.task()), started_ack(sup))?)
     }
 }
 

@@ -1,0 +1,290 @@
+//! Accounts: the live bytes charged to one owner (an actor's incarnation,
+//! a node's shared pool), and the thread-local tag that says which
+//! account a thread's allocations are charged to.
+//!
+//! Nothing here allocates through the global allocator: an account is
+//! allocated from [`System`] directly, and the tag is a `const`
+//! thread-local without a destructor, so the accounting allocator can use
+//! both from inside `alloc` and `dealloc`.
+
+use core::alloc::{GlobalAlloc, Layout};
+use core::cell::Cell;
+use core::ptr::{self, NonNull};
+use core::sync::atomic::AtomicU64;
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+use std::alloc::System;
+
+/// The low bits of an account's word count its holders; the rest its bytes.
+const REF_BITS: u32 = 16;
+const REF_ONE: u64 = 1;
+const REF_MASK: u64 = (1 << REF_BITS) - 1;
+
+/// The live bytes charged to one owner, and how many holders keep it.
+///
+/// One word, `bytes << 16 | holders`, so that whoever brings both to zero
+/// — the last holder letting go, or the last free of a byte charged to it
+/// — knows it, and frees the account: an allocation outlives its owner
+/// (a message sent, a buffer handed on) and is credited back whenever and
+/// wherever it is freed. Allocations are never zero-sized, so an account
+/// with live bytes has a non-zero word.
+pub(crate) struct Account {
+    word: AtomicU64,
+}
+
+impl Account {
+    /// Bytes charged now.
+    #[inline]
+    pub(crate) fn bytes(&self) -> u64 {
+        self.word.load(Relaxed) >> REF_BITS
+    }
+
+    /// Charges `size` bytes. The caller holds the account, or is charging
+    /// an allocation tagged with it whose bytes keep it alive.
+    #[inline]
+    pub(crate) fn charge(&self, size: usize) {
+        self.word.fetch_add((size as u64) << REF_BITS, Relaxed);
+    }
+
+    /// Credits `size` bytes back; frees the account if that was its last
+    /// byte and nobody holds it.
+    ///
+    /// # Safety
+    ///
+    /// `account` is live, and `size` bytes were charged to it and not yet
+    /// credited back.
+    #[inline]
+    pub(crate) unsafe fn credit(account: NonNull<Account>, size: usize) {
+        let amount = (size as u64) << REF_BITS;
+        // SAFETY: live by the contract: its unreturned bytes keep it.
+        let before = unsafe { account.as_ref() }.word.fetch_sub(amount, AcqRel);
+        if before == amount {
+            // SAFETY: no bytes and no holders are left: nobody can reach
+            // it any more (a holder would have kept a count).
+            unsafe { Account::free(account) };
+        }
+    }
+
+    /// A new account with one holder (the caller's [`AccountRef`]).
+    pub(crate) fn new() -> AccountRef {
+        let layout = Layout::new::<Account>();
+        // SAFETY: a non-zero-sized layout; the system allocator, so that
+        // the account itself is charged to no one (and an allocation from
+        // inside the accounting allocator cannot recurse).
+        let p = unsafe { System.alloc(layout) }.cast::<Account>();
+        let Some(p) = NonNull::new(p) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: freshly allocated for an `Account`.
+        unsafe {
+            ptr::write(
+                p.as_ptr(),
+                Account {
+                    word: AtomicU64::new(REF_ONE),
+                },
+            )
+        };
+        AccountRef(p)
+    }
+
+    /// # Safety
+    ///
+    /// Nothing refers to the account: no holder, no byte charged.
+    unsafe fn free(account: NonNull<Account>) {
+        // SAFETY: by the contract; it came from `System` with this layout.
+        unsafe { System.dealloc(account.as_ptr().cast(), Layout::new::<Account>()) }
+    }
+}
+
+/// A holder of an [`Account`]: while one exists the account stays, and
+/// allocations may be charged to it. Dropping the last holder of an
+/// account with no live bytes frees it.
+pub(crate) struct AccountRef(NonNull<Account>);
+
+// SAFETY: the account is shared by atomics only.
+unsafe impl Send for AccountRef {}
+// SAFETY: as above.
+unsafe impl Sync for AccountRef {}
+
+impl AccountRef {
+    /// The account.
+    #[inline]
+    pub(crate) fn get(&self) -> &Account {
+        // SAFETY: a holder keeps the account alive.
+        unsafe { self.0.as_ref() }
+    }
+
+    /// Its address, for the thread-local tag.
+    #[inline]
+    pub(crate) fn as_ptr(&self) -> *const Account {
+        self.0.as_ptr()
+    }
+}
+
+impl Clone for AccountRef {
+    #[inline]
+    fn clone(&self) -> Self {
+        let before = self.get().word.fetch_add(REF_ONE, Relaxed);
+        assert!(before & REF_MASK != REF_MASK, "too many holders of an account");
+        AccountRef(self.0)
+    }
+}
+
+impl Drop for AccountRef {
+    #[inline]
+    fn drop(&mut self) {
+        let before = self.get().word.fetch_sub(REF_ONE, AcqRel);
+        if before == REF_ONE {
+            // SAFETY: no bytes, and we were the last holder.
+            unsafe { Account::free(self.0) };
+        }
+    }
+}
+
+impl core::fmt::Debug for AccountRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Account")
+            .field("bytes", &self.get().bytes())
+            .finish()
+    }
+}
+
+/// Where a thread's allocations are charged: `account` (null: to no one),
+/// or `pool` for those of at least `threshold` bytes (a `shared`
+/// actor's large buffers).
+#[derive(Clone, Copy)]
+pub(crate) struct Tag {
+    pub(crate) account: *const Account,
+    pub(crate) pool: *const Account,
+    pub(crate) threshold: usize,
+    /// Set while [`installed`](super::allocator::installed) asks whether
+    /// the accounting allocator sees this thread's allocations.
+    pub(crate) probing: bool,
+}
+
+impl Tag {
+    /// Charged to no one.
+    pub(crate) const NONE: Tag = Tag {
+        account: ptr::null(),
+        pool: ptr::null(),
+        threshold: usize::MAX,
+        probing: false,
+    };
+
+    /// The account an allocation of `size` bytes is charged to.
+    #[inline]
+    pub(crate) fn owner(self, size: usize) -> *const Account {
+        if size >= self.threshold {
+            self.pool
+        } else {
+            self.account
+        }
+    }
+}
+
+thread_local! {
+    /// Where this thread's allocations are charged now.
+    static TAG: Cell<Tag> = const { Cell::new(Tag::NONE) };
+}
+
+/// This thread's tag (`Tag::NONE` while the thread-local is gone).
+#[inline]
+pub(crate) fn current() -> Tag {
+    TAG.try_with(Cell::get).unwrap_or(Tag::NONE)
+}
+
+/// Charges this thread's allocations per `tag` until dropped.
+///
+/// # Safety
+///
+/// The accounts in `tag` stay alive until the guard is dropped (their
+/// holders outlive it).
+#[inline]
+pub(crate) unsafe fn enter(tag: Tag) -> TagGuard {
+    TagGuard {
+        outer: TAG.with(|t| t.replace(tag)),
+    }
+}
+
+/// Restores the tag that was current before [`enter`].
+pub(crate) struct TagGuard {
+    outer: Tag,
+}
+
+impl Drop for TagGuard {
+    #[inline]
+    fn drop(&mut self) {
+        TAG.with(|t| t.set(self.outer));
+    }
+}
+
+/// Runs `f` with its allocations charged to `account` (`None`: as they
+/// are now): a child's factory runs under the child's account.
+pub(crate) fn charged_to<R>(account: Option<&AccountRef>, f: impl FnOnce() -> R) -> R {
+    let Some(account) = account else {
+        return f();
+    };
+    let tag = Tag {
+        account: account.as_ptr(),
+        ..current()
+    };
+    // SAFETY: `account`'s holder is borrowed for longer than the guard;
+    // the pool, if any, is the enclosing tag's, kept by its holder.
+    let _guard = unsafe { enter(tag) };
+    f()
+}
+
+/// Reads an account's bytes through a raw pointer (an allocation's tag).
+///
+/// # Safety
+///
+/// `account` is live.
+#[cfg(test)]
+unsafe fn bytes_of(account: *const Account) -> u64 {
+    // SAFETY: by the contract.
+    unsafe { (*account).word.load(Acquire) >> REF_BITS }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_lives_while_held_or_charged() {
+        let account = Account::new();
+        account.get().charge(100);
+        let raw = NonNull::new(account.as_ptr().cast_mut()).unwrap();
+        let second = account.clone();
+        drop(account);
+        assert_eq!(second.get().bytes(), 100);
+        drop(second);
+        // No holder, 100 bytes: still alive (Miri would see a use after
+        // free otherwise); crediting them frees it.
+        // SAFETY: 100 bytes were charged and not credited.
+        unsafe {
+            assert_eq!(bytes_of(raw.as_ptr()), 100);
+            Account::credit(raw, 60);
+            assert_eq!(bytes_of(raw.as_ptr()), 40);
+            Account::credit(raw, 40);
+        }
+    }
+
+    #[test]
+    fn a_tag_sends_large_allocations_to_the_pool() {
+        let account = Account::new();
+        let pool = Account::new();
+        let tag = Tag {
+            account: account.as_ptr(),
+            pool: pool.as_ptr(),
+            threshold: 4096,
+            probing: false,
+        };
+        assert_eq!(tag.owner(10), account.as_ptr());
+        assert_eq!(tag.owner(4096), pool.as_ptr());
+        assert!(Tag::NONE.owner(1 << 30).is_null());
+        assert!(current().account.is_null());
+        charged_to(Some(&account), || {
+            assert_eq!(current().account, account.as_ptr());
+        });
+        assert!(current().account.is_null());
+    }
+}
