@@ -109,6 +109,16 @@ pub struct DeclaredOptions {
     /// `mailbox = N`: the bound of a `manual` mailbox, the high watermark
     /// of an `automatic` one, the credit pool of a `credit_based` one.
     pub mailbox: Option<u32>,
+    /// `memory = ".."`: its memory strategy.
+    pub memory: crate::memory::MemoryStrategy,
+    /// `max_heap = ".."`: its memory limit, in bytes.
+    pub max_heap: Option<u64>,
+    /// `hibernate_after = ".."`: a `gc_optimized` actor hibernates after
+    /// this long without a message.
+    pub hibernate_after: Option<core::time::Duration>,
+    /// `hibernate_every = N`: a `gc_optimized` actor hibernates after
+    /// every N messages.
+    pub hibernate_every: Option<u32>,
 }
 
 impl DeclaredOptions {
@@ -121,6 +131,10 @@ impl DeclaredOptions {
         trap_exit: false,
         flow: crate::Flow::Automatic,
         mailbox: None,
+        memory: crate::memory::MemoryStrategy::Isolated,
+        max_heap: None,
+        hibernate_after: None,
+        hibernate_every: None,
     };
 
     /// The runtime options these declare.
@@ -146,8 +160,112 @@ impl DeclaredOptions {
         if let Some(bound) = self.mailbox {
             options = options.mailbox(bound);
         }
+        options = options.memory(self.memory);
+        if let Some(bytes) = self.max_heap {
+            options = options.max_heap(bytes);
+        }
+        if let Some(idle) = self.hibernate_after {
+            options = options.hibernate_after(idle);
+        }
+        if let Some(messages) = self.hibernate_every {
+            options = options.hibernate_every(messages);
+        }
         options
     }
+}
+
+/// The options as `#[actor(...)]` writes them, those left at their
+/// defaults left out (`#[actor]` for none).
+///
+/// ```
+/// use foundation::introspect::DeclaredOptions;
+/// use foundation::memory::MemoryStrategy;
+/// use foundation::Flow;
+/// use std::time::Duration;
+///
+/// assert_eq!(DeclaredOptions::DEFAULT.to_string(), "#[actor]");
+/// let declared = DeclaredOptions {
+///     name: Some("cache"),
+///     flow: Flow::Manual,
+///     mailbox: Some(64),
+///     memory: MemoryStrategy::GcOptimized,
+///     max_heap: Some(16 << 20),
+///     hibernate_after: Some(Duration::from_secs(30)),
+///     ..DeclaredOptions::DEFAULT
+/// };
+/// assert_eq!(
+///     declared.to_string(),
+///     r#"#[actor(name = "cache", flow = "manual", mailbox = 64, memory = "gc_optimized", max_heap = "16MiB", hibernate_after = "30s")]"#
+/// );
+/// ```
+impl core::fmt::Display for DeclaredOptions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(name) = self.name {
+            parts.push(format!("name = {name:?}"));
+        }
+        match self.restart {
+            Restart::Permanent => {}
+            Restart::Transient => parts.push("restart = \"transient\"".into()),
+            Restart::Temporary => parts.push("restart = \"temporary\"".into()),
+        }
+        if self.blocking {
+            parts.push("blocking".into());
+        }
+        if self.trap_exit {
+            parts.push("trap_exit".into());
+        }
+        match self.flow {
+            crate::Flow::Automatic => {}
+            crate::Flow::Manual => parts.push("flow = \"manual\"".into()),
+            crate::Flow::CreditBased => parts.push("flow = \"credit_based\"".into()),
+        }
+        if let Some(n) = self.mailbox {
+            parts.push(format!("mailbox = {n}"));
+        }
+        if self.memory != crate::memory::MemoryStrategy::Isolated {
+            parts.push(format!("memory = \"{}\"", self.memory));
+        }
+        if let Some(bytes) = self.max_heap {
+            parts.push(format!("max_heap = \"{}\"", size_text(bytes)));
+        }
+        if let Some(idle) = self.hibernate_after {
+            parts.push(format!("hibernate_after = \"{}\"", duration_text(idle)));
+        }
+        if let Some(n) = self.hibernate_every {
+            parts.push(format!("hibernate_every = {n}"));
+        }
+        if parts.is_empty() {
+            f.write_str("#[actor]")
+        } else {
+            write!(f, "#[actor({})]", parts.join(", "))
+        }
+    }
+}
+
+/// A size as `max_heap` takes it: the largest binary unit it is a whole
+/// number of.
+fn size_text(bytes: u64) -> String {
+    for (unit, factor) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes.is_multiple_of(factor) {
+            return format!("{}{unit}", bytes / factor);
+        }
+    }
+    format!("{bytes}B")
+}
+
+/// A duration as `hibernate_after` takes it.
+fn duration_text(d: core::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms == 0 {
+        return "0ms".into();
+    }
+    for (unit, factor) in [("h", 3_600_000u128), ("min", 60_000), ("s", 1_000)] {
+        if ms.is_multiple_of(factor) {
+            return format!("{}{unit}", ms / factor);
+        }
+    }
+    format!("{ms}ms")
 }
 
 impl Default for DeclaredOptions {

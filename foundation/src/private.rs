@@ -3,6 +3,7 @@
 
 pub use crate::introspect::{DeclaredOptions, HandlerInfo, HandlerKind};
 pub use core;
+pub use core::time::Duration;
 pub use inventory;
 
 /// One `#[actor]`, as `inventory` collects it.

@@ -90,6 +90,32 @@ fn declared_options(options: &Options) -> TokenStream {
         Some((n, _)) => quote!(::foundation::__private::core::option::Option::Some(#n)),
         None => quote!(::foundation::__private::core::option::Option::None),
     };
+    let some = quote!(::foundation::__private::core::option::Option::Some);
+    let none = quote!(::foundation::__private::core::option::Option::None);
+    let memory = match options.memory {
+        Some((Memory::Shared, span)) => {
+            quote_spanned!(span=> ::foundation::memory::MemoryStrategy::Shared)
+        }
+        Some((Memory::GcOptimized, span)) => {
+            quote_spanned!(span=> ::foundation::memory::MemoryStrategy::GcOptimized)
+        }
+        Some((Memory::Isolated, span)) => {
+            quote_spanned!(span=> ::foundation::memory::MemoryStrategy::Isolated)
+        }
+        None => quote!(::foundation::memory::MemoryStrategy::Isolated),
+    };
+    let max_heap = match options.max_heap {
+        Some((n, _)) => quote!(#some(#n)),
+        None => none.clone(),
+    };
+    let hibernate_after = match options.hibernate_after {
+        Some((ms, _)) => quote!(#some(::foundation::__private::Duration::from_millis(#ms))),
+        None => none.clone(),
+    };
+    let hibernate_every = match options.hibernate_every {
+        Some((n, _)) => quote!(#some(#n)),
+        None => none,
+    };
     quote! {
         ::foundation::__private::DeclaredOptions {
             name: #name,
@@ -98,6 +124,10 @@ fn declared_options(options: &Options) -> TokenStream {
             trap_exit: #trap_exit,
             flow: #flow,
             mailbox: #mailbox,
+            memory: #memory,
+            max_heap: #max_heap,
+            hibernate_after: #hibernate_after,
+            hibernate_every: #hibernate_every,
         }
     }
 }

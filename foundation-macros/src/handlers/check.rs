@@ -22,6 +22,7 @@ pub(super) const ACTOR_REF_METHODS: &[&str] = &[
     "is_alive",
     "mailbox_len",
     "messages_handled",
+    "memory",
     "call",
     "call_async",
     "send_after",

@@ -334,6 +334,11 @@ fn actor_impl(names: &Names<'_>) -> TokenStream {
                     <#self_ty>::shutdown_requested(self, ctx)
                 }
             },
+            HookKind::Compact => quote_spanned! {span=>
+                fn compact(&mut self, ctx: &mut ::foundation::Context<Self>) {
+                    <#self_ty>::compact(self, ctx)
+                }
+            },
         }
     });
 

@@ -89,15 +89,17 @@ pub(super) enum HookKind {
     OnExit,
     OnDown,
     ShutdownRequested,
+    Compact,
 }
 
 impl HookKind {
-    pub(super) const ALL: [HookKind; 5] = [
+    pub(super) const ALL: [HookKind; 6] = [
         HookKind::Started,
         HookKind::Stopped,
         HookKind::OnExit,
         HookKind::OnDown,
         HookKind::ShutdownRequested,
+        HookKind::Compact,
     ];
 
     pub(super) fn from_name(name: &str) -> Option<Self> {
@@ -111,6 +113,7 @@ impl HookKind {
             HookKind::OnExit => "on_exit",
             HookKind::OnDown => "on_down",
             HookKind::ShutdownRequested => "shutdown_requested",
+            HookKind::Compact => "compact",
         }
     }
 
@@ -119,7 +122,9 @@ impl HookKind {
     /// [`param_shape`]: super::parse::param_shape
     pub(super) fn params(self) -> &'static [&'static str] {
         match self {
-            HookKind::Started | HookKind::ShutdownRequested => &["&mut Context"],
+            HookKind::Started | HookKind::ShutdownRequested | HookKind::Compact => {
+                &["&mut Context"]
+            }
             HookKind::Stopped => &["&ExitReason"],
             HookKind::OnExit => &["Pid", "ExitReason", "&mut Context"],
             HookKind::OnDown => &["Down", "&mut Context"],
@@ -138,6 +143,7 @@ impl HookKind {
             HookKind::ShutdownRequested => {
                 "fn shutdown_requested(&mut self, ctx: &mut Context<Self>)"
             }
+            HookKind::Compact => "fn compact(&mut self, ctx: &mut Context<Self>)",
         }
     }
 
@@ -175,6 +181,13 @@ impl HookKind {
                 "shutdown_request",
                 "on_shutdown_requested",
                 "shutting_down",
+            ],
+            HookKind::Compact => &[
+                "on_compact",
+                "hibernate",
+                "on_hibernate",
+                "gc",
+                "compaction",
             ],
         }
     }

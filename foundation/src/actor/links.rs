@@ -244,12 +244,19 @@ impl<A: Actor> Context<A> {
         let me = self.pid;
         let my_task = self.task();
         let my_cell = Arc::clone(&self.cell);
-        spawn_cell(&self.cell.shared, actor, B::options(), None, None, move |child| {
-            let child_pid = child.pid();
-            if my_cell.add_link(me, child_pid, Arc::clone(child) as Task) {
-                child.add_link(child_pid, me, my_task);
-            }
-        })
+        spawn_cell(
+            &self.cell.shared,
+            actor,
+            B::options(),
+            None,
+            None,
+            move |child| {
+                let child_pid = child.pid();
+                if my_cell.add_link(me, child_pid, Arc::clone(child) as Task) {
+                    child.add_link(child_pid, me, my_task);
+                }
+            },
+        )
     }
 
     /// Monitors `target`: when that incarnation exits, for any reason, this

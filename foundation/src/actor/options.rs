@@ -222,7 +222,10 @@ impl ActorOptions {
             })
         };
         if self.max_heap == Some(0) {
-            return refuse("max_heap", "a limit of 0 bytes would stop the actor at once");
+            return refuse(
+                "max_heap",
+                "a limit of 0 bytes would stop the actor at once",
+            );
         }
         let gc = self.memory == MemoryStrategy::GcOptimized;
         if self.hibernate_after.is_some() && !gc {
@@ -238,7 +241,10 @@ impl ActorOptions {
             );
         }
         if self.hibernate_every == Some(0) {
-            return refuse("hibernate_every", "hibernating every 0 messages means nothing; use at least 1");
+            return refuse(
+                "hibernate_every",
+                "hibernating every 0 messages means nothing; use at least 1",
+            );
         }
         Ok(())
     }

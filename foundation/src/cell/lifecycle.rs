@@ -345,7 +345,8 @@ impl<A: Actor> ActorCell<A> {
         unsafe {
             let slot = &mut *self.slot.get();
             debug_assert!(slot.actor.is_null());
-            slot.actor = crate::memory::charged_to(account.as_ref(), || Box::into_raw(Box::new(actor)));
+            slot.actor =
+                crate::memory::charged_to(account.as_ref(), || Box::into_raw(Box::new(actor)));
             *self.started.get() = false;
         }
         // Signals and trapping belong to the last incarnation (unless every

@@ -8,9 +8,9 @@ use crossbeam_utils::sync::Parker;
 
 use super::memory::MemoryControl;
 use super::{ActorCell, Setup, StartedAck, run_dedicated};
-use crate::memory::AccountRef;
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::error::SpawnError;
+use crate::memory::AccountRef;
 use crate::node::shared::Shared;
 use crate::pid::Pid;
 use crate::scheduler::{self, WakeKind};
@@ -59,20 +59,22 @@ pub(crate) fn spawn_cell<A: Actor>(
             || shared.accepting.load(SeqCst),
             |number| {
                 let cell = Arc::new_cyclic(|me| {
-                    crate::memory::charged_to(factory_account.as_ref(), || ActorCell::new(
-                        actor,
-                        number,
-                        Arc::clone(shared),
-                        Setup {
-                            supervised: supervisor.is_some(),
-                            dedicated: unparker,
-                            trap_exit: options.trap_exit,
-                            bound,
-                            credit,
-                            memory,
-                        },
-                        me.as_ptr(),
-                    ))
+                    crate::memory::charged_to(factory_account.as_ref(), || {
+                        ActorCell::new(
+                            actor,
+                            number,
+                            Arc::clone(shared),
+                            Setup {
+                                supervised: supervisor.is_some(),
+                                dedicated: unparker,
+                                trap_exit: options.trap_exit,
+                                bound,
+                                credit,
+                                memory,
+                            },
+                            me.as_ptr(),
+                        )
+                    })
                 });
                 let task = Arc::clone(&cell) as Task;
                 (cell, task)

@@ -131,8 +131,11 @@ impl<T> Block<T> {
         // until a producer fills them. Loom's atomics are not valid when
         // zeroed, so under loom every field is written.
         unsafe {
+            // Charged to no actor (ADR 0009): the mailbox is the runtime's,
+            // not the code of whichever sender happened to fill a block.
             #[cfg(not(loom))]
-            let p = std::alloc::alloc_zeroed(layout).cast::<Block<T>>();
+            let p = crate::memory::account::uncharged(|| std::alloc::alloc_zeroed(layout))
+                .cast::<Block<T>>();
             #[cfg(loom)]
             let p = std::alloc::alloc(layout).cast::<Block<T>>();
             let Some(p) = NonNull::new(p) else {

@@ -11,7 +11,9 @@ use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
 use core::ptr::{self, NonNull};
 use core::sync::atomic::AtomicU64;
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
+#[cfg(test)]
+use core::sync::atomic::Ordering::Acquire;
+use core::sync::atomic::Ordering::{AcqRel, Relaxed};
 use std::alloc::System;
 
 /// The low bits of an account's word count its holders; the rest its bytes.
@@ -124,7 +126,10 @@ impl Clone for AccountRef {
     #[inline]
     fn clone(&self) -> Self {
         let before = self.get().word.fetch_add(REF_ONE, Relaxed);
-        assert!(before & REF_MASK != REF_MASK, "too many holders of an account");
+        assert!(
+            before & REF_MASK != REF_MASK,
+            "too many holders of an account"
+        );
         AccountRef(self.0)
     }
 }
@@ -230,6 +235,15 @@ pub(crate) fn charged_to<R>(account: Option<&AccountRef>, f: impl FnOnce() -> R)
     // SAFETY: `account`'s holder is borrowed for longer than the guard;
     // the pool, if any, is the enclosing tag's, kept by its holder.
     let _guard = unsafe { enter(tag) };
+    f()
+}
+
+/// Runs `f` with its allocations charged to no actor (the process's total
+/// only): a mailbox's queue blocks, which belong to no one's code.
+#[inline]
+pub(crate) fn uncharged<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: the tag holds no account.
+    let _guard = unsafe { enter(Tag::NONE) };
     f()
 }
 

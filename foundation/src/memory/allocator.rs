@@ -22,7 +22,8 @@ const NO: u8 = 2;
 /// Live bytes of the whole process, striped per thread so that threads
 /// allocating at once do not fight over one cache line.
 const STRIPES: usize = 16;
-static TOTAL: [CachePadded<AtomicI64>; STRIPES] = [const { CachePadded::new(AtomicI64::new(0)) }; STRIPES];
+static TOTAL: [CachePadded<AtomicI64>; STRIPES] =
+    [const { CachePadded::new(AtomicI64::new(0)) }; STRIPES];
 
 thread_local! {
     static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
@@ -326,7 +327,7 @@ mod tests {
             assert_eq!(outer.size(), 24 + header);
             assert!(outer.align() >= align);
         }
-        assert!(outer(Layout::from_size_align(usize::MAX - 4, 1).unwrap()).is_none());
+        assert!(outer(Layout::from_size_align(isize::MAX as usize - 4, 1).unwrap()).is_none());
     }
 
     #[test]

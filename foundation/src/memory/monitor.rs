@@ -58,7 +58,11 @@ const MIN_TICK: Duration = Duration::from_millis(5);
 const MAX_TICK: Duration = Duration::from_secs(1);
 
 impl Monitor {
-    pub(crate) fn new(node: String, clock: Arc<TimerService>, pressure: Option<MemoryPressure>) -> Arc<Self> {
+    pub(crate) fn new(
+        node: String,
+        clock: Arc<TimerService>,
+        pressure: Option<MemoryPressure>,
+    ) -> Arc<Self> {
         let mut state = State::default();
         if let Some(pressure) = pressure {
             state.thresholds = pressure
@@ -245,7 +249,8 @@ impl Monitor {
                 s.compacted = false;
             } else if !s.compacted
                 && queued == 0
-                && s.after.is_some_and(|after| now.saturating_sub(s.since) >= after)
+                && s.after
+                    .is_some_and(|after| now.saturating_sub(s.since) >= after)
             {
                 s.compacted = true;
                 due.push(actor);

@@ -23,8 +23,8 @@ use crate::actor::{Actor, ActorOptions, ActorRef, Context};
 use crate::cell::spawn::spawn_on;
 use crate::dead_letter::DeadLetters;
 use crate::error::{NodeError, ShutdownError, SpawnError};
-use crate::recipient::Recipient;
 use crate::names::{Namespace, ProcessGroups, ProcessRegistry, ServiceRegistry};
+use crate::recipient::Recipient;
 use crate::timer::Clock;
 use shutdown::shutdown;
 

@@ -1,6 +1,6 @@
 use foundation::prelude::*;
 
-#[actor(memory = "isolated")]
+#[actor(heap_size = "16MiB")]
 struct Counter;
 
 #[handlers]
