@@ -3,8 +3,14 @@
 //! report back; one worker crashes on a poisoned job and comes back at the
 //! same address, with the jobs queued for it; the pool grows and shrinks
 //! while jobs flow, losing none (the worker that took the poison may be one
-//! of those removed: its restart count goes with it); the ecosystem's
-//! health is printed before, after the crash, and at the end.
+//! of those removed: its restart count goes with it); an archive that
+//! keeps every tenth result in memory (a leak, allocated in its own
+//! handler) goes over its `max_heap`, is stopped with
+//! `ExitReason::MemoryLimit` and restarted in place, empty, while the
+//! others serve on; the ecosystem's health — memory per member included,
+//! counted by the `AccountingAllocator` this program installs — is
+//! printed before, after the crash, after the first memory restart, and
+//! at the end.
 //!
 //! Declared with `#[ecosystem]` (the struct is the typed handle: one field
 //! per member), on actors declared with `#[actor]` / `#[handlers]`.
@@ -13,7 +19,14 @@
 
 use std::time::{Duration, Instant};
 
+use foundation::memory::AccountingAllocator;
 use foundation::prelude::*;
+use foundation::{MemberHealth, Role};
+
+/// Counts memory per actor (ADR 0009): the health reports show it, and
+/// the archive's `max_heap` is checked.
+#[global_allocator]
+static ALLOCATOR: AccountingAllocator = AccountingAllocator::new();
 
 mod pipeline {
     use foundation::prelude::*;
@@ -95,11 +108,34 @@ mod pipeline {
         }
     }
 
+    /// Keeps results in memory, and never lets go of them: a leak, which
+    /// its `max_heap` stops.
+    #[actor(max_heap = "2MiB")]
+    pub struct Archive {
+        entries: Vec<Vec<u8>>,
+    }
+
+    impl Archive {
+        pub fn new() -> Self {
+            Archive {
+                entries: Vec::new(),
+            }
+        }
+    }
+
+    #[handlers]
+    impl Archive {
+        /// Keeps a 1,000-byte record of a result.
+        pub fn record(&mut self, job: u64) {
+            self.entries.push(job.to_le_bytes().repeat(125));
+        }
+    }
+
     /// The whole pipeline, supervised as one unit.
     #[ecosystem(
         name = "pipeline",
         strategy = "one_for_one",
-        max_restarts = 10,
+        max_restarts = 20,
         within = "1s"
     )]
     pub struct Pipeline {
@@ -107,10 +143,12 @@ mod pipeline {
         pub coordinator: Coordinator,
         #[workers(count = 4, route = "least_loaded", factory = Worker::new)]
         pub workers: Worker,
+        #[child(factory = Archive::new)]
+        pub archive: Archive,
     }
 }
 
-use pipeline::{CoordinatorExt, Job, Pipeline};
+use pipeline::{ArchiveExt, CoordinatorExt, Job, Pipeline};
 
 const JOBS: u64 = 200_000;
 
@@ -123,20 +161,40 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let eco = pipeline.ecosystem();
     let mut restarts = 0;
+    let mut memory_restart_shown = false;
     let began = Instant::now();
     for n in 0..JOBS {
         submit(&pipeline, Job::Sum(n));
+        if n % 10 == 0 {
+            // Refused only while it restarts: that record is lost with
+            // the leak it would have grown.
+            let _ = pipeline.archive.record(n);
+        }
+        if !memory_restart_shown && archive(&pipeline).restarts > 0 {
+            memory_restart_shown = true;
+            println!("after the archive went over its max_heap (restarted in place):\n{}", pipeline.health());
+        }
         match n {
             // A poisoned job: whichever worker takes it crashes and is
             // restarted in place; the jobs queued for it wait for it.
             50_000 => {
                 submit(&pipeline, Job::Poison);
-                while pipeline.health().members.iter().all(|m| m.restarts == 0) {
+                while pipeline
+                    .health()
+                    .members
+                    .iter()
+                    .all(|m| m.role != Role::Worker || m.restarts == 0)
+                {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 let health = pipeline.health();
                 println!("after the poisoned job:\n{health}");
-                restarts = health.members.iter().map(|m| m.restarts).sum();
+                restarts = health
+                    .members
+                    .iter()
+                    .filter(|m| m.role == Role::Worker)
+                    .map(|m| m.restarts)
+                    .sum();
             }
             // The pool grows while jobs flow …
             100_000 => {
@@ -168,11 +226,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     assert_eq!((submitted, done), (JOBS, JOBS), "no job lost");
     assert_eq!(restarts, 1, "the poisoned worker came back");
+    let archive = archive(&pipeline);
+    assert!(archive.restarts >= 1, "the archive went over its max_heap");
+    let held = archive.memory.bytes().expect("the accounting allocator is installed");
+    assert!(held <= 2 << 20, "the archive holds {held} bytes, under its limit");
+    println!(
+        "the archive was restarted {} time(s) for its memory, and holds {} now",
+        archive.restarts, archive.memory
+    );
     assert_eq!(node.dead_letters().count(), 1, "only the poisoned job");
     assert!(pipeline.health().status.is_healthy());
     pipeline.stop();
     node.shutdown()?;
     Ok(())
+}
+
+/// The archive's health.
+fn archive(pipeline: &Pipeline) -> MemberHealth {
+    pipeline
+        .health()
+        .member("archive")
+        .cloned()
+        .expect("the archive is a member")
 }
 
 /// Submits a job, waiting a moment while the coordinator is above its high

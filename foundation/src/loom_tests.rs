@@ -112,6 +112,40 @@ fn loom_queue_two_producers_cross_blocks_in_order() {
     });
 }
 
+/// Hibernation (ADR 0009): the consumer gives back the block of an empty
+/// queue while a producer pushes. Every value arrives once, in order, and
+/// the read position counts the values plus the positions skipped.
+#[test]
+fn loom_queue_release_races_with_push() {
+    model(|| {
+        let q = Arc::new(Queue::new());
+        q.push(0).unwrap();
+        // SAFETY: this thread is the only consumer.
+        assert_eq!(unsafe { q.pop() }, Pop::Value(0));
+        let producer = {
+            let q = q.clone();
+            thread::spawn(move || {
+                q.push(1).unwrap();
+                q.push(2).unwrap();
+            })
+        };
+        // SAFETY: as above, for every consumer call below.
+        let mut skipped = unsafe { q.release_idle() };
+        let mut got = Vec::new();
+        if let Pop::Value(v) = unsafe { q.pop() } {
+            got.push(v);
+        }
+        skipped += unsafe { q.release_idle() };
+        producer.join().unwrap();
+        while let Pop::Value(v) = unsafe { q.pop() } {
+            got.push(v);
+        }
+        assert_eq!(got, [1, 2], "nothing lost, nothing doubled, in order");
+        assert_eq!(q.len(), 0);
+        assert_eq!(q.taken(), 3 + skipped);
+    });
+}
+
 #[test]
 fn loom_queue_close_races_with_push() {
     model(|| {

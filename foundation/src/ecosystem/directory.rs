@@ -290,6 +290,12 @@ impl<C: Actor, W: Actor> Members<C, W> {
                 restarts: member.restarts,
                 messages_handled: handled,
                 rate,
+                memory: member
+                    .task
+                    .as_ref()
+                    .and_then(|t| t.memory())
+                    .filter(|_| crate::memory::is_accounting())
+                    .map_or(crate::memory::Usage::NotMeasured, crate::memory::Usage::Bytes),
             });
         }
         drop(samples);

@@ -20,6 +20,7 @@ use crate::pid::Pid;
 ///     restarts: 0,
 ///     messages_handled: 12,
 ///     rate: 0.0,
+///     memory: foundation::memory::Usage::NotMeasured,
 /// };
 /// assert_eq!(worker.role, Role::Worker);
 /// ```
@@ -95,6 +96,10 @@ pub struct MemberHealth {
     /// least a second old; before there is one, since the ecosystem
     /// started).
     pub rate: f64,
+    /// Its memory ([`ActorRef::memory`](crate::ActorRef::memory)): "not
+    /// measured" without the [`AccountingAllocator`](crate::memory::AccountingAllocator),
+    /// or while it is not running.
+    pub memory: crate::memory::Usage,
 }
 
 /// An ecosystem's overall state.
@@ -206,12 +211,13 @@ impl EcosystemHealth {
                 .map_or_else(|| "-".to_string(), |p| p.to_string());
             writeln!(
                 f,
-                "{:<14} {:<10} {:<12} mailbox {:<6} restarts {:<3} handled {} ({:.1}/s)",
+                "{:<14} {:<10} {:<12} mailbox {:<6} restarts {:<3} memory {:<12} handled {} ({:.1}/s)",
                 member.id,
                 member.status.to_string(),
                 pid,
                 member.mailbox_len,
                 member.restarts,
+                member.memory.to_string(),
                 member.messages_handled,
                 member.rate
             )?;

@@ -757,6 +757,36 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_queue_gives_its_block_back_and_takes_messages_after() {
+        let q = Queue::new();
+        // SAFETY (every consumer call here): this thread is the consumer.
+        assert_eq!(unsafe { q.release_idle() }, 0, "no block yet");
+        for round in 0..3u32 {
+            for i in 0..40 {
+                q.push(round * 100 + i).unwrap();
+            }
+            assert_eq!(unsafe { q.release_idle() }, 0, "not empty");
+            for i in 0..40 {
+                assert_eq!(unsafe { q.pop() }, Pop::Value(round * 100 + i));
+            }
+            let before = q.taken();
+            let skipped = unsafe { q.release_idle() };
+            assert!(skipped > 0, "round {round}: released");
+            assert!(q.head_block.load(Relaxed).is_null());
+            assert!(q.tail_block.load(Relaxed).is_null());
+            assert_eq!(q.taken(), before + skipped);
+            assert_eq!(q.len(), 0);
+            assert_eq!(unsafe { q.pop() }, Pop::Empty);
+            assert_eq!(unsafe { q.release_idle() }, 0, "nothing left to release");
+        }
+        q.push(7).unwrap();
+        assert_eq!(q.len(), 1);
+        assert!(q.close());
+        assert_eq!(unsafe { q.release_idle() }, 0, "a closed queue keeps its block");
+        assert_eq!(unsafe { q.pop() }, Pop::Value(7));
+    }
+
+    #[test]
     fn closed_queue_hands_values_back_and_drains_the_rest() {
         let q = Queue::new();
         for i in 0..45 {
