@@ -1,5 +1,7 @@
 //! Bytes allocated per idle actor, counted exactly by a counting global
 //! allocator (not a timing; criterion is not involved). Target: at most 300.
+//! Then per memory strategy (ADR 0009; without the accounting allocator,
+//! so no account per actor: `idle_memory_accounted` has those).
 //!
 //! `cargo bench --bench idle_memory`
 
@@ -7,6 +9,9 @@ use std::time::{Duration, Instant};
 
 use foundation::{Actor, Context, Node};
 use foundation_project::CountingAllocator;
+
+#[path = "idle_memory/strategies.rs"]
+mod strategies;
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator::new();
@@ -59,4 +64,6 @@ fn main() {
     println!("idle_memory/crossbeam-channel-unbounded: {per_channel:.1} bytes per idle channel");
     drop(channels);
     node.shutdown().expect("clean shutdown");
+
+    strategies::measure("idle_memory/foundation", 20_000, || ALLOC.live_bytes());
 }

@@ -35,8 +35,9 @@ impl MemoryControl {
         account: Option<AccountRef>,
     ) -> Option<Box<MemoryControl>> {
         let account = account.or_else(|| memory::is_accounting().then(Account::new));
-        let plain = options.memory == MemoryStrategy::Isolated && options.max_heap.is_none();
-        if account.is_none() && plain {
+        // Without an account, only hibernation needs anything here (a
+        // `shared` actor's pool and a limit need the allocator).
+        if account.is_none() && options.memory != MemoryStrategy::GcOptimized {
             return None;
         }
         Some(Box::new(MemoryControl {
