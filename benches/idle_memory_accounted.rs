@@ -53,7 +53,8 @@ unsafe impl GlobalAlloc for Counted {
         // SAFETY: forwarded.
         let q = unsafe { self.inner.realloc(p, layout, new_size) };
         if !q.is_null() {
-            self.live.fetch_add(new_size as isize - layout.size() as isize, Relaxed);
+            self.live
+                .fetch_add(new_size as isize - layout.size() as isize, Relaxed);
         }
         q
     }

@@ -172,7 +172,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         if !memory_restart_shown && archive(&pipeline).restarts > 0 {
             memory_restart_shown = true;
-            println!("after the archive went over its max_heap (restarted in place):\n{}", pipeline.health());
+            println!(
+                "after the archive went over its max_heap (restarted in place):\n{}",
+                pipeline.health()
+            );
         }
         match n {
             // A poisoned job: whichever worker takes it crashes and is
@@ -228,8 +231,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(restarts, 1, "the poisoned worker came back");
     let archive = archive(&pipeline);
     assert!(archive.restarts >= 1, "the archive went over its max_heap");
-    let held = archive.memory.bytes().expect("the accounting allocator is installed");
-    assert!(held <= 2 << 20, "the archive holds {held} bytes, under its limit");
+    let held = archive
+        .memory
+        .bytes()
+        .expect("the accounting allocator is installed");
+    assert!(
+        held <= 2 << 20,
+        "the archive holds {held} bytes, under its limit"
+    );
     println!(
         "the archive was restarted {} time(s) for its memory, and holds {} now",
         archive.restarts, archive.memory

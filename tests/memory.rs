@@ -476,3 +476,25 @@ fn bad_memory_options_are_refused_at_spawn() {
         }
     }
 }
+
+#[test]
+fn ecosystem_health_shows_memory_per_member() {
+    use foundation::{EcosystemSpec, ecosystem_health, spawn_ecosystem};
+    let node = node(2);
+    let eco = spawn_ecosystem(
+        &node,
+        EcosystemSpec::new("memory", |_| Holder::default()).workers(2, Holder::default),
+    )
+    .unwrap();
+    let worker = eco.workers()[0].clone();
+    worker.send(HolderMsg::Grab(MIB)).unwrap();
+    worker.call(HolderMsg::Ping, T).unwrap();
+    let health = ecosystem_health(&eco);
+    let held = health.member("worker-0").unwrap().memory.bytes().unwrap();
+    assert!(held >= MIB as u64, "{held}");
+    let other = health.member("worker-1").unwrap().memory.bytes().unwrap();
+    assert!(other < 64 * KIB, "{other}");
+    assert!(health.to_string().contains("memory 1.0 MiB"), "{health}");
+    let actors = node.stats().memory.actors.bytes().unwrap();
+    assert!(actors >= MIB as u64, "{actors}");
+}

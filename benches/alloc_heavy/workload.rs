@@ -28,7 +28,8 @@ impl Actor for Allocating {
     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
         match msg {
             Msg::Work(n) => {
-                let boxes: Vec<Box<[u64; 4]>> = (0..16).map(|i| Box::new([n, i, n ^ i, 1])).collect();
+                let boxes: Vec<Box<[u64; 4]>> =
+                    (0..16).map(|i| Box::new([n, i, n ^ i, 1])).collect();
                 let mut buffer = vec![0u8; 1024];
                 buffer[(n % 1024) as usize] = 1;
                 let total: u64 = boxes.iter().map(|b| b.iter().sum::<u64>()).sum();

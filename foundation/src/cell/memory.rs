@@ -72,6 +72,9 @@ pub(super) struct RunMemory {
     // Dropped in this order: the tag first, then the account.
     _tag: Option<TagGuard>,
     account: Option<AccountRef>,
+    /// The incarnation has an account (the accounting allocator is
+    /// installed): flush it between messages.
+    pub(super) accounted: bool,
     /// `max_heap`, `u64::MAX` for none.
     pub(super) limit: u64,
     /// `hibernate_every`, 0 for never.
@@ -84,14 +87,20 @@ impl RunMemory {
     pub(super) const NONE: RunMemory = RunMemory {
         _tag: None,
         account: None,
+        accounted: false,
         limit: u64::MAX,
         every: 0,
         compacted_at: 0,
     };
 
-    /// Bytes charged to the incarnation now, if it is over its limit.
+    /// Adds what this thread charged to the account since the last
+    /// flush; returns its bytes if they are over the limit.
     #[inline]
-    pub(super) fn over_limit(&self) -> Option<u64> {
+    pub(super) fn flush_and_check(&self) -> Option<u64> {
+        memory::account::flush();
+        if self.limit == u64::MAX {
+            return None;
+        }
         let used = self.account.as_ref()?.get().bytes();
         (used > self.limit).then_some(used)
     }
@@ -126,6 +135,7 @@ impl<A: Actor> ActorCell<A> {
             // `Context` keeps alive for longer than this value (the run
             // loop drops it first).
             _tag: tag.map(|tag| unsafe { memory::account::enter(tag) }),
+            accounted: account.is_some(),
             account,
             limit,
             every,

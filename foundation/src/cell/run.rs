@@ -207,9 +207,11 @@ impl<A: Actor> ActorCell<A> {
                 settle!();
                 return cell.finish(incarnation, slot, reason);
             }
-            // `max_heap`, between messages: an allocator cannot unwind.
-            if memory.limit != u64::MAX
-                && let Some(used) = memory.over_limit()
+            // Between messages: what the last handler allocated reaches
+            // the account (so figures read after its messages are exact),
+            // and `max_heap` is checked (an allocator cannot unwind).
+            if memory.accounted
+                && let Some(used) = memory.flush_and_check()
             {
                 settle!();
                 let limit = memory.limit;

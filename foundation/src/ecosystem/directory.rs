@@ -295,7 +295,10 @@ impl<C: Actor, W: Actor> Members<C, W> {
                     .as_ref()
                     .and_then(|t| t.memory())
                     .filter(|_| crate::memory::is_accounting())
-                    .map_or(crate::memory::Usage::NotMeasured, crate::memory::Usage::Bytes),
+                    .map_or(
+                        crate::memory::Usage::NotMeasured,
+                        crate::memory::Usage::Bytes,
+                    ),
             });
         }
         drop(samples);

@@ -782,7 +782,11 @@ mod tests {
         q.push(7).unwrap();
         assert_eq!(q.len(), 1);
         assert!(q.close());
-        assert_eq!(unsafe { q.release_idle() }, 0, "a closed queue keeps its block");
+        assert_eq!(
+            unsafe { q.release_idle() },
+            0,
+            "a closed queue keeps its block"
+        );
         assert_eq!(unsafe { q.pop() }, Pop::Value(7));
     }
 

@@ -34,10 +34,14 @@ pub(crate) struct Account {
 }
 
 impl Account {
-    /// Bytes charged now.
+    /// Bytes charged now. A thread running the owner adds what it
+    /// allocates in sums (see [`FLUSH_AT`]), so a free on another thread
+    /// can be credited before its allocation was charged: the word's
+    /// bytes, a signed 48-bit number, are then briefly below zero, and
+    /// read as 0.
     #[inline]
     pub(crate) fn bytes(&self) -> u64 {
-        self.word.load(Relaxed) >> REF_BITS
+        ((self.word.load(Relaxed) as i64) >> REF_BITS).max(0) as u64
     }
 
     /// Charges `size` bytes. The caller holds the account, or is charging
@@ -186,15 +190,170 @@ impl Tag {
     }
 }
 
+/// This thread's accounting state: the tag; the bytes charged to (or
+/// credited back from) the tag's account that this thread has not yet
+/// added to it; and its slot of the process's total. Charging the running
+/// actor's own account costs a thread-local add, not an atomic one; the
+/// sum goes to the account when the tag changes (a run ends, a factory
+/// returns) and between messages ([`flush`]).
+struct Local {
+    tag: Cell<Tag>,
+    pending: Cell<i64>,
+    /// Index into the total's slots (`usize::MAX`: not chosen yet).
+    slot: Cell<usize>,
+}
+
+/// A pending sum at least this large (either way) goes to the account at
+/// once: a figure read while a handler runs is never further off.
+pub(crate) const FLUSH_AT: i64 = 64 << 10;
+
+impl Local {
+    /// Keeps `pending` for `account` (the tag's), or adds it to the
+    /// account now if it has grown to [`FLUSH_AT`].
+    #[inline]
+    fn settle(&self, pending: i64, account: *const Account) {
+        if pending.unsigned_abs() < FLUSH_AT as u64 {
+            self.pending.set(pending);
+        } else {
+            self.pending.set(0);
+            // SAFETY: the tag's account is held by whoever set the tag.
+            unsafe { add_signed(account, pending) };
+        }
+    }
+}
+
+/// Adds a signed number of bytes to a held account.
+///
+/// # Safety
+///
+/// `account` is held (live, with a holder).
+#[inline]
+unsafe fn add_signed(account: *const Account, bytes: i64) {
+    // A negative sum is added as its two's complement: the account's
+    // true bytes (added and pending) never go below 0, and a holder keeps
+    // the word above zero, so this never frees it.
+    // SAFETY: by the contract.
+    unsafe {
+        (*account)
+            .word
+            .fetch_add((bytes << REF_BITS) as u64, Relaxed);
+    }
+}
+
 thread_local! {
-    /// Where this thread's allocations are charged now.
-    static TAG: Cell<Tag> = const { Cell::new(Tag::NONE) };
+    static LOCAL: Local = const {
+        Local {
+            tag: Cell::new(Tag::NONE),
+            pending: Cell::new(0),
+            slot: Cell::new(usize::MAX),
+        }
+    };
 }
 
 /// This thread's tag (`Tag::NONE` while the thread-local is gone).
 #[inline]
 pub(crate) fn current() -> Tag {
-    TAG.try_with(Cell::get).unwrap_or(Tag::NONE)
+    LOCAL.try_with(|l| l.tag.get()).unwrap_or(Tag::NONE)
+}
+
+/// A new allocation of `size` bytes: charged to this thread's tag's
+/// owner for that size — its pending sum for the tag's own account, an
+/// atomic add for another (the shared pool) — and added to this thread's
+/// slot of the total (`total`, given the slot index: `usize::MAX` when the
+/// thread-local is gone). Returns the owner, for the allocation's tag, and
+/// whether the tag was probing.
+#[inline]
+pub(crate) fn on_alloc(
+    size: usize,
+    total: impl Fn(&Cell<usize>, i64) + Copy,
+) -> (*const Account, bool) {
+    let found = LOCAL.try_with(|l| {
+        let tag = l.tag.get();
+        let owner = tag.owner(size);
+        if !owner.is_null() {
+            if owner == tag.account {
+                l.settle(l.pending.get() + size as i64, owner);
+            } else {
+                // SAFETY: a tag's accounts are held by whoever set it.
+                unsafe { (*owner).charge(size) };
+            }
+        }
+        total(&l.slot, size as i64);
+        (owner, tag.probing)
+    });
+    match found {
+        Ok(found) => found,
+        // The thread is going away: charged to no one.
+        Err(_) => {
+            total(&Cell::new(usize::MAX), size as i64);
+            (ptr::null(), false)
+        }
+    }
+}
+
+/// A freed allocation of `size` bytes tagged `owner` (null: no one):
+/// credited back (which may free the account), and taken off this
+/// thread's slot of the total.
+///
+/// # Safety
+///
+/// `owner` is the freed allocation's tag: live while the allocation was.
+#[inline]
+pub(crate) unsafe fn on_free(
+    owner: *const Account,
+    size: usize,
+    total: impl Fn(&Cell<usize>, i64) + Copy,
+) {
+    let pending = LOCAL.try_with(|l| {
+        total(&l.slot, -(size as i64));
+        if !owner.is_null() && l.tag.get().account == owner {
+            l.settle(l.pending.get() - size as i64, owner);
+            true
+        } else {
+            false
+        }
+    });
+    if pending.is_err() {
+        total(&Cell::new(usize::MAX), -(size as i64));
+    }
+    if pending != Ok(true)
+        && let Some(account) = NonNull::new(owner.cast_mut())
+    {
+        // SAFETY: the allocation's bytes kept its owner alive.
+        unsafe { Account::credit(account, size) };
+    }
+}
+
+/// Moves `size` bytes from `from` to `to` (either null: no one), with
+/// atomic adds (the pending sum is flushed first).
+///
+/// # Safety
+///
+/// `from` is live while the bytes are charged to it; `to` is held.
+pub(crate) unsafe fn transfer(from: *const Account, to: *const Account, size: usize) {
+    flush();
+    if !to.is_null() {
+        // SAFETY: held by the caller.
+        unsafe { (*to).charge(size) };
+    }
+    if let Some(from) = NonNull::new(from.cast_mut()) {
+        // SAFETY: by the contract.
+        unsafe { Account::credit(from, size) };
+    }
+}
+
+/// Adds this thread's pending sum to its tag's account, so that readers
+/// see it (and a limit is checked against it).
+#[inline]
+pub(crate) fn flush() {
+    let _ = LOCAL.try_with(|l| {
+        let pending = l.pending.replace(0);
+        let account = l.tag.get().account;
+        if pending != 0 && !account.is_null() {
+            // SAFETY: the tag's account is held by whoever set the tag.
+            unsafe { add_signed(account, pending) };
+        }
+    });
 }
 
 /// Charges this thread's allocations per `tag` until dropped.
@@ -205,12 +364,14 @@ pub(crate) fn current() -> Tag {
 /// holders outlive it).
 #[inline]
 pub(crate) unsafe fn enter(tag: Tag) -> TagGuard {
+    flush();
     TagGuard {
-        outer: TAG.with(|t| t.replace(tag)),
+        outer: LOCAL.with(|l| l.tag.replace(tag)),
     }
 }
 
-/// Restores the tag that was current before [`enter`].
+/// Restores the tag that was current before [`enter`], its pending sum
+/// added to its account first.
 pub(crate) struct TagGuard {
     outer: Tag,
 }
@@ -218,7 +379,8 @@ pub(crate) struct TagGuard {
 impl Drop for TagGuard {
     #[inline]
     fn drop(&mut self) {
-        TAG.with(|t| t.set(self.outer));
+        flush();
+        LOCAL.with(|l| l.tag.set(self.outer));
     }
 }
 
@@ -255,7 +417,7 @@ pub(crate) fn uncharged<R>(f: impl FnOnce() -> R) -> R {
 #[cfg(test)]
 unsafe fn bytes_of(account: *const Account) -> u64 {
     // SAFETY: by the contract.
-    unsafe { (*account).word.load(Acquire) >> REF_BITS }
+    unsafe { (*account).word.load(Acquire) as i64 >> REF_BITS }.max(0) as u64
 }
 
 #[cfg(all(test, not(loom)))]

@@ -3,7 +3,7 @@
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::cell::Cell;
-use core::ptr::{self, NonNull};
+use core::ptr;
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicI64, AtomicU8, AtomicUsize};
 use std::alloc::System;
@@ -19,30 +19,38 @@ const UNKNOWN: u8 = 0;
 const YES: u8 = 1;
 const NO: u8 = 2;
 
-/// Live bytes of the whole process, striped per thread so that threads
-/// allocating at once do not fight over one cache line.
+/// Live bytes of the whole process, kept per thread: the first
+/// `OWN_SLOTS` threads each own a slot, which only they write (a load and
+/// a store, no atomic add); later threads share `STRIPES` striped slots
+/// with atomic adds. A slot is signed: a thread that frees what another
+/// allocated goes below zero. The total is the sum.
+const OWN_SLOTS: usize = 192;
 const STRIPES: usize = 16;
-static TOTAL: [CachePadded<AtomicI64>; STRIPES] =
-    [const { CachePadded::new(AtomicI64::new(0)) }; STRIPES];
+static SLOTS: [CachePadded<AtomicI64>; OWN_SLOTS + STRIPES] =
+    [const { CachePadded::new(AtomicI64::new(0)) }; OWN_SLOTS + STRIPES];
+static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
 
-thread_local! {
-    static STRIPE: Cell<usize> = const { Cell::new(usize::MAX) };
-}
-
+/// Adds `delta` to the total, in the slot `index` names (chosen on the
+/// thread's first allocation).
 #[inline]
-fn stripe() -> &'static AtomicI64 {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let index = STRIPE
-        .try_with(|s| {
-            let mut i = s.get();
-            if i == usize::MAX {
-                i = NEXT.fetch_add(1, Relaxed) % STRIPES;
-                s.set(i);
-            }
-            i
-        })
-        .unwrap_or(0);
-    &TOTAL[index]
+fn add_to_total(index: &Cell<usize>, delta: i64) {
+    let mut i = index.get();
+    if i == usize::MAX {
+        let n = NEXT_SLOT.fetch_add(1, Relaxed);
+        i = if n < OWN_SLOTS {
+            n
+        } else {
+            OWN_SLOTS + n % STRIPES
+        };
+        index.set(i);
+    }
+    let slot = &SLOTS[i];
+    if i < OWN_SLOTS {
+        // Only this thread writes its slot.
+        slot.store(slot.load(Relaxed) + delta, Relaxed);
+    } else {
+        slot.fetch_add(delta, Relaxed);
+    }
 }
 
 /// Whether the accounting allocator is the global allocator: the first
@@ -83,7 +91,7 @@ fn probe() -> bool {
 
 /// Live bytes of the whole process, as the allocator counts them.
 pub(crate) fn total() -> u64 {
-    TOTAL.iter().map(|s| s.load(Relaxed)).sum::<i64>().max(0) as u64
+    SLOTS.iter().map(|s| s.load(Relaxed)).sum::<i64>().max(0) as u64
 }
 
 /// A global allocator that counts live bytes per actor: install it in
@@ -153,6 +161,22 @@ fn header(align: usize) -> usize {
 }
 const HEADER: usize = core::mem::size_of::<*const Account>();
 
+/// The system allocation behind a live allocation of `layout` (which
+/// `outer` accepted when it was made).
+///
+/// # Safety
+///
+/// An allocation of `layout` was made by this allocator.
+#[inline]
+unsafe fn outer_of_live(layout: Layout) -> (Layout, usize) {
+    let header = header(layout.align());
+    // SAFETY: `outer` checked exactly this when the allocation was made.
+    let outer = unsafe {
+        Layout::from_size_align_unchecked(layout.size() + header, layout.align().max(HEADER))
+    };
+    (outer, header)
+}
+
 /// The system allocation behind a caller's `layout`, or `None` if it
 /// would overflow.
 #[inline]
@@ -161,30 +185,6 @@ fn outer(layout: Layout) -> Option<(Layout, usize)> {
     let size = layout.size().checked_add(header)?;
     let outer = Layout::from_size_align(size, layout.align().max(HEADER)).ok()?;
     Some((outer, header))
-}
-
-/// Charges `size` bytes to `owner` (or to no one) and to the total.
-#[inline]
-fn charge(owner: *const Account, size: usize) {
-    if !owner.is_null() {
-        // SAFETY: a tag's accounts are held by whoever set the tag.
-        unsafe { (*owner).charge(size) };
-    }
-    stripe().fetch_add(size as i64, Relaxed);
-}
-
-/// Credits `size` bytes back to `owner` (or to no one) and the total.
-///
-/// # Safety
-///
-/// `owner` is an allocation's tag: live while the allocation is.
-#[inline]
-unsafe fn credit(owner: *const Account, size: usize) {
-    if let Some(owner) = NonNull::new(owner.cast_mut()) {
-        // SAFETY: the allocation's bytes keep its owner alive.
-        unsafe { Account::credit(owner, size) };
-    }
-    stripe().fetch_sub(size as i64, Relaxed);
 }
 
 impl AccountingAllocator {
@@ -200,12 +200,10 @@ impl AccountingAllocator {
         if base.is_null() {
             return base;
         }
-        let tag = account::current();
-        if tag.probing {
+        let (owner, probing) = account::on_alloc(size, add_to_total);
+        if probing {
             INSTALLED.store(YES, Relaxed);
         }
-        let owner = tag.owner(size);
-        charge(owner, size);
         // SAFETY: the header lies inside the allocation; `base + header`
         // is aligned to at least 8, so the tag slot just before it is.
         unsafe {
@@ -242,13 +240,8 @@ pub(crate) unsafe fn retag(user: *mut u8, size: usize, to: *const Account) {
         if from == to {
             return;
         }
-        if !to.is_null() {
-            (*to).charge(size);
-        }
         ptr::write(slot, to);
-        if let Some(from) = NonNull::new(from.cast_mut()) {
-            Account::credit(from, size);
-        }
+        account::transfer(from, to, size);
     }
 }
 
@@ -279,19 +272,21 @@ unsafe impl GlobalAlloc for AccountingAllocator {
 
     #[inline]
     unsafe fn dealloc(&self, user: *mut u8, layout: Layout) {
-        let (outer, header) = outer(layout).expect("allocated with this layout");
+        // SAFETY: `user` was allocated here with `layout`.
+        let (outer, header) = unsafe { outer_of_live(layout) };
         // SAFETY: `user` came from `alloc` with `layout`: its tag is in
         // front, its system allocation starts `header` bytes before.
         unsafe {
             let owner = ptr::read(tag_slot(user));
-            credit(owner, layout.size());
+            account::on_free(owner, layout.size(), add_to_total);
             System.dealloc(user.sub(header), outer);
         }
     }
 
     #[inline]
     unsafe fn realloc(&self, user: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let (outer, header) = outer(layout).expect("allocated with this layout");
+        // SAFETY: `user` was allocated here with `layout`.
+        let (outer, header) = unsafe { outer_of_live(layout) };
         let Some(new_outer) = new_size.checked_add(header) else {
             return ptr::null_mut();
         };
@@ -307,7 +302,7 @@ unsafe impl GlobalAlloc for AccountingAllocator {
             // A reallocation is a new allocation by whoever makes it:
             // charged to the current owner, the old bytes credited back.
             let new_user = Self::tag(base, header, new_size);
-            credit(old_owner, layout.size());
+            account::on_free(old_owner, layout.size(), add_to_total);
             new_user
         }
     }
