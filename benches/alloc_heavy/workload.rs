@@ -35,7 +35,7 @@ impl Actor for Allocating {
                 let total: u64 = boxes.iter().map(|b| b.iter().sum::<u64>()).sum();
                 self.sum = self
                     .sum
-                    .wrapping_add(total + u64::from(buffer.iter().any(|&b| b == 1)));
+                    .wrapping_add(total + u64::from(buffer.contains(&1)));
             }
             Msg::Flush(done) => done.send(self.sum).unwrap(),
         }

@@ -61,6 +61,9 @@ pub(crate) fn install_hook() {
 /// Marks this thread as running `pid`'s code until dropped.
 pub(crate) struct ActorScope {
     outer: Option<Running>,
+    /// The run set up its memory (ADR 0009: the account's tag, in a
+    /// thread-local), which ends with the scope.
+    pub(crate) memory: bool,
 }
 
 impl ActorScope {
@@ -72,6 +75,7 @@ impl ActorScope {
     pub(crate) unsafe fn enter(pid: Pid, actor: *const dyn Runnable) -> Self {
         ActorScope {
             outer: RUNNING_ACTOR.with(|c| c.replace(Some(Running { pid, actor }))),
+            memory: false,
         }
     }
 }
@@ -92,6 +96,9 @@ pub(crate) fn with_running_actor<R>(f: impl FnOnce(Option<&dyn Runnable>) -> R) 
 impl Drop for ActorScope {
     #[inline]
     fn drop(&mut self) {
+        if self.memory {
+            crate::memory::end_run();
+        }
         RUNNING_ACTOR.with(|c| c.set(self.outer));
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::*;
 use crate::actor::ActorOptions;
-use crate::memory::{self, Account, AccountRef, MemoryStrategy, Tag, TagGuard};
+use crate::memory::{self, AccountRef, MemoryStrategy, RunState, Tag};
 use crate::sync::lock;
 
 /// The memory settings of a cell, and its incarnation's account; in the
@@ -34,7 +34,7 @@ impl MemoryControl {
         options: &ActorOptions,
         account: Option<AccountRef>,
     ) -> Option<Box<MemoryControl>> {
-        let account = account.or_else(|| memory::is_accounting().then(Account::new));
+        let account = account.or_else(|| memory::is_accounting().then(AccountRef::new));
         // Without an account, only hibernation needs anything here (a
         // `shared` actor's pool and a limit need the allocator).
         if account.is_none() && options.memory != MemoryStrategy::GcOptimized {
@@ -64,56 +64,29 @@ impl MemoryControl {
     }
 }
 
-/// What one run of a cell with memory settings holds: its account (so a
-/// kill that ends the incarnation meanwhile cannot free it under a
-/// handler that still allocates) and the thread's tag, restored when
-/// dropped; the limit, and when to compact.
-pub(super) struct RunMemory {
-    // Dropped in this order: the tag first, then the account.
-    _tag: Option<TagGuard>,
-    account: Option<AccountRef>,
-    /// The incarnation has an account (the accounting allocator is
-    /// installed): flush it between messages.
-    pub(super) accounted: bool,
-    /// `max_heap`, `u64::MAX` for none.
-    pub(super) limit: u64,
-    /// `hibernate_every`, 0 for never.
-    every: u32,
-    compacted_at: u64,
-}
-
-impl RunMemory {
-    /// Nothing to account, limit or compact.
-    pub(super) const NONE: RunMemory = RunMemory {
-        _tag: None,
-        account: None,
-        accounted: false,
-        limit: u64::MAX,
-        every: 0,
-        compacted_at: 0,
-    };
-
-    /// Adds what this thread charged to the account since the last
-    /// flush; returns its bytes if they are over the limit.
-    #[inline]
-    pub(super) fn flush_and_check(&self) -> Option<u64> {
-        memory::account::flush();
-        if self.limit == u64::MAX {
-            return None;
-        }
-        let used = self.account.as_ref()?.get().bytes();
-        (used > self.limit).then_some(used)
-    }
+/// What the run loop does between two messages of an actor with memory
+/// settings ([`ActorCell::memory_step`]).
+pub(super) enum Step {
+    /// Go on.
+    Go,
+    /// Over `max_heap`: `(used, limit)`.
+    Limit(u64, u64),
+    /// Run the `compact` hook, then [`ActorCell::compacted`].
+    Compact,
 }
 
 impl<A: Actor> ActorCell<A> {
-    /// Sets up a run's memory: the account and tag, the limit.
+    /// Sets up this run's memory (its account's tag, in a thread-local
+    /// that `scope` ends), unless it already is.
     #[cold]
     #[inline(never)]
-    pub(super) fn run_memory(&self) -> RunMemory {
+    pub(super) fn begin_memory(&self, scope: &mut crate::panic::ActorScope) {
+        if scope.memory {
+            return;
+        }
         let control = lock(&self.control);
         let Some(m) = control.as_ref().and_then(|c| c.memory.as_deref()) else {
-            return RunMemory::NONE;
+            return;
         };
         let account = m.account.clone();
         let pool = self.shared.memory_pool.as_ref();
@@ -129,36 +102,62 @@ impl<A: Actor> ActorCell<A> {
         });
         let (limit, every, compacted_at) = (m.limit, m.every, m.compacted_at);
         drop(control);
-        RunMemory {
-            // SAFETY: `account` is held by the `RunMemory` and dropped
-            // after the guard; the pool is the node's, which the runner's
-            // `Context` keeps alive for longer than this value (the run
-            // loop drops it first).
+        memory::begin_run(RunState {
+            // SAFETY: `account` is held by the run state and dropped after
+            // the guard; the pool is the node's, which the runner's
+            // `Context` keeps alive for longer (the scope ends first).
             _tag: tag.map(|tag| unsafe { memory::account::enter(tag) }),
-            accounted: account.is_some(),
             account,
             limit,
             every,
             compacted_at,
+        });
+        scope.memory = true;
+    }
+
+    /// Between two messages (and before the first): sets the run's memory
+    /// up, adds what the last handler allocated to the account (so figures
+    /// read after its messages are exact), and says whether the actor is
+    /// over its `max_heap` (an allocator cannot unwind, so it is checked
+    /// here) or should compact (asked to, or `hibernate_every` messages
+    /// since it last did).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn memory_step(&self, signals: u16, scope: &mut crate::panic::ActorScope) -> Step {
+        self.begin_memory(scope);
+        memory::account::flush();
+        let wanted = signals & SIG_COMPACT != 0;
+        if wanted {
+            self.signals.fetch_and(!SIG_COMPACT, AcqRel);
         }
+        let taken = self.mailbox.taken() as u64;
+        memory::with_run(|run| {
+            if run.limit != u64::MAX
+                && let Some(account) = &run.account
+            {
+                let used = account.get().bytes();
+                if used > run.limit {
+                    return Step::Limit(used, run.limit);
+                }
+            }
+            if wanted || (run.every != 0 && taken - run.compacted_at >= u64::from(run.every)) {
+                Step::Compact
+            } else {
+                Step::Go
+            }
+        })
+        .unwrap_or(Step::Go)
     }
 
-    /// Whether the actor should compact now: asked to (`wanted`), or
-    /// `hibernate_every` messages since the last time.
-    #[inline]
-    pub(super) fn compact_due(&self, memory: &RunMemory, wanted: bool) -> bool {
-        wanted
-            || (memory.every != 0
-                && self.mailbox.taken() as u64 - memory.compacted_at >= u64::from(memory.every))
-    }
-
-    /// After the `compact` hook: gives the empty mailbox's block back and
-    /// notes the read position.
-    pub(super) fn compacted(&self, memory: &mut RunMemory) {
+    /// After the `compact` hook: gives the mailbox's last block back if it
+    /// is empty, and notes the read position.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn compacted(&self) {
         // SAFETY: the runner holds RUNNING: it is the mailbox's consumer.
         let skipped = unsafe { self.mailbox.release_idle() } as u64;
         let taken = self.mailbox.taken() as u64;
-        memory.compacted_at = taken;
+        memory::with_run(|run| run.compacted_at = taken);
         if let Some(m) = lock(&self.control)
             .as_mut()
             .and_then(|c| c.memory.as_deref_mut())
@@ -208,7 +207,7 @@ impl<A: Actor> ActorCell<A> {
     /// Gives the next incarnation its account (a restart).
     pub(super) fn install_account(control: &mut Control, account: Option<AccountRef>) {
         if let Some(m) = control.memory.as_deref_mut() {
-            m.account = account.or_else(|| memory::is_accounting().then(Account::new));
+            m.account = account.or_else(|| memory::is_accounting().then(AccountRef::new));
         }
     }
 }

@@ -66,13 +66,13 @@ const SIG_MUTED: u16 = 256;
 /// account ([`memory::MemoryControl`], in the control block), which each
 /// run sets up.
 const MEMORY: u16 = 512;
-/// Compact when the mailbox is next empty (ADR 0009): the node's memory
-/// monitor asks an idle `gc_optimized` actor, or all of them under
-/// pressure.
+/// Compact before the next message (ADR 0009): the node's memory monitor
+/// asks an idle `gc_optimized` actor, or all of them under pressure. Only
+/// set on `MEMORY` cells, whose runs look at it between messages.
 const SIG_COMPACT: u16 = 1024;
 /// Flags that belong to the cell, not to one incarnation.
 const CELL_FLAGS: u16 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START | MEMORY;
-const SIGNALS: u16 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL | SIG_MUTED | SIG_COMPACT;
+const SIGNALS: u16 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL | SIG_MUTED;
 
 /// `ActorCell::flow` flags: threads wait for room (`Control::room_waiters`).
 pub(crate) const ROOM_WANTED: u32 = Bound::ROOM_WANTED;
@@ -215,7 +215,7 @@ pub(crate) struct Setup {
 
 impl<A: Actor> ActorCell<A> {
     pub(crate) fn new(
-        actor: A,
+        actor: Box<A>,
         number: u64,
         shared: Arc<Shared>,
         setup: Setup,
@@ -255,7 +255,7 @@ impl<A: Actor> ActorCell<A> {
             shared,
             control: Mutex::new(control),
             slot: UnsafeCell::new(Slot {
-                actor: Box::into_raw(Box::new(actor)),
+                actor: Box::into_raw(actor),
             }),
             started: UnsafeCell::new(false),
             me,

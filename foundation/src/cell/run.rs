@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crossbeam_utils::sync::Parker;
 
-use super::memory::RunMemory;
+use super::memory::Step;
 use super::state::Idle;
 use super::takeover::What;
 use super::*;
@@ -115,7 +115,7 @@ impl<A: Actor> ActorCell<A> {
         let running: *const dyn Runnable = cell_ptr;
         // SAFETY: `ctx` holds an `Arc` of the cell; every path that drops
         // `ctx` before returning drops the scope first.
-        let scope = unsafe { ActorScope::enter(pid, running) };
+        let mut scope = unsafe { ActorScope::enter(pid, running) };
         // SAFETY: we hold RUNNING, which grants this thread the slot until
         // we go idle or yield, or a kill steals the actor (after which we
         // stop using it: every `Stolen` below returns at once); `ctx` owns
@@ -128,13 +128,7 @@ impl<A: Actor> ActorCell<A> {
         let cell: &Self = unsafe { &*Arc::as_ptr(&ctx.cell) };
         // The incarnation's account and tag (ADR 0009), after `ctx`, so
         // dropped before it; the `Stolen` paths drop it first by hand.
-        let mut memory = if cell.signals.load(Relaxed) & MEMORY != 0 {
-            cell.run_memory()
-        } else {
-            RunMemory::NONE
-        };
-        // Asked to compact when the mailbox is next empty.
-        let mut compact_wanted = false;
+
         let mut handled = 0;
         // SAFETY: we hold RUNNING (see the slot above), and `actor` is the
         // slot's live instance; `instance` stays in this function, which
@@ -154,7 +148,6 @@ impl<A: Actor> ActorCell<A> {
                     }
                     Guarded::Stolen => {
                         settle!();
-                        drop(memory);
                         drop(scope);
                         drop(ctx);
                         drop_instance(pid, actor);
@@ -189,6 +182,10 @@ impl<A: Actor> ActorCell<A> {
         let mut flag_skip = 0u32;
         if !*started {
             *started = true;
+            if cell.signals.load(Relaxed) & MEMORY != 0 {
+                // The `started` hook's allocations are the actor's too.
+                cell.begin_memory(&mut scope);
+            }
             user!(What::STARTED, instance.get().started(&mut ctx));
             if cell.supervised() {
                 let ack = lock(&cell.control)
@@ -207,18 +204,27 @@ impl<A: Actor> ActorCell<A> {
                 settle!();
                 return cell.finish(incarnation, slot, reason);
             }
-            // Between messages: what the last handler allocated reaches
-            // the account (so figures read after its messages are exact),
-            // and `max_heap` is checked (an allocator cannot unwind).
-            if memory.accounted
-                && let Some(used) = memory.flush_and_check()
-            {
-                settle!();
-                let limit = memory.limit;
-                return cell.finish(incarnation, slot, ExitReason::MemoryLimit { used, limit });
-            }
             let signals = cell.signals.load(Acquire);
-            if signals & SIGNALS != 0 {
+            if signals & (SIGNALS | MEMORY) != 0 {
+                // Between messages, for an actor with memory settings
+                // (`MEMORY`, a cell flag, brings it here every time; ADR
+                // 0009): the account gets what the last handler
+                // allocated, then `max_heap` is checked (an allocator
+                // cannot unwind), then maybe it compacts.
+                if signals & MEMORY != 0 {
+                    match cell.memory_step(signals, &mut scope) {
+                        Step::Go => {}
+                        Step::Limit(used, limit) => {
+                            settle!();
+                            let reason = ExitReason::MemoryLimit { used, limit };
+                            return cell.finish(incarnation, slot, reason);
+                        }
+                        Step::Compact => {
+                            user!(What::COMPACT, instance.get().compact(&mut ctx));
+                            cell.compacted();
+                        }
+                    }
+                }
                 if signals & SIG_KILL != 0 {
                     if cell.is_killed() {
                         settle!();
@@ -240,11 +246,6 @@ impl<A: Actor> ActorCell<A> {
                         What::SHUTDOWN_REQUESTED,
                         instance.get().shutdown_requested(&mut ctx)
                     );
-                    continue;
-                }
-                if signals & SIG_COMPACT != 0 {
-                    cell.signals.fetch_and(!SIG_COMPACT, AcqRel);
-                    compact_wanted = true;
                     continue;
                 }
                 if signals & SIG_MUTED != 0 {
@@ -298,7 +299,6 @@ impl<A: Actor> ActorCell<A> {
                                 }
                                 Guarded::Stolen => {
                                     settle!();
-                                    drop(memory);
                                     drop(scope);
                                     drop(ctx);
                                     drop_instance(pid, actor);
@@ -335,16 +335,6 @@ impl<A: Actor> ActorCell<A> {
                     // Flags up: let them down (the mailbox is empty) before
                     // going idle.
                     cell.took_while_flagged();
-                }
-                Pop::Empty
-                    if cell.signals.load(Relaxed) & MEMORY != 0
-                        && cell.compact_due(&memory, compact_wanted) =>
-                {
-                    // Hibernation (ADR 0009): the hook, then the empty
-                    // mailbox's last block goes back.
-                    compact_wanted = false;
-                    user!(What::COMPACT, instance.get().compact(&mut ctx));
-                    cell.compacted(&mut memory);
                 }
                 Pop::Empty => {
                     settle!();

@@ -10,7 +10,7 @@ use super::memory::MemoryControl;
 use super::{ActorCell, Setup, StartedAck, run_dedicated};
 use crate::actor::{Actor, ActorOptions, ActorRef};
 use crate::error::SpawnError;
-use crate::memory::AccountRef;
+use crate::memory::{AccountRef, MemoryStrategy};
 use crate::node::shared::Shared;
 use crate::pid::Pid;
 use crate::scheduler::{self, WakeKind};
@@ -39,42 +39,56 @@ pub(crate) fn spawn_cell<A: Actor>(
     before_start: impl FnOnce(&Arc<ActorCell<A>>),
 ) -> Result<ActorRef<A>, SpawnError> {
     let bound = options.bound()?;
-    options.check_memory()?;
-    if options.max_heap.is_some() && !crate::memory::is_accounting() {
-        shared.warn_unmeasured_limit();
-    }
-    // A factory's instance is boxed under the child's account, as the
-    // factory ran; an instance built by the caller stays the caller's.
-    let factory_account = account.clone();
-    let memory = MemoryControl::for_spawn(&options, account);
+    // Memory (ADR 0009): nothing to do for a plain actor without the
+    // accounting allocator, the common case, kept to a few tests.
+    let plain = options.memory == MemoryStrategy::Isolated
+        && options.max_heap.is_none()
+        && account.is_none()
+        && options.hibernate_after.is_none()
+        && options.hibernate_every.is_none()
+        && !crate::memory::is_accounting();
+    let (memory, factory_account) = if plain {
+        (None, None)
+    } else {
+        options.check_memory()?;
+        if options.max_heap.is_some() && !crate::memory::is_accounting() {
+            shared.warn_unmeasured_limit();
+        }
+        let factory_account = account.clone();
+        (MemoryControl::for_spawn(&options, account), factory_account)
+    };
     let credit = options.credit_pool();
     let parker = options.blocking.then(Parker::new);
     let unparker = parker.as_ref().map(|p| p.unparker().clone());
     // The acceptance check runs under the shard's lock: shutdown clears
     // `accepting` and then takes every shard's lock to collect the actors, so
     // it either sees this actor or we see the flag.
+    // A factory's instance is boxed under the child's account, as the
+    // factory ran; an instance built by the caller stays the caller's.
+    let actor = match &factory_account {
+        None => Box::new(actor),
+        Some(account) => crate::memory::charged_to(Some(account), || Box::new(actor)),
+    };
     let cell = shared
         .actors
         .insert(
             || shared.accepting.load(SeqCst),
             |number| {
                 let cell = Arc::new_cyclic(|me| {
-                    crate::memory::charged_to(factory_account.as_ref(), || {
-                        ActorCell::new(
-                            actor,
-                            number,
-                            Arc::clone(shared),
-                            Setup {
-                                supervised: supervisor.is_some(),
-                                dedicated: unparker,
-                                trap_exit: options.trap_exit,
-                                bound,
-                                credit,
-                                memory,
-                            },
-                            me.as_ptr(),
-                        )
-                    })
+                    ActorCell::new(
+                        actor,
+                        number,
+                        Arc::clone(shared),
+                        Setup {
+                            supervised: supervisor.is_some(),
+                            dedicated: unparker,
+                            trap_exit: options.trap_exit,
+                            bound,
+                            credit,
+                            memory,
+                        },
+                        me.as_ptr(),
+                    )
                 });
                 let task = Arc::clone(&cell) as Task;
                 (cell, task)
@@ -111,7 +125,9 @@ pub(crate) fn spawn_cell<A: Actor>(
         cell.set_supervisor((pid, task), ack, None);
     }
     before_start(&cell);
-    super::memory::watch(&cell, &options);
+    if options.memory == MemoryStrategy::GcOptimized {
+        super::memory::watch(&cell, &options);
+    }
     match parker {
         None => scheduler::schedule(&shared.scheduler, Arc::clone(&cell) as Task, wake),
         Some(parker) => {

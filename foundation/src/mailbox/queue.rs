@@ -332,21 +332,22 @@ impl<T> Queue<T> {
             let offset = position % LAP;
             let cap = cap(lap);
 
+            // (Not at a reserved position, which the check would count as
+            // filled while the consumer releases its idle block.)
+            if LIMITED && offset != cap {
+                let head = self.head_index.load(Acquire) >> SHIFT;
+                if slots_up_to(position).saturating_sub(slots_up_to(head)) >= limit {
+                    return Err((input, true));
+                }
+            }
+
             // Another producer is installing the next block, or the
-            // consumer is releasing its idle one: wait for it. (Before the
-            // limit's check, which would count the reserved positions.)
+            // consumer is releasing its idle one: wait for it.
             if offset == cap {
                 backoff.snooze();
                 tail = self.tail_index.load(Acquire);
                 block = self.tail_block.load(Acquire);
                 continue;
-            }
-
-            if LIMITED {
-                let head = self.head_index.load(Acquire) >> SHIFT;
-                if slots_up_to(position).saturating_sub(slots_up_to(head)) >= limit {
-                    return Err((input, true));
-                }
             }
 
             // About to claim the last slot: have the next block ready, so
@@ -759,35 +760,34 @@ mod tests {
     #[test]
     fn an_empty_queue_gives_its_block_back_and_takes_messages_after() {
         let q = Queue::new();
-        // SAFETY (every consumer call here): this thread is the consumer.
-        assert_eq!(unsafe { q.release_idle() }, 0, "no block yet");
+        // SAFETY: this thread is the only consumer.
+        let release = |q: &Queue<u32>| unsafe { q.release_idle() };
+        // SAFETY: as above.
+        let pop = |q: &Queue<u32>| unsafe { q.pop() };
+        assert_eq!(release(&q), 0, "no block yet");
         for round in 0..3u32 {
             for i in 0..40 {
                 q.push(round * 100 + i).unwrap();
             }
-            assert_eq!(unsafe { q.release_idle() }, 0, "not empty");
+            assert_eq!(release(&q), 0, "not empty");
             for i in 0..40 {
-                assert_eq!(unsafe { q.pop() }, Pop::Value(round * 100 + i));
+                assert_eq!(pop(&q), Pop::Value(round * 100 + i));
             }
             let before = q.taken();
-            let skipped = unsafe { q.release_idle() };
+            let skipped = release(&q);
             assert!(skipped > 0, "round {round}: released");
             assert!(q.head_block.load(Relaxed).is_null());
             assert!(q.tail_block.load(Relaxed).is_null());
             assert_eq!(q.taken(), before + skipped);
             assert_eq!(q.len(), 0);
-            assert_eq!(unsafe { q.pop() }, Pop::Empty);
-            assert_eq!(unsafe { q.release_idle() }, 0, "nothing left to release");
+            assert_eq!(pop(&q), Pop::Empty);
+            assert_eq!(release(&q), 0, "nothing left to release");
         }
         q.push(7).unwrap();
         assert_eq!(q.len(), 1);
         assert!(q.close());
-        assert_eq!(
-            unsafe { q.release_idle() },
-            0,
-            "a closed queue keeps its block"
-        );
-        assert_eq!(unsafe { q.pop() }, Pop::Value(7));
+        assert_eq!(release(&q), 0, "a closed queue keeps its block");
+        assert_eq!(pop(&q), Pop::Value(7));
     }
 
     #[test]

@@ -70,7 +70,27 @@ impl Account {
         }
     }
 
-    /// A new account with one holder (the caller's [`AccountRef`]).
+    /// # Safety
+    ///
+    /// Nothing refers to the account: no holder, no byte charged.
+    unsafe fn free(account: NonNull<Account>) {
+        // SAFETY: by the contract; it came from `System` with this layout.
+        unsafe { System.dealloc(account.as_ptr().cast(), Layout::new::<Account>()) }
+    }
+}
+
+/// A holder of an [`Account`]: while one exists the account stays, and
+/// allocations may be charged to it. Dropping the last holder of an
+/// account with no live bytes frees it.
+pub(crate) struct AccountRef(NonNull<Account>);
+
+// SAFETY: the account is shared by atomics only.
+unsafe impl Send for AccountRef {}
+// SAFETY: as above.
+unsafe impl Sync for AccountRef {}
+
+impl AccountRef {
+    /// A new account, with this as its one holder.
     pub(crate) fn new() -> AccountRef {
         let layout = Layout::new::<Account>();
         // SAFETY: a non-zero-sized layout; the system allocator, so that
@@ -92,26 +112,6 @@ impl Account {
         AccountRef(p)
     }
 
-    /// # Safety
-    ///
-    /// Nothing refers to the account: no holder, no byte charged.
-    unsafe fn free(account: NonNull<Account>) {
-        // SAFETY: by the contract; it came from `System` with this layout.
-        unsafe { System.dealloc(account.as_ptr().cast(), Layout::new::<Account>()) }
-    }
-}
-
-/// A holder of an [`Account`]: while one exists the account stays, and
-/// allocations may be charged to it. Dropping the last holder of an
-/// account with no live bytes frees it.
-pub(crate) struct AccountRef(NonNull<Account>);
-
-// SAFETY: the account is shared by atomics only.
-unsafe impl Send for AccountRef {}
-// SAFETY: as above.
-unsafe impl Sync for AccountRef {}
-
-impl AccountRef {
     /// The account.
     #[inline]
     pub(crate) fn get(&self) -> &Account {
@@ -386,6 +386,7 @@ impl Drop for TagGuard {
 
 /// Runs `f` with its allocations charged to `account` (`None`: as they
 /// are now): a child's factory runs under the child's account.
+#[inline]
 pub(crate) fn charged_to<R>(account: Option<&AccountRef>, f: impl FnOnce() -> R) -> R {
     let Some(account) = account else {
         return f();
@@ -404,6 +405,11 @@ pub(crate) fn charged_to<R>(account: Option<&AccountRef>, f: impl FnOnce() -> R)
 /// only): a mailbox's queue blocks, which belong to no one's code.
 #[inline]
 pub(crate) fn uncharged<R>(f: impl FnOnce() -> R) -> R {
+    let tag = current();
+    if tag.account.is_null() && tag.pool.is_null() {
+        // Charged to no one already (always, without the allocator).
+        return f();
+    }
     // SAFETY: the tag holds no account.
     let _guard = unsafe { enter(Tag::NONE) };
     f()
@@ -426,7 +432,7 @@ mod tests {
 
     #[test]
     fn an_account_lives_while_held_or_charged() {
-        let account = Account::new();
+        let account = AccountRef::new();
         account.get().charge(100);
         let raw = NonNull::new(account.as_ptr().cast_mut()).unwrap();
         let second = account.clone();
@@ -446,8 +452,8 @@ mod tests {
 
     #[test]
     fn a_tag_sends_large_allocations_to_the_pool() {
-        let account = Account::new();
-        let pool = Account::new();
+        let account = AccountRef::new();
+        let pool = AccountRef::new();
         let tag = Tag {
             account: account.as_ptr(),
             pool: pool.as_ptr(),

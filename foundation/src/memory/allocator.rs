@@ -311,6 +311,7 @@ unsafe impl GlobalAlloc for AccountingAllocator {
 #[cfg(all(test, not(loom), not(miri)))]
 mod tests {
     use super::*;
+    use crate::memory::AccountRef;
 
     #[test]
     fn a_header_keeps_every_alignment() {
@@ -328,24 +329,31 @@ mod tests {
     #[test]
     fn the_allocator_tags_charges_and_credits() {
         // Used directly (not as the global allocator of this test binary).
+        // SAFETY (every block below): each pointer came from this
+        // allocator with the layout it is given back with.
         let allocator = AccountingAllocator::new();
-        let account = Account::new();
+        let account = AccountRef::new();
         let layout = Layout::from_size_align(1000, 64).unwrap();
+        // SAFETY: a non-zero-sized layout.
         let p = account::charged_to(Some(&account), || unsafe { allocator.alloc(layout) });
         assert!(!p.is_null());
         assert_eq!(p as usize % 64, 0);
         assert_eq!(account.get().bytes(), 1000);
         // Grown by another owner (none): charged to it, credited here.
+        // SAFETY: `p` is live, of `layout`.
         let p = unsafe { allocator.realloc(p, layout, 3000) };
         assert_eq!(account.get().bytes(), 0);
         let grown = Layout::from_size_align(3000, 64).unwrap();
+        // SAFETY: `p` is live, of `grown`.
         unsafe { allocator.dealloc(p, grown) };
+        // SAFETY: a non-zero-sized layout.
         let q = account::charged_to(Some(&account), || unsafe {
             allocator.alloc_zeroed(Layout::new::<[u64; 4]>())
         });
         assert_eq!(account.get().bytes(), 32);
         // Freed on another thread: credited to its owner all the same.
         let q = q as usize;
+        // SAFETY: `q` is live, of this layout, and freed once.
         std::thread::spawn(move || unsafe {
             allocator.dealloc(q as *mut u8, Layout::new::<[u64; 4]>())
         })

@@ -79,12 +79,52 @@ use std::time::Duration;
 
 pub use bytes::Bytes;
 
-pub(crate) use account::{Account, AccountRef, Tag, TagGuard, charged_to};
+pub(crate) use account::{AccountRef, Tag, TagGuard, charged_to};
+
+/// What a run of an actor with memory settings holds (ADR 0009): its
+/// account (so that a kill ending the incarnation meanwhile cannot free it
+/// under a handler that still allocates) and the thread's tag, restored
+/// when dropped; its limit, and when it compacts. In a thread-local from
+/// the run's first look between messages to the end of its
+/// [`ActorScope`](crate::panic::ActorScope), so the run loop of other
+/// actors carries none of it.
+pub(crate) struct RunState {
+    // Dropped in this order: the tag first, then the account.
+    pub(crate) _tag: Option<TagGuard>,
+    pub(crate) account: Option<AccountRef>,
+    /// `max_heap`, `u64::MAX` for none.
+    pub(crate) limit: u64,
+    /// `hibernate_every`, 0 for never.
+    pub(crate) every: u32,
+    /// The read position at the last compaction.
+    pub(crate) compacted_at: u64,
+}
+
+thread_local! {
+    static RUN: core::cell::RefCell<Option<RunState>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Sets up this thread's run's memory.
+pub(crate) fn begin_run(state: RunState) {
+    RUN.with(|r| *r.borrow_mut() = Some(state));
+}
+
+/// Calls `f` with this thread's run's memory, if set up.
+pub(crate) fn with_run<R>(f: impl FnOnce(&mut RunState) -> R) -> Option<R> {
+    RUN.with(|r| r.borrow_mut().as_mut().map(f))
+}
+
+/// Ends this thread's run's memory: the tag restored (its pending sum
+/// added to the account), the account let go.
+pub(crate) fn end_run() {
+    let state = RUN.with(|r| r.borrow_mut().take());
+    drop(state);
+}
 pub use allocator::AccountingAllocator;
 
 /// Allocations of at least this many bytes made by a
 /// [`MemoryStrategy::Shared`] actor are charged to its node's shared pool
-/// (4 KiB: [`MessageSize::LARGE_HEAP`](crate::MessageSize::LARGE_HEAP),
+/// (4 KiB: [`SizeReport::LARGE_HEAP`](crate::SizeReport::LARGE_HEAP),
 /// where the size analysis starts recommending shared payloads).
 pub const SHARED_THRESHOLD: usize = 4096;
 

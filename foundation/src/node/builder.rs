@@ -295,7 +295,7 @@ impl NodeBuilder {
             user_handle: OnceLock::new(),
             ecosystems: Mutex::new(std::collections::HashMap::new()),
             memory,
-            memory_pool: crate::memory::is_accounting().then(crate::memory::Account::new),
+            memory_pool: crate::memory::is_accounting().then(crate::memory::AccountRef::new),
             warned_unmeasured: AtomicBool::new(false),
         });
         if let Err(error) = shared.memory.start_if_watching() {

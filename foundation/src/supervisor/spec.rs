@@ -17,7 +17,7 @@ use crate::cell::ActorCell;
 use crate::cell::spawn::{spawn_cell, spawn_on};
 use crate::error::SpawnError;
 use crate::exit::ExitReason;
-use crate::memory::{self, Account, AccountRef};
+use crate::memory::{self, AccountRef};
 use crate::node::Node;
 use crate::panic::payload_text;
 use crate::pid::Pid;
@@ -76,7 +76,7 @@ impl<A: Actor> TypedStarter<A> {
     /// Builds the next incarnation, under its own account (ADR 0009): what
     /// the factory allocates is the child's, not the supervisor's.
     fn make(&self) -> Result<(A, Option<AccountRef>), String> {
-        let account = memory::is_accounting().then(Account::new);
+        let account = memory::is_accounting().then(AccountRef::new);
         memory::charged_to(account.as_ref(), || {
             catch_unwind(AssertUnwindSafe(|| (self.factory)()))
                 .map_err(|payload| format!("its factory panicked: {}", payload_text(&*payload)))
