@@ -410,6 +410,59 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Memory
+//!
+//! Install [`memory::AccountingAllocator`] as the program's global
+//! allocator and every actor's live bytes are counted —
+//! [`ActorRef::memory`], [`NodeStats::memory`], [`ecosystem_health`] —
+//! exactly, wherever they are freed (an owner tag per allocation). Per
+//! actor, `#[actor(max_heap = "16MiB")]` stops an actor whose memory is
+//! over the limit between messages, with [`ExitReason::MemoryLimit`], and
+//! its supervisor restarts it in place; `memory = "shared"` counts its
+//! large payloads once, in the node's shared pool; `memory =
+//! "gc_optimized"` hibernates it when idle (`hibernate_after = "30s"`),
+//! every N messages (`hibernate_every = N`) or under memory pressure
+//! ([`NodeBuilder::memory_pressure`]): its [`Actor::compact`] hook runs and
+//! its mailbox gives back its last block. Without the allocator every
+//! figure says "not measured". See [`memory`] and `examples/pipeline.rs`.
+//!
+//! ```rust,standalone_crate
+//! use foundation::memory::AccountingAllocator;
+//! use foundation::prelude::*;
+//!
+//! #[global_allocator]
+//! static ALLOCATOR: AccountingAllocator = AccountingAllocator::new();
+//!
+//! /// Keeps everything it is given: a leak, which its limit stops.
+//! #[actor(max_heap = "1MiB")]
+//! #[derive(Default)]
+//! struct Hoarder(Vec<Vec<u8>>);
+//!
+//! #[handlers]
+//! impl Hoarder {
+//!     pub fn keep(&mut self, bytes: usize) {
+//!         self.0.push(vec![0; bytes]);
+//!     }
+//!     pub fn held(&self) -> usize {
+//!         self.0.len()
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(1).start()?;
+//! let sup = Supervisor::builder()
+//!     .child(ChildSpec::new("hoarder", Hoarder::default))
+//!     .spawn(&node)?;
+//! let hoarder: ActorRef<Hoarder> = sup.child("hoarder")?.expect("started");
+//! for _ in 0..3 {
+//!     hoarder.keep(400 << 10)?; // over 1 MiB after the third
+//! }
+//! // Stopped with `MemoryLimit` after the third, restarted in place: the
+//! // call queued behind reaches the new, empty incarnation.
+//! assert_eq!(hoarder.held()?, 0);
+//! assert!(hoarder.memory().bytes().unwrap() < 1 << 20);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## An orderly end
 //!
 //! [`Node::shutdown`] (or dropping the last `Node` handle) stops every actor
