@@ -238,6 +238,18 @@ struct Sleepy {
     compactions: mpsc::Sender<()>,
 }
 
+impl Sleepy {
+    /// Spawns one, and the channel its compactions are told on.
+    fn spawn(node: &Node, options: ActorOptions) -> (ActorRef<Sleepy>, mpsc::Receiver<()>) {
+        let (tx, compactions) = mpsc::channel();
+        let sleepy = Sleepy {
+            buffer: Vec::new(),
+            compactions: tx,
+        };
+        (node.spawn_with(sleepy, options).unwrap(), compactions)
+    }
+}
+
 impl Actor for Sleepy {
     type Msg = usize;
     fn handle(&mut self, size: usize, _: &mut Context<Self>) {
@@ -259,19 +271,10 @@ fn an_idle_gc_optimized_actor_hibernates_and_its_memory_falls() {
         .clock(clock.clone())
         .start()
         .unwrap();
-    let (tx, compactions) = mpsc::channel();
     let options = ActorOptions::new()
         .memory(MemoryStrategy::GcOptimized)
         .hibernate_after(Duration::from_millis(40));
-    let sleepy = node
-        .spawn_with(
-            Sleepy {
-                buffer: Vec::new(),
-                compactions: tx,
-            },
-            options,
-        )
-        .unwrap();
+    let (sleepy, compactions) = Sleepy::spawn(&node, options);
     sleepy.send(4 * MIB).unwrap();
     wait_until("the buffer is made", || bytes(&sleepy) >= 4 * MIB as u64);
     // Many looks later, but no time on the node's clock: nothing happens.
@@ -297,19 +300,10 @@ fn an_idle_gc_optimized_actor_hibernates_and_its_memory_falls() {
 #[test]
 fn hibernate_every_compacts_after_so_many_messages() {
     let node = node(1);
-    let (tx, compactions) = mpsc::channel();
     let options = ActorOptions::new()
         .memory(MemoryStrategy::GcOptimized)
         .hibernate_every(3);
-    let sleepy = node
-        .spawn_with(
-            Sleepy {
-                buffer: Vec::new(),
-                compactions: tx,
-            },
-            options,
-        )
-        .unwrap();
+    let (sleepy, compactions) = Sleepy::spawn(&node, options);
     for _ in 0..2 {
         sleepy.send(1000).unwrap();
     }
@@ -346,16 +340,10 @@ fn a_pressure_threshold_alerts_once_per_crossing_and_hibernates_gc_actors() {
     let (tx, alerts) = mpsc::channel();
     let pager = node.spawn(Pager(tx)).unwrap();
     node.subscribe_memory_alerts(pager.recipient());
-    let (ctx, compactions) = mpsc::channel();
-    let sleepy = node
-        .spawn_with(
-            Sleepy {
-                buffer: Vec::new(),
-                compactions: ctx,
-            },
-            ActorOptions::new().memory(MemoryStrategy::GcOptimized),
-        )
-        .unwrap();
+    let (sleepy, compactions) = Sleepy::spawn(
+        &node,
+        ActorOptions::new().memory(MemoryStrategy::GcOptimized),
+    );
     sleepy.send(MIB).unwrap();
     wait_until("the buffer is made", || bytes(&sleepy) >= MIB as u64);
 

@@ -162,41 +162,6 @@ fn number_with_unit(text: &str, units: &[(&str, u64)]) -> Option<u64> {
     number.checked_mul(*factor)
 }
 
-/// `hibernate_every = N`: a positive integer literal, a number of
-/// messages.
-fn every_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(u32, Span)>> {
-    let example = "`hibernate_every = 1000`";
-    if !meta.input.peek(syn::Token![=]) {
-        cx.error_spanned_by(
-            &meta.path,
-            format!("`hibernate_every` needs a value, a number of messages: {example}"),
-        );
-        return skip_value(meta).map(|()| None);
-    }
-    let expr: syn::Expr = meta.value()?.parse()?;
-    if let syn::Expr::Lit(syn::ExprLit {
-        lit: syn::Lit::Int(int),
-        ..
-    }) = &expr
-    {
-        return Ok(match int.base10_parse::<u32>() {
-            Ok(n) if n > 0 => Some((n, int.span())),
-            _ => {
-                cx.error_spanned_by(
-                    int,
-                    format!("`hibernate_every` is 1 to {} messages", u32::MAX),
-                );
-                None
-            }
-        });
-    }
-    cx.error_spanned_by(
-        &expr,
-        format!("`hibernate_every` takes an integer literal, a number of messages: {example}"),
-    );
-    Ok(None)
-}
-
 /// The value among `choices` that `lit` names, with its span; an unknown
 /// one is an error listing them.
 fn one_of<T: Copy>(
@@ -225,11 +190,39 @@ fn one_of<T: Copy>(
 
 /// `mailbox = N`: a positive integer literal up to `MAX_MAILBOX`.
 fn mailbox_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(u32, Span)>> {
-    let example = "`mailbox = 1024`";
+    let range = format!("`mailbox` holds 1 to {MAX_MAILBOX} messages");
+    count_value(cx, meta, "mailbox", "`mailbox = 1024`", MAX_MAILBOX, &range)
+}
+
+/// `hibernate_every = N`: a positive integer literal, a number of
+/// messages.
+fn every_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(u32, Span)>> {
+    let range = format!("`hibernate_every` is 1 to {} messages", u32::MAX);
+    let example = "`hibernate_every = 1000`";
+    count_value(
+        cx,
+        meta,
+        "hibernate_every",
+        example,
+        u64::from(u32::MAX),
+        &range,
+    )
+}
+
+/// `key = N`: an integer literal, a number of messages from 1 to `max`
+/// (`range` says so when it is not).
+fn count_value(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+    max: u64,
+    range: &str,
+) -> syn::Result<Option<(u32, Span)>> {
     if !meta.input.peek(syn::Token![=]) {
         cx.error_spanned_by(
             &meta.path,
-            format!("`mailbox` needs a value, a number of messages: {example}"),
+            format!("`{key}` needs a value, a number of messages: {example}"),
         );
         return skip_value(meta).map(|()| None);
     }
@@ -239,17 +232,17 @@ fn mailbox_value(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(u
         ..
     }) = &expr
     {
-        match int.base10_parse::<u64>() {
-            Ok(n) if (1..=MAX_MAILBOX).contains(&n) => return Ok(Some((n as u32, int.span()))),
+        return Ok(match int.base10_parse::<u64>() {
+            Ok(n) if (1..=max).contains(&n) => Some((n as u32, int.span())),
             _ => {
-                cx.error_spanned_by(int, format!("`mailbox` holds 1 to {MAX_MAILBOX} messages"));
-                return Ok(None);
+                cx.error_spanned_by(int, range);
+                None
             }
-        }
+        });
     }
     cx.error_spanned_by(
         &expr,
-        format!("`mailbox` takes an integer literal, a number of messages: {example}"),
+        format!("`{key}` takes an integer literal, a number of messages: {example}"),
     );
     Ok(None)
 }
