@@ -11,6 +11,9 @@
 %% The callbacks of the ecosystem workload's supervisor and gen_servers.
 -export([init/1, handle_call/3, handle_cast/2]).
 
+main(["ask-async", _ | _]) ->
+    %% Every Erlang call is made from a process: `ask` is the only form.
+    io:format("n/a~n");
 main([Workload, Runs | Rest]) ->
     Quick = lists:member("quick", Rest),
     W = size(list_to_atom(Workload), Quick),
@@ -31,7 +34,8 @@ size(broadcast, Q) -> {broadcast, scale(1000, Q), 1 bsl 20, shared};
 size('broadcast-cloned', Q) -> {broadcast, scale(1000, Q), 1 bsl 20, cloned};
 size('ecosystem-10', _) -> {ecosystem, 10};
 size('ecosystem-100', _) -> {ecosystem, 100};
-size('ecosystem-1000', _) -> {ecosystem, 1000}.
+size('ecosystem-1000', _) -> {ecosystem, 1000};
+size(ask, Q) -> {ask, scale(20000, Q)}.
 
 now_ns() -> erlang:monotonic_time(nanosecond).
 
@@ -99,6 +103,15 @@ run({ecosystem, W}) ->
     receive {'EXIT', Sup, _} -> ok end,
     T;
 
+%% ---- ask: N gen_server:calls to one echo server, one after the other ----
+run({ask, N}) ->
+    {ok, Echo} = gen_server:start(?MODULE, echo, []),
+    T0 = now_ns(),
+    ask(Echo, N),
+    T = now_ns() - T0,
+    gen_server:stop(Echo),
+    T;
+
 %% ---- broadcast: G members keep a 1 MiB binary: shared, or a copy each ---
 run({broadcast, G, Bytes, How}) ->
     {T, _Bytes} = broadcast(G, Bytes, How),
@@ -133,8 +146,11 @@ init({ecosystem, W}) ->
     {ok, {#{strategy => one_for_one, intensity => 3, period => 5},
           Workers ++ [Coordinator]}};
 init(worker) -> {ok, worker};
+init(echo) -> {ok, echo};
 init(coordinator) -> {ok, idle}.
 
+handle_call({echo, N}, _From, echo) ->
+    {reply, N, echo};
 handle_call({go, Workers}, From, idle) ->
     [gen_server:cast(P, {request, self()}) || P <- Workers],
     {noreply, {waiting, length(Workers), length(Workers), From}}.
@@ -147,6 +163,11 @@ handle_cast(answer, {waiting, 1, Total, From}) ->
     {noreply, idle};
 handle_cast(answer, {waiting, Left, Total, From}) ->
     {noreply, {waiting, Left - 1, Total, From}}.
+
+ask(_, 0) -> ok;
+ask(Echo, N) ->
+    N = gen_server:call(Echo, {echo, N}, infinity),
+    ask(Echo, N - 1).
 
 keeper(Parent) ->
     receive {keep, Data} -> Parent ! kept, keeper_hold(Data) end.

@@ -55,7 +55,7 @@ for crate in foundation actix kameo ractor tokio crossbeam-channel; do
 done
 
 SYSTEMS=(foundation-1 foundation-2 actix kameo ractor threads crossbeam)
-for workload in spawn pingpong stream fanin ring forkjoin broadcast broadcast-cloned ecosystem-10 ecosystem-100 ecosystem-1000; do
+for workload in spawn pingpong stream fanin ring forkjoin broadcast broadcast-cloned ecosystem-10 ecosystem-100 ecosystem-1000 ask ask-async; do
     for system in "${SYSTEMS[@]}"; do
         echo "==> $workload: $system"
         printf '%s\t%s\t%s\n' "$system" "$workload" \

@@ -86,6 +86,24 @@ async fn wait(done: &mut UnboundedReceiver<()>, count: usize) {
 #[rtype(result = "()")]
 struct Stop;
 
+/// The `ask` workload's actor: answers with what it is asked.
+struct Echo;
+
+impl Actor for Echo {
+    type Context = Context<Self>;
+}
+
+#[derive(Message)]
+#[rtype(result = "u64")]
+struct Ask(u64);
+
+impl Handler<Ask> for Echo {
+    type Result = u64;
+    fn handle(&mut self, Ask(n): Ask, _: &mut Context<Self>) -> u64 {
+        n
+    }
+}
+
 struct Idle {
     stopped: Option<UnboundedSender<()>>,
 }
@@ -419,6 +437,16 @@ impl PeerSystem for Actix {
                     });
                     coordinator.do_send(EcoGo(done_tx.clone()));
                     wait(&mut done, 1).await;
+                    start.elapsed()
+                }
+                Workload::Ask { n, .. } => {
+                    // `send().await` from a task of actix's own system
+                    // (the same thread as the actor): its ask.
+                    let echo = Echo.start();
+                    let start = Instant::now();
+                    for i in 0..n as u64 {
+                        assert_eq!(echo.send(Ask(i)).await.unwrap(), i);
+                    }
                     start.elapsed()
                 }
                 Workload::ForkJoin { workers } => {

@@ -19,7 +19,8 @@ impl System for Crossbeam {
             | Workload::ForkJoin { .. }
             | Workload::Ring { .. }
             | Workload::Broadcast { .. }
-            | Workload::Ecosystem { .. } => None,
+            | Workload::Ecosystem { .. }
+            | Workload::Ask { .. } => None,
             Workload::PingPong { n } => {
                 let (ping, ping_rx) = bounded::<()>(1);
                 let (pong, pong_rx) = bounded::<()>(1);

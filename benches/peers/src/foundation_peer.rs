@@ -51,6 +51,17 @@ impl EcoCoordinator {
     }
 }
 
+/// The `ask` workload's actor: answers with what it is asked.
+#[actor]
+struct Echo;
+
+#[handlers]
+impl Echo {
+    pub fn echo(&mut self, n: u64) -> u64 {
+        n
+    }
+}
+
 #[actor]
 struct Idle;
 
@@ -292,6 +303,36 @@ impl System for Foundation {
                 let elapsed = start.elapsed();
                 eco.stop();
                 elapsed
+            }
+            Workload::Ask { n, blocking: true } => {
+                // A plain thread's blocking call (the generated method).
+                let echo = node.spawn(Echo).unwrap();
+                let start = Instant::now();
+                for i in 0..n as u64 {
+                    assert_eq!(echo.echo(i).unwrap(), i);
+                }
+                start.elapsed()
+            }
+            Workload::Ask { n, blocking: false } => {
+                // `call_async` (the generated `_async` method) awaited in a
+                // task of a 2-worker tokio runtime.
+                let echo = node.spawn(Echo).unwrap();
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                runtime.block_on(async move {
+                    tokio::spawn(async move {
+                        let start = Instant::now();
+                        for i in 0..n as u64 {
+                            assert_eq!(echo.echo_async(i).await.unwrap(), i);
+                        }
+                        start.elapsed()
+                    })
+                    .await
+                    .unwrap()
+                })
             }
             Workload::ForkJoin { workers } => {
                 let (results_tx, results) = unbounded();

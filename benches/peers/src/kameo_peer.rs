@@ -140,6 +140,19 @@ impl Message<Ping> for Ponger {
     }
 }
 
+/// The `ask` workload's actor: answers with what it is asked.
+#[derive(Actor)]
+struct Echo;
+
+struct Ask(u64);
+
+impl Message<Ask> for Echo {
+    type Reply = u64;
+    async fn handle(&mut self, Ask(n): Ask, _: &mut Context<Self, u64>) -> u64 {
+        n
+    }
+}
+
 #[derive(Actor)]
 struct Counter {
     seen: usize,
@@ -322,6 +335,19 @@ impl System for Kameo {
                     let elapsed = start.elapsed();
                     crate::broadcast_measured(before);
                     elapsed
+                }
+                Workload::Ask { n, .. } => {
+                    // `ask` from a task of the (2-worker) tokio runtime.
+                    let echo = Echo::spawn(Echo);
+                    tokio::spawn(async move {
+                        let start = Instant::now();
+                        for i in 0..n as u64 {
+                            assert_eq!(echo.ask(Ask(i)).await.unwrap(), i);
+                        }
+                        start.elapsed()
+                    })
+                    .await
+                    .unwrap()
                 }
                 Workload::Ecosystem { workers } => {
                     let start = Instant::now();

@@ -52,10 +52,15 @@ pub enum Workload {
     /// send one request to each worker through the coordinator, and wait
     /// for every answer (the group is stopped after the timed region).
     Ecosystem { workers: usize },
+    /// `n` requests answered one after the other, asked from outside the
+    /// actors: a plain thread's blocking call (`blocking`), or an `.await`
+    /// in a task of a 2-worker tokio runtime; each answer before the next
+    /// request.
+    Ask { n: usize, blocking: bool },
 }
 
 impl Workload {
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 13] = [
         "spawn",
         "pingpong",
         "stream",
@@ -67,6 +72,8 @@ impl Workload {
         "ecosystem-10",
         "ecosystem-100",
         "ecosystem-1000",
+        "ask",
+        "ask-async",
     ];
 
     /// The workload `name` at the default (or the quick) size.
@@ -101,6 +108,12 @@ impl Workload {
             "ecosystem-10" => Workload::Ecosystem { workers: 10 },
             "ecosystem-100" => Workload::Ecosystem { workers: 100 },
             "ecosystem-1000" => Workload::Ecosystem { workers: 1000 },
+            // Each call crosses threads and may wake a sleeping core:
+            // fewer than the messages of the other workloads.
+            "ask" | "ask-async" => Workload::Ask {
+                n: scale(20_000),
+                blocking: name == "ask",
+            },
             _ => return None,
         })
     }
@@ -117,6 +130,7 @@ impl Workload {
             Workload::ForkJoin { workers } => workers,
             Workload::Broadcast { members, .. } => members,
             Workload::Ecosystem { workers } => workers,
+            Workload::Ask { n, .. } => n,
         }
     }
 }

@@ -91,6 +91,29 @@ async fn wait(done: &mut UnboundedReceiver<()>) {
     done.recv().await.expect("the workload finished");
 }
 
+/// The `ask` workload's actor: answers with what it is asked.
+struct Echo;
+
+impl Actor for Echo {
+    type Msg = (u64, ractor::RpcReplyPort<u64>);
+    type State = ();
+    type Arguments = ();
+
+    async fn pre_start(&self, _: ActorRef<Self::Msg>, _: ()) -> Result<(), ActorProcessingErr> {
+        Ok(())
+    }
+
+    async fn handle(
+        &self,
+        _: ActorRef<Self::Msg>,
+        (n, reply): Self::Msg,
+        _: &mut (),
+    ) -> Result<(), ActorProcessingErr> {
+        let _ = reply.send(n);
+        Ok(())
+    }
+}
+
 struct Idle;
 
 impl Actor for Idle {
@@ -458,6 +481,21 @@ impl System for Ractor {
                         keeper.stop(None);
                     }
                     elapsed
+                }
+                Workload::Ask { n, .. } => {
+                    // `call!` from a task of the (2-worker) tokio runtime.
+                    let (echo, _) = Actor::spawn(None, Echo, ()).await.unwrap();
+                    tokio::spawn(async move {
+                        let start = Instant::now();
+                        for i in 0..n as u64 {
+                            assert_eq!(ractor::call!(echo, |reply| (i, reply)).unwrap(), i);
+                        }
+                        let elapsed = start.elapsed();
+                        echo.stop(None);
+                        elapsed
+                    })
+                    .await
+                    .unwrap()
                 }
                 Workload::Ecosystem { workers } => {
                     let start = Instant::now();

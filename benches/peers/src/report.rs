@@ -132,6 +132,7 @@ fn unit_name(workload: Workload) -> &'static str {
         Workload::Ring { .. } => "hop",
         Workload::Broadcast { .. } => "member",
         Workload::Ecosystem { .. } => "worker",
+        Workload::Ask { .. } => "call",
         _ => "message",
     }
 }
@@ -372,6 +373,12 @@ fn describe(workload: Workload) -> String {
              the coordinator given `which_children`; actix: `Supervisor::start` for each; kameo: \
              workers `spawn_link`ed to the coordinator; ractor: workers `spawn_linked` under the \
              coordinator; thread-per-actor: a thread and a channel each, no supervision)."
+        ),
+        Workload::Ask { n, blocking: true } => format!(
+            "Ask one actor {n} times from outside the actors, each answer awaited before the next              request: Foundation from a plain thread with a blocking `call` (the generated method);              actix `send().await` from a task of its own system; kameo `ask` and ractor `call!`              from a task of a 2-worker tokio runtime; thread-per-actor a request and a fresh              `bounded(1)` reply channel; Erlang `gen_server:call` from a process."
+        ),
+        Workload::Ask { n, blocking: false } => format!(
+            "As `ask` ({n} requests), every system from an async task: Foundation's `call_async`              (the generated `_async` method) awaited in a task of a 2-worker tokio runtime; the              others as in `ask` (their ask is async already; thread-per-actor and Erlang do not              run it)."
         ),
     }
 }

@@ -233,6 +233,28 @@ impl System for Threads {
                 coordinator_thread.join().unwrap();
                 return Some(elapsed);
             }
+            Workload::Ask { n, blocking } => {
+                if !blocking {
+                    // No async side to ask from.
+                    return None;
+                }
+                // A request and a fresh `bounded(1)` reply channel each,
+                // what a Rust user writes without a framework.
+                let (echo, thread) = actor(|(i, reply): (u64, Sender<u64>)| {
+                    reply.send(i).unwrap();
+                    true
+                });
+                start = Instant::now();
+                for i in 0..n as u64 {
+                    let (reply, answer) = bounded(1);
+                    echo.send((i, reply)).unwrap();
+                    assert_eq!(answer.recv().unwrap(), i);
+                }
+                let elapsed = start.elapsed();
+                drop(echo);
+                thread.join().unwrap();
+                return Some(elapsed);
+            }
             Workload::ForkJoin { workers } => {
                 let workers = workers.min(MAX_THREADS);
                 let (results_tx, results) = unbounded();
