@@ -82,6 +82,12 @@ impl<A: Actor> ActorRef<A> {
     /// Sends a request and returns a future of its reply, usable from any
     /// async runtime. The timeout runs on the node's clock.
     ///
+    /// The future's first poll looks for the reply for up to 20 µs before
+    /// it returns `Pending`: most replies come sooner, and the task goes on
+    /// without being parked and woken from another runtime's thread (which
+    /// costs tens of microseconds; `ask-async` in docs/benchmarks.md). It
+    /// holds the executor's thread that long at most, once per call.
+    ///
     /// ```
     /// use foundation::{Actor, Context, Node, ReplyTo};
     /// use std::time::Duration;

@@ -397,13 +397,30 @@ impl<T> fmt::Debug for ReplyTo<T> {
 pub struct CallFuture<T> {
     slot: Arc<Slot<T>>,
     done: bool,
+    /// Polled before: the first poll looks for the reply a little while
+    /// (see `poll`); later ones come from a wake.
+    polled: bool,
 }
 
 impl<T> CallFuture<T> {
     pub(crate) fn new(slot: Arc<Slot<T>>) -> Self {
-        CallFuture { slot, done: false }
+        CallFuture {
+            slot,
+            done: false,
+            polled: false,
+        }
     }
 }
+
+/// How long a call future's first poll looks for the reply before it
+/// registers its waker and returns `Pending`: a reply that comes within
+/// this finds its task still running, instead of waking it across
+/// runtimes — a parked executor thread woken by another runtime's costs
+/// tens of microseconds on a VM (issue 19; docs/benchmarks.md,
+/// `ask-async`: about 70 µs a call without this, 10 µs with 200 spins,
+/// 1–2 µs with this bound). It holds the executor's thread at most this
+/// long per call.
+const FIRST_POLL_SPIN: core::time::Duration = core::time::Duration::from_micros(20);
 
 impl<T> Future for CallFuture<T> {
     type Output = Result<T, CallError>;
@@ -411,6 +428,21 @@ impl<T> Future for CallFuture<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> Poll<Self::Output> {
         if self.done {
             return Poll::Ready(Err(CallError::Stopped));
+        }
+        if !self.polled {
+            self.polled = true;
+            let start = std::time::Instant::now();
+            'spin: loop {
+                for _ in 0..32 {
+                    if self.slot.ready.load(Acquire) {
+                        break 'spin;
+                    }
+                    core::hint::spin_loop();
+                }
+                if start.elapsed() >= FIRST_POLL_SPIN {
+                    break;
+                }
+            }
         }
         match self.slot.take_or_wait(|| Waiter::Task(cx.waker().clone())) {
             Some(outcome) => {
