@@ -227,11 +227,17 @@ impl<T> Slot<T> {
     /// (`None`: only the outcome, e.g. a manual clock's timer, ends it).
     pub(crate) fn wait_blocking(&self, deadline: Option<std::time::Instant>) -> Outcome<T> {
         // Replies often come within a microsecond or two: spin first.
-        for _ in 0..200 {
-            if self.ready.load(Acquire) {
+        let start = std::time::Instant::now();
+        'spin: loop {
+            for _ in 0..32 {
+                if self.ready.load(Acquire) {
+                    break 'spin;
+                }
+                core::hint::spin_loop();
+            }
+            if start.elapsed() >= FIRST_POLL_SPIN {
                 break;
             }
-            core::hint::spin_loop();
         }
         loop {
             let me = std::thread::current();
@@ -412,10 +418,10 @@ impl<T> CallFuture<T> {
     }
 }
 
-/// How long a call future's first poll looks for the reply before it
-/// registers its waker and returns `Pending`: a reply that comes within
-/// this finds its task still running, instead of waking it across
-/// runtimes — a parked executor thread woken by another runtime's costs
+/// How long a blocking call, and a call future's first poll, look for
+/// the reply before they park (register the waker and return `Pending`):
+/// a reply that comes within this finds its caller still running,
+/// instead of waking it — across runtimes, for a future — a parked executor thread woken by another runtime's costs
 /// tens of microseconds on a VM (issue 19; docs/benchmarks.md,
 /// `ask-async`: about 70 µs a call without this, 10 µs with 200 spins,
 /// 1–2 µs with this bound). It holds the executor's thread at most this
