@@ -396,6 +396,62 @@ async fn call_async_from_tokio() {
     );
 }
 
+/// 10,000 calls from 100 tasks at once (issue 19): every one answered,
+/// exactly once, with its own answer — the first poll's spin finds some
+/// replies, the waker the rest.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_thousand_concurrent_calls_from_100_tasks_are_each_answered_once() {
+    let node = node(2);
+    let svc = node.spawn(Service::default()).unwrap();
+    let tasks: Vec<_> = (0..100u64)
+        .map(|task| {
+            let svc = svc.clone();
+            tokio::spawn(async move {
+                let mut sum = 0;
+                for i in 0..100u64 {
+                    let n = task * 100 + i;
+                    assert_eq!(
+                        svc.call_async(move |r| Svc::Double(n, r), LONG).await,
+                        Ok(2 * n)
+                    );
+                    sum += 1;
+                }
+                sum
+            })
+        })
+        .collect();
+    let mut answered = 0;
+    for task in tasks {
+        answered += task.await.unwrap();
+    }
+    assert_eq!(answered, 10_000);
+    assert_eq!(svc.messages_handled(), 10_000);
+}
+
+/// A reply that comes after the first poll's spin reaches the task through
+/// its waker, on a single-threaded runtime too (the spin holds the thread
+/// at most 20 µs, then the task parks and the runtime runs others).
+#[tokio::test(flavor = "current_thread")]
+async fn a_late_reply_wakes_a_parked_task_on_a_current_thread_runtime() {
+    let node = node(1);
+    let svc = node.spawn(Service::default()).unwrap();
+    let (arrived, wait) = mpsc::channel();
+    let future = svc.call_async(|r| Svc::Hold(r, arrived), LONG);
+    let releaser = {
+        let svc = svc.clone();
+        thread::spawn(move || {
+            wait.recv_timeout(LONG).unwrap();
+            thread::sleep(Duration::from_millis(20));
+            svc.send(Svc::ReleaseAll(7)).ok().unwrap();
+        })
+    };
+    // Another task on the same thread runs while the call waits.
+    let other = tokio::spawn(async { 40 + 2 });
+    assert_eq!(future.await, Ok(7));
+    assert_eq!(other.await.unwrap(), 42);
+    releaser.join().unwrap();
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn call_async_times_out_on_the_test_clock() {
     let clock = ManualClock::new();
