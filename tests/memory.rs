@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{T, node, wait_until};
-use foundation::memory::Bytes;
+use foundation::Bytes;
 use foundation::memory::{
     AccountingAllocator, Crossing, MemoryAlert, MemoryPressure, MemoryStrategy, Usage,
 };

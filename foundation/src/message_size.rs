@@ -211,11 +211,7 @@ impl SizeReport {
 }
 
 fn human(bytes: usize) -> String {
-    match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1u64 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
-        b => format!("{b} bytes"),
-    }
+    crate::memory::Usage::Bytes(bytes as u64).to_string()
 }
 
 /// Measures `msg`: its inline, owned and shared bytes, what a broadcast

@@ -235,7 +235,7 @@ impl<T> Slot<T> {
                 }
                 core::hint::spin_loop();
             }
-            if start.elapsed() >= FIRST_POLL_SPIN {
+            if start.elapsed() >= REPLY_SPIN {
                 break;
             }
         }
@@ -426,7 +426,7 @@ impl<T> CallFuture<T> {
 /// `ask-async`: about 70 µs a call without this, 10 µs with 200 spins,
 /// 1–2 µs with this bound). It holds the executor's thread at most this
 /// long per call.
-const FIRST_POLL_SPIN: core::time::Duration = core::time::Duration::from_micros(20);
+const REPLY_SPIN: core::time::Duration = core::time::Duration::from_micros(20);
 
 impl<T> Future for CallFuture<T> {
     type Output = Result<T, CallError>;
@@ -445,7 +445,7 @@ impl<T> Future for CallFuture<T> {
                     }
                     core::hint::spin_loop();
                 }
-                if start.elapsed() >= FIRST_POLL_SPIN {
+                if start.elapsed() >= REPLY_SPIN {
                     break;
                 }
             }

@@ -212,14 +212,11 @@ impl<A: Actor> ActorCell<A> {
     }
 }
 
-/// Whether a cell of `Arc<Self>` is registered with the node's monitor:
-/// `gc_optimized` ones are.
+/// Registers a `gc_optimized` cell with the node's memory monitor.
 pub(crate) fn watch<A: Actor>(cell: &Arc<ActorCell<A>>, options: &ActorOptions) {
-    if options.memory == MemoryStrategy::GcOptimized {
-        let weak: std::sync::Weak<ActorCell<A>> = Arc::downgrade(cell);
-        let weak: std::sync::Weak<dyn crate::task::Runnable> = weak;
-        cell.shared
-            .memory
-            .add_sleeper(weak, options.hibernate_after, cell.mailbox.taken() as u64);
-    }
+    let weak: std::sync::Weak<ActorCell<A>> = Arc::downgrade(cell);
+    let weak: std::sync::Weak<dyn crate::task::Runnable> = weak;
+    cell.shared
+        .memory
+        .add_sleeper(weak, options.hibernate_after, cell.mailbox.taken() as u64);
 }

@@ -77,7 +77,7 @@ pub(crate) mod monitor;
 use core::fmt;
 use std::time::Duration;
 
-pub use bytes::Bytes;
+use crate::Bytes;
 
 pub(crate) use account::{AccountRef, Tag, TagGuard, charged_to};
 
@@ -126,6 +126,12 @@ pub use allocator::AccountingAllocator;
 /// [`MemoryStrategy::Shared`] actor are charged to its node's shared pool
 /// (4 KiB: [`SizeReport::LARGE_HEAP`](crate::SizeReport::LARGE_HEAP),
 /// where the size analysis starts recommending shared payloads).
+///
+/// ```
+/// use foundation::SizeReport;
+///
+/// assert_eq!(foundation::memory::SHARED_THRESHOLD, SizeReport::LARGE_HEAP);
+/// ```
 pub const SHARED_THRESHOLD: usize = 4096;
 
 /// How an actor's memory is treated: `#[actor(memory = "...")]`,
@@ -303,9 +309,17 @@ pub struct MemoryPressure {
 
 impl MemoryPressure {
     /// The default interval between looks.
+    ///
+    /// ```
+    /// use foundation::memory::MemoryPressure;
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(MemoryPressure::DEFAULT_INTERVAL, Duration::from_millis(100));
+    /// ```
     pub const DEFAULT_INTERVAL: Duration = Duration::from_millis(100);
 
-    /// Watches these thresholds (in bytes, any order).
+    /// Watches these thresholds (in bytes, any order; see
+    /// [`MemoryPressure`] for an example).
     pub fn new(thresholds: impl IntoIterator<Item = u64>) -> Self {
         let mut thresholds: Vec<u64> = thresholds.into_iter().collect();
         thresholds.sort_unstable();
@@ -316,19 +330,36 @@ impl MemoryPressure {
         }
     }
 
-    /// Looks every `interval` (at least 5 ms, at most 1 s are used).
+    /// Looks every `interval` (at least 5 ms, at most 1 s are used; see
+    /// [`MemoryPressure`] for an example).
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self
     }
 
-    /// The thresholds, lowest first.
+    /// The thresholds, lowest first (see [`MemoryPressure`] for an
+    /// example).
     pub fn thresholds(&self) -> &[u64] {
         &self.thresholds
     }
 }
 
 /// Which way a [`MemoryAlert`]'s threshold was crossed.
+///
+/// ```
+/// use foundation::memory::{Crossing, MemoryAlert};
+///
+/// let cleared = MemoryAlert {
+///     node: "edge".into(),
+///     threshold: 1 << 30,
+///     total: 900 << 20,
+///     crossing: Crossing::Below,
+/// };
+/// assert_eq!(
+///     cleared.to_string(),
+///     "node edge: memory 900.0 MiB is back below its threshold of 1.0 GiB"
+/// );
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Crossing {
     /// The total rose to or above the threshold.

@@ -40,6 +40,9 @@ struct State {
     thresholds: Vec<Threshold>,
     interval: Option<Duration>,
     subscribers: Vec<Recipient<MemoryAlert>>,
+    /// The sleepers' count at which stopped ones are dropped from the list
+    /// (the thread's sweep drops them too, when there is a thread).
+    prune_at: usize,
     thread: Option<JoinHandle<()>>,
     /// Alerts raised, for `NodeStats`.
     alerts: u64,
@@ -53,6 +56,9 @@ pub(crate) struct Monitor {
     wake: Condvar,
 }
 
+/// The fewest sleepers kept before stopped ones are looked for.
+const MIN_PRUNE: usize = 64;
+
 /// The shortest and longest tick.
 const MIN_TICK: Duration = Duration::from_millis(5);
 const MAX_TICK: Duration = Duration::from_secs(1);
@@ -63,7 +69,10 @@ impl Monitor {
         clock: Arc<TimerService>,
         pressure: Option<MemoryPressure>,
     ) -> Arc<Self> {
-        let mut state = State::default();
+        let mut state = State {
+            prune_at: MIN_PRUNE,
+            ..State::default()
+        };
         if let Some(pressure) = pressure {
             state.thresholds = pressure
                 .thresholds
@@ -115,6 +124,13 @@ impl Monitor {
         if state.stop {
             return;
         }
+        // Without the thread nothing sweeps the list, and a stopped
+        // actor's `Weak` would keep its cell's allocation: drop the
+        // stopped ones whenever the list has doubled.
+        if state.sleepers.len() >= state.prune_at {
+            state.sleepers.retain(|s| s.actor.strong_count() > 0);
+            state.prune_at = (state.sleepers.len() * 2).max(MIN_PRUNE);
+        }
         state.sleepers.push(Sleeper {
             actor,
             after,
@@ -149,11 +165,15 @@ impl Monitor {
     /// Asks every live `gc_optimized` actor to compact; returns how many
     /// were asked.
     pub(crate) fn compact_all(&self) -> usize {
-        let actors: Vec<_> = lock(&self.state)
-            .sleepers
-            .iter()
-            .filter_map(|s| s.actor.upgrade())
-            .collect();
+        let actors: Vec<_> = {
+            let mut state = lock(&self.state);
+            state.sleepers.retain(|s| s.actor.strong_count() > 0);
+            state
+                .sleepers
+                .iter()
+                .filter_map(|s| s.actor.upgrade())
+                .collect()
+        };
         actors.iter().filter(|a| a.request_compact()).count()
     }
 
@@ -300,5 +320,59 @@ impl Monitor {
         }
         state.alerts += alerts.len() as u64;
         (alerts, rising)
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::{Actor, Context, ManualClock, Node};
+
+    struct Idle;
+    impl Actor for Idle {
+        type Msg = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    }
+
+    #[test]
+    fn stopped_sleepers_are_dropped_without_a_thread() {
+        let node = Node::builder().schedulers(1).start().unwrap();
+        let timers = TimerService::start(ManualClock::new().into(), "test").unwrap();
+        let monitor = Monitor::new("test".into(), Arc::clone(&timers), None);
+        let weak = |r: &crate::ActorRef<Idle>| -> Weak<dyn Runnable> {
+            let weak: Weak<crate::cell::ActorCell<Idle>> = Arc::downgrade(&r.cell);
+            weak
+        };
+        let kept = node.spawn(Idle).unwrap();
+        monitor.add_sleeper(weak(&kept), None, 0);
+        // Rounds of actors, each round stopped (their cells freed) before
+        // the next is added: a list that drops none would hold them all.
+        let (rounds, per) = if cfg!(miri) { (8, 32) } else { (20, 100) };
+        for _ in 0..rounds {
+            let round: Vec<_> = (0..per).map(|_| node.spawn(Idle).unwrap()).collect();
+            let weaks: Vec<_> = round.iter().map(weak).collect();
+            for (actor, weak) in round.iter().zip(&weaks) {
+                monitor.add_sleeper(weak.clone(), None, 0);
+                actor.stop();
+            }
+            drop(round);
+            let start = std::time::Instant::now();
+            while weaks.iter().any(|w| w.strong_count() > 0) {
+                assert!(start.elapsed() < std::time::Duration::from_secs(60));
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+        }
+        let len = lock(&monitor.state).sleepers.len();
+        assert!(len <= 4 * per, "{len} sleepers kept for 1 live actor");
+        assert!(
+            lock(&monitor.state).thread.is_none(),
+            "no hibernate_after: no thread"
+        );
+        // The plain actor has no memory settings: nothing to compact.
+        assert_eq!(monitor.compact_all(), 0);
+        assert_eq!(lock(&monitor.state).sleepers.len(), 1, "only the live one");
+        drop(node.shutdown());
+        monitor.stop();
+        timers.stop();
     }
 }
