@@ -467,6 +467,161 @@ async fn call_async_times_out_on_the_test_clock() {
     advancer.join().unwrap();
 }
 
+/// A reply value that counts its live copies: a slot that leaked would
+/// keep one alive.
+struct Counted(Arc<AtomicUsize>);
+
+impl Counted {
+    fn new(live: &Arc<AtomicUsize>) -> Self {
+        live.fetch_add(1, SeqCst);
+        Counted(Arc::clone(live))
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, SeqCst);
+    }
+}
+
+/// Holds requests until told to answer them all.
+enum Holding {
+    Hold(ReplyTo<Counted>),
+    Answer(Arc<AtomicUsize>),
+}
+
+#[derive(Default)]
+struct Holder(Vec<ReplyTo<Counted>>);
+
+impl Actor for Holder {
+    type Msg = Holding;
+    fn handle(&mut self, msg: Holding, _: &mut Context<Self>) {
+        match msg {
+            Holding::Hold(reply) => self.0.push(reply),
+            Holding::Answer(live) => {
+                for reply in self.0.drain(..) {
+                    // A caller gone hands the value back: dropped here.
+                    let _ = reply.reply(Counted::new(&live));
+                }
+            }
+        }
+    }
+}
+
+/// Calls answered, timed out, dropped before and after their answer: every
+/// reply value is dropped, and once every deadline has passed the node's
+/// timer entries are back to none (issue 19: no leaked reply slots).
+async fn calls_leave_nothing_behind() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let holder = node.spawn(Holder::default()).unwrap();
+    let live = Arc::new(AtomicUsize::new(0));
+    let second = Duration::from_secs(1);
+    let call = || holder.call_async(Holding::Hold, second);
+    let held = |n: u64| wait_until("the requests are held", || holder.messages_handled() == n);
+
+    // Dropped before the answer.
+    let dropped: Vec<_> = (0..50).map(|_| call()).collect();
+    held(50);
+    drop(dropped);
+    // Dropped after it: the answer waits in the slot, unread.
+    let unread: Vec<_> = (0..50).map(|_| call()).collect();
+    // Answered and read.
+    let answered: Vec<_> = (0..50).map(|_| call()).collect();
+    held(150);
+    holder
+        .send(Holding::Answer(Arc::clone(&live)))
+        .ok()
+        .unwrap();
+    for future in answered {
+        assert!(future.await.is_ok());
+    }
+    drop(unread);
+    // Timed out, then answered late.
+    let late: Vec<_> = (0..50).map(|_| call()).collect();
+    held(201);
+    assert!(node.stats().timers > 0);
+    clock.advance(second);
+    for future in late {
+        assert_eq!(future.await.err(), Some(CallError::Timeout));
+    }
+    holder
+        .send(Holding::Answer(Arc::clone(&live)))
+        .ok()
+        .unwrap();
+    wait_until("the late answers", || holder.messages_handled() == 202);
+    clock.advance(second);
+    assert_eq!(live.load(SeqCst), 0, "every reply value dropped");
+    assert_eq!(node.stats().timers, 0, "every timer entry gone");
+    node.shutdown().unwrap();
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn call_async_leaves_nothing_behind_on_a_current_thread_runtime() {
+    calls_leave_nothing_behind().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_async_leaves_nothing_behind_on_a_multi_thread_runtime() {
+    calls_leave_nothing_behind().await;
+}
+
+/// Answers a request with the output of a future it pipes to `io`.
+#[cfg(not(feature = "tokio"))]
+struct Relay(foundation::Spawner);
+
+#[cfg(not(feature = "tokio"))]
+impl Actor for Relay {
+    type Msg = ReplyTo<u64>;
+    fn handle(&mut self, reply: ReplyTo<u64>, ctx: &mut Context<Self>) {
+        ctx.pipe(&self.0, async { 7 }).then(move |_, _, out| {
+            let _ = reply.reply(out.unwrap());
+        });
+    }
+}
+
+/// Without the `tokio` feature (foundation::tokio documents both): a
+/// blocking call on a tokio runtime's thread holds that thread. On a
+/// multi-thread runtime the call works; on a current-thread runtime whose
+/// only thread the answer needs, it ends with its timeout — an error, not
+/// a hang.
+#[cfg(not(feature = "tokio"))]
+#[test]
+fn a_blocking_call_on_a_tokio_thread_holds_it_until_the_reply_or_the_timeout() {
+    let node = node(1);
+    let svc = node.spawn(Service::default()).unwrap();
+    let multi = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let answer = multi.block_on(async {
+        let svc = svc.clone();
+        tokio::spawn(async move { svc.call(|r| Svc::Double(4, r), LONG) })
+            .await
+            .unwrap()
+    });
+    assert_eq!(answer, Ok(8));
+
+    let single = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let handle = single.handle().clone();
+    let relay = node
+        .spawn(Relay(foundation::Spawner::new(move |f| {
+            handle.spawn(f);
+        })))
+        .unwrap();
+    let outcome = single.block_on(async { relay.call(|r| r, Duration::from_millis(200)) });
+    assert_eq!(outcome, Err(CallError::Timeout));
+    // Once the thread is free the piped future runs, and its late answer
+    // is handed back: nothing is stuck.
+    single.block_on(async {
+        let answer = relay.call_async(|r| r, LONG).await;
+        assert_eq!(answer, Ok(7));
+    });
+    node.shutdown().unwrap();
+}
+
 // ------------------------------------------------------------ timers
 
 enum TimedMsg {

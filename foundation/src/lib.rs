@@ -507,6 +507,8 @@ mod supervisor;
 mod sync;
 mod task;
 mod timer;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 #[cfg(all(test, loom))]
 mod loom_tests;
@@ -523,7 +525,10 @@ pub mod __private;
 pub use foundation_macros::{MessageSize, actor, ecosystem, handlers};
 
 pub use actor::{Actor, ActorOptions, ActorRef, Context, Flow, Producer, Restart};
-pub use call::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo, Request};
+pub use call::{
+    BoxFuture, CallError, CallFuture, DEFAULT_CALL_TIMEOUT, Pipe, PipeError, ReplyTo, Request,
+    Spawner,
+};
 pub use dead_letter::{DEAD_LETTER_HISTORY, DeadLetter, DeadLetters};
 pub use ecosystem::{
     AddWorker, DeclaredEcosystem, Ecosystem, EcosystemError, EcosystemHealth, EcosystemSpec,

@@ -494,8 +494,6 @@ impl TimerService {
     }
 
     /// Timers waiting (cancelled ones not yet compacted away included).
-    #[cfg(test)]
-    #[cfg_attr(loom, allow(dead_code))] // read by the (non-loom) tests
     pub(crate) fn len(&self) -> usize {
         lock(&self.timers).heap.len()
     }

@@ -16,6 +16,11 @@ impl<A: Actor> ActorRef<A> {
     ///
     /// For plain threads and blocking actors: on a scheduler thread it fails
     /// at once with [`CallError::Deadlock`] (use [`Context::request`](crate::Context::request)).
+    /// On a tokio runtime's thread it holds that thread until the reply or
+    /// the timeout; with the `tokio` feature it waits in `block_in_place`
+    /// on a multi-thread runtime and is refused with `Deadlock` on a
+    /// current-thread one (see `foundation::tokio`). From async code, use
+    /// [`call_async`](Self::call_async).
     /// To a full bounded ([`Flow::Manual`](crate::Flow::Manual)) mailbox it
     /// waits for room within the same timeout, as
     /// [`ActorRef::send_timeout`] does.
@@ -57,6 +62,23 @@ impl<A: Actor> ActorRef<A> {
         if scheduler::on_any_scheduler() {
             return Err(CallError::Deadlock);
         }
+        #[cfg(feature = "tokio")]
+        match crate::tokio::blocking_here() {
+            crate::tokio::Blocking::Wait => {}
+            crate::tokio::Blocking::Refuse => return Err(CallError::Deadlock),
+            crate::tokio::Blocking::InPlace => {
+                return ::tokio::task::block_in_place(|| self.call_waiting(make, timeout));
+            }
+        }
+        self.call_waiting(make, timeout)
+    }
+
+    /// [`call`](Self::call) on a thread that may wait.
+    fn call_waiting<T: Send + 'static>(
+        &self,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+        timeout: Duration,
+    ) -> Result<T, CallError> {
         let slot = Slot::new();
         let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
         if self.cell.may_refuse() {

@@ -6,10 +6,14 @@
 //!   the cell: the cell fails a stopping actor's pending replies.
 //! - `request.rs`: requests between actors, answered into continuations.
 //! - `blocking.rs`: calls from outside the runtime (a thread, a future).
+//! - `pipe.rs`: futures run for a handler on an executor it names, their
+//!   output delivered like a request's reply.
 
 pub(crate) mod blocking;
+pub(crate) mod pipe;
 pub(crate) mod reply;
 pub(crate) mod request;
 
+pub use pipe::{BoxFuture, Pipe, PipeError, Spawner};
 pub use reply::{CallError, CallFuture, DEFAULT_CALL_TIMEOUT, ReplyTo};
 pub use request::Request;

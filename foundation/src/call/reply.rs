@@ -17,7 +17,7 @@
 //! | the handler panicked | `Err(Panicked)` |
 //! | the `ReplyTo` was dropped without a reply | `Err(Dropped)` |
 //! | the timeout ran out first | `Err(Timeout)` |
-//! | a blocking call was made on a scheduler thread | `Err(Deadlock)` |
+//! | a blocking call was made on a scheduler thread (or, with the `tokio` feature, a current-thread tokio runtime) | `Err(Deadlock)` |
 //! | the callee's bounded mailbox was full: the request was not sent (a blocking call first waits for room within its timeout) | `Err(Overloaded)` |
 //!
 //! [`ActorRef::call`]: crate::ActorRef::call
@@ -86,9 +86,12 @@ pub enum CallError {
     /// deadlock the node (a cycle of calls, or a callee queued behind the
     /// blocked thread), so it is refused at once: inside a handler, use
     /// `ctx.request(..).then(..)`, or make the caller a blocking actor.
+    /// With the `tokio` feature, a blocking call on a current-thread tokio
+    /// runtime is refused the same way (it would stop that runtime's only
+    /// thread); use `call_async` there.
     #[error(
-        "a blocking call on a scheduler thread could deadlock the node; \
-         use ctx.request(..).then(..) or a blocking actor"
+        "a blocking call on a scheduler thread (or a current-thread async runtime) \
+         could deadlock it; use ctx.request(..).then(..), a blocking actor, or call_async"
     )]
     Deadlock,
     /// The callee's mailbox had no room for the request (a full bounded

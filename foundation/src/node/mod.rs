@@ -320,6 +320,7 @@ impl Node {
             named_actors: s.names.holders(),
             overloads: s.overloads.load(Relaxed),
             muted_senders: s.mutes.load(Relaxed),
+            timers: s.timers.len(),
             memory: self.memory(),
         }
     }
@@ -465,6 +466,13 @@ pub struct NodeStats {
     pub overloads: u64,
     /// Times an actor was muted for sending to an overloaded one.
     pub muted_senders: u64,
+    /// Entries in the node's timer service now: pending `send_after` and
+    /// `send_interval` timers, and the timeouts of calls, requests and
+    /// pipes. An entry whose call was answered (or whose timer was
+    /// cancelled) stays until its deadline, or until the service next
+    /// compacts (when it holds twice the live entries), so with every
+    /// deadline past this returns to what it was: nothing leaks.
+    pub timers: usize,
     /// Memory: the process's, the node's live actors', its shared pool's
     /// (all [`Usage::NotMeasured`](crate::memory::Usage::NotMeasured)
     /// without the [`AccountingAllocator`](crate::memory::AccountingAllocator)),
