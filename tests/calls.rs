@@ -373,6 +373,193 @@ fn a_request_to_a_stopped_actor_fails_at_once() {
     assert_eq!(rx.recv_timeout(LONG).unwrap(), Err(CallError::Stopped));
 }
 
+// ------------------------------------------------------------ the caller runs the actor
+
+/// Tells which thread ran each of its handlers, and does what it is asked
+/// there.
+enum Where {
+    /// Answer with the handling thread's id.
+    Thread(ReplyTo<thread::ThreadId>),
+    /// Make a blocking call to `0` from inside the handler.
+    CallFrom(ActorRef<Service>, ReplyTo<Result<u64, CallError>>),
+    /// Tell the test the handler is in, then block until released.
+    Block(mpsc::Sender<()>, mpsc::Receiver<()>, ReplyTo<()>),
+    /// Shut the node down from inside the handler.
+    Shutdown(Node, ReplyTo<bool>),
+}
+
+struct Here;
+
+impl Actor for Here {
+    type Msg = Where;
+    fn handle(&mut self, msg: Where, _: &mut Context<Self>) {
+        match msg {
+            Where::Thread(reply) => {
+                let _ = reply.reply(thread::current().id());
+            }
+            Where::CallFrom(svc, reply) => {
+                let _ = reply.reply(svc.call(|r| Svc::Double(1, r), LONG));
+            }
+            Where::Block(entered, release, reply) => {
+                entered.send(()).unwrap();
+                let _ = release.recv();
+                let _ = reply.reply(());
+            }
+            Where::Shutdown(node, reply) => {
+                let _ = reply.reply(node.shutdown().is_ok());
+            }
+        }
+    }
+}
+
+/// Calls `here` until one is handled on this thread: a scheduler thread
+/// may still hold the actor a moment after its start (or after a call it
+/// answered), and an actor that is not idle is not taken. Once one call
+/// ran here the actor was left idle by this thread.
+fn until_run_here(here: &ActorRef<Here>) {
+    let me = thread::current().id();
+    wait_until("a call runs on this thread", || {
+        here.call(Where::Thread, LONG) == Ok(me)
+    });
+}
+
+/// A call to an idle actor from a plain thread is handled on that thread
+/// (ADR 0010 §1): no scheduler thread is woken, the reply is ready when
+/// the request is in. The future of `call_async` too.
+#[test]
+fn a_call_to_an_idle_actor_runs_on_the_calling_thread() {
+    let node = node(2);
+    let here = node.spawn(Here).unwrap();
+    until_run_here(&here);
+    let me = thread::current().id();
+    for _ in 0..100 {
+        assert_eq!(here.call(Where::Thread, LONG), Ok(me));
+    }
+    assert_eq!(
+        common::block_on(here.call_async(Where::Thread, LONG)),
+        Ok(me)
+    );
+    node.shutdown().unwrap();
+}
+
+/// While it runs an actor, the calling thread is one of the node's: a
+/// blocking call in the handler is refused as on a scheduler thread, and
+/// `Node::shutdown` from the handler does not wait for the handler itself.
+#[test]
+fn a_handler_run_by_its_caller_is_held_to_the_scheduler_rules() {
+    let node = node(1);
+    let here = node.spawn(Here).unwrap();
+    let svc = node.spawn(Service::default()).unwrap();
+    until_run_here(&here);
+    assert_eq!(
+        here.call(|r| Where::CallFrom(svc.clone(), r), LONG),
+        Ok(Err(CallError::Deadlock))
+    );
+    until_run_here(&here);
+    assert_eq!(
+        here.call(|r| Where::Shutdown(node.clone(), r), LONG),
+        Ok(true)
+    );
+    wait_until("the node shuts down", || node.actor_count() == 0);
+}
+
+/// An actor already running elsewhere is not taken: the request waits its
+/// turn in the mailbox and a scheduler thread answers it.
+#[test]
+fn a_call_to_a_busy_actor_is_answered_by_a_scheduler_thread() {
+    let node = node(2);
+    let here = node.spawn(Here).unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, latch) = mpsc::channel();
+    let blocked = {
+        let here = here.clone();
+        thread::spawn(move || here.call(|r| Where::Block(entered_tx, latch, r), LONG))
+    };
+    entered.recv_timeout(LONG).unwrap();
+    let asker = {
+        let here = here.clone();
+        thread::spawn(move || (thread::current().id(), here.call(Where::Thread, LONG)))
+    };
+    wait_until("the request is queued", || here.mailbox_len() == 1);
+    release.send(()).unwrap();
+    let (asker_id, answered_on) = asker.join().unwrap();
+    assert_ne!(answered_on.unwrap(), asker_id);
+    assert_eq!(blocked.join().unwrap(), Ok(()));
+    node.shutdown().unwrap();
+}
+
+/// A blocking actor's handler calling another actor does not run it on its
+/// own thread (that thread is inside an actor already).
+#[test]
+fn a_blocking_actors_call_is_answered_by_a_scheduler_thread() {
+    struct Asker(
+        ActorRef<Here>,
+        mpsc::Sender<(thread::ThreadId, thread::ThreadId)>,
+    );
+    impl Actor for Asker {
+        type Msg = ();
+        fn handle(&mut self, _: (), _: &mut Context<Self>) {
+            let ran_on = self.0.call(Where::Thread, LONG).unwrap();
+            self.1.send((thread::current().id(), ran_on)).unwrap();
+        }
+    }
+    let node = node(1);
+    let here = node.spawn(Here).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let asker = node
+        .spawn_with(Asker(here, tx), ActorOptions::new().blocking(true))
+        .unwrap();
+    asker.send(()).unwrap();
+    let (asker_thread, ran_on) = rx.recv_timeout(LONG).unwrap();
+    assert_ne!(asker_thread, ran_on);
+    node.shutdown().unwrap();
+}
+
+/// A kill of an actor stuck in a handler its caller runs: the killer takes
+/// the actor over at once, no scheduler thread is replaced (none is held),
+/// and the caller, once the handler returns, has its answer.
+#[test]
+fn a_kill_of_a_handler_run_by_its_caller_replaces_no_scheduler_thread() {
+    let node = node(1);
+    let here = node.spawn(Here).unwrap();
+    let (entered_tx, entered) = mpsc::channel();
+    let (release, latch) = mpsc::channel();
+    let caller = {
+        let here = here.clone();
+        thread::spawn(move || {
+            until_run_here(&here);
+            here.call(|r| Where::Block(entered_tx, latch, r), LONG)
+        })
+    };
+    entered.recv_timeout(LONG).unwrap();
+    assert!(here.kill());
+    wait_until("the actor is gone", || !here.is_alive());
+    assert_eq!(node.stats().replaced_schedulers, 0);
+    release.send(()).unwrap();
+    assert_eq!(caller.join().unwrap(), Ok(()));
+    // The node's one scheduler thread serves as before.
+    let svc = node.spawn(Service::default()).unwrap();
+    assert_eq!(svc.call(|r| Svc::Double(3, r), LONG), Ok(6));
+    node.shutdown().unwrap();
+}
+
+/// A panic in a handler its caller runs stops the actor as anywhere else:
+/// the call fails with `Panicked`, the caller's thread goes on.
+#[test]
+fn a_panic_in_a_handler_run_by_its_caller_is_the_actors() {
+    let node = node(1);
+    let svc = node.spawn(Service::default()).unwrap();
+    assert_eq!(svc.call(|r| Svc::Double(1, r), LONG), Ok(2));
+    assert_eq!(svc.call(Svc::Panic, LONG), Err(CallError::Panicked));
+    wait_until("the actor stops", || !svc.is_alive());
+    assert_eq!(node.stats().panics, 1);
+    assert_eq!(
+        svc.call(|r| Svc::Double(1, r), LONG),
+        Err(CallError::Stopped)
+    );
+    node.shutdown().unwrap();
+}
+
 // ------------------------------------------------------------ async
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -80,6 +80,12 @@ impl ActorScope {
     }
 }
 
+/// Whether this thread is running an actor's code now.
+#[inline]
+pub(crate) fn in_actor() -> bool {
+    RUNNING_ACTOR.with(Cell::get).is_some()
+}
+
 /// Calls `f` with the actor whose code this thread is running (a send
 /// from one of its handlers: flow control mutes it), or with `None`
 /// outside actors.

@@ -120,7 +120,7 @@ pub async fn call<A: Actor, T: Send + 'static>(
     timeout: Duration,
 ) -> Result<T, CallError> {
     let slot = Slot::new();
-    actor.send_request(&slot, make);
+    actor.send_request_outside(&slot, make);
     // Dropped at the timeout: the slot is abandoned.
     ::tokio::time::timeout(timeout, CallFuture::new(slot))
         .await

@@ -14,6 +14,16 @@ impl<A: Actor> ActorRef<A> {
     /// Sends a request and waits for its reply, at most `timeout` (on the
     /// node's clock). `make` puts the [`ReplyTo`] into the request's message.
     ///
+    /// When the actor is idle, the calling thread runs the request's handler
+    /// itself (ADR 0010 §1): no scheduler thread is woken and the reply is
+    /// there when the handler returns — a call costs about a third of an
+    /// actix `send().await` (`ask` in docs/benchmarks.md). The handler runs
+    /// exactly as on a scheduler thread (its panics, kills, memory account
+    /// and the rules for what it may block on are the same); the caller
+    /// handles at most one other queued message with it. A handler the
+    /// caller runs holds the caller until it returns, even past `timeout`:
+    /// the timeout bounds the wait for an actor that is busy elsewhere.
+    ///
     /// For plain threads and blocking actors: on a scheduler thread it fails
     /// at once with [`CallError::Deadlock`] (use [`Context::request`](crate::Context::request)).
     /// On a tokio runtime's thread it holds that thread until the reply or
@@ -67,7 +77,20 @@ impl<A: Actor> ActorRef<A> {
             crate::tokio::Blocking::Wait => {}
             crate::tokio::Blocking::Refuse => return Err(CallError::Deadlock),
             crate::tokio::Blocking::InPlace => {
-                return ::tokio::task::block_in_place(|| self.call_waiting(make, timeout));
+                // Wait inside `block_in_place` (it hands this worker's
+                // tasks to another thread first) — unless no wait is
+                // needed: a request this thread answered by running the
+                // actor itself (ADR 0010 §1).
+                if self.cell.may_refuse() {
+                    return ::tokio::task::block_in_place(|| self.call_waiting(make, timeout));
+                }
+                let slot = Slot::new();
+                let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
+                self.send_request_outside(&slot, make);
+                if let Some(outcome) = slot.take_ready() {
+                    return outcome;
+                }
+                return ::tokio::task::block_in_place(|| slot.wait_blocking(deadline));
             }
         }
         self.call_waiting(make, timeout)
@@ -96,13 +119,17 @@ impl<A: Actor> ActorRef<A> {
                 drop(refused);
             }
         } else {
-            self.send_request(&slot, make);
+            self.send_request_outside(&slot, make);
         }
         slot.wait_blocking(deadline)
     }
 
     /// Sends a request and returns a future of its reply, usable from any
     /// async runtime. The timeout runs on the node's clock.
+    ///
+    /// As for [`call`](Self::call), an idle actor is run by the calling
+    /// thread, here before this returns (from a plain thread or an async
+    /// task; not from a scheduler thread or an actor's handler).
     ///
     /// The future's first poll looks for the reply for up to 20 µs before
     /// it returns `Pending`: most replies come sooner, and the task goes on
@@ -146,7 +173,7 @@ impl<A: Actor> ActorRef<A> {
     ) -> CallFuture<T> {
         let slot = Slot::new();
         arm_timeout(&self.cell.shared.timers, &slot, timeout);
-        self.send_request(&slot, make);
+        self.send_request_outside(&slot, make);
         CallFuture::new(slot)
     }
 
@@ -159,17 +186,39 @@ impl<A: Actor> ActorRef<A> {
         make: impl FnOnce(ReplyTo<T>) -> A::Msg,
     ) {
         if let Err(refused) = self.send(make(ReplyTo::new(Arc::clone(slot)))) {
-            let error = if refused.is_closed() {
-                CallError::Stopped
-            } else {
-                CallError::Overloaded
-            };
-            // Complete first, so the `ReplyTo` inside, dropped next, says
-            // nothing more.
-            let _ = slot.complete(Err(error));
-            drop(refused);
+            fail_request(slot, refused);
         }
     }
+
+    /// As [`send_request`](Self::send_request), from outside the actors:
+    /// if the request makes the actor runnable, this thread runs it itself
+    /// (ADR 0010 §1).
+    pub(crate) fn send_request_outside<T: Send + 'static>(
+        &self,
+        slot: &Arc<Slot<T>>,
+        make: impl FnOnce(ReplyTo<T>) -> A::Msg,
+    ) {
+        if let Err(refused) = self
+            .cell
+            .deliver_request(make(ReplyTo::new(Arc::clone(slot))))
+        {
+            fail_request(slot, refused);
+        }
+    }
+}
+
+/// A request was refused: its slot fails with `Stopped` if the actor has
+/// stopped, `Overloaded` if its mailbox had no room.
+fn fail_request<T, M>(slot: &Slot<T>, refused: SendError<M>) {
+    let error = if refused.is_closed() {
+        CallError::Stopped
+    } else {
+        CallError::Overloaded
+    };
+    // Complete first, so the `ReplyTo` inside, dropped next, says nothing
+    // more.
+    let _ = slot.complete(Err(error));
+    drop(refused);
 }
 
 /// The deadline a thread blocked on `slot` keeps itself: on the system

@@ -206,6 +206,23 @@ impl<T> Slot<T> {
         }
     }
 
+    /// The outcome, if it has come (without waiting, or registering a
+    /// waiter).
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
+    pub(crate) fn take_ready(&self) -> Option<Outcome<T>> {
+        if !self.ready.load(Acquire) {
+            return None;
+        }
+        let mut inner = lock_model(&self.inner);
+        match core::mem::replace(&mut *inner, Inner::Closed) {
+            Inner::Done(outcome) => Some(outcome),
+            other => {
+                *inner = other;
+                None
+            }
+        }
+    }
+
     /// The caller gives up (timed out, or its future was dropped). Returns
     /// the outcome if it arrived meanwhile.
     pub(crate) fn abandon(&self) -> Option<Outcome<T>> {

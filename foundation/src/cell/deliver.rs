@@ -429,6 +429,42 @@ impl<A: Actor> ActorCell<A> {
         }
     }
 
+    /// Queues a request from a plain thread (a call from outside the
+    /// actors), as [`deliver`](Self::deliver) does — and if that made the
+    /// actor runnable, and this thread may, runs it here and now instead of
+    /// waking a scheduler thread (ADR 0010 §1): the reply is then ready
+    /// when this returns, and no thread was woken on either side.
+    pub(crate) fn deliver_request(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
+        let word = self.flow.load(Relaxed);
+        if word & (Bound::LIMITED | OVERLOADED) != 0 {
+            return self.deliver_limited(msg, |m| m, word);
+        }
+        self.mailbox
+            .push_with(msg, Envelope::User, Bound::UNBOUNDED, || {
+                self.filled_a_block()
+            })?;
+        if self.state.notify() {
+            if self.is_blocking() || !scheduler::may_run_inline() {
+                self.wake(WakeKind::Message);
+            } else {
+                self.run_here();
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the actor, which this thread has just made runnable, on this
+    /// thread (see [`deliver_request`](Self::deliver_request)).
+    #[inline(never)]
+    fn run_here(&self) {
+        self.signals.fetch_or(INLINE, Relaxed);
+        let left = scheduler::run_inline(&self.shared.scheduler, self.new_arc() as Task);
+        self.signals.fetch_and(!INLINE, Relaxed);
+        if let Some(task) = left {
+            scheduler::schedule(&self.shared.scheduler, task, WakeKind::Message);
+        }
+    }
+
     /// Queues a runtime envelope (a continuation, a signal), past any bound.
     pub(crate) fn deliver_envelope(&self, envelope: Envelope<A>) -> Result<(), Envelope<A>> {
         self.mailbox

@@ -249,7 +249,10 @@ impl<A: Actor> ActorCell<A> {
             let slot = &mut *self.slot.get();
             slot.actor = ptr::null_mut();
         }
-        if !self.is_blocking() {
+        // A scheduler thread is stuck in the handler: a stand-in takes its
+        // place. (A blocking actor's thread, or a plain thread running the
+        // actor for its own request, holds no scheduler thread.)
+        if self.signals.load(Relaxed) & (BLOCKING | INLINE) == 0 {
             self.shared.scheduler.replace_thread_holding();
         }
         self.die(incarnation, ExitReason::Killed);

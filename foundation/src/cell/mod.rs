@@ -70,8 +70,13 @@ const MEMORY: u16 = 512;
 /// asks an idle `gc_optimized` actor, or all of them under pressure. Only
 /// set on `MEMORY` cells, whose runs look at it between messages.
 const SIG_COMPACT: u16 = 1024;
+/// Not a signal: a plain thread is running the actor itself, for a
+/// request it sent (ADR 0010 §1); a kill that takes the actor over then
+/// replaces no scheduler thread. Kept across a restart in that run (the
+/// running thread clears it).
+const INLINE: u16 = 2048;
 /// Flags that belong to the cell, not to one incarnation.
-const CELL_FLAGS: u16 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START | MEMORY;
+const CELL_FLAGS: u16 = SUPERVISED | BLOCKING | NAMED | TRAP_AT_START | MEMORY | INLINE;
 const SIGNALS: u16 = SIG_SHUTDOWN | SIG_EXIT | SIG_KILL | SIG_MUTED;
 
 /// `ActorCell::flow` flags: threads wait for room (`Control::room_waiters`).

@@ -233,12 +233,52 @@ pub(crate) fn release_run_next() {
     }
 }
 
+thread_local! {
+    /// The scheduler whose actor this plain thread is running itself, if
+    /// any (see [`run_inline`]).
+    static INLINE: Cell<*const Scheduler> = const { Cell::new(ptr::null()) };
+}
+
+/// How many messages a plain thread handles when it runs an actor itself:
+/// its own request and, at most, one that came before it — then the actor
+/// goes to a scheduler thread if more is queued (ADR 0010 §1).
+const INLINE_BUDGET: usize = 2;
+
+/// Whether this thread may run an actor itself: a plain thread — not a
+/// scheduler thread, and not running an actor (a blocking actor's thread
+/// in a handler, or a thread already running one inline).
+#[inline]
+pub(crate) fn may_run_inline() -> bool {
+    current().is_none() && INLINE.with(Cell::get).is_null() && !crate::panic::in_actor()
+}
+
+/// Runs `task`, an actor of `scheduler` that a request from this plain
+/// thread has just made runnable (it is owed a run and in no queue), here
+/// and now, as a scheduler thread would — for at most [`INLINE_BUDGET`]
+/// messages. Meanwhile this thread counts as one of `scheduler`'s: a
+/// blocking call in the handler is refused as on a scheduler thread.
+/// Returns the actor if work is left: the caller schedules it.
+pub(crate) fn run_inline(scheduler: &Arc<Scheduler>, task: Task) -> Option<Task> {
+    /// Clears `INLINE`, even if the run unwinds (it catches handler panics;
+    /// this is for the runtime's own).
+    struct Inline;
+    impl Drop for Inline {
+        fn drop(&mut self) {
+            INLINE.with(|i| i.set(ptr::null()));
+        }
+    }
+    INLINE.with(|i| i.set(Arc::as_ptr(scheduler)));
+    let _inline = Inline;
+    task.run(INLINE_BUDGET).yielded
+}
+
 /// Whether this thread is a scheduler thread of any node.
 pub(crate) fn on_any_scheduler() -> bool {
-    current().is_some()
+    current().is_some() || !INLINE.with(Cell::get).is_null()
 }
 
 /// Whether this thread is one of `scheduler`'s threads.
 pub(crate) fn on_scheduler_of(scheduler: &Arc<Scheduler>) -> bool {
     current().is_some_and(|worker| Arc::ptr_eq(&worker.scheduler, scheduler))
+        || ptr::eq(INLINE.with(Cell::get), Arc::as_ptr(scheduler))
 }
