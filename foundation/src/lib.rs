@@ -185,6 +185,52 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! A call to an idle actor from outside the actors is handled on the
+//! calling thread, which runs the actor as a scheduler thread would: no
+//! thread is woken on either side (ADR 0010).
+//!
+//! ## Futures inside handlers
+//!
+//! A handler never awaits: it would hold the actor's mailbox. To use an
+//! async client, [`Context::pipe`] runs a future on an executor the handler
+//! names (a [`Spawner`]: a tokio runtime's handle, or any function that
+//! starts a boxed future) and delivers its output as one of the actor's
+//! messages, to a continuation with `&mut` access to its state. With the
+//! `tokio` feature, `foundation::tokio` adds a tokio runtime as a
+//! `Spawner`, calls timed by tokio and a shutdown awaited from a task;
+//! `examples/web.rs` puts an axum server in front of actors.
+//!
+//! ```
+//! use foundation::{Actor, Context, Node, PipeError, Spawner};
+//! use std::sync::mpsc;
+//!
+//! struct Weather {
+//!     io: Spawner,
+//!     report: mpsc::Sender<Result<String, PipeError>>,
+//! }
+//! impl Actor for Weather {
+//!     type Msg = &'static str;
+//!     fn handle(&mut self, city: &'static str, ctx: &mut Context<Self>) {
+//!         // An HTTP client's future would go here.
+//!         let fetch = async move { format!("sunny in {city}") };
+//!         ctx.pipe(&self.io, fetch).then(|me, _ctx, forecast| {
+//!             me.report.send(forecast).unwrap();
+//!         });
+//!     }
+//! }
+//!
+//! let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build()?;
+//! let handle = runtime.handle().clone();
+//! let io = Spawner::new(move |future| {
+//!     handle.spawn(future);
+//! });
+//! let node = Node::builder().schedulers(1).start()?;
+//! let (tx, rx) = mpsc::channel();
+//! node.spawn(Weather { io, report: tx })?.send("Lyon")?;
+//! assert_eq!(rx.recv()?, Ok("sunny in Lyon".to_string()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Time
 //!
 //! [`Context::send_after`] and [`Context::send_interval`] put messages in

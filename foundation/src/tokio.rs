@@ -174,23 +174,3 @@ impl From<::tokio::runtime::Handle> for Spawner {
         })
     }
 }
-
-/// What a blocking call on this thread must do (see the module's docs).
-pub(crate) enum Blocking {
-    /// Not a tokio runtime's thread: wait.
-    Wait,
-    /// A multi-thread runtime's: wait inside `block_in_place`.
-    InPlace,
-    /// A current-thread runtime's: refuse.
-    Refuse,
-}
-
-pub(crate) fn blocking_here() -> Blocking {
-    match ::tokio::runtime::Handle::try_current() {
-        Err(_) => Blocking::Wait,
-        Ok(handle) => match handle.runtime_flavor() {
-            ::tokio::runtime::RuntimeFlavor::CurrentThread => Blocking::Refuse,
-            _ => Blocking::InPlace,
-        },
-    }
-}

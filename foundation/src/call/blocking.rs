@@ -73,10 +73,10 @@ impl<A: Actor> ActorRef<A> {
             return Err(CallError::Deadlock);
         }
         #[cfg(feature = "tokio")]
-        match crate::tokio::blocking_here() {
-            crate::tokio::Blocking::Wait => {}
-            crate::tokio::Blocking::Refuse => return Err(CallError::Deadlock),
-            crate::tokio::Blocking::InPlace => {
+        match blocking_here() {
+            Blocking::Wait => {}
+            Blocking::Refuse => return Err(CallError::Deadlock),
+            Blocking::InPlace => {
                 // Wait inside `block_in_place` (it hands this worker's
                 // tasks to another thread first) — unless no wait is
                 // needed: a request this thread answered by running the
@@ -237,5 +237,28 @@ pub(crate) fn blocking_deadline<T: Send + 'static>(
             arm_timeout(timers, slot, timeout);
             None
         }
+    }
+}
+
+/// What a blocking call on this thread must do, with the `tokio` feature
+/// (see `foundation::tokio`).
+#[cfg(feature = "tokio")]
+enum Blocking {
+    /// Not a tokio runtime's thread: wait.
+    Wait,
+    /// A multi-thread runtime's: wait inside `block_in_place`.
+    InPlace,
+    /// A current-thread runtime's: refuse.
+    Refuse,
+}
+
+#[cfg(feature = "tokio")]
+fn blocking_here() -> Blocking {
+    match ::tokio::runtime::Handle::try_current() {
+        Err(_) => Blocking::Wait,
+        Ok(handle) => match handle.runtime_flavor() {
+            ::tokio::runtime::RuntimeFlavor::CurrentThread => Blocking::Refuse,
+            _ => Blocking::InPlace,
+        },
     }
 }
