@@ -439,6 +439,8 @@ fn a_call_to_an_idle_actor_runs_on_the_calling_thread() {
         common::block_on(here.call_async(Where::Thread, LONG)),
         Ok(me)
     );
+    // Answered before `call_async` returned: it armed no timeout.
+    assert_eq!(node.stats().timers, 0);
     node.shutdown().unwrap();
 }
 

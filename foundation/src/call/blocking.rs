@@ -103,8 +103,8 @@ impl<A: Actor> ActorRef<A> {
         timeout: Duration,
     ) -> Result<T, CallError> {
         let slot = Slot::new();
-        let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
         if self.cell.may_refuse() {
+            let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
             // A full bounded mailbox, or an overloaded one: wait for room
             // within the timeout (in real time), as `send_timeout` does.
             let room_by = Instant::now().checked_add(timeout);
@@ -118,9 +118,15 @@ impl<A: Actor> ActorRef<A> {
                 let _ = slot.complete(Err(error));
                 drop(refused);
             }
-        } else {
-            self.send_request_outside(&slot, make);
+            return slot.wait_blocking(deadline);
         }
+        self.send_request_outside(&slot, make);
+        // Answered already (this thread ran the actor): no clock to read,
+        // no deadline to keep.
+        if let Some(outcome) = slot.take_ready() {
+            return outcome;
+        }
+        let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
         slot.wait_blocking(deadline)
     }
 
@@ -172,8 +178,12 @@ impl<A: Actor> ActorRef<A> {
         timeout: Duration,
     ) -> CallFuture<T> {
         let slot = Slot::new();
-        arm_timeout(&self.cell.shared.timers, &slot, timeout);
         self.send_request_outside(&slot, make);
+        // An answer already here (this thread ran the actor) needs no
+        // timeout: no entry in the node's timer service.
+        if !slot.is_finished() {
+            arm_timeout(&self.cell.shared.timers, &slot, timeout);
+        }
         CallFuture::new(slot)
     }
 

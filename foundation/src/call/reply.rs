@@ -208,7 +208,6 @@ impl<T> Slot<T> {
 
     /// The outcome, if it has come (without waiting, or registering a
     /// waiter).
-    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn take_ready(&self) -> Option<Outcome<T>> {
         if !self.ready.load(Acquire) {
             return None;
