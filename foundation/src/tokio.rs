@@ -15,7 +15,8 @@
 //! A [`Node`] needs nothing from tokio: start it in `#[tokio::main]` as
 //! anywhere else (starting does not block), call its actors with
 //! `call_async` (or the generated `_async` methods) or [`call`], and shut
-//! it down with [`shutdown`].
+//! it down with [`shutdown`] (dropping the last `Node` handle shuts it down
+//! too, waiting on the dropping thread: await [`shutdown`] first).
 //!
 //! # Blocking calls on a tokio runtime
 //!
