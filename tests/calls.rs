@@ -562,6 +562,69 @@ fn a_panic_in_a_handler_run_by_its_caller_is_the_actors() {
     node.shutdown().unwrap();
 }
 
+/// Eight plain threads call one actor at once while another actor floods
+/// it with sends: runs on the callers' threads race runs on the scheduler
+/// threads for the same actor. Every call gets its own answer, once, and
+/// every message is handled once.
+#[test]
+fn callers_running_an_actor_race_the_scheduler_threads_safely() {
+    /// Counts the sends it gets and doubles what it is asked.
+    #[derive(Default)]
+    struct Counter(u64);
+    enum Count {
+        Bump,
+        Double(u64, ReplyTo<u64>),
+        Total(ReplyTo<u64>),
+    }
+    impl Actor for Counter {
+        type Msg = Count;
+        fn handle(&mut self, msg: Count, _: &mut Context<Self>) {
+            match msg {
+                Count::Bump => self.0 += 1,
+                Count::Double(n, reply) => {
+                    let _ = reply.reply(2 * n);
+                }
+                Count::Total(reply) => {
+                    let _ = reply.reply(self.0);
+                }
+            }
+        }
+    }
+    /// Sends `Bump`s to the counter from a scheduler thread.
+    struct Flood(ActorRef<Counter>);
+    impl Actor for Flood {
+        type Msg = u64;
+        fn handle(&mut self, n: u64, _: &mut Context<Self>) {
+            for _ in 0..n {
+                self.0.send(Count::Bump).ok().unwrap();
+            }
+        }
+    }
+    let node = node(2);
+    let counter = node.spawn(Counter::default()).unwrap();
+    let flood = node.spawn(Flood(counter.clone())).unwrap();
+    for _ in 0..20 {
+        flood.send(1_000).unwrap();
+    }
+    let answered: u64 = common::race((0..8u64).map(|t| {
+        let counter = counter.clone();
+        move || {
+            for i in 0..2_000u64 {
+                let n = t * 10_000 + i;
+                assert_eq!(counter.call(|r| Count::Double(n, r), LONG), Ok(2 * n));
+            }
+            2_000
+        }
+    }))
+    .into_iter()
+    .sum();
+    assert_eq!(answered, 16_000);
+    wait_until("every bump is handled", || {
+        counter.call(Count::Total, LONG) == Ok(20_000)
+    });
+    node.shutdown().unwrap();
+}
+
 // ------------------------------------------------------------ async
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -454,7 +454,7 @@ impl<T> Future for CallFuture<T> {
         if self.done {
             return Poll::Ready(Err(CallError::Stopped));
         }
-        if !self.polled {
+        if !self.polled && !self.slot.ready.load(Acquire) {
             self.polled = true;
             let start = std::time::Instant::now();
             'spin: loop {
