@@ -231,6 +231,29 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## One error type for applications
+//!
+//! Each operation returns its own narrow error ([`SendError`] hands the
+//! message back, [`CallError`] says why no reply came); each converts into
+//! [`Error`], with a stable code, a category, a severity and a retry
+//! strategy, so `?` works in a function returning [`foundation::Result`](Result).
+//! An [`ErrorContext`] adds breadcrumbs, and turns a panic inside it into
+//! an `Error` — inside a handler, the handler's answer rather than the
+//! actor's crash.
+//!
+//! ```
+//! use foundation::{CallError, ErrorContext};
+//!
+//! let mut import = ErrorContext::new("import");
+//! import.breadcrumb("file opened");
+//! let error = import
+//!     .with_context(|| -> Result<(), CallError> { Err(CallError::Timeout) })
+//!     .unwrap_err();
+//! assert_eq!(error.code().name(), "call.timeout");
+//! assert!(error.is_retryable());
+//! assert_eq!(error.breadcrumbs(), ["import", "file opened"]);
+//! ```
+//!
 //! ## Time
 //!
 //! [`Context::send_after`] and [`Context::send_interval`] put messages in
@@ -581,7 +604,11 @@ pub use ecosystem::{
     EcosystemStatus, MemberHealth, MemberStatus, RemoveWorker, Role, RouteError, Routing,
     WorkerPool, ecosystem_health, ecosystem_supervisor, spawn_ecosystem,
 };
-pub use error::{LinkError, NodeError, SendError, ShutdownError, SpawnError};
+pub use error::context::ErrorContext;
+pub use error::{
+    Error, ErrorCategory, ErrorCode, LinkError, NodeError, Result, RetryStrategy, SendError,
+    Severity, ShutdownError, SpawnError,
+};
 pub use exit::{Down, ExitReason, MonitorRef, StartFailure};
 pub use message_size::{BroadcastCost, MessageSize, SizeReport, Sizes, message_size_analysis};
 pub use messages::{

@@ -38,6 +38,17 @@ pub(crate) fn install_hook() {
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
+            let running = RUNNING_ACTOR.try_with(Cell::get).ok().flatten();
+            if CATCHING.try_with(Cell::get).ok().flatten() == Some(running.map(|r| r.pid)) {
+                // Caught by `ErrorContext::with_context`, which turns it
+                // into an `Error`: the code's answer, not a crash.
+                tracing::debug!(
+                    target: "foundation::panic",
+                    "a panic caught by with_context: {}",
+                    payload_text(info.payload())
+                );
+                return;
+            }
             match RUNNING_ACTOR.try_with(Cell::get).ok().flatten() {
                 Some(Running { pid, .. }) => {
                     let location = info
@@ -56,6 +67,33 @@ pub(crate) fn install_hook() {
             }
         }));
     });
+}
+
+thread_local! {
+    /// Inside a `with_context`: the actor this thread was running when it
+    /// began (`Some(None)`: none).
+    static CATCHING: Cell<Option<Option<Pid>>> = const { Cell::new(None) };
+}
+
+/// Marks this thread as inside a `with_context` until dropped: a panic
+/// raised meanwhile by the same code is caught there and is not reported
+/// as a crash (the hook is installed, so it can tell). An actor run inside
+/// it (a call from a plain thread runs an idle actor there, ADR 0010) is
+/// another actor's code: its panics are reported as usual.
+pub(crate) struct CatchScope(Option<Option<Pid>>);
+
+impl CatchScope {
+    pub(crate) fn enter() -> Self {
+        install_hook();
+        let running = RUNNING_ACTOR.with(Cell::get).map(|r| r.pid);
+        CatchScope(CATCHING.with(|c| c.replace(Some(running))))
+    }
+}
+
+impl Drop for CatchScope {
+    fn drop(&mut self) {
+        CATCHING.with(|c| c.set(self.0));
+    }
 }
 
 /// Marks this thread as running `pid`'s code until dropped.

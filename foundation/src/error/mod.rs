@@ -1,7 +1,17 @@
-//! Narrow, typed errors: one per operation, each saying what went wrong and,
-//! where a message was refused, handing it back.
+//! Errors. Narrow, typed errors — one per operation, each saying what
+//! went wrong and, where a message was refused, handing it back — here;
+//! the umbrella [`Error`] every one of them converts into
+//! (`umbrella.rs`, the conversions in `convert.rs`) and [`ErrorContext`]
+//! (`context.rs`), the 1.x services' error layer (ADR 0011).
 
 use core::fmt;
+
+// Above the panic hook (layer 1); re-exported from the crate root.
+pub(crate) mod context;
+mod convert;
+mod umbrella;
+
+pub use umbrella::{Error, ErrorCategory, ErrorCode, Result, RetryStrategy, Severity};
 
 use crate::pid::Pid;
 
