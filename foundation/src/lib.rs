@@ -555,6 +555,7 @@
 mod actor;
 mod call;
 mod cell;
+pub mod config;
 mod dead_letter;
 mod ecosystem;
 mod error;

@@ -264,6 +264,33 @@ impl<A: Actor> Context<A> {
         ))
     }
 
+    /// The configuration of the node this actor runs on
+    /// ([`Node::config`](crate::Node::config)).
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// use foundation::{Actor, Context, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Greeter(mpsc::Sender<String>);
+    /// impl Actor for Greeter {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         self.0.send(ctx.config().get("greeting").unwrap()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let config = Config::builder().setting(Setting::new("greeting", "hello")).build()?;
+    /// let node = Node::builder().schedulers(1).config(config).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Greeter(tx))?.send(())?;
+    /// assert_eq!(rx.recv()?, "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn config(&self) -> crate::config::Config {
+        self.cell.shared.config.clone()
+    }
+
     /// The name of the node this actor runs on.
     pub fn node_name(&self) -> &str {
         &self.cell.shared.name

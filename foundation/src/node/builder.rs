@@ -44,6 +44,7 @@ pub struct NodeBuilder {
     spare_schedulers: Option<usize>,
     shutdown_timeout: Duration,
     clock: Clock,
+    config: crate::config::Config,
     memory_pressure: Option<MemoryPressure>,
 }
 
@@ -58,6 +59,7 @@ impl Default for NodeBuilder {
             spare_schedulers: None,
             shutdown_timeout: Duration::from_secs(5),
             clock: Clock::System,
+            config: crate::config::Config::empty(),
             memory_pressure: None,
         }
     }
@@ -177,6 +179,24 @@ impl NodeBuilder {
         self
     }
 
+    /// The node's configuration (the 1.x services' [`Config`](crate::config::Config):
+    /// settings declared and layered by the program), read with
+    /// [`Node::config`](crate::Node::config) and
+    /// [`Context::config`](crate::Context::config). Default: one with no
+    /// settings.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder().setting(Setting::new("greeting", "hello")).build()?;
+    /// let node = foundation::Node::builder().schedulers(1).config(config).start()?;
+    /// assert_eq!(node.config().get::<String>("greeting")?, "hello");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn config(mut self, config: crate::config::Config) -> Self {
+        self.config = config;
+        self
+    }
+
     /// The clock for timers and timeouts. Default: the system clock. A
     /// [`ManualClock`](crate::ManualClock) makes them deterministic in tests.
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
@@ -274,6 +294,7 @@ impl NodeBuilder {
         .inspect_err(|_| timers.stop())
         .map_err(NodeError::ThreadSpawn)?;
         let shared = Arc::new(Shared {
+            config: self.config,
             timers,
             scheduler,
             blocking: Mutex::new(Vec::new()),

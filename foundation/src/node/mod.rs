@@ -403,6 +403,18 @@ impl Node {
         self.handle.shared.schedulers
     }
 
+    /// The node's configuration (see [`NodeBuilder::config`]): every call
+    /// returns the same one.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// assert!(node.config().paths().is_empty());
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
+    pub fn config(&self) -> crate::config::Config {
+        self.handle.shared.config.clone()
+    }
+
     /// Stops every actor with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown) (each finishes the
     /// handler it is in, runs its `stopped` hook and discards what is still
     /// queued), then joins the scheduler threads. New spawns are refused from

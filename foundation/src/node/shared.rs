@@ -37,6 +37,8 @@ pub(crate) struct Shared {
     pub(crate) names: Names,
     /// The node's timers and clock.
     pub(crate) timers: Arc<TimerService>,
+    /// The configuration the node was built with (ADR 0011 §3).
+    pub(crate) config: crate::config::Config,
     /// Threads of blocking actors, joined at shutdown.
     pub(crate) blocking: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) panics: AtomicU64,
