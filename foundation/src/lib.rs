@@ -559,6 +559,7 @@ pub mod config;
 mod dead_letter;
 mod ecosystem;
 mod error;
+pub mod events;
 mod exit;
 mod heartbeat;
 pub mod introspect;

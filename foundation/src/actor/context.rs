@@ -264,6 +264,33 @@ impl<A: Actor> Context<A> {
         ))
     }
 
+    /// The clock of the node this actor runs on ([`Node::now`](crate::Node::now)).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ManualClock, Node};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Stamp(mpsc::Sender<Duration>);
+    /// impl Actor for Stamp {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         self.0.send(ctx.now()).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// clock.advance(Duration::from_millis(5));
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Stamp(tx))?.send(())?;
+    /// assert_eq!(rx.recv()?, Duration::from_millis(5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn now(&self) -> Duration {
+        self.cell.shared.timers.now()
+    }
+
     /// The configuration of the node this actor runs on
     /// ([`Node::config`](crate::Node::config)).
     ///

@@ -295,6 +295,7 @@ impl NodeBuilder {
         .map_err(NodeError::ThreadSpawn)?;
         let shared = Arc::new(Shared {
             config: self.config,
+            events: crate::events::store::EventStore::new(crate::events::store::EVENT_HISTORY),
             timers,
             scheduler,
             blocking: Mutex::new(Vec::new()),

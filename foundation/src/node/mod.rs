@@ -403,6 +403,25 @@ impl Node {
         self.handle.shared.schedulers
     }
 
+    /// The node's clock: the time since the node started on the system
+    /// clock, or the [`ManualClock`](crate::ManualClock)'s time — which
+    /// makes everything stamped with it (events, timeouts) deterministic
+    /// in tests.
+    ///
+    /// ```
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!(node.now(), Duration::from_secs(3));
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
+    pub fn now(&self) -> std::time::Duration {
+        self.handle.shared.timers.now()
+    }
+
     /// The node's configuration (see [`NodeBuilder::config`]): every call
     /// returns the same one.
     ///

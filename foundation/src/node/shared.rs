@@ -39,6 +39,8 @@ pub(crate) struct Shared {
     pub(crate) timers: Arc<TimerService>,
     /// The configuration the node was built with (ADR 0011 §3).
     pub(crate) config: crate::config::Config,
+    /// The node's event store (ADR 0011 §4).
+    pub(crate) events: crate::events::store::EventStore,
     /// Threads of blocking actors, joined at shutdown.
     pub(crate) blocking: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) panics: AtomicU64,
