@@ -755,3 +755,89 @@ fn operations_on_a_stopped_ecosystem_fail_with_typed_errors() {
         Err(LookupError::NotRegistered { .. })
     ));
 }
+
+/// An ecosystem as one service of the service registry (issue 20): its
+/// health is the ecosystem's, and it goes when the ecosystem stops.
+#[test]
+fn an_ecosystem_registers_as_one_service_with_its_health() {
+    let node = node(2);
+    let tally = Tally::default();
+    let eco =
+        spawn_ecosystem(&node, pool_of("billing", 2, Routing::round_robin(), &tally)).unwrap();
+    node.services().register_ecosystem(&eco).unwrap();
+    assert_eq!(
+        node.services().lookup("billing").unwrap(),
+        eco.supervisor().pid()
+    );
+    assert_eq!(
+        node.services().health_check("billing").unwrap(),
+        foundation::Health::Healthy
+    );
+    // Registering it twice is idempotent; another actor may not take the name.
+    node.services().register_ecosystem(&eco).unwrap();
+    let other = node.spawn(Idle).unwrap();
+    assert!(matches!(
+        node.services().register("billing", other.pid()),
+        Err(foundation::ServiceError::AlreadyRegistered { .. })
+    ));
+    eco.stop();
+    wait_until("the service goes with the ecosystem", || {
+        node.services().lookup("billing").is_err()
+    });
+}
+
+/// An ecosystem's own configuration values over the node's (issue 20).
+#[test]
+fn an_ecosystem_reads_its_own_overrides_over_the_nodes_config() {
+    use foundation::config::{Config, ConfigError, Setting};
+    let config = Config::builder()
+        .setting(Setting::new("pool.size", 2))
+        .toml("[ecosystems.billing]\npool.size = 3")
+        .build()
+        .unwrap();
+    let node = foundation::Node::builder()
+        .schedulers(1)
+        .config(config)
+        .start()
+        .unwrap();
+    let tally = Tally::default();
+    let size: usize = node
+        .config()
+        .get_with_ecosystem("billing", "pool.size")
+        .unwrap();
+    let eco = spawn_ecosystem(
+        &node,
+        pool_of("billing", size, Routing::round_robin(), &tally),
+    )
+    .unwrap();
+    assert_eq!(eco.workers().len(), 3);
+    let elsewhere: usize = node
+        .config()
+        .get_with_ecosystem("audit", "pool.size")
+        .unwrap();
+    assert_eq!(elsewhere, 2);
+    // Overrides name declared settings, of the right kind.
+    let unknown = Config::builder()
+        .setting(Setting::new("pool.size", 2))
+        .toml("[ecosystems.billing]\npool.sise = 3")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(unknown, ConfigError::UnknownPath { .. }),
+        "{unknown}"
+    );
+    let wrong = Config::builder()
+        .setting(Setting::new("pool.size", 2))
+        .ecosystem_override("billing", "pool.size", "three")
+        .build()
+        .unwrap_err();
+    assert!(matches!(wrong, ConfigError::WrongKind { .. }), "{wrong}");
+    let reserved = Config::builder()
+        .setting(Setting::new("ecosystems.billing.size", 2))
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(reserved, ConfigError::BadPath { .. }),
+        "{reserved}"
+    );
+}

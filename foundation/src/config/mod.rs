@@ -50,6 +50,9 @@ use crate::sync::lock;
 /// The prefix of the environment variables a configuration reads.
 pub const ENV_PREFIX: &str = "FOUNDATION_";
 
+/// The table of ecosystems' overrides: `ecosystems.<name>.<path>`.
+const ECOSYSTEMS: &str = "ecosystems";
+
 type Validator = Arc<dyn Fn(&Value) -> Result<(), String> + Send + Sync>;
 
 /// One declared setting: its path, default (and so its kind), whether it
@@ -185,6 +188,11 @@ fn check_path(path: &str) -> Result<(), ConfigError> {
     if path.is_empty() {
         return Err(bad("it is empty"));
     }
+    if path == ECOSYSTEMS || path.starts_with("ecosystems.") {
+        return Err(bad(
+            "`ecosystems.` holds ecosystems' overrides (see Config::get_with_ecosystem)",
+        ));
+    }
     for segment in path.split('.') {
         if segment.is_empty() {
             return Err(bad("it has an empty segment"));
@@ -225,6 +233,7 @@ pub struct ConfigBuilder {
     /// (where from, TOML text, or the reason it could not be read)
     files: Vec<(String, Result<String, String>)>,
     env: Vec<(String, String)>,
+    overrides: Vec<(String, String, Value)>,
 }
 
 impl ConfigBuilder {
@@ -274,6 +283,33 @@ impl ConfigBuilder {
         self
     }
 
+    /// Ecosystem `ecosystem`'s own value for `path`, read with
+    /// [`Config::get_with_ecosystem`] (a TOML layer can give the same as
+    /// `[ecosystems.<name>]` tables: `ecosystems.ledger.pool.size = 8`).
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("pool.size", 4))
+    ///     .ecosystem_override("ledger", "pool.size", 8)
+    ///     .toml("[ecosystems.billing.pool]\nsize = 2")
+    ///     .build()?;
+    /// assert_eq!(config.get_with_ecosystem::<u32>("ledger", "pool.size")?, 8);
+    /// assert_eq!(config.get_with_ecosystem::<u32>("billing", "pool.size")?, 2);
+    /// assert_eq!(config.get_with_ecosystem::<u32>("audit", "pool.size")?, 4);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
+    pub fn ecosystem_override(
+        mut self,
+        ecosystem: impl Into<String>,
+        path: impl Into<String>,
+        value: impl Into<Value>,
+    ) -> Self {
+        self.overrides
+            .push((ecosystem.into(), path.into(), value.into()));
+        self
+    }
+
     /// The configuration: defaults, then the TOML layers in the order
     /// given, then the environment; every value checked against its
     /// setting's kind and validation.
@@ -296,6 +332,17 @@ impl ConfigBuilder {
             }
         }
         let known = || settings.keys().cloned().collect::<Vec<_>>();
+        let mut overrides = BTreeMap::new();
+        for (ecosystem, path, value) in self.overrides {
+            let setting = settings
+                .get(&path)
+                .ok_or_else(|| ConfigError::UnknownPath {
+                    path: path.clone(),
+                    known: known(),
+                })?;
+            let origin = format!("the override for ecosystem `{ecosystem}`");
+            overrides.insert((ecosystem, path), setting.admit(value, &origin)?);
+        }
         let mut values = BTreeMap::new();
         for (path, setting) in &settings {
             values.insert(
@@ -317,6 +364,20 @@ impl ConfigBuilder {
             let mut flat = Vec::new();
             flatten(&table, "", &mut flat);
             for (path, value) in flat {
+                if let Some(rest) = path.strip_prefix("ecosystems.") {
+                    let (ecosystem, path) = rest.split_once('.').unwrap_or((rest, ""));
+                    let setting = settings.get(path).ok_or_else(|| ConfigError::UnknownPath {
+                        path: format!("ecosystems.{ecosystem}.{path}"),
+                        known: known(),
+                    })?;
+                    let value = from_toml(path, value, setting.kind())?;
+                    let origin = format!("`{source_name}` for ecosystem `{ecosystem}`");
+                    overrides.insert(
+                        (ecosystem.to_string(), path.to_string()),
+                        setting.admit(value, &origin)?,
+                    );
+                    continue;
+                }
                 let setting = settings
                     .get(&path)
                     .ok_or_else(|| ConfigError::UnknownPath {
@@ -351,6 +412,7 @@ impl ConfigBuilder {
                 settings,
                 current: RwLock::new(values.clone()),
                 base: values,
+                overrides,
                 subscribers: Mutex::new(Vec::new()),
             }),
         })
@@ -452,6 +514,8 @@ struct Inner {
     /// The values the layers gave: what `reset` returns to.
     base: BTreeMap<String, Value>,
     current: RwLock<BTreeMap<String, Value>>,
+    /// Ecosystems' own values: (ecosystem, path).
+    overrides: BTreeMap<(String, String), Value>,
     subscribers: Mutex<Vec<Subscriber>>,
 }
 
@@ -520,6 +584,35 @@ impl Config {
             expected: value.kind(),
             found: format!("read as {}: {found}", core::any::type_name::<T>()),
         })
+    }
+
+    /// The value at `path` for ecosystem `ecosystem`: its own, if the
+    /// configuration gives it one (`ConfigBuilder::ecosystem_override`, or
+    /// an `[ecosystems.<name>]` table), else the node's
+    /// ([`get`](Self::get)). Overrides are fixed when the configuration is
+    /// built; [`update`](Self::update) changes the node's value.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get).
+    pub fn get_with_ecosystem<T: FromValue>(
+        &self,
+        ecosystem: &str,
+        path: &str,
+    ) -> Result<T, ConfigError> {
+        self.setting(path)?;
+        match self
+            .inner
+            .overrides
+            .get(&(ecosystem.to_string(), path.to_string()))
+        {
+            Some(value) => T::from_value(value).map_err(|found| ConfigError::WrongKind {
+                path: path.to_string(),
+                expected: value.kind(),
+                found: format!("read as {}: {found}", core::any::type_name::<T>()),
+            }),
+            None => self.get(path),
+        }
     }
 
     /// The value at `path`.

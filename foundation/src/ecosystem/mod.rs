@@ -662,3 +662,69 @@ impl<A: Actor, C: Actor, W: Actor> fmt::Debug for RemoveWorker<'_, A, C, W> {
             .finish()
     }
 }
+
+impl crate::names::ServiceRegistry {
+    /// Registers `ecosystem` as one service, named after it: its
+    /// supervisor provides it, and its health check is the ecosystem's
+    /// health ([`ecosystem_health`]) — healthy when every member is, and
+    /// otherwise unhealthy with the reasons (a degraded ecosystem says
+    /// `degraded: …`, a failed one `failed: …`).
+    ///
+    /// # Errors
+    ///
+    /// As [`ServiceRegistry::register_with`](crate::ServiceRegistry::register_with):
+    /// [`ServiceError::AlreadyRegistered`](crate::ServiceError::AlreadyRegistered)
+    /// if another actor provides a service of that name,
+    /// [`ServiceError::NotAlive`](crate::ServiceError::NotAlive) if the
+    /// ecosystem has stopped.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    /// use foundation::Health;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Desk;
+    /// #[handlers]
+    /// impl Desk {
+    ///     pub fn ping(&self) -> u8 { 1 }
+    /// }
+    ///
+    /// #[ecosystem(name = "front-office")]
+    /// struct FrontOffice {
+    ///     #[coordinator]
+    ///     desk: Desk,
+    ///     #[workers(count = 2)]
+    ///     clerks: Desk,
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let office = FrontOffice::spawn(&node)?;
+    /// node.services().register_ecosystem(office.ecosystem())?;
+    /// assert_eq!(node.services().health_check("front-office")?, Health::Healthy);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn register_ecosystem<C: Actor, W: Actor>(
+        &self,
+        ecosystem: &Ecosystem<C, W>,
+    ) -> Result<(), crate::names::ServiceError> {
+        let supervisor = ecosystem
+            .members
+            .supervisor()
+            .ok_or(crate::names::ServiceError::NodeShutdown)?;
+        let watched = Arc::downgrade(&ecosystem.members);
+        let options = crate::names::ServiceOptions::new().health_check(move || {
+            let Some(members) = watched.upgrade() else {
+                return Err("the ecosystem is gone".to_string());
+            };
+            match members.health().status {
+                EcosystemStatus::Healthy => Ok(()),
+                EcosystemStatus::Degraded(reasons) => {
+                    Err(format!("degraded: {}", reasons.join("; ")))
+                }
+                EcosystemStatus::Failed(reasons) => Err(format!("failed: {}", reasons.join("; "))),
+            }
+        });
+        self.register_with(ecosystem.name(), supervisor.pid(), options)
+    }
+}
