@@ -254,6 +254,33 @@
 //! assert_eq!(error.breadcrumbs(), ["import", "file opened"]);
 //! ```
 //!
+//! ## Configuration and events
+//!
+//! A node carries a [`config::Config`] — settings a program declares,
+//! layered from defaults, TOML and `FOUNDATION_*` variables, read by path,
+//! changed only where declared updatable, with subscribers told of each
+//! change — and an [`events`] store: typed events stamped with the node's
+//! clock, queried by type, time and correlation, sent to subscribers as one
+//! shared buffer. Both belong to the node (`node.config()`,
+//! `node.events()`, and from a handler `ctx.config()`, `ctx.events()`).
+//!
+//! ```
+//! use foundation::config::{Config, Setting};
+//! use foundation::events::Event;
+//! use foundation::Node;
+//!
+//! let config = Config::builder()
+//!     .setting(Setting::new("greeting", "hello").updatable())
+//!     .env([("FOUNDATION_GREETING", "bonjour")])
+//!     .build()?;
+//! let node = Node::builder().schedulers(1).config(config).start()?;
+//! assert_eq!(node.config().get::<String>("greeting")?, "bonjour");
+//!
+//! let said = node.events().store(Event::new("greeted", &"ada")?.correlation_id("visit-1"))?;
+//! assert_eq!(node.events().by_correlation("visit-1"), [said]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Time
 //!
 //! [`Context::send_after`] and [`Context::send_interval`] put messages in
