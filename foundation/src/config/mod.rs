@@ -331,15 +331,17 @@ impl ConfigBuilder {
                 });
             }
         }
-        let known = || settings.keys().cloned().collect::<Vec<_>>();
+        // The setting at `path`, or an error that shows `shown` and names
+        // every setting.
+        let lookup = |path: &str, shown: &str| {
+            settings.get(path).ok_or_else(|| ConfigError::UnknownPath {
+                path: shown.to_string(),
+                known: settings.keys().cloned().collect(),
+            })
+        };
         let mut overrides = BTreeMap::new();
         for (ecosystem, path, value) in self.overrides {
-            let setting = settings
-                .get(&path)
-                .ok_or_else(|| ConfigError::UnknownPath {
-                    path: path.clone(),
-                    known: known(),
-                })?;
+            let setting = lookup(&path, &path)?;
             let origin = format!("the override for ecosystem `{ecosystem}`");
             overrides.insert((ecosystem, path), setting.admit(value, &origin)?);
         }
@@ -366,10 +368,7 @@ impl ConfigBuilder {
             for (path, value) in flat {
                 if let Some(rest) = path.strip_prefix("ecosystems.") {
                     let (ecosystem, path) = rest.split_once('.').unwrap_or((rest, ""));
-                    let setting = settings.get(path).ok_or_else(|| ConfigError::UnknownPath {
-                        path: format!("ecosystems.{ecosystem}.{path}"),
-                        known: known(),
-                    })?;
+                    let setting = lookup(path, &format!("ecosystems.{ecosystem}.{path}"))?;
                     let value = from_toml(path, value, setting.kind())?;
                     let origin = format!("`{source_name}` for ecosystem `{ecosystem}`");
                     overrides.insert(
@@ -378,12 +377,7 @@ impl ConfigBuilder {
                     );
                     continue;
                 }
-                let setting = settings
-                    .get(&path)
-                    .ok_or_else(|| ConfigError::UnknownPath {
-                        path: path.clone(),
-                        known: known(),
-                    })?;
+                let setting = lookup(&path, &path)?;
                 let value = from_toml(&path, value, setting.kind())?;
                 let origin = format!("`{source_name}`");
                 values.insert(path, setting.admit(value, &origin)?);
@@ -393,12 +387,7 @@ impl ConfigBuilder {
             let path = var[ENV_PREFIX.len()..]
                 .to_ascii_lowercase()
                 .replace("__", ".");
-            let setting = settings
-                .get(&path)
-                .ok_or_else(|| ConfigError::UnknownPath {
-                    path: format!("{path} (from {var})"),
-                    known: known(),
-                })?;
+            let setting = lookup(&path, &format!("{path} (from {var})"))?;
             let value =
                 Value::parse(&text, setting.kind()).map_err(|reason| ConfigError::WrongKind {
                     path: path.clone(),
