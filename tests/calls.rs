@@ -133,6 +133,43 @@ fn a_slow_actor_times_out_on_the_test_clock() {
     assert_eq!(caller.join().unwrap(), Err(CallError::Timeout));
 }
 
+/// Holds each request and advances the test clock by `0` from inside its
+/// handler — which a call from a plain thread may run on the calling
+/// thread itself (ADR 0010 §1).
+struct Advancer(ManualClock, Duration, Vec<ReplyTo<u64>>);
+
+impl Actor for Advancer {
+    type Msg = ReplyTo<u64>;
+    fn handle(&mut self, reply: ReplyTo<u64>, _: &mut Context<Self>) {
+        self.2.push(reply);
+        self.0.advance(self.1);
+    }
+}
+
+/// The timeout starts before the request is handled: a handler that moves
+/// the test clock past it times the call out, blocking or async, even when
+/// the caller's own thread runs the handler.
+#[test]
+fn a_timeout_armed_before_the_handler_runs_fires_when_it_moves_the_clock() {
+    let clock = ManualClock::new();
+    let node = manual_node(&clock, 1);
+    let second = Duration::from_secs(1);
+    let advancer = node
+        .spawn(Advancer(clock.clone(), second, Vec::new()))
+        .unwrap();
+    for _ in 0..20 {
+        let caller = {
+            let advancer = advancer.clone();
+            thread::spawn(move || advancer.call(|r| r, second))
+        };
+        wait_until("the call times out", || caller.is_finished());
+        assert_eq!(caller.join().unwrap(), Err(CallError::Timeout));
+        let future = advancer.call_async(|r| r, second);
+        assert_eq!(common::block_on(future), Err(CallError::Timeout));
+    }
+    node.shutdown().unwrap();
+}
+
 /// Hands every request's `ReplyTo` to the test.
 struct Forward(mpsc::Sender<ReplyTo<u64>>);
 

@@ -120,13 +120,20 @@ impl<A: Actor> ActorRef<A> {
             }
             return slot.wait_blocking(deadline);
         }
+        let timers = &self.cell.shared.timers;
+        // On a manual clock the timeout is a timer entry, armed before the
+        // request goes: the handler (run here, or elsewhere) may advance
+        // the clock. On the system clock the deadline is computed only if
+        // a wait is needed.
+        let manual = matches!(timers.clock(), Clock::Manual(_));
+        let armed = manual.then(|| blocking_deadline(timers, &slot, timeout));
         self.send_request_outside(&slot, make);
         // Answered already (this thread ran the actor): no clock to read,
         // no deadline to keep.
         if let Some(outcome) = slot.take_ready() {
             return outcome;
         }
-        let deadline = blocking_deadline(&self.cell.shared.timers, &slot, timeout);
+        let deadline = armed.unwrap_or_else(|| blocking_deadline(timers, &slot, timeout));
         slot.wait_blocking(deadline)
     }
 
@@ -178,11 +185,18 @@ impl<A: Actor> ActorRef<A> {
         timeout: Duration,
     ) -> CallFuture<T> {
         let slot = Slot::new();
+        let timers = &self.cell.shared.timers;
+        // On a manual clock the timeout is armed before the request goes:
+        // the handler may advance the clock.
+        let manual = matches!(timers.clock(), Clock::Manual(_));
+        if manual {
+            arm_timeout(timers, &slot, timeout);
+        }
         self.send_request_outside(&slot, make);
-        // An answer already here (this thread ran the actor) needs no
-        // timeout: no entry in the node's timer service.
-        if !slot.is_finished() {
-            arm_timeout(&self.cell.shared.timers, &slot, timeout);
+        // On the system clock, an answer already here (this thread ran the
+        // actor) needs no timeout: no entry in the node's timer service.
+        if !manual && !slot.is_finished() {
+            arm_timeout(timers, &slot, timeout);
         }
         CallFuture::new(slot)
     }
