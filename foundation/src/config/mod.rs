@@ -319,6 +319,17 @@ impl ConfigBuilder {
     /// The first problem found, as a [`ConfigError`]: a bad or repeated
     /// path, an unreadable file, invalid TOML, a key or variable naming no
     /// setting, a value of the wrong kind or refused by its validation.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("workers", 4))
+    ///     .toml("workers = 8")
+    ///     .env([("FOUNDATION_WORKERS", "16")])
+    ///     .build()?;
+    /// assert_eq!(config.get::<u32>("workers")?, 16);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn build(self) -> Result<Config, ConfigError> {
         let mut settings = BTreeMap::new();
         for setting in self.settings {
@@ -609,12 +620,33 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::UnknownPath`] for a path no setting has.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("a.fixed", 1))
+    ///     .setting(Setting::new("a.level", "info").updatable())
+    ///     .build()?;
+    /// assert_eq!(config.value("a.fixed")?, foundation::config::Value::Integer(1));
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn value(&self, path: &str) -> Result<Value, ConfigError> {
         self.setting(path)?;
         Ok(read(&self.inner.current)[path].clone())
     }
 
     /// Every setting's path, in order.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("a.fixed", 1))
+    ///     .setting(Setting::new("a.level", "info").updatable())
+    ///     .build()?;
+    /// assert_eq!(config.paths(), ["a.fixed", "a.level"]);
+    /// assert_eq!(config.updatable_paths(), ["a.level"]);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn paths(&self) -> Vec<String> {
         self.inner.settings.keys().cloned().collect()
     }
@@ -641,6 +673,18 @@ impl Config {
     /// [`ConfigError::UnknownPath`], [`ConfigError::NotUpdatable`] (naming
     /// the updatable paths), [`ConfigError::WrongKind`] or
     /// [`ConfigError::Invalid`]; the value is unchanged then.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("a.fixed", 1))
+    ///     .setting(Setting::new("a.level", "info").updatable())
+    ///     .build()?;
+    /// config.update("a.level", "debug")?;
+    /// assert_eq!(config.get::<String>("a.level")?, "debug");
+    /// assert!(config.update("a.fixed", 2).is_err());
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn update(&self, path: &str, value: impl Into<Value>) -> Result<(), ConfigError> {
         let setting = self.setting(path)?;
         if !setting.updatable {
@@ -678,6 +722,18 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::UnknownPath`] for a path no setting has.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("a.fixed", 1))
+    ///     .setting(Setting::new("a.level", "info").updatable())
+    ///     .build()?;
+    /// config.update("a.level", "trace")?;
+    /// config.reset_path("a.level")?;
+    /// assert_eq!(config.get::<String>("a.level")?, "info");
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn reset_path(&self, path: &str) -> Result<(), ConfigError> {
         self.setting(path)?;
         let base = self.inner.base[path].clone();
@@ -763,6 +819,21 @@ impl Config {
     /// Every later change is passed to `callback`, on the thread that
     /// made it (after the change; it may read the configuration, and
     /// update it).
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("a.fixed", 1))
+    ///     .setting(Setting::new("a.level", "info").updatable())
+    ///     .build()?;
+    /// let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    /// let s = seen.clone();
+    /// config.subscribe_fn(move |_| { s.fetch_add(1, std::sync::atomic::Ordering::Relaxed); });
+    /// config.update("a.level", "warn")?;
+    /// assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 1);
+    /// assert_eq!(config.subscribers(), 1);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn subscribe_fn(&self, callback: impl Fn(&ConfigChange) + Send + Sync + 'static) {
         lock(&self.inner.subscribers).push(Subscriber::Callback(Arc::new(callback)));
     }

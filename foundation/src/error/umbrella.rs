@@ -384,6 +384,25 @@ impl Error {
     }
 
     /// The stable code.
+    ///
+    /// Everything an error says, read back with these:
+    ///
+    /// ```
+    /// use foundation::{CallError, Error, ErrorCategory, RetryStrategy, Severity};
+    ///
+    /// let error = Error::from(CallError::Deadlock).with_detail("actor", "<0.4.0>");
+    /// assert_eq!(error.code().number(), 2205);
+    /// assert_eq!(error.category(), ErrorCategory::System);
+    /// assert_eq!(error.severity(), Severity::High);
+    /// assert!(error.message().contains("deadlock"));
+    /// assert_eq!(error.detail("actor"), Some("<0.4.0>"));
+    /// assert_eq!(error.details().len(), 1);
+    /// assert!(error.breadcrumbs().is_empty());
+    /// assert_eq!(error.correlation_id(), None);
+    /// assert_eq!(error.retry_strategy(), RetryStrategy::None);
+    /// assert!(!error.is_retryable());
+    /// assert_eq!(error.retry_delay(0), None);
+    /// ```
     pub fn code(&self) -> ErrorCode {
         self.inner.code
     }

@@ -96,6 +96,15 @@ impl Events {
     /// # Errors
     ///
     /// [`EventError::TooLarge`] past [`MAX_EVENT_BYTES`] (nothing stored).
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let events = node.events();
+    /// let stored = events.store(Event::new("hello", &"world")?)?;
+    /// assert_eq!((stored.id(), stored.node_name()), (1, node.name()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn store(&self, event: Event) -> Result<Event, EventError> {
         Ok(self.store_batch(vec![event])?.remove(0))
     }
@@ -133,16 +142,48 @@ impl Events {
     ///
     /// [`EventError::NotFound`] if it was never stored, or was pruned or
     /// evicted.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let events = node.events();
+    /// let stored = events.store(Event::new("a", &1u8)?)?;
+    /// assert_eq!(events.get(stored.id())?, stored);
+    /// assert!(events.get(stored.id() + 1).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get(&self, id: EventId) -> Result<Event, EventError> {
         self.shared.events.get(id).ok_or(EventError::NotFound(id))
     }
 
     /// The events `query` selects.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let events = node.events();
+    /// for n in 0..5u8 {
+    ///     events.store(Event::new(if n % 2 == 0 { "even" } else { "odd" }, &n)?)?;
+    /// }
+    /// let odd = events.query(&EventQuery::new().event_type("odd").order(Order::Newest));
+    /// assert_eq!(odd.iter().map(|e| e.data::<u8>().unwrap()).collect::<Vec<_>>(), [3, 1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn query(&self, query: &EventQuery) -> Vec<Event> {
         self.shared.events.query(query)
     }
 
     /// Every held event with this correlation id, oldest first.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let events = node.events();
+    /// events.store(Event::new("a", &1u8)?.correlation_id("job-1"))?;
+    /// events.store(Event::new("b", &2u8)?)?;
+    /// assert_eq!(events.by_correlation("job-1").len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn by_correlation(&self, correlation_id: &str) -> Vec<Event> {
         self.shared.events.by_correlation(correlation_id)
     }
@@ -154,6 +195,16 @@ impl Events {
     /// # Errors
     ///
     /// [`EventError::NotFound`] if the event itself is not held.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let events = node.events();
+    /// let cause = events.store(Event::new("cause", &1u8)?)?;
+    /// let effect = events.store(Event::new("effect", &2u8)?.parent(cause.id()))?;
+    /// assert_eq!(events.correlation_chain(effect.id())?, [cause, effect]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn correlation_chain(&self, id: EventId) -> Result<Vec<Event>, EventError> {
         let mut chain = vec![self.get(id)?];
         while let Some(parent) = chain.last().and_then(Event::parent_id) {
@@ -172,17 +223,54 @@ impl Events {
     }
 
     /// The `n` latest events, newest first.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let events = node.events();
+    /// for n in 0..3u8 {
+    ///     events.store(Event::new("n", &n)?)?;
+    /// }
+    /// assert_eq!(events.recent(2)[0].data::<u8>()?, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recent(&self, n: usize) -> Vec<Event> {
         self.shared.events.recent(n)
     }
 
     /// Removes the events stamped before `before` (node clock); returns
     /// how many.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// node.events().store(Event::new("old", &1u8)?)?;
+    /// clock.advance(Duration::from_secs(60));
+    /// node.events().store(Event::new("new", &2u8)?)?;
+    /// assert_eq!(node.events().prune_before(Duration::from_secs(30)), 1);
+    /// assert_eq!(node.events().stats().held, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn prune_before(&self, before: Duration) -> usize {
         self.shared.events.prune_before(before)
     }
 
     /// The store's counts.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let events = node.events();
+    /// events.store_batch(vec![Event::new("a", &1u8)?, Event::new("a", &2u8)?])?;
+    /// let stats = events.stats();
+    /// assert_eq!((stats.stored, stats.held), (2, 2));
+    /// assert_eq!(stats.by_type["a"], 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stats(&self) -> EventStats {
         self.shared.events.stats()
     }
