@@ -604,6 +604,7 @@ mod scheduler;
 mod supervisor;
 mod sync;
 mod task;
+pub mod telemetry;
 mod timer;
 #[cfg(feature = "tokio")]
 pub mod tokio;

@@ -115,6 +115,7 @@ impl<A: Actor> Producer<A> {
         if !self.target.is_alive() {
             return SendError::Closed(msg);
         }
+        self.target.cell.shared.record_credit_wait();
         if let (Some(notify), Some(pool)) = (&self.notify, &self.pool)
             && !notify.armed.swap(true, SeqCst)
         {

@@ -273,7 +273,10 @@ impl<A: Actor> ActorCell<A> {
             // were listed.
             match &pool {
                 // The pool wakes us at its next give-back.
-                Some(pool) => pool.wait(CreditWaiter::Thread(std::thread::current())),
+                Some(pool) => {
+                    self.shared.record_credit_wait();
+                    pool.wait(CreditWaiter::Thread(std::thread::current()));
+                }
                 // Raise the flag; the actor, notified after it, sees it when
                 // its next run begins (or finds more work) and wakes us at
                 // the low mark (`took_while_flagged`).

@@ -143,7 +143,9 @@ impl<A: Actor> ActorCell<A> {
             monitors: Vec::new(),
             supervisor: None,
         });
-        tracing::trace!(%pid, %reason, "actor stopped");
+        self.shared
+            .telemetry
+            .exited(pid, core::any::type_name::<A>(), &reason);
         let restartable = supervisor.is_some();
         if !restartable {
             self.retire_claimed(incarnation, &reason);

@@ -128,6 +128,9 @@ pub(crate) fn spawn_cell<A: Actor>(
     if options.memory == MemoryStrategy::GcOptimized {
         super::memory::watch(&cell, &options);
     }
+    shared
+        .telemetry
+        .spawned(cell.pid(), core::any::type_name::<A>());
     match parker {
         None => scheduler::schedule(&shared.scheduler, Arc::clone(&cell) as Task, wake),
         Some(parker) => {

@@ -46,6 +46,7 @@ pub struct NodeBuilder {
     clock: Clock,
     config: crate::config::Config,
     memory_pressure: Option<MemoryPressure>,
+    telemetry_interval: Option<Duration>,
 }
 
 impl Default for NodeBuilder {
@@ -61,6 +62,7 @@ impl Default for NodeBuilder {
             clock: Clock::System,
             config: crate::config::Config::empty(),
             memory_pressure: None,
+            telemetry_interval: None,
         }
     }
 }
@@ -179,6 +181,28 @@ impl NodeBuilder {
         self
     }
 
+    /// Samples the node's figures into its telemetry every `every` (on
+    /// the node's clock): [`NodeStats`](crate::NodeStats), dead letters,
+    /// mailbox depths, memory, published as metrics (to the `metrics`
+    /// facade too) — what a Prometheus exporter scrapes. Default: none;
+    /// [`Telemetry::sample`](crate::telemetry::Telemetry::sample) samples
+    /// on demand, and [`Telemetry::metrics_for`](crate::telemetry::Telemetry::metrics_for)
+    /// samples first. The sampler is one timer entry, and one scan of the
+    /// actor table per interval on the timer thread.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let node = foundation::Node::builder()
+    ///     .schedulers(1)
+    ///     .telemetry_interval(Duration::from_secs(1))
+    ///     .start()?;
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
+    pub fn telemetry_interval(mut self, every: Duration) -> Self {
+        self.telemetry_interval = Some(every);
+        self
+    }
+
     /// The node's configuration (the 1.x services' [`Config`](crate::config::Config):
     /// settings declared and layered by the program), read with
     /// [`Node::config`](crate::Node::config) and
@@ -219,6 +243,12 @@ impl NodeBuilder {
     /// assert!(matches!(too_many, Err(NodeError::InvalidConfig { field: "schedulers", .. })));
     /// ```
     pub fn start(self) -> Result<Node, NodeError> {
+        if self.telemetry_interval == Some(Duration::ZERO) {
+            return Err(NodeError::InvalidConfig {
+                field: "telemetry_interval",
+                reason: "the sampling interval must be longer than zero".into(),
+            });
+        }
         let schedulers = match self.schedulers {
             Some(0) => {
                 return Err(NodeError::InvalidConfig {
@@ -296,6 +326,9 @@ impl NodeBuilder {
         let shared = Arc::new(Shared {
             config: self.config,
             events: crate::events::store::EventStore::new(crate::events::store::EVENT_HISTORY),
+            telemetry: crate::telemetry::hub::Hub::new(&name),
+            restarts: AtomicU64::new(0),
+            credit_waits: AtomicU64::new(0),
             timers,
             scheduler,
             blocking: Mutex::new(Vec::new()),
@@ -335,6 +368,9 @@ impl NodeBuilder {
             stop: stop_on_drop,
         });
         let _ = shared.user_handle.set(Arc::downgrade(&handle));
+        if let Some(every) = self.telemetry_interval {
+            super::sample::start(&shared, every);
+        }
         Ok(Node { handle })
     }
 }

@@ -8,6 +8,7 @@
 //! - `shutdown.rs`: the orderly end.
 
 mod builder;
+pub(crate) mod sample;
 pub(crate) mod shared;
 mod shutdown;
 pub(crate) mod table;
@@ -307,43 +308,7 @@ impl Node {
     /// # Ok::<(), foundation::NodeError>(())
     /// ```
     pub fn stats(&self) -> NodeStats {
-        let s = &self.handle.shared;
-        let counts = s.actors.counts();
-        NodeStats {
-            live: counts.live,
-            spawned: counts.spawned,
-            stopped: counts.stopped,
-            panics: s.panics.load(Relaxed),
-            discarded_messages: s.discarded.load(Relaxed),
-            replaced_schedulers: s.scheduler.replaced(),
-            long_handlers: s.scheduler.long_handlers(),
-            named_actors: s.names.holders(),
-            overloads: s.overloads.load(Relaxed),
-            muted_senders: s.mutes.load(Relaxed),
-            timers: s.timers.len(),
-            memory: self.memory(),
-        }
-    }
-
-    /// The node's memory figures (see [`NodeStats::memory`]).
-    fn memory(&self) -> crate::memory::NodeMemory {
-        use crate::memory::Usage;
-        let s = &self.handle.shared;
-        let measured = crate::memory::is_accounting();
-        let actors = if measured {
-            Usage::Bytes(s.actors.all().iter().filter_map(|a| a.memory()).sum())
-        } else {
-            Usage::NotMeasured
-        };
-        crate::memory::NodeMemory {
-            process: crate::memory::process_usage(),
-            actors,
-            shared: s
-                .memory_pool
-                .as_ref()
-                .map_or(Usage::NotMeasured, |pool| Usage::Bytes(pool.get().bytes())),
-            alerts: s.memory.alerts(),
-        }
+        stats_of(&self.handle.shared)
     }
 
     /// Sends every [`MemoryAlert`](crate::memory::MemoryAlert) of this
@@ -464,6 +429,47 @@ impl fmt::Debug for Node {
     }
 }
 
+/// The counters of the node behind `s` (see [`Node::stats`]).
+pub(crate) fn stats_of(s: &shared::Shared) -> NodeStats {
+    let counts = s.actors.counts();
+    NodeStats {
+        live: counts.live,
+        spawned: counts.spawned,
+        stopped: counts.stopped,
+        panics: s.panics.load(Relaxed),
+        restarts: s.restarts.load(Relaxed),
+        discarded_messages: s.discarded.load(Relaxed),
+        replaced_schedulers: s.scheduler.replaced(),
+        long_handlers: s.scheduler.long_handlers(),
+        named_actors: s.names.holders(),
+        overloads: s.overloads.load(Relaxed),
+        muted_senders: s.mutes.load(Relaxed),
+        credit_waits: s.credit_waits.load(Relaxed),
+        timers: s.timers.len(),
+        memory: memory_of(s),
+    }
+}
+
+/// The memory figures of the node behind `s` (see [`NodeStats::memory`]).
+fn memory_of(s: &shared::Shared) -> crate::memory::NodeMemory {
+    use crate::memory::Usage;
+    let measured = crate::memory::is_accounting();
+    let actors = if measured {
+        Usage::Bytes(s.actors.all().iter().filter_map(|a| a.memory()).sum())
+    } else {
+        Usage::NotMeasured
+    };
+    crate::memory::NodeMemory {
+        process: crate::memory::process_usage(),
+        actors,
+        shared: s
+            .memory_pool
+            .as_ref()
+            .map_or(Usage::NotMeasured, |pool| Usage::Bytes(pool.get().bytes())),
+        alerts: s.memory.alerts(),
+    }
+}
+
 /// A node's counters. See [`Node::stats`].
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -478,6 +484,10 @@ pub struct NodeStats {
     pub stopped: u64,
     /// Actors stopped by a panic.
     pub panics: u64,
+    /// Restarts the node's supervisors made after a failure (each
+    /// supervisor counts its children's: see
+    /// [`ChildInfo::restarts`](crate::ChildInfo::restarts)).
+    pub restarts: u64,
     /// Messages that were still queued when their actor stopped for good
     /// (each is also a [dead letter](crate::DeadLetters)).
     pub discarded_messages: u64,
@@ -497,6 +507,9 @@ pub struct NodeStats {
     pub overloads: u64,
     /// Times an actor was muted for sending to an overloaded one.
     pub muted_senders: u64,
+    /// Times a producer found no credit left and had to wait for some
+    /// ([`Flow::CreditBased`](crate::Flow::CreditBased)).
+    pub credit_waits: u64,
     /// Entries in the node's timer service now: pending `send_after` and
     /// `send_interval` timers, and the timeouts of calls, requests and
     /// pipes. An entry whose call was answered (or whose timer was

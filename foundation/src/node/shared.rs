@@ -41,6 +41,14 @@ pub(crate) struct Shared {
     pub(crate) config: crate::config::Config,
     /// The node's event store (ADR 0011 §4).
     pub(crate) events: crate::events::store::EventStore,
+    /// The node's telemetry: handlers, metrics, and the bridges to the
+    /// `metrics` facade and `tracing` (ADR 0012).
+    pub(crate) telemetry: crate::telemetry::hub::Hub,
+    /// Restarts its supervisors made after a failure.
+    pub(crate) restarts: AtomicU64,
+    /// Times a producer found no credit and had to wait for some (flow
+    /// control's credit mode, ADR 0007).
+    pub(crate) credit_waits: AtomicU64,
     /// Threads of blocking actors, joined at shutdown.
     pub(crate) blocking: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) panics: AtomicU64,
@@ -133,6 +141,14 @@ impl Shared {
 
     pub(crate) fn record_mute(&self) {
         self.mutes.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_credit_wait(&self) {
+        self.credit_waits.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn record_restart(&self) {
+        self.restarts.fetch_add(1, Relaxed);
     }
 
     /// Called once an actor has stopped for good.

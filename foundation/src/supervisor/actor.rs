@@ -358,7 +358,13 @@ impl Supervisor {
                         continue;
                     }
                     if why == StartKind::Recovery {
-                        self.children[index].restarts += 1;
+                        let child = &mut self.children[index];
+                        child.restarts += 1;
+                        let shared = &ctx.cell.shared;
+                        shared.record_restart();
+                        shared
+                            .telemetry
+                            .restarting(ctx.pid(), &child.spec.id, child.restarts);
                     }
                     match self.start(ctx, index) {
                         Ok(pid) => {
@@ -644,6 +650,7 @@ impl Supervisor {
                 },
                 restart: c.spec.restart,
                 is_supervisor: c.spec.supervisor,
+                restarts: c.restarts,
                 cell: c.cell.clone(),
             })
             .collect()

@@ -21,6 +21,9 @@ pub struct ChildInfo {
     pub restart: Restart,
     /// Whether it is a supervisor itself.
     pub is_supervisor: bool,
+    /// Times the supervisor restarted it after a failure (a restart asked
+    /// for with `restart_child` is not counted).
+    pub restarts: u32,
     pub(super) cell: Option<Arc<dyn Any + Send + Sync>>,
 }
 
@@ -38,6 +41,7 @@ impl fmt::Debug for ChildInfo {
             .field("pid", &self.pid)
             .field("restart", &self.restart)
             .field("is_supervisor", &self.is_supervisor)
+            .field("restarts", &self.restarts)
             .finish()
     }
 }
