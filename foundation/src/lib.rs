@@ -589,6 +589,7 @@ mod error;
 pub mod events;
 mod exit;
 mod heartbeat;
+pub mod infrastructure;
 pub mod introspect;
 mod mailbox;
 pub mod memory;

@@ -728,3 +728,124 @@ impl crate::names::ServiceRegistry {
         self.register_with(ecosystem.name(), supervisor.pid(), options)
     }
 }
+
+impl crate::telemetry::Telemetry {
+    /// The health of `ecosystem`'s members as metrics (the original
+    /// plan's `Telemetry.ecosystem_metrics`), read now from what the
+    /// ecosystem already records ([`Ecosystem::health`]) and published —
+    /// to this node's metrics and the facade — labelled `ecosystem`,
+    /// `member` and `role` (nested ecosystems' members too, under their
+    /// own ecosystem's name): `foundation.ecosystem.member.mailbox_len`,
+    /// `.restarts`, `.messages_handled`, `.rate` (messages a second),
+    /// `.up` (1 running, else 0), `.memory` (bytes, with the accounting
+    /// allocator); and per ecosystem `foundation.ecosystem.members` and
+    /// `foundation.ecosystem.healthy` (1 or 0).
+    ///
+    /// ```
+    /// use foundation::{spawn_ecosystem, Actor, Context, EcosystemSpec, Node};
+    ///
+    /// struct Unit;
+    /// impl Actor for Unit {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("plant", |_| Unit).workers(2, || Unit))?;
+    /// let metrics = node.telemetry().ecosystem_metrics(&eco);
+    /// let up: Vec<_> = metrics
+    ///     .iter()
+    ///     .filter(|m| m.name == "foundation.ecosystem.member.up")
+    ///     .map(|m| (m.label("member").unwrap().to_string(), m.value.as_f64()))
+    ///     .collect();
+    /// assert_eq!(up.len(), 3); // the coordinator and two workers
+    /// assert!(up.iter().all(|(_, v)| *v == 1.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ecosystem_metrics<C: Actor, W: Actor>(
+        &self,
+        ecosystem: &Ecosystem<C, W>,
+    ) -> Vec<crate::telemetry::Metric> {
+        let mut out = Vec::new();
+        self.publish_health(&ecosystem.health(), &mut out);
+        out
+    }
+
+    fn publish_health(&self, health: &EcosystemHealth, out: &mut Vec<crate::telemetry::Metric>) {
+        use crate::telemetry::{Metric, MetricValue};
+        let hub = &self.shared.telemetry;
+        let mut gauge = |name: &'static str, labels: Vec<(String, String)>, value: f64| {
+            hub.publish_gauge(name, labels.clone(), value);
+            out.push(Metric {
+                name: name.to_string(),
+                labels,
+                value: MetricValue::Gauge(value),
+            });
+        };
+        let eco = ("ecosystem".to_string(), health.name.clone());
+        gauge(
+            "foundation.ecosystem.members",
+            vec![eco.clone()],
+            health.members.len() as f64,
+        );
+        gauge(
+            "foundation.ecosystem.healthy",
+            vec![eco.clone()],
+            if health.status.is_healthy() { 1.0 } else { 0.0 },
+        );
+        let mut totals = Vec::new();
+        for member in &health.members {
+            let labels = vec![
+                eco.clone(),
+                ("member".to_string(), member.id.clone()),
+                (
+                    "role".to_string(),
+                    format!("{:?}", member.role).to_lowercase(),
+                ),
+            ];
+            gauge(
+                "foundation.ecosystem.member.mailbox_len",
+                labels.clone(),
+                member.mailbox_len as f64,
+            );
+            gauge(
+                "foundation.ecosystem.member.rate",
+                labels.clone(),
+                member.rate,
+            );
+            gauge(
+                "foundation.ecosystem.member.up",
+                labels.clone(),
+                if member.status == MemberStatus::Running {
+                    1.0
+                } else {
+                    0.0
+                },
+            );
+            if let crate::memory::Usage::Bytes(bytes) = member.memory {
+                gauge(
+                    "foundation.ecosystem.member.memory",
+                    labels.clone(),
+                    bytes as f64,
+                );
+            }
+            totals.push((labels, member.restarts, member.messages_handled));
+        }
+        for (labels, restarts, handled) in totals {
+            for (name, total) in [
+                ("foundation.ecosystem.member.restarts", u64::from(restarts)),
+                ("foundation.ecosystem.member.messages_handled", handled),
+            ] {
+                hub.publish_total(name, labels.clone(), total);
+                out.push(Metric {
+                    name: name.to_string(),
+                    labels: labels.clone(),
+                    value: MetricValue::Counter(total),
+                });
+            }
+        }
+        for nested in &health.nested {
+            self.publish_health(nested, out);
+        }
+    }
+}

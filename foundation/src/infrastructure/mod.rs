@@ -1,0 +1,79 @@
+//! Infrastructure (the 1.x services' `Infrastructure`, ADR 0012 §4):
+//! protection for calls to what may fail or be overwhelmed — a keyed
+//! [`RateLimiter`] (the `governor` crate's GCRA on the node's clock), a
+//! [`CircuitBreaker`] (closed, open, half-open, on the node's clock), a
+//! [`Pool`] of supervised worker actors with checkout and checkin, and
+//! [`execute_protected`], which applies them in that order.
+//!
+//! Everything timed reads the node's [clock](crate::Node::now): with a
+//! [`ManualClock`](crate::ManualClock), a test moves the limiter's budget,
+//! the breaker's recovery and a checkout's timeout by advancing it, and
+//! never sleeps. Whatever waits for a worker comes in the three forms of
+//! [`wait_for_service`](crate::ServiceRegistry::wait_for_service):
+//! `.wait()` on a plain thread (refused at once on a scheduler thread),
+//! `.then(ctx, ..)` in a handler, `.await` in async code.
+//!
+//! ```
+//! use foundation::infrastructure::{
+//!     execute_protected, CircuitBreaker, Pool, PoolOptions, ProtectedError, Protection, RateLimiter,
+//! };
+//! use foundation::{Actor, Context, Node, ReplyTo};
+//! use std::time::Duration;
+//!
+//! /// A connection to a flaky upstream.
+//! struct Upstream;
+//! impl Actor for Upstream {
+//!     type Msg = (u32, ReplyTo<Result<u32, String>>);
+//!     fn handle(&mut self, (n, reply): Self::Msg, _: &mut Context<Self>) {
+//!         let _ = reply.reply(if n % 2 == 0 { Ok(n / 2) } else { Err(format!("{n} is odd")) });
+//!     }
+//! }
+//!
+//! let node = Node::builder().schedulers(2).start()?;
+//! let pool = Pool::start(&node, "upstream", PoolOptions { size: 2, ..PoolOptions::default() }, || Upstream)?;
+//! let protection = Protection::pooled(&pool)
+//!     .rate_limiter(&RateLimiter::new(&node, 100, Duration::from_secs(1))?)
+//!     .breaker(&CircuitBreaker::new(&node, "upstream", 3, Duration::from_secs(30))?);
+//!
+//! let half = |n: u32| {
+//!     execute_protected("client-a", &protection, move |conn| {
+//!         conn.unwrap().call(|r| (n, r), Duration::from_secs(5)).map_err(|e| e.to_string())?
+//!     })
+//!     .wait()
+//! };
+//! assert_eq!(half(8), Ok(4));
+//! assert!(matches!(half(3), Err(ProtectedError::Failed(_))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod breaker;
+mod pool;
+mod protect;
+mod rate_limit;
+
+pub use breaker::{BreakerError, CircuitBreaker, CircuitOpen, CircuitState, Permit};
+pub use pool::{Checkout, CheckoutFuture, Lease, Pool, PoolError, PoolOptions, PoolStats};
+pub use protect::{NoWorker, Protected, ProtectedError, Protection, execute_protected};
+pub use rate_limit::{RateLimited, RateLimiter};
+
+/// Infrastructure that could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InfrastructureError {
+    /// An option out of range.
+    #[error("invalid {option}: {reason}")]
+    InvalidOption {
+        /// The option.
+        option: &'static str,
+        /// What is allowed.
+        reason: String,
+    },
+    /// Workers that could not start.
+    #[error("{what} could not start: {reason}")]
+    Start {
+        /// What was starting.
+        what: String,
+        /// Why it did not.
+        reason: String,
+    },
+}
