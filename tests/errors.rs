@@ -9,6 +9,10 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use common::{T, global_log, node, wait_until};
+use foundation::infrastructure::{
+    CircuitOpen, InfrastructureError, PoolError, ProtectedError, RateLimited,
+};
+use foundation::telemetry::{MetricKind, TelemetryError};
 use foundation::{
     Actor, CallError, Context, Error, ErrorCategory, ErrorCode, ErrorContext, GroupError,
     LinkError, LookupError, NamedSendError, Namespace, NodeError, Pid, PipeError, RegisterError,
@@ -469,7 +473,131 @@ fn every_narrow_error() -> Vec<(Error, u32, &'static str, ErrorCategory, bool)> 
             External,
             false,
         ),
+        (
+            TelemetryError::DuplicateHandler("h".into()).into(),
+            3501,
+            "telemetry.duplicate_handler",
+            Data,
+            false,
+        ),
+        (
+            TelemetryError::UnknownHandler("h".into()).into(),
+            3502,
+            "telemetry.unknown_handler",
+            Data,
+            false,
+        ),
+        (
+            TelemetryError::InvalidName("a b".into()).into(),
+            3503,
+            "telemetry.invalid_name",
+            Data,
+            false,
+        ),
+        (
+            TelemetryError::KindMismatch {
+                name: "x".into(),
+                existing: MetricKind::Counter,
+                wanted: MetricKind::Gauge,
+            }
+            .into(),
+            3504,
+            "telemetry.kind_mismatch",
+            Data,
+            false,
+        ),
+        (
+            RateLimited {
+                key: "k".into(),
+                limit: 1,
+                per: Duration::from_secs(1),
+                retry_after: Duration::from_millis(300),
+            }
+            .into(),
+            4201,
+            "infrastructure.rate_limited",
+            External,
+            true,
+        ),
+        (
+            CircuitOpen {
+                breaker: "b".into(),
+                retry_after: Duration::from_secs(3),
+            }
+            .into(),
+            4202,
+            "infrastructure.circuit_open",
+            External,
+            true,
+        ),
+        (
+            PoolError::Timeout {
+                pool: "p".into(),
+                timeout: Duration::from_secs(1),
+            }
+            .into(),
+            4203,
+            "pool.timeout",
+            External,
+            true,
+        ),
+        (
+            PoolError::WouldBlock.into(),
+            4204,
+            "pool.would_block",
+            External,
+            false,
+        ),
+        (
+            PoolError::Stopped { pool: "p".into() }.into(),
+            4205,
+            "pool.stopped",
+            External,
+            false,
+        ),
+        (
+            InfrastructureError::InvalidOption {
+                option: "size",
+                reason: "r".into(),
+            }
+            .into(),
+            1401,
+            "infrastructure.invalid_option",
+            Config,
+            false,
+        ),
+        (
+            InfrastructureError::Start {
+                what: "w".into(),
+                reason: "r".into(),
+            }
+            .into(),
+            2411,
+            "infrastructure.start",
+            System,
+            false,
+        ),
     ]
+}
+
+#[test]
+fn a_limiter_or_breaker_says_when_to_retry() {
+    let limited: Error = RateLimited {
+        key: "k".into(),
+        limit: 1,
+        per: Duration::from_secs(1),
+        retry_after: Duration::from_millis(300),
+    }
+    .into();
+    assert_eq!(limited.retry_delay(0), Some(Duration::from_millis(300)));
+    let protected: Error = ProtectedError::<ServiceError>::Failed(ServiceError::EmptyName).into();
+    assert_eq!(
+        protected.code().name(),
+        "service.empty_name",
+        "the call's own error"
+    );
+    let refused: Error = ProtectedError::<ServiceError>::Pool(PoolError::WouldBlock).into();
+    assert_eq!(refused.code().number(), 4204);
 }
 
 #[test]

@@ -77,3 +77,108 @@ pub enum InfrastructureError {
         reason: String,
     },
 }
+
+mod convert {
+    //! The infrastructure's errors into the umbrella [`Error`] (refusals
+    //! 42xx, category external: what they guard is outside the program),
+    //! with the delay the limiter or breaker gives as the retry strategy.
+
+    use super::{CircuitOpen, InfrastructureError, PoolError, ProtectedError, RateLimited};
+    use crate::error::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+
+    fn external(
+        number: u32,
+        name: &'static str,
+        severity: Severity,
+        retry: RetryStrategy,
+        message: String,
+    ) -> Error {
+        Error::new(
+            ErrorCode::new(number, name),
+            ErrorCategory::External,
+            message,
+        )
+        .with_severity(severity)
+        .with_retry(retry)
+    }
+
+    impl From<RateLimited> for Error {
+        fn from(error: RateLimited) -> Self {
+            let retry = RetryStrategy::FixedDelay(error.retry_after);
+            external(
+                4201,
+                "infrastructure.rate_limited",
+                Severity::Low,
+                retry,
+                error.to_string(),
+            )
+            .with_detail("key", &error.key)
+        }
+    }
+
+    impl From<CircuitOpen> for Error {
+        fn from(error: CircuitOpen) -> Self {
+            let retry = RetryStrategy::FixedDelay(error.retry_after);
+            external(
+                4202,
+                "infrastructure.circuit_open",
+                Severity::Medium,
+                retry,
+                error.to_string(),
+            )
+            .with_detail("breaker", &error.breaker)
+        }
+    }
+
+    impl From<PoolError> for Error {
+        fn from(error: PoolError) -> Self {
+            let (number, name, severity, retry) = match &error {
+                PoolError::Timeout { .. } => (
+                    4203,
+                    "pool.timeout",
+                    Severity::Medium,
+                    RetryStrategy::BACKOFF,
+                ),
+                PoolError::WouldBlock => (
+                    4204,
+                    "pool.would_block",
+                    Severity::High,
+                    RetryStrategy::None,
+                ),
+                PoolError::Stopped { .. } => {
+                    (4205, "pool.stopped", Severity::Medium, RetryStrategy::None)
+                }
+            };
+            external(number, name, severity, retry, error.to_string())
+        }
+    }
+
+    impl From<InfrastructureError> for Error {
+        fn from(error: InfrastructureError) -> Self {
+            let (number, name, category) = match &error {
+                InfrastructureError::InvalidOption { .. } => {
+                    (1401, "infrastructure.invalid_option", ErrorCategory::Config)
+                }
+                InfrastructureError::Start { .. } => {
+                    (2411, "infrastructure.start", ErrorCategory::System)
+                }
+            };
+            Error::new(ErrorCode::new(number, name), category, error.to_string())
+                .with_severity(Severity::High)
+                .with_retry(RetryStrategy::None)
+        }
+    }
+
+    /// A refusal becomes its own code; the call's own error converts as
+    /// itself.
+    impl<E: Into<Error>> From<ProtectedError<E>> for Error {
+        fn from(error: ProtectedError<E>) -> Self {
+            match error {
+                ProtectedError::RateLimited(e) => e.into(),
+                ProtectedError::CircuitOpen(e) => e.into(),
+                ProtectedError::Pool(e) => e.into(),
+                ProtectedError::Failed(e) => e.into(),
+            }
+        }
+    }
+}

@@ -86,6 +86,25 @@ pub enum TelemetryError {
     },
 }
 
+impl From<TelemetryError> for crate::error::Error {
+    fn from(error: TelemetryError) -> Self {
+        use crate::error::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+        let (number, name) = match &error {
+            TelemetryError::DuplicateHandler(_) => (3501, "telemetry.duplicate_handler"),
+            TelemetryError::UnknownHandler(_) => (3502, "telemetry.unknown_handler"),
+            TelemetryError::InvalidName(_) => (3503, "telemetry.invalid_name"),
+            TelemetryError::KindMismatch { .. } => (3504, "telemetry.kind_mismatch"),
+        };
+        Error::new(
+            ErrorCode::new(number, name),
+            ErrorCategory::Data,
+            error.to_string(),
+        )
+        .with_severity(Severity::Low)
+        .with_retry(RetryStrategy::None)
+    }
+}
+
 /// A metric's kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
