@@ -1,7 +1,10 @@
 //! The 1.x services on a node: a configuration layered from defaults, a
 //! TOML file's text and the environment, changed while the node runs with
 //! an actor told of each change; events stored with a correlation id and
-//! their causes, read back as a chain; errors carrying their breadcrumbs.
+//! their causes, read back as a chain; errors carrying their breadcrumbs;
+//! telemetry to a printed handler and the node's figures as metrics; and a
+//! payment gateway behind a rate limiter, a circuit breaker and a pool of
+//! workers, its breaker tripping and recovering.
 //!
 //! Run it with `cargo run --release --example services`.
 
@@ -9,6 +12,9 @@ use std::time::Duration;
 
 use foundation::config::{Config, ConfigChange, Setting, Value};
 use foundation::events::{Event, EventId};
+use foundation::infrastructure::{
+    CircuitBreaker, Pool, PoolOptions, ProtectedError, Protection, RateLimiter, execute_protected,
+};
 use foundation::prelude::*;
 use foundation::{ErrorContext, ManualClock};
 use serde::{Deserialize, Serialize};
@@ -129,7 +135,51 @@ impl Shop {
                     .parent(validated),
             )?
             .id();
+        // Telemetry: an event for the attached handlers (and `tracing`),
+        // and a counter for the metrics facade.
+        let telemetry = ctx.telemetry();
+        telemetry.execute(
+            "shop.order.placed",
+            &[("items", f64::from(items))],
+            &[("order", &order.to_string())],
+        )?;
+        telemetry.counter("shop.orders")?.increment(1);
         Ok((order, placed))
+    }
+}
+
+// ---- the payment gateway ------------------------------------------------------
+
+/// A connection to the payment provider, which declines large amounts.
+#[actor]
+#[derive(Default)]
+struct Gateway;
+
+#[handlers]
+impl Gateway {
+    /// Charges `cents`: the provider's receipt, or its refusal.
+    pub fn charge(&mut self, cents: u64) -> Result<String, String> {
+        if cents > 10_000 {
+            Err(format!("the provider declined {cents} cents"))
+        } else {
+            Ok(format!("receipt for {cents} cents"))
+        }
+    }
+}
+
+/// Charges through the protection; the error as text.
+fn charge(protection: &Protection<Gateway>, customer: &str, cents: u64) -> String {
+    let outcome = execute_protected(customer, protection, |gateway| {
+        gateway
+            .expect("a pooled protection lends a worker")
+            .charge(cents)
+            .map_err(|e| e.to_string())?
+    })
+    .wait();
+    match outcome {
+        Ok(receipt) => receipt,
+        Err(ProtectedError::Failed(declined)) => format!("failed: {declined}"),
+        Err(refused) => format!("refused: {refused}"),
     }
 }
 
@@ -156,6 +206,15 @@ fn main() -> foundation::Result<()> {
             }
         );
     }
+
+    // Telemetry: a handler printing what the shop and the supervisors
+    // report (it runs on the emitting thread: keep it short).
+    node.telemetry().attach("printer", "shop", |event| {
+        println!(
+            "  telemetry: {} {:?} {:?} (node {})",
+            event.name, event.measurements, event.metadata, event.node
+        );
+    })?;
 
     let watcher = node.spawn(SettingsWatcher::default())?;
     config.subscribe(watcher.recipient());
@@ -216,6 +275,53 @@ fn main() -> foundation::Result<()> {
     );
     // The watcher has printed every change once this answers.
     assert_eq!(watcher.heard()?, 2);
+
+    println!("payments (breaker: 2 failures open it for 30 s):");
+    let pool = Pool::start(
+        &node,
+        "gateway",
+        PoolOptions {
+            size: 2,
+            max_overflow: 1,
+            checkout_timeout: Duration::from_secs(5),
+        },
+        Gateway::default,
+    )?;
+    let breaker = CircuitBreaker::new(&node, "payments", 2, Duration::from_secs(30))?;
+    let protection = Protection::pooled(&pool)
+        .rate_limiter(&RateLimiter::new(&node, 5, Duration::from_secs(1))?)
+        .breaker(&breaker);
+    for (customer, cents) in [
+        ("ada", 2_500),
+        ("bob", 50_000),
+        ("cy", 70_000),
+        ("ada", 900),
+    ] {
+        let outcome = charge(&protection, customer, cents);
+        println!(
+            "  {customer}, {cents} cents: {outcome} (breaker {})",
+            breaker.state()
+        );
+    }
+    clock.advance(Duration::from_secs(30));
+    println!("  30 s later the breaker is {}", breaker.state());
+    let outcome = charge(&protection, "ada", 900);
+    println!("  ada, 900 cents: {outcome} (breaker {})", breaker.state());
+    for n in 0..6 {
+        let outcome = charge(&protection, "eve", 100);
+        if n == 5 {
+            println!("  eve's 6th charge within a second: {outcome}");
+        }
+    }
+    println!("  pool: {:?}", pool.stats());
+
+    println!("metrics:");
+    for metric in node.telemetry().metrics_for("shop") {
+        println!("  {} = {:?}", metric.name, metric.value);
+    }
+    for metric in node.telemetry().metrics_for("foundation.actors") {
+        println!("  {} = {}", metric.name, metric.value.as_f64());
+    }
     node.shutdown()?;
     Ok(())
 }
