@@ -502,3 +502,28 @@ fn a_panicking_handler_is_detached_and_the_emitting_actor_carries_on() {
     telemetry.execute("emitter.tick", &[], &[]).unwrap();
     assert_eq!(telemetry.panicked_handlers(), 2);
 }
+
+#[test]
+fn handlers_see_dead_letters_as_the_sink_records_them() {
+    let node = named("tm-dead");
+    let letters = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&letters);
+    node.telemetry()
+        .attach("dead", "foundation.dead_letter", move |event| {
+            seen.lock().unwrap().push((
+                event.metadata("kind").unwrap().to_string(),
+                event.measurement("count").unwrap(),
+            ));
+        })
+        .unwrap();
+    let bomb = node.spawn(Bomb).unwrap();
+    bomb.send(()).unwrap();
+    wait_until("the dead letter", || node.dead_letters().count() == 1);
+    wait_until("its event", || letters.lock().unwrap().len() == 1);
+    assert_eq!(letters.lock().unwrap()[0].1, 1.0);
+    node.telemetry().sample();
+    assert_eq!(
+        facade("foundation.dead_letters", "tm-dead"),
+        Some(DebugValue::Counter(1))
+    );
+}

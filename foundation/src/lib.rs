@@ -281,6 +281,34 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! ## Telemetry and protection
+//!
+//! A node's [`telemetry`] carries events with measurements to attached
+//! handlers, counters, gauges and histograms — and the runtime's own
+//! figures: spawns, exits, restarts per child, dead letters, mailbox depths,
+//! flow control and memory — to the `metrics` facade (labelled with the
+//! node's name) and to `tracing`, so an exporter or a subscriber sees them
+//! with no glue. Calls to what may fail or be overwhelmed go through the
+//! [`infrastructure`]: a rate limiter, a circuit breaker, a pool of
+//! supervised workers, and `execute_protected` applying them in order.
+//!
+//! ```
+//! use foundation::infrastructure::{execute_protected, CircuitBreaker, ProtectedError, Protection};
+//! use foundation::Node;
+//! use std::time::Duration;
+//!
+//! let node = Node::builder().name("edge").schedulers(1).start()?;
+//! node.telemetry().counter("edge.requests")?.increment(1);
+//! assert_eq!(node.telemetry().metrics_for("edge")[0].value.as_f64(), 1.0);
+//!
+//! let breaker = CircuitBreaker::new(&node, "upstream", 1, Duration::from_secs(30))?;
+//! let protection = Protection::unpooled().breaker(&breaker);
+//! let _ = execute_protected("k", &protection, |_| Err::<(), _>("down")).wait();
+//! let refused = execute_protected("k", &protection, |_| Ok::<_, &str>(())).wait();
+//! assert!(matches!(refused, Err(ProtectedError::CircuitOpen(_))));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Time
 //!
 //! [`Context::send_after`] and [`Context::send_interval`] put messages in

@@ -220,7 +220,7 @@ impl<A: Actor> ActorCell<A> {
             tracing::warn!(%pid, "dropping the messages of {pid} panicked: {}", payload_text(&*payload));
         }
         for (kind, count) in kinds {
-            shared.dead_letters.record(DeadLetter {
+            shared.record_dead_letter(DeadLetter {
                 pid,
                 kind,
                 reason: reason.clone(),

@@ -289,7 +289,7 @@ impl<A: Actor> ActorCell<A> {
                                 Guarded::Panicked(text) => {
                                     cell.shared.record_panic();
                                     settle!();
-                                    cell.shared.dead_letters.record(DeadLetter {
+                                    cell.shared.record_dead_letter(DeadLetter {
                                         pid,
                                         kind,
                                         reason: ExitReason::Panic(text.clone()),

@@ -262,6 +262,12 @@ impl fmt::Display for ErrorCode {
 /// | 2950–2999, 3950–3999 `service.*` | `ServiceError` (the service registry) |
 /// | 2001 `panic` | a panic caught by `ErrorContext::with_context` |
 /// | 41xx `pipe.*` | `PipeError` |
+/// | 1301–1307 `config.*` | `config::ConfigError` |
+/// | 3401–3406 `event.*` | `events::EventError` |
+/// | 3501–3504 `telemetry.*` | `telemetry::TelemetryError` |
+/// | 4201, 4202 `infrastructure.*` | `RateLimited`, `CircuitOpen` (retry after the delay they give) |
+/// | 4203–4205 `pool.*` | `infrastructure::PoolError`: timeout, would_block, stopped |
+/// | 1401, 2411 `infrastructure.*` | `InfrastructureError`: invalid_option, start |
 ///
 /// Each conversion's exact code is in `Error::from`'s result; the tests
 /// (`tests/errors.rs`) pin every one.

@@ -143,6 +143,16 @@ impl Shared {
         self.mutes.fetch_add(1, Relaxed);
     }
 
+    /// Records a dead letter in the node's sink, and tells the telemetry
+    /// handlers (`foundation.dead_letter`) if any are attached.
+    pub(crate) fn record_dead_letter(&self, letter: crate::dead_letter::DeadLetter) {
+        if self.telemetry.is_attached() {
+            self.telemetry
+                .dead_letter(letter.pid, letter.kind, &letter.reason, letter.count);
+        }
+        self.dead_letters.record(letter);
+    }
+
     pub(crate) fn record_credit_wait(&self) {
         self.credit_waits.fetch_add(1, Relaxed);
     }

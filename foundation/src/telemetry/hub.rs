@@ -641,31 +641,41 @@ impl Hub {
 
     /// An actor was spawned: a `tracing` debug event (target
     /// `foundation::lifecycle`) and, with handlers attached, the event
-    /// `foundation.actor.spawn`.
+    /// `foundation.actor.spawn`. With neither listening, two loads.
     #[inline]
     pub(crate) fn spawned(&self, pid: Pid, actor: &'static str) {
-        tracing::debug!(target: "foundation::lifecycle", node = %self.node, %pid, actor, "spawned {pid} ({actor})");
-        if self.is_attached() {
-            self.spawned_to_handlers(pid, actor);
+        if tracing::level_enabled!(tracing::Level::DEBUG) || self.is_attached() {
+            self.report_spawn(pid, actor);
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn spawned_to_handlers(&self, pid: Pid, actor: &str) {
-        let pid = pid.to_string();
-        self.emit(&TelemetryEvent {
-            node: &self.node,
-            name: "foundation.actor.spawn",
-            measurements: &[("count", 1.0)],
-            metadata: &[("pid", &pid), ("actor", actor)],
-        });
+    fn report_spawn(&self, pid: Pid, actor: &str) {
+        tracing::debug!(target: "foundation::lifecycle", node = %self.node, %pid, actor, "spawned {pid} ({actor})");
+        if self.is_attached() {
+            let pid = pid.to_string();
+            self.emit(&TelemetryEvent {
+                node: &self.node,
+                name: "foundation.actor.spawn",
+                measurements: &[("count", 1.0)],
+                metadata: &[("pid", &pid), ("actor", actor)],
+            });
+        }
     }
 
     /// An actor's incarnation ended: a `tracing` debug event and, with
     /// handlers attached, `foundation.actor.exit` with the reason.
-    #[cold]
+    #[inline]
     pub(crate) fn exited(&self, pid: Pid, actor: &'static str, reason: &ExitReason) {
+        if tracing::level_enabled!(tracing::Level::DEBUG) || self.is_attached() {
+            self.report_exit(pid, actor, reason);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn report_exit(&self, pid: Pid, actor: &str, reason: &ExitReason) {
         tracing::debug!(target: "foundation::lifecycle", node = %self.node, %pid, actor, %reason, "{pid} ({actor}) exited: {reason}");
         if self.is_attached() {
             let (pid, reason) = (pid.to_string(), reason.to_string());
@@ -676,6 +686,20 @@ impl Hub {
                 metadata: &[("pid", &pid), ("actor", actor), ("reason", &reason)],
             });
         }
+    }
+
+    /// Dead letters were recorded (`count` messages of `kind` to `pid`):
+    /// the event `foundation.dead_letter`, for attached handlers (the
+    /// sink's own count is what is published, ADR 0012 §3).
+    #[cold]
+    pub(crate) fn dead_letter(&self, pid: Pid, kind: &str, reason: &ExitReason, count: u64) {
+        let (pid, reason) = (pid.to_string(), reason.to_string());
+        self.emit(&TelemetryEvent {
+            node: &self.node,
+            name: "foundation.dead_letter",
+            measurements: &[("count", count as f64)],
+            metadata: &[("pid", &pid), ("kind", kind), ("reason", &reason)],
+        });
     }
 
     /// A supervisor restarts child `child` after a failure; `restarts` is
