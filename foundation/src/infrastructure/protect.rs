@@ -16,6 +16,9 @@ use crate::call::request::continue_on;
 #[derive(Debug)]
 pub struct NoWorker;
 
+// Never offered in "these types implement `Actor`" hints: it is no
+// program's actor.
+#[diagnostic::do_not_recommend]
 impl Actor for NoWorker {
     type Msg = ();
     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
