@@ -125,6 +125,35 @@ fn executed_events_and_a_panicking_handler_reach_tracing() {
     let warned = lines_with(&["WARN", "node=tt-exec", "\"broken\" panicked", "handler bug"]);
     assert_eq!(warned.len(), 1, "{}", log().text());
     assert!(telemetry.handlers().is_empty());
-    // Not reported as an actor's crash.
-    assert!(lines_with(&["tt-exec", "foundation::panic"]).is_empty());
+
+    // Emitted from an actor's handler: reported as the handler's panic,
+    // not as a crash of the actor.
+    telemetry
+        .attach("broken-again", "billing", |_| panic!("handler bug 2"))
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let emitter = node.spawn(Emitter(tx)).unwrap();
+    emitter.send(()).unwrap();
+    rx.recv_timeout(common::T).unwrap();
+    assert!(emitter.is_alive());
+    let pid = emitter.pid().to_string();
+    wait_until("the handler's report", || {
+        lines_with(&["WARN", "\"broken-again\" panicked", "handler bug 2"]).len() == 1
+    });
+    assert!(
+        lines_with(&[&format!("actor {pid} panicked")]).is_empty(),
+        "{}",
+        log().text()
+    );
+    assert_eq!(node.stats().panics, 0);
+}
+
+/// Executes an event from its handler, then says so.
+struct Emitter(std::sync::mpsc::Sender<()>);
+impl Actor for Emitter {
+    type Msg = ();
+    fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+        ctx.telemetry().execute("billing.charge", &[], &[]).unwrap();
+        self.0.send(()).unwrap();
+    }
 }
