@@ -112,6 +112,8 @@ fn a_producer_is_refused_with_the_very_message_once_the_pool_is_spent() {
     let mut producer = consumer.producer();
     let taken = send_until_refused(&mut producer, 0, 0);
     assert_eq!(taken, u64::from(POOL) - 1);
+    // Counted for telemetry (NodeStats, ADR 0012 §3).
+    assert_eq!(node.stats().credit_waits, 1, "the refusal is a credit wait");
     assert_eq!(
         consumer.mailbox_len(),
         taken as usize,

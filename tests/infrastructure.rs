@@ -360,6 +360,28 @@ fn a_stopped_pool_fails_its_waiting_checkouts() {
     drop(held);
 }
 
+#[test]
+fn a_checkout_waiting_on_a_manual_clock_fails_when_the_node_shuts_down() {
+    let (_, node) = manual();
+    let pool = pool(&node, 1, 0);
+    let held = pool.checkout().wait().unwrap();
+    let (tx, waiting) = mpsc::channel();
+    {
+        let pool = pool.clone();
+        std::thread::spawn(move || tx.send(pool.checkout().wait().map(|_| ())));
+    }
+    wait_until("the checkout waits", || pool.stats().waiting == 1);
+    node.shutdown().unwrap();
+    // Not a wait for a timer that stopped with the node.
+    assert!(matches!(
+        waiting
+            .recv_timeout(common::DEADLINE)
+            .expect("the checkout ends"),
+        Err(PoolError::Stopped { .. })
+    ));
+    drop(held);
+}
+
 // ---------------------------------------------------------------- protected
 
 #[test]

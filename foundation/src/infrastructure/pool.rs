@@ -196,7 +196,7 @@ impl<A: Actor> Pool<A> {
                 overflow: false,
             });
         }
-        Ok(Pool {
+        let pool = Pool {
             inner: Arc::new(Inner {
                 name,
                 options,
@@ -211,7 +211,16 @@ impl<A: Actor> Pool<A> {
                     stopped: false,
                 }),
             }),
-        })
+        };
+        // Checkouts waiting when the node shuts down fail then (their
+        // timeout is a node timer, which stops with it).
+        let weak = Arc::downgrade(&pool.inner);
+        lock(&node.shared().on_shutdown).push(Box::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                inner.close();
+            }
+        }));
+        Ok(pool)
     }
 
     /// The pool's name.
@@ -258,15 +267,7 @@ impl<A: Actor> Pool<A> {
     /// [`PoolError::Stopped`], and the supervisor stops its workers
     /// (leases still out hold handles to stopped actors).
     pub fn stop(&self) {
-        let waiters = {
-            let mut state = lock(&self.inner.state);
-            state.stopped = true;
-            state.idle.clear();
-            core::mem::take(&mut state.waiters)
-        };
-        for waiter in waiters {
-            let _ = waiter.complete(Err(CallError::Stopped));
-        }
+        self.inner.close();
         self.inner.supervisor.stop();
     }
 }
@@ -282,6 +283,19 @@ impl<A: Actor> fmt::Debug for Pool<A> {
 }
 
 impl<A: Actor> Inner<A> {
+    /// Refuses checkouts from now on and fails those waiting.
+    fn close(&self) {
+        let waiters = {
+            let mut state = lock(&self.state);
+            state.stopped = true;
+            state.idle.clear();
+            core::mem::take(&mut state.waiters)
+        };
+        for waiter in waiters {
+            let _ = waiter.complete(Err(CallError::Stopped));
+        }
+    }
+
     /// Lines `slot` up for a worker: one now if one is idle, an
     /// overflow worker started if there is room, else the next checked in.
     fn enqueue(self: &Arc<Self>, slot: Arc<Slot<Lease<A>>>) {

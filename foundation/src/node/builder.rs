@@ -329,6 +329,7 @@ impl NodeBuilder {
             telemetry: crate::telemetry::hub::Hub::new(&name),
             restarts: AtomicU64::new(0),
             credit_waits: AtomicU64::new(0),
+            on_shutdown: Mutex::new(Vec::new()),
             timers,
             scheduler,
             blocking: Mutex::new(Vec::new()),

@@ -49,6 +49,10 @@ pub(crate) struct Shared {
     /// Times a producer found no credit and had to wait for some (flow
     /// control's credit mode, ADR 0007).
     pub(crate) credit_waits: AtomicU64,
+    /// Called once when shutdown begins, after spawns are refused: what
+    /// waits outside the actors and would otherwise wait for a timer that
+    /// stops with the node (a pool's checkouts on a manual clock).
+    pub(crate) on_shutdown: Mutex<Vec<Box<dyn FnOnce() + Send>>>,
     /// Threads of blocking actors, joined at shutdown.
     pub(crate) blocking: Mutex<Vec<JoinHandle<()>>>,
     pub(crate) panics: AtomicU64,

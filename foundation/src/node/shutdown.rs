@@ -39,6 +39,10 @@ pub(super) fn shutdown(shared: &Arc<Shared>) -> Result<(), ShutdownError> {
     }
     *done = true;
     shared.accepting.store(false, SeqCst);
+    let hooks = core::mem::take(&mut *lock(&shared.on_shutdown));
+    for hook in hooks {
+        hook();
+    }
 
     // Ask every actor to stop. Stopping actors may still spawn (refused).
     let actors = shared.actors.all();
