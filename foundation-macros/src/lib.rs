@@ -9,7 +9,7 @@
 //! build, each at its token), and code generation. On an error the original
 //! item is still emitted, so one mistake is one message.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 mod actor;
 mod ecosystem;

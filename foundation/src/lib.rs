@@ -603,7 +603,7 @@
 //! lock-free queues that allocate nothing while idle. See `docs/adr/` for the
 //! decisions behind this.
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 

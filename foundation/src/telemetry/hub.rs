@@ -235,12 +235,20 @@ pub struct Counter {
 
 impl Counter {
     /// Adds `n`.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let sent = node.telemetry().counter("mail.sent")?;
+    /// sent.increment(2);
+    /// assert_eq!(sent.value(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn increment(&self, n: u64) {
         self.local.fetch_add(n, Relaxed);
         self.facade.increment(n);
     }
 
-    /// The total so far.
+    /// The total so far (see [`increment`](Self::increment)).
     pub fn value(&self) -> u64 {
         self.local.load(Relaxed)
     }
@@ -261,12 +269,29 @@ pub struct Gauge {
 
 impl Gauge {
     /// Sets the value.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let load = node.telemetry().gauge("cpu.load")?;
+    /// load.set(0.75);
+    /// assert_eq!(load.value(), 0.75);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set(&self, value: f64) {
         self.local.store(value.to_bits(), Relaxed);
         self.facade.set(value);
     }
 
     /// Adds `delta` (negative: takes away).
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let open = node.telemetry().gauge("conns.open")?;
+    /// open.add(3.0);
+    /// open.add(-1.0);
+    /// assert_eq!(open.value(), 2.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add(&self, delta: f64) {
         let mut old = self.local.load(Relaxed);
         loop {
@@ -279,7 +304,7 @@ impl Gauge {
         self.facade.increment(delta);
     }
 
-    /// The value now.
+    /// The value now (see [`set`](Self::set)).
     pub fn value(&self) -> f64 {
         f64::from_bits(self.local.load(Relaxed))
     }
@@ -300,12 +325,22 @@ pub struct Histogram {
 
 impl Histogram {
     /// Records `value`.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let took = node.telemetry().histogram("job.seconds")?;
+    /// took.record(0.5);
+    /// took.record(1.5);
+    /// assert_eq!(took.summary().count, 2);
+    /// assert_eq!(took.summary().mean(), 1.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record(&self, value: f64) {
         lock(&self.local).record(value);
         self.facade.record(value);
     }
 
-    /// The figures so far.
+    /// The figures so far (see [`record`](Self::record)).
     pub fn summary(&self) -> HistogramSummary {
         *lock(&self.local)
     }
