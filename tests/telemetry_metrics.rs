@@ -356,7 +356,10 @@ fn supervisors_count_restarts_per_child_and_report_them() {
         ]
     );
     // A restart asked for is not a failure's.
-    sup.restart_child("b").ok();
+    sup.terminate_child("b").unwrap();
+    sup.restart_child("b").unwrap();
+    assert_eq!(sup.which_children().unwrap()[1].restarts, 0);
+    assert_eq!(node.stats().restarts, 3);
     node.telemetry().sample();
     assert_eq!(
         facade("foundation.supervisor.restarts", "tm-restarts"),

@@ -32,8 +32,8 @@ pub struct PoolOptions {
 }
 
 impl Default for PoolOptions {
-    /// Ten workers, no overflow, a five-second timeout (poolboy's size,
-    /// `GenServer.call`'s timeout).
+    /// Ten workers, no overflow, a five-second checkout timeout (the
+    /// default timeout of `GenServer.call`).
     fn default() -> Self {
         PoolOptions {
             size: 10,

@@ -589,7 +589,7 @@ impl Hub {
     }
 
     pub(crate) fn counter(&self, name: &str, labels: Labels) -> Result<Counter, TelemetryError> {
-        let facade = metrics::counter!(name.to_string(), self.facade_labels(&labels));
+        let facade_labels = self.facade_labels(&labels);
         let local = self.entry(
             name,
             labels,
@@ -600,11 +600,12 @@ impl Hub {
                 _ => None,
             },
         )?;
+        let facade = metrics::counter!(name.to_string(), facade_labels);
         Ok(Counter { local, facade })
     }
 
     pub(crate) fn gauge(&self, name: &str, labels: Labels) -> Result<Gauge, TelemetryError> {
-        let facade = metrics::gauge!(name.to_string(), self.facade_labels(&labels));
+        let facade_labels = self.facade_labels(&labels);
         let local = self.entry(
             name,
             labels,
@@ -615,6 +616,7 @@ impl Hub {
                 _ => None,
             },
         )?;
+        let facade = metrics::gauge!(name.to_string(), facade_labels);
         Ok(Gauge { local, facade })
     }
 
@@ -623,7 +625,7 @@ impl Hub {
         name: &str,
         labels: Labels,
     ) -> Result<Histogram, TelemetryError> {
-        let facade = metrics::histogram!(name.to_string(), self.facade_labels(&labels));
+        let facade_labels = self.facade_labels(&labels);
         let local = self.entry(
             name,
             labels,
@@ -634,6 +636,7 @@ impl Hub {
                 _ => None,
             },
         )?;
+        let facade = metrics::histogram!(name.to_string(), facade_labels);
         Ok(Histogram { local, facade })
     }
 

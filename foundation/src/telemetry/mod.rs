@@ -106,9 +106,9 @@ impl Telemetry {
     /// Runs `f`, then emits event `name` with its duration in seconds (the
     /// measurement `duration`, on the node's clock: a
     /// [`ManualClock`](crate::ManualClock) makes it exact in tests), and
-    /// returns `f`'s result. The event is emitted even if it was refused
-    /// (an invalid name): `f` has run either way, and its result is
-    /// returned.
+    /// returns `f`'s result. An invalid name emits nothing and is reported
+    /// as a `tracing` warning (target `foundation::telemetry`), not an
+    /// error: `f` has run by then, and its result is returned.
     ///
     /// ```
     /// use foundation::{ManualClock, Node};
@@ -292,8 +292,7 @@ impl Telemetry {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn metrics_for(&self, prefix: &str) -> Vec<Metric> {
-        if prefix.is_empty() || "foundation".starts_with(prefix) || prefix.starts_with("foundation")
-        {
+        if prefix.is_empty() || prefix == "foundation" || prefix.starts_with("foundation.") {
             self.sample();
         }
         self.shared.telemetry.metrics_for(prefix)
