@@ -646,6 +646,33 @@ mod loom_tests;
 #[doc = include_str!("../../docs/patterns.md")]
 mod patterns {}
 
+/// The guides of `docs/guide/`, shown here so that every code block in them
+/// compiles and runs as one of this crate's doctests (`cargo test -p
+/// foundation --doc guide`).
+///
+/// - [`getting_started`](crate::guide::getting_started): from `cargo new` to a
+///   supervised pair of actors, a call, a crash and its restart.
+/// - [`from_otp`](crate::guide::from_otp): each OTP pattern and its Foundation
+///   equivalent, and where the semantics differ.
+/// - [`from_actix_kameo_ractor`](crate::guide::from_actix_kameo_ractor): the same
+///   for the Rust peers' users.
+/// - [`performance`](crate::guide::performance): the cost model, every figure
+///   with the bench that reproduces it.
+/// - [`troubleshooting`](crate::guide::troubleshooting): symptom, cause, fix.
+#[cfg(any(doc, doctest))]
+pub mod guide {
+    #[doc = include_str!("../../docs/guide/getting-started.md")]
+    pub mod getting_started {}
+    #[doc = include_str!("../../docs/guide/from-otp.md")]
+    pub mod from_otp {}
+    #[doc = include_str!("../../docs/guide/from-actix-kameo-ractor.md")]
+    pub mod from_actix_kameo_ractor {}
+    #[doc = include_str!("../../docs/guide/performance.md")]
+    pub mod performance {}
+    #[doc = include_str!("../../docs/guide/troubleshooting.md")]
+    pub mod troubleshooting {}
+}
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
