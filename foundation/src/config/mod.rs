@@ -77,6 +77,16 @@ impl Setting {
     /// A setting at `path` (segments of `a-z`, `0-9`, `_`, joined by dots)
     /// whose default is `default`; fixed once the node runs unless made
     /// [`updatable`](Self::updatable).
+    ///
+    /// ```
+    /// use foundation::config::{Config, Kind, Setting};
+    ///
+    /// let setting = Setting::new("http.port", 8080);
+    /// assert_eq!(setting.kind(), Kind::Integer); // the default's kind is the setting's
+    /// let config = Config::builder().setting(setting).build()?;
+    /// assert_eq!(config.get::<u16>("http.port")?, 8080);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn new(path: impl Into<String>, default: impl Into<Value>) -> Self {
         Setting {
             path: path.into(),
@@ -88,6 +98,18 @@ impl Setting {
     }
 
     /// The setting may change while the node runs ([`Config::update`]).
+    ///
+    /// ```
+    /// use foundation::config::{Config, ConfigError, Setting};
+    ///
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("log.level", "info").updatable())
+    ///     .setting(Setting::new("http.port", 8080))
+    ///     .build()?;
+    /// config.update("log.level", "debug")?;
+    /// assert!(matches!(config.update("http.port", 9090), Err(ConfigError::NotUpdatable { .. })));
+    /// # Ok::<(), ConfigError>(())
+    /// ```
     pub fn updatable(mut self) -> Self {
         self.updatable = true;
         self
@@ -120,32 +142,71 @@ impl Setting {
     }
 
     /// A sentence saying what the setting is for.
+    ///
+    /// ```
+    /// use foundation::config::Setting;
+    ///
+    /// let setting = Setting::new("pool.size", 4).describe("workers per pool");
+    /// assert_eq!(setting.description(), "workers per pool");
+    /// ```
     pub fn describe(mut self, description: impl Into<String>) -> Self {
         self.description = description.into();
         self
     }
 
     /// The path.
+    ///
+    /// ```
+    /// assert_eq!(foundation::config::Setting::new("pool.size", 4).path(), "pool.size");
+    /// ```
     pub fn path(&self) -> &str {
         &self.path
     }
 
     /// The kind of value it holds (its default's).
+    ///
+    /// ```
+    /// use foundation::config::{Kind, Setting};
+    /// use std::time::Duration;
+    ///
+    /// assert_eq!(Setting::new("timeout", Duration::from_secs(5)).kind(), Kind::Duration);
+    /// assert_eq!(Setting::new("name", "edge").kind(), Kind::Text);
+    /// ```
     pub fn kind(&self) -> Kind {
         self.default.kind()
     }
 
     /// The default.
+    ///
+    /// ```
+    /// use foundation::config::{Setting, Value};
+    ///
+    /// assert_eq!(Setting::new("retries", 3).default_value(), &Value::Integer(3));
+    /// ```
     pub fn default_value(&self) -> &Value {
         &self.default
     }
 
     /// Whether it may change while the node runs.
+    ///
+    /// ```
+    /// use foundation::config::Setting;
+    ///
+    /// assert!(!Setting::new("port", 80).is_updatable());
+    /// assert!(Setting::new("level", "info").updatable().is_updatable());
+    /// ```
     pub fn is_updatable(&self) -> bool {
         self.updatable
     }
 
     /// What it is for.
+    ///
+    /// ```
+    /// use foundation::config::Setting;
+    ///
+    /// assert_eq!(Setting::new("port", 80).description(), "");
+    /// assert_eq!(Setting::new("port", 80).describe("listening port").description(), "listening port");
+    /// ```
     pub fn description(&self) -> &str {
         &self.description
     }
@@ -238,6 +299,17 @@ pub struct ConfigBuilder {
 
 impl ConfigBuilder {
     /// Declares a setting.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("a", 1))
+    ///     .setting(Setting::new("b", true))
+    ///     .build()?;
+    /// assert_eq!(config.paths(), ["a", "b"]);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn setting(mut self, setting: Setting) -> Self {
         self.settings.push(setting);
         self
@@ -245,6 +317,19 @@ impl ConfigBuilder {
 
     /// Layers TOML text over the defaults (tables or dotted keys name the
     /// paths: `[http]` then `port = 1`, or `http.port = 1`).
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("pool.size", 4))
+    ///     .setting(Setting::new("pool.timeout", std::time::Duration::from_secs(5)))
+    ///     .toml("[pool]\nsize = 16\ntimeout = \"250ms\"")
+    ///     .build()?;
+    /// assert_eq!(config.get::<u32>("pool.size")?, 16);
+    /// assert_eq!(config.get::<std::time::Duration>("pool.timeout")?.as_millis(), 250);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn toml(mut self, text: &str) -> Self {
         self.files
             .push(("toml text".to_string(), Ok(text.to_string())));
@@ -271,6 +356,19 @@ impl ConfigBuilder {
 
     /// Layers the `FOUNDATION_*` variables of `vars` over the file (other
     /// variables are left alone). Pass `std::env::vars()`.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// // In a program: `.env(std::env::vars())`. A dot is `__` (`env_var`).
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("pool.size", 4))
+    ///     .toml("pool.size = 8")
+    ///     .env([("FOUNDATION_POOL__SIZE", "12"), ("HOME", "/root")])
+    ///     .build()?;
+    /// assert_eq!(config.get::<u32>("pool.size")?, 12); // the environment wins over the file
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn env<K: Into<String>, V: Into<String>>(
         mut self,
         vars: impl IntoIterator<Item = (K, V)>,
@@ -536,6 +634,14 @@ impl Default for Config {
 
 impl Config {
     /// A builder: settings, then layers.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// let config = Config::builder().setting(Setting::new("greeting", "hello")).build()?;
+    /// assert_eq!(config.get::<String>("greeting")?, "hello");
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn builder() -> ConfigBuilder {
         ConfigBuilder::default()
     }
@@ -652,6 +758,17 @@ impl Config {
     }
 
     /// The paths that may change while the node runs.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("port", 80))
+    ///     .setting(Setting::new("level", "info").updatable())
+    ///     .build()?;
+    /// assert_eq!(config.updatable_paths(), ["level"]);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn updatable_paths(&self) -> Vec<String> {
         self.inner
             .settings
@@ -662,6 +779,19 @@ impl Config {
     }
 
     /// The declared settings.
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("port", 80).describe("listening port"))
+    ///     .build()?;
+    /// for setting in config.settings() {
+    ///     println!("{} ({}): {}", setting.path(), setting.kind(), setting.description());
+    /// }
+    /// assert_eq!(config.settings().count(), 1);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn settings(&self) -> impl Iterator<Item = &Setting> {
         self.inner.settings.values()
     }
@@ -840,6 +970,16 @@ impl Config {
 
     /// Subscribers now (an actor that stopped for good is dropped at the
     /// next change).
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// let config = Config::builder().setting(Setting::new("level", "info").updatable()).build()?;
+    /// assert_eq!(config.subscribers(), 0);
+    /// config.subscribe_fn(|change| println!("{} is now {}", change.path, change.new));
+    /// assert_eq!(config.subscribers(), 1);
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn subscribers(&self) -> usize {
         lock(&self.inner.subscribers).len()
     }

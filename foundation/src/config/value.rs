@@ -69,6 +69,14 @@ pub enum Value {
 
 impl Value {
     /// The value's kind.
+    ///
+    /// ```
+    /// use foundation::config::{Kind, Value};
+    ///
+    /// assert_eq!(Value::Integer(3).kind(), Kind::Integer);
+    /// assert_eq!(Value::from("text").kind(), Kind::Text);
+    /// assert_eq!(Kind::Duration.to_string(), "duration");
+    /// ```
     pub fn kind(&self) -> Kind {
         match self {
             Value::Bool(_) => Kind::Bool,
@@ -242,6 +250,14 @@ pub trait FromValue: Sized {
     /// # Errors
     ///
     /// A sentence saying what the value is and what was wanted.
+    ///
+    /// ```
+    /// use foundation::config::{FromValue, Value};
+    ///
+    /// assert_eq!(u16::from_value(&Value::Integer(8080)), Ok(8080));
+    /// assert!(u8::from_value(&Value::Integer(300)).is_err()); // out of range: a sentence says so
+    /// assert_eq!(String::from_value(&Value::from("hi")), Ok("hi".to_string()));
+    /// ```
     fn from_value(value: &Value) -> Result<Self, String>;
 }
 
