@@ -71,6 +71,18 @@ impl Event {
     ///
     /// [`EventError::Encode`] if `data` cannot be serialized,
     /// [`EventError::TooLarge`] if it alone passes [`MAX_EVENT_BYTES`].
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    /// struct Placed { order: u64, total_cents: u64 }
+    ///
+    /// let event = Event::new("order.placed", &Placed { order: 7, total_cents: 1250 })?;
+    /// assert_eq!(event.event_type(), "order.placed");
+    /// assert_eq!(event.data::<Placed>()?, Placed { order: 7, total_cents: 1250 });
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn new<T: Serialize + ?Sized>(
         event_type: impl Into<String>,
         data: &T,
@@ -97,58 +109,165 @@ impl Event {
     }
 
     /// The same event, part of the flow `id` names (a request, a job).
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    ///
+    /// let event = Event::new("payment.taken", &1250_u64)?.correlation_id("order-7");
+    /// assert_eq!(event.correlation(), Some("order-7"));
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
         self
     }
 
     /// The same event, caused by event `parent`.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let placed = node.events().store(Event::new("order.placed", &7_u64)?)?;
+    /// let shipped = node.events().store(Event::new("order.shipped", &7_u64)?.parent(placed.id()))?;
+    /// assert_eq!(shipped.parent_id(), Some(placed.id()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn parent(mut self, parent: EventId) -> Self {
         self.parent_id = Some(parent);
         self
     }
 
     /// The id the store gave it (0 before it is stored).
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let event = Event::new("tick", &())?;
+    /// assert_eq!(event.id(), 0); // not stored yet
+    /// let stored = node.events().store(event)?;
+    /// assert_eq!(node.events().get(stored.id())?, stored);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> EventId {
         self.id
     }
 
     /// Its type.
+    ///
+    /// ```
+    /// assert_eq!(foundation::events::Event::new("user.login", "ada")?.event_type(), "user.login");
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn event_type(&self) -> &str {
         &self.event_type
     }
 
     /// The node's clock when it was stored.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// clock.advance(Duration::from_secs(3));
+    /// let stored = node.events().store(Event::new("tick", &())?)?;
+    /// assert_eq!(stored.timestamp(), Duration::from_secs(3));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timestamp(&self) -> Duration {
         self.timestamp
     }
 
     /// The wall clock when it was stored.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    /// use foundation::Node;
+    /// use std::time::{Duration, SystemTime};
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let stored = node.events().store(Event::new("tick", &())?)?;
+    /// let age = SystemTime::now().duration_since(stored.wall_time())?;
+    /// assert!(age < Duration::from_secs(60)); // stamped to the millisecond
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wall_time(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_millis(self.wall_time_ms)
     }
 
     /// The name of the node that stored it.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().name("edge-1").schedulers(1).start()?;
+    /// let stored = node.events().store(Event::new("tick", &())?)?;
+    /// assert_eq!(stored.node_name(), "edge-1");
+    /// assert_eq!(stored.node_id(), node.id());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn node_name(&self) -> &str {
         &self.node_name
     }
 
     /// The id of the node that stored it (the number its pids carry).
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let actor_pid_node = node.id();
+    /// let stored = node.events().store(Event::new("tick", &())?)?;
+    /// assert_eq!(stored.node_id(), actor_pid_node);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn node_id(&self) -> u32 {
         self.node_id
     }
 
     /// Its correlation id, if any.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    ///
+    /// assert_eq!(Event::new("a", &())?.correlation(), None);
+    /// assert_eq!(Event::new("a", &())?.correlation_id("job-3").correlation(), Some("job-3"));
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn correlation(&self) -> Option<&str> {
         self.correlation_id.as_deref()
     }
 
     /// The event that caused it, if any.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    ///
+    /// assert_eq!(Event::new("root", &())?.parent_id(), None);
+    /// assert_eq!(Event::new("child", &())?.parent(12).parent_id(), Some(12));
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn parent_id(&self) -> Option<EventId> {
         self.parent_id
     }
 
     /// The Rust type its data was made from.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    ///
+    /// assert_eq!(Event::new("n", &5_u32)?.data_type(), "u32");
+    /// assert!(Event::new("n", &5_u32)?.data::<i64>().is_err()); // read as another type: refused
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn data_type(&self) -> &str {
         &self.data_type
     }

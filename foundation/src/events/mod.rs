@@ -68,11 +68,31 @@ impl SharedEvent {
     /// # Errors
     ///
     /// As [`Event::from_bytes`].
+    ///
+    /// ```
+    /// use foundation::events::{Event, SharedEvent};
+    /// use foundation::Bytes;
+    ///
+    /// let bytes = Event::new("user.login", &"ada".to_string())?.to_bytes()?;
+    /// let shared = SharedEvent::from(Bytes::from(bytes));
+    /// assert_eq!(shared.decode()?.data::<String>()?, "ada");
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn decode(&self) -> Result<Event, EventError> {
         Event::from_bytes(&self.0)
     }
 
     /// The serialized bytes.
+    ///
+    /// ```
+    /// use foundation::events::{Event, SharedEvent};
+    /// use foundation::Bytes;
+    ///
+    /// let bytes = Bytes::from(Event::new("tick", &())?.to_bytes()?);
+    /// let shared = SharedEvent::from(bytes.clone());
+    /// assert_eq!(shared.bytes(), &bytes); // the one buffer every subscriber shares
+    /// # Ok::<(), foundation::events::EventError>(())
+    /// ```
     pub fn bytes(&self) -> &Bytes {
         &self.0
     }
@@ -283,6 +303,27 @@ impl Events {
     ///
     /// [`EventError::Subscribe`] if the actor cannot join (it has stopped,
     /// or belongs to another node).
+    ///
+    /// ```
+    /// use foundation::events::{Event, SharedEvent};
+    /// use foundation::{Actor, Context, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Audit(mpsc::Sender<String>);
+    /// impl Actor for Audit {
+    ///     type Msg = SharedEvent;
+    ///     fn handle(&mut self, event: SharedEvent, _: &mut Context<Self>) {
+    ///         let _ = self.0.send(event.decode().unwrap().event_type().to_string());
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.events().subscribe(node.spawn(Audit(tx))?.recipient())?;
+    /// node.events().emit_optimized(Event::new("deploy.started", &())?)?;
+    /// assert_eq!(rx.recv()?, "deploy.started");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe(&self, subscriber: Recipient<SharedEvent>) -> Result<(), EventError> {
         self.group()?
             .join(subscriber)

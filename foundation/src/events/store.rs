@@ -52,11 +52,32 @@ pub struct EventQuery {
 
 impl EventQuery {
     /// Every event, oldest first.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery};
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// node.events().store(Event::new("a", &())?)?;
+    /// assert_eq!(node.events().query(&EventQuery::new()).len(), 1); // everything held
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Self {
         EventQuery::default()
     }
 
     /// Only events of this type.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery};
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// node.events().store_batch(vec![Event::new("login", &())?, Event::new("logout", &())?])?;
+    /// let logins = node.events().query(&EventQuery::new().event_type("login"));
+    /// assert_eq!(logins.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn event_type(mut self, event_type: impl Into<String>) -> Self {
         self.event_type = Some(event_type.into());
         self
@@ -64,6 +85,23 @@ impl EventQuery {
 
     /// Only events stamped at `from` or later and before `until` (node
     /// clock).
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery};
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// for _ in 0..5 {
+    ///     node.events().store(Event::new("tick", &())?)?;
+    ///     clock.advance(Duration::from_secs(1));
+    /// }
+    /// // Stored at 0, 1, 2, 3 and 4 s.
+    /// let q = EventQuery::new().between(Duration::from_secs(1), Duration::from_secs(3));
+    /// assert_eq!(node.events().query(&q).len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn between(mut self, from: Duration, until: Duration) -> Self {
         self.from = Some(from);
         self.until = Some(until);
@@ -71,24 +109,76 @@ impl EventQuery {
     }
 
     /// Only events stamped at `from` or later.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery};
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// node.events().store(Event::new("old", &())?)?;
+    /// clock.advance(Duration::from_secs(10));
+    /// node.events().store(Event::new("new", &())?)?;
+    /// let recent = node.events().query(&EventQuery::new().since(Duration::from_secs(5)));
+    /// assert_eq!(recent[0].event_type(), "new");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn since(mut self, from: Duration) -> Self {
         self.from = Some(from);
         self
     }
 
     /// The order of the results.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery, Order};
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// node.events().store_batch(vec![Event::new("first", &())?, Event::new("second", &())?])?;
+    /// let newest = node.events().query(&EventQuery::new().order(Order::Newest).limit(1));
+    /// assert_eq!(newest[0].event_type(), "second");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn order(mut self, order: Order) -> Self {
         self.order = order;
         self
     }
 
     /// Skips the first `offset` matches.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery};
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// for n in 0..10_u32 {
+    ///     node.events().store(Event::new("page", &n)?)?;
+    /// }
+    /// // The second page of three.
+    /// let page = node.events().query(&EventQuery::new().offset(3).limit(3));
+    /// assert_eq!(page[0].data::<u32>()?, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn offset(mut self, offset: usize) -> Self {
         self.offset = offset;
         self
     }
 
     /// At most `limit` results.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventQuery};
+    /// use foundation::Node;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// for n in 0..10_u32 {
+    ///     node.events().store(Event::new("n", &n)?)?;
+    /// }
+    /// assert_eq!(node.events().query(&EventQuery::new().limit(4)).len(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn limit(mut self, limit: usize) -> Self {
         self.limit = Some(limit);
         self
