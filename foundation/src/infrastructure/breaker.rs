@@ -86,6 +86,19 @@ impl CircuitBreaker {
     /// # Errors
     ///
     /// [`InfrastructureError::InvalidOption`] for a zero threshold.
+    ///
+    /// ```
+    /// use foundation::infrastructure::{CircuitBreaker, CircuitState};
+    /// use foundation::Node;
+    /// use std::time::Duration;
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// // Opens after 5 failures in a row; tries again after 30 s.
+    /// let breaker = CircuitBreaker::new(&node, "payments", 5, Duration::from_secs(30))?;
+    /// assert_eq!(breaker.state(), CircuitState::Closed);
+    /// assert!(CircuitBreaker::new(&node, "bad", 0, Duration::from_secs(30)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         node: &Node,
         name: impl Into<String>,
@@ -110,12 +123,37 @@ impl CircuitBreaker {
     }
 
     /// The breaker's name.
+    ///
+    /// ```
+    /// use foundation::infrastructure::CircuitBreaker;
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "payments", 5, Duration::from_secs(30))?;
+    /// assert_eq!(breaker.name(), "payments");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.name
     }
 
     /// Its state now (an open breaker whose recovery time has passed
     /// reads [`CircuitState::HalfOpen`]).
+    ///
+    /// ```
+    /// use foundation::infrastructure::{CircuitBreaker, CircuitState};
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "db", 1, Duration::from_secs(10))?;
+    /// let _ = breaker.call(|| Err::<(), _>("timeout"));
+    /// assert_eq!(breaker.state(), CircuitState::Open);
+    /// clock.advance(Duration::from_secs(10));
+    /// assert_eq!(breaker.state(), CircuitState::HalfOpen); // the next call is a trial
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn state(&self) -> CircuitState {
         let now = self.inner.timers.now();
         match *lock(&self.inner.state) {
@@ -147,6 +185,19 @@ impl CircuitBreaker {
     }
 
     /// Closes the breaker and forgets its failures.
+    ///
+    /// ```
+    /// use foundation::infrastructure::{CircuitBreaker, CircuitState};
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "db", 1, Duration::from_secs(60))?;
+    /// let _ = breaker.call(|| Err::<(), _>("down"));
+    /// assert_eq!(breaker.state(), CircuitState::Open);
+    /// breaker.reset(); // an operator knows the database is back
+    /// assert_eq!(breaker.state(), CircuitState::Closed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reset(&self) {
         *lock(&self.inner.state) = State::Closed { failures: 0 };
     }
@@ -207,6 +258,22 @@ impl CircuitBreaker {
     ///
     /// [`BreakerError::Open`] without running `f`, or
     /// [`BreakerError::Failed`] with `f`'s error.
+    ///
+    /// ```
+    /// use foundation::infrastructure::{BreakerError, CircuitBreaker};
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "geo", 2, Duration::from_secs(30))?;
+    /// assert_eq!(breaker.call(|| Ok::<_, String>(42)), Ok(42));
+    /// for _ in 0..2 {
+    ///     let failed = breaker.call(|| Err::<u32, _>("503".to_string()));
+    ///     assert_eq!(failed, Err(BreakerError::Failed("503".to_string())));
+    /// }
+    /// // Open: `f` is not called at all.
+    /// assert!(matches!(breaker.call(|| Ok::<_, String>(42)), Err(BreakerError::Open(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn call<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, BreakerError<E>> {
         let permit = self.permit().map_err(BreakerError::Open)?;
         match f() {
@@ -273,12 +340,37 @@ pub struct Permit {
 
 impl Permit {
     /// The call succeeded (a trial's success closes the breaker).
+    ///
+    /// ```
+    /// use foundation::infrastructure::{CircuitBreaker, CircuitState};
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "db", 3, Duration::from_secs(30))?;
+    /// let permit = breaker.permit()?;
+    /// // … the call, made by hand …
+    /// permit.success();
+    /// assert_eq!(breaker.failures(), 0);
+    /// assert_eq!(breaker.state(), CircuitState::Closed);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn success(mut self) {
         self.done = true;
         self.breaker.report(self.trial, Outcome::Success);
     }
 
     /// The call failed.
+    ///
+    /// ```
+    /// use foundation::infrastructure::CircuitBreaker;
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "db", 3, Duration::from_secs(30))?;
+    /// breaker.permit()?.failure();
+    /// assert_eq!(breaker.failures(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn failure(mut self) {
         self.done = true;
         self.breaker.report(self.trial, Outcome::Failure);
@@ -286,6 +378,18 @@ impl Permit {
 
     /// The call did not happen after all (say, no worker came in time):
     /// neither outcome is counted, and a trial's place goes to the next.
+    ///
+    /// ```
+    /// use foundation::infrastructure::CircuitBreaker;
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "db", 1, Duration::from_secs(30))?;
+    /// // The call was never made (the caller gave up first): neither outcome counts.
+    /// breaker.permit()?.release();
+    /// assert_eq!(breaker.failures(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn release(mut self) {
         self.done = true;
         self.breaker.report(self.trial, Outcome::Neither);

@@ -161,6 +161,29 @@ impl<A: Actor> Pool<A> {
     /// [`InfrastructureError::Start`] if the workers could not start
     /// (on a scheduler thread, a worker's `started` hook failed, the node
     /// is shutting down).
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    /// use foundation::infrastructure::{Pool, PoolOptions};
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Conn;
+    ///
+    /// #[handlers]
+    /// impl Conn {
+    ///     pub fn query(&self) -> u32 {
+    ///         1
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let options = PoolOptions { size: 4, max_overflow: 2, ..PoolOptions::default() };
+    /// let pool = Pool::start(&node, "db", options, Conn::default)?;
+    /// let conn = pool.checkout().wait()?;
+    /// assert_eq!(conn.query()?, 1); // the lease derefs to the worker's ActorRef
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start(
         node: &Node,
         name: impl Into<String>,
@@ -224,17 +247,71 @@ impl<A: Actor> Pool<A> {
     }
 
     /// The pool's name.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// assert_eq!(pool.name(), "db");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.inner.name
     }
 
     /// Its options.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let options = PoolOptions { size: 2, ..PoolOptions::default() };
+    /// let pool = Pool::start(&node, "db", options.clone(), Conn::default)?;
+    /// assert_eq!(pool.options().size, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn options(&self) -> PoolOptions {
         self.inner.options
     }
 
     /// Asks for a worker, within the pool's checkout timeout: see
     /// [`Checkout`] for its three forms.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions { size: 1, ..PoolOptions::default() }, Conn::default)?;
+    /// let first = pool.checkout().wait()?;
+    /// // Nobody idle, no overflow: a zero timeout answers at once.
+    /// let second = pool.checkout().timeout(std::time::Duration::ZERO).wait();
+    /// assert!(second.is_err());
+    /// drop(first); // checked in
+    /// assert!(pool.checkout().wait().is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn checkout(&self) -> Checkout<A> {
         Checkout {
             pool: Arc::clone(&self.inner),
@@ -243,11 +320,48 @@ impl<A: Actor> Pool<A> {
     }
 
     /// Returns a worker (the same as dropping its lease).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// let lease = pool.checkout().wait()?;
+    /// assert_eq!(pool.stats().checked_out, 1);
+    /// pool.checkin(lease); // the same as dropping it
+    /// assert_eq!(pool.stats().checked_out, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn checkin(&self, lease: Lease<A>) {
         drop(lease);
     }
 
     /// The pool's figures now.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions { size: 3, ..PoolOptions::default() }, Conn::default)?;
+    /// let _lease = pool.checkout().wait()?;
+    /// let stats = pool.stats();
+    /// assert_eq!((stats.idle, stats.checked_out, stats.overflow, stats.waiting), (2, 1, 0, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stats(&self) -> PoolStats {
         let state = lock(&self.inner.state);
         PoolStats {
@@ -259,6 +373,22 @@ impl<A: Actor> Pool<A> {
     }
 
     /// The pool's supervisor (its workers are its children).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions { size: 2, ..PoolOptions::default() }, Conn::default)?;
+    /// assert_eq!(pool.supervisor().count_children()?.active, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn supervisor(&self) -> &SupervisorRef {
         &self.inner.supervisor
     }
@@ -266,6 +396,23 @@ impl<A: Actor> Pool<A> {
     /// Stops the pool: waiting checkouts fail with
     /// [`PoolError::Stopped`], and the supervisor stops its workers
     /// (leases still out hold handles to stopped actors).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// pool.stop();
+    /// assert!(pool.checkout().wait().is_err()); // PoolError::Stopped
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&self) {
         self.inner.close();
         self.inner.supervisor.stop();
@@ -476,6 +623,24 @@ pub struct Lease<A: Actor> {
 
 impl<A: Actor> Lease<A> {
     /// The worker's handle.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// let lease = pool.checkout().wait()?;
+    /// let worker: &ActorRef<Conn> = lease.worker();
+    /// assert_eq!(worker.query()?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn worker(&self) -> &ActorRef<A> {
         &self
             .member
@@ -486,11 +651,46 @@ impl<A: Actor> Lease<A> {
 
     /// The worker's id in the pool's supervisor (`worker-N`, or
     /// `overflow-N`).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions { size: 1, ..PoolOptions::default() }, Conn::default)?;
+    /// let lease = pool.checkout().wait()?;
+    /// assert_eq!(lease.id(), "worker-0"); // its child id under the pool's supervisor
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> &str {
         &self.member.as_ref().expect("a lease holds its worker").id
     }
 
     /// Returns the worker to its pool (the same as dropping the lease).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// let lease = pool.checkout().wait()?;
+    /// lease.checkin();
+    /// assert_eq!(pool.stats().checked_out, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn checkin(self) {
         drop(self);
     }
@@ -567,6 +767,27 @@ pub struct Checkout<A: Actor> {
 impl<A: Actor> Checkout<A> {
     /// Waits at most `timeout` instead of the pool's default (zero: only
     /// a worker idle now will do; no overflow worker is started).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use foundation::infrastructure::PoolError;
+    /// use std::time::Duration;
+    ///
+    /// let pool = Pool::start(&node, "db", PoolOptions { size: 1, ..PoolOptions::default() }, Conn::default)?;
+    /// let _busy = pool.checkout().wait()?;
+    /// let waited = pool.checkout().timeout(Duration::from_millis(20)).wait();
+    /// assert!(matches!(waited, Err(PoolError::Timeout { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -579,6 +800,37 @@ impl<A: Actor> Checkout<A> {
     ///
     /// [`PoolError::Timeout`], [`PoolError::Stopped`], or
     /// [`PoolError::WouldBlock`] at once on a scheduler thread.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use foundation::infrastructure::PoolError;
+    ///
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// let lease = pool.checkout().wait()?; // from a plain thread
+    /// assert_eq!(lease.query()?, 1);
+    ///
+    /// // From a handler it would block a scheduler thread: refused.
+    /// #[actor]
+    /// struct Caller(Pool<Conn>);
+    /// #[handlers]
+    /// impl Caller {
+    ///     pub fn try_wait(&self) -> bool {
+    ///         matches!(self.0.checkout().wait(), Err(PoolError::WouldBlock))
+    ///     }
+    /// }
+    /// let caller = node.spawn(Caller(pool.clone()))?;
+    /// assert!(caller.try_wait()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait(self) -> Result<Lease<A>, PoolError> {
         if scheduler::on_any_scheduler() {
             return Err(PoolError::WouldBlock);
@@ -596,6 +848,45 @@ impl<A: Actor> Checkout<A> {
     /// Continues the actor of `ctx` with the lease (or why none came) as
     /// one of its messages, once, unless that incarnation has ended (the
     /// lease is then checked in). The handler returns at once.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct Caller {
+    ///     pool: Pool<Conn>,
+    ///     answers: mpsc::Sender<u32>,
+    /// }
+    /// #[handlers]
+    /// impl Caller {
+    ///     pub fn go(&mut self, ctx: &mut Context<Self>) {
+    ///         self.pool.checkout().then(ctx, |_me: &mut Caller, ctx, lease| {
+    ///             let lease = lease.expect("a worker");
+    ///             let conn = lease.worker().clone();
+    ///             ctx.request(&conn, ConnMsg::Query).then(move |me: &mut Caller, _, n| {
+    ///                 let _ = me.answers.send(n.unwrap());
+    ///                 drop(lease); // checked in once the answer is in
+    ///             });
+    ///         });
+    ///     }
+    /// }
+    ///
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Caller { pool, answers: tx })?.go()?;
+    /// assert_eq!(rx.recv()?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then<B: Actor>(
         self,
         ctx: &Context<B>,

@@ -46,6 +46,19 @@ pub struct Protection<A: Actor = NoWorker> {
 impl Protection<NoWorker> {
     /// Protection without a pool: the protected function gets `None` for
     /// its worker.
+    ///
+    /// ```
+    /// use foundation::infrastructure::{execute_protected, Protection};
+    ///
+    /// // Nothing to apply yet: the call just runs, with no worker.
+    /// let protection = Protection::unpooled();
+    /// let out = execute_protected("k", &protection, |worker| {
+    ///     assert!(worker.is_none());
+    ///     Ok::<_, String>(3)
+    /// })
+    /// .wait();
+    /// assert_eq!(out, Ok(3));
+    /// ```
     pub fn unpooled() -> Self {
         Protection {
             limiter: None,
@@ -57,6 +70,26 @@ impl Protection<NoWorker> {
 
 impl<A: Actor> Protection<A> {
     /// Protection whose calls each check a worker out of `pool`.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use foundation::infrastructure::{execute_protected, Protection};
+    ///
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// let protection = Protection::pooled(&pool);
+    /// let out = execute_protected("k", &protection, |conn| conn.expect("pooled").query()).wait();
+    /// assert_eq!(out, Ok(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pooled(pool: &Pool<A>) -> Self {
         Protection {
             limiter: None,
@@ -66,12 +99,37 @@ impl<A: Actor> Protection<A> {
     }
 
     /// Checks `limiter` first, under the call's key.
+    ///
+    /// ```
+    /// use foundation::infrastructure::{execute_protected, ProtectedError, Protection, RateLimiter};
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let limiter = RateLimiter::new(&node, 1, Duration::from_secs(60))?;
+    /// let protection = Protection::unpooled().rate_limiter(&limiter);
+    /// assert!(execute_protected("ada", &protection, |_| Ok::<_, String>(())).wait().is_ok());
+    /// let again = execute_protected("ada", &protection, |_| Ok::<_, String>(())).wait();
+    /// assert!(matches!(again, Err(ProtectedError::RateLimited(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rate_limiter(mut self, limiter: &RateLimiter) -> Self {
         self.limiter = Some(limiter.clone());
         self
     }
 
     /// Then asks `breaker`, which counts the call's outcome.
+    ///
+    /// ```
+    /// use foundation::infrastructure::{execute_protected, CircuitBreaker, CircuitState, Protection};
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let breaker = CircuitBreaker::new(&node, "api", 1, Duration::from_secs(30))?;
+    /// let protection = Protection::unpooled().breaker(&breaker);
+    /// let _ = execute_protected("k", &protection, |_| Err::<(), _>("502")).wait();
+    /// assert_eq!(breaker.state(), CircuitState::Open);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn breaker(mut self, breaker: &CircuitBreaker) -> Self {
         self.breaker = Some(breaker.clone());
         self
@@ -236,6 +294,14 @@ where
     /// [`ProtectedError`]: rate limited, breaker open, no worker
     /// (a timeout, a stopped pool, or [`PoolError::WouldBlock`] on a
     /// scheduler thread with a pool), or the call's own error.
+    ///
+    /// ```
+    /// use foundation::infrastructure::{execute_protected, ProtectedError, Protection};
+    ///
+    /// let protection = Protection::unpooled();
+    /// let failed = execute_protected("k", &protection, |_| Err::<u32, _>("bad input")).wait();
+    /// assert_eq!(failed, Err(ProtectedError::Failed("bad input")));
+    /// ```
     pub fn wait(self) -> Result<T, ProtectedError<E>> {
         let permit = admit(&self.key, self.protection)?;
         let lease = self.protection.pool.as_ref().map(|p| p.checkout().wait());
@@ -246,6 +312,46 @@ where
     /// worker is lent, and continues it with the outcome; the handler
     /// returns at once. Refusals (rate limit, open breaker) come the same
     /// way.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::infrastructure::{Pool, PoolOptions};
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Conn;
+    /// # #[handlers]
+    /// # impl Conn {
+    /// #     pub fn query(&self) -> u32 { 1 }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use foundation::infrastructure::{execute_protected, Protection};
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct Front {
+    ///     protection: Protection<Conn>,
+    ///     answers: mpsc::Sender<bool>,
+    /// }
+    /// #[handlers]
+    /// impl Front {
+    ///     pub fn go(&mut self, ctx: &mut Context<Self>) {
+    ///         // Runs as one of this actor's messages, once a worker is lent
+    ///         // (a blocking call to the worker would be refused here: send
+    ///         // to it, or `ctx.request` it).
+    ///         execute_protected("k", &self.protection, |conn| {
+    ///             Ok::<_, String>(conn.expect("pooled").is_alive())
+    ///         })
+    ///         .then(ctx, |me: &mut Front, _ctx, outcome| {
+    ///             let _ = me.answers.send(outcome == Ok(true));
+    ///         });
+    ///     }
+    /// }
+    /// let pool = Pool::start(&node, "db", PoolOptions::default(), Conn::default)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Front { protection: Protection::pooled(&pool), answers: tx })?.go()?;
+    /// assert!(rx.recv()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then<B: Actor>(
         self,
         ctx: &Context<B>,

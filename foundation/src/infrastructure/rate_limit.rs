@@ -68,6 +68,18 @@ impl RateLimiter {
     /// # Errors
     ///
     /// [`InfrastructureError::InvalidOption`] for a zero `limit` or `per`.
+    ///
+    /// ```
+    /// use foundation::infrastructure::RateLimiter;
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// // 100 requests a minute per client.
+    /// let limiter = RateLimiter::new(&node, 100, Duration::from_secs(60))?;
+    /// assert!(limiter.check("client-7").is_ok());
+    /// assert!(RateLimiter::new(&node, 0, Duration::from_secs(60)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(node: &Node, limit: u32, per: Duration) -> Result<Self, InfrastructureError> {
         let invalid = |reason: &str| InfrastructureError::InvalidOption {
             option: "rate limit",
@@ -98,6 +110,24 @@ impl RateLimiter {
     ///
     /// [`RateLimited`], with the time until the next operation is allowed,
     /// if `key` has spent its budget.
+    ///
+    /// ```
+    /// use foundation::infrastructure::RateLimiter;
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// let limiter = RateLimiter::new(&node, 2, Duration::from_secs(1))?;
+    /// limiter.check("ada")?;
+    /// limiter.check("ada")?;
+    /// let limited = limiter.check("ada").unwrap_err();
+    /// assert!(limited.retry_after <= Duration::from_secs(1));
+    /// limiter.check("grace")?; // each key has its own budget
+    /// clock.advance(limited.retry_after);
+    /// limiter.check("ada")?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check(&self, key: &str) -> Result<(), RateLimited> {
         self.limiter
             .check_key(&key.to_string())
@@ -126,6 +156,18 @@ impl RateLimiter {
     }
 
     /// Keys the limiter holds an entry for.
+    ///
+    /// ```
+    /// use foundation::infrastructure::RateLimiter;
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let limiter = RateLimiter::new(&node, 10, Duration::from_secs(1))?;
+    /// limiter.check("a")?;
+    /// limiter.check("b")?;
+    /// assert_eq!(limiter.keys(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn keys(&self) -> usize {
         self.limiter.len()
     }
