@@ -308,27 +308,139 @@ pub struct ActorInfo {
 
 impl ActorInfo {
     /// The type's name, without generic parameters (`Counter`).
+    ///
+    /// ```
+    /// use foundation::introspect::{self, HandlerKind};
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor(name = "thermostat", restart = "transient")]
+    /// #[derive(Default)]
+    /// pub struct Thermostat(f32);
+    ///
+    /// #[handlers]
+    /// impl Thermostat {
+    ///     pub fn set(&mut self, target: f32) {
+    ///         self.0 = target;
+    ///     }
+    ///     pub fn target(&self) -> f32 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+    /// assert_eq!(info.name(), "Thermostat");
+    /// ```
     pub fn name(&self) -> &'static str {
         self.registration.name
     }
 
     /// The type's path (`my_crate::billing::Counter`).
+    ///
+    /// ```
+    /// use foundation::introspect::{self, HandlerKind};
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor(name = "thermostat", restart = "transient")]
+    /// #[derive(Default)]
+    /// pub struct Thermostat(f32);
+    ///
+    /// #[handlers]
+    /// impl Thermostat {
+    ///     pub fn set(&mut self, target: f32) {
+    ///         self.0 = target;
+    ///     }
+    ///     pub fn target(&self) -> f32 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+    /// assert!(info.type_path().ends_with("::Thermostat")); // module_path!() and the name
+    /// ```
     pub fn type_path(&self) -> &'static str {
         self.registration.type_path
     }
 
     /// Whether the type has generic parameters (it is listed once, for
     /// every instantiation).
+    ///
+    /// ```
+    /// use foundation::introspect::{self, HandlerKind};
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor(name = "thermostat", restart = "transient")]
+    /// #[derive(Default)]
+    /// pub struct Thermostat(f32);
+    ///
+    /// #[handlers]
+    /// impl Thermostat {
+    ///     pub fn set(&mut self, target: f32) {
+    ///         self.0 = target;
+    ///     }
+    ///     pub fn target(&self) -> f32 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+    /// assert!(!info.is_generic());
+    /// ```
     pub fn is_generic(&self) -> bool {
         self.registration.generic
     }
 
     /// What its `#[actor(...)]` declared.
+    ///
+    /// ```
+    /// use foundation::introspect::{self, HandlerKind};
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor(name = "thermostat", restart = "transient")]
+    /// #[derive(Default)]
+    /// pub struct Thermostat(f32);
+    ///
+    /// #[handlers]
+    /// impl Thermostat {
+    ///     pub fn set(&mut self, target: f32) {
+    ///         self.0 = target;
+    ///     }
+    ///     pub fn target(&self) -> f32 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+    /// assert_eq!(info.options().name, Some("thermostat"));
+    /// assert_eq!(info.options().restart, Restart::Transient);
+    /// ```
     pub fn options(&self) -> &'static DeclaredOptions {
         &self.registration.options
     }
 
     /// Its handlers, in the order its `#[handlers]` block lists them.
+    ///
+    /// ```
+    /// use foundation::introspect::{self, HandlerKind};
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor(name = "thermostat", restart = "transient")]
+    /// #[derive(Default)]
+    /// pub struct Thermostat(f32);
+    ///
+    /// #[handlers]
+    /// impl Thermostat {
+    ///     pub fn set(&mut self, target: f32) {
+    ///         self.0 = target;
+    ///     }
+    ///     pub fn target(&self) -> f32 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+    /// let handlers: Vec<_> = info.handlers().iter().map(|h| (h.name, h.kind)).collect();
+    /// assert_eq!(handlers, [("set", HandlerKind::Send), ("target", HandlerKind::Call)]);
+    /// ```
     pub fn handlers(&self) -> &'static [HandlerInfo] {
         self.handlers
     }
@@ -382,6 +494,32 @@ impl fmt::Display for ActorInfo {
 /// linked into it), sorted by type path.
 ///
 /// See the [module](self) for an example.
+///
+/// ```
+/// use foundation::introspect::{self, HandlerKind};
+/// use foundation::prelude::*;
+///
+/// #[actor(name = "thermostat", restart = "transient")]
+/// #[derive(Default)]
+/// pub struct Thermostat(f32);
+///
+/// #[handlers]
+/// impl Thermostat {
+///     pub fn set(&mut self, target: f32) {
+///         self.0 = target;
+///     }
+///     pub fn target(&self) -> f32 {
+///         self.0
+///     }
+/// }
+///
+/// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+/// // One line per declared actor type: a program's actors at a glance.
+/// for actor in introspect::actors() {
+///     println!("{actor}");
+/// }
+/// assert!(info.to_string().ends_with("set(send) target(call)"));
+/// ```
 pub fn actors() -> Vec<ActorInfo> {
     use crate::__private::{ActorRegistration, GenericHandlers};
     let mut all: Vec<ActorInfo> = inventory::iter::<ActorRegistration>
@@ -426,27 +564,139 @@ pub struct EcosystemInfo {
 
 impl EcosystemInfo {
     /// The struct's name.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// pub struct Probe;
+    /// #[handlers]
+    /// impl Probe {}
+    ///
+    /// #[ecosystem(name = "probes", strategy = "one_for_all")]
+    /// pub struct Probes {
+    ///     #[coordinator]
+    ///     lead: Probe,
+    ///     #[workers(count = 3, route = "least_loaded")]
+    ///     probes: Probe,
+    /// }
+    ///
+    /// let all = foundation::introspect::ecosystems();
+    /// let info = all.iter().find(|e| e.name() == "probes").unwrap();
+    /// assert_eq!(info.type_name(), "Probes");
+    /// ```
     pub fn type_name(&self) -> &'static str {
         self.registration.type_name
     }
 
     /// The struct's path (`module_path!()` and its name).
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// pub struct Probe;
+    /// #[handlers]
+    /// impl Probe {}
+    ///
+    /// #[ecosystem(name = "probes", strategy = "one_for_all")]
+    /// pub struct Probes {
+    ///     #[coordinator]
+    ///     lead: Probe,
+    ///     #[workers(count = 3, route = "least_loaded")]
+    ///     probes: Probe,
+    /// }
+    ///
+    /// let all = foundation::introspect::ecosystems();
+    /// let info = all.iter().find(|e| e.name() == "probes").unwrap();
+    /// assert!(info.type_path().ends_with("::Probes"));
+    /// ```
     pub fn type_path(&self) -> &'static str {
         self.registration.type_path
     }
 
     /// The ecosystem's registered name.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// pub struct Probe;
+    /// #[handlers]
+    /// impl Probe {}
+    ///
+    /// #[ecosystem(name = "probes", strategy = "one_for_all")]
+    /// pub struct Probes {
+    ///     #[coordinator]
+    ///     lead: Probe,
+    ///     #[workers(count = 3, route = "least_loaded")]
+    ///     probes: Probe,
+    /// }
+    ///
+    /// let all = foundation::introspect::ecosystems();
+    /// let info = all.iter().find(|e| e.name() == "probes").unwrap();
+    /// assert_eq!(info.name(), "probes"); // `#[ecosystem(name = "..")]`
+    /// ```
     pub fn name(&self) -> &'static str {
         self.registration.name
     }
 
     /// Its supervision strategy, as written (`"one_for_one"` …).
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// pub struct Probe;
+    /// #[handlers]
+    /// impl Probe {}
+    ///
+    /// #[ecosystem(name = "probes", strategy = "one_for_all")]
+    /// pub struct Probes {
+    ///     #[coordinator]
+    ///     lead: Probe,
+    ///     #[workers(count = 3, route = "least_loaded")]
+    ///     probes: Probe,
+    /// }
+    ///
+    /// let all = foundation::introspect::ecosystems();
+    /// let info = all.iter().find(|e| e.name() == "probes").unwrap();
+    /// assert_eq!(info.strategy(), "one_for_all");
+    /// ```
     pub fn strategy(&self) -> &'static str {
         self.registration.strategy
     }
 
     /// Its members, in declaration order (the coordinator and the workers
     /// start first whatever their place: see `EcosystemSpec`).
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// pub struct Probe;
+    /// #[handlers]
+    /// impl Probe {}
+    ///
+    /// #[ecosystem(name = "probes", strategy = "one_for_all")]
+    /// pub struct Probes {
+    ///     #[coordinator]
+    ///     lead: Probe,
+    ///     #[workers(count = 3, route = "least_loaded")]
+    ///     probes: Probe,
+    /// }
+    ///
+    /// let all = foundation::introspect::ecosystems();
+    /// let info = all.iter().find(|e| e.name() == "probes").unwrap();
+    /// let roles: Vec<_> = info.members().iter().map(|m| (m.field, m.role)).collect();
+    /// assert_eq!(roles, [("lead", "coordinator"), ("probes", "workers")]);
+    /// assert_eq!(info.members()[1].route, "least_loaded");
+    /// ```
     pub fn members(&self) -> &'static [MemberDecl] {
         self.registration.members
     }

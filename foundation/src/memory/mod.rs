@@ -206,6 +206,13 @@ impl Default for Usage {
 
 impl Usage {
     /// The bytes, if measured.
+    ///
+    /// ```
+    /// use foundation::memory::Usage;
+    ///
+    /// assert_eq!(Usage::Bytes(4096).bytes(), Some(4096));
+    /// assert_eq!(Usage::NotMeasured.bytes(), None); // no accounting allocator installed
+    /// ```
     pub fn bytes(self) -> Option<u64> {
         match self {
             Usage::Bytes(n) => Some(n),
@@ -320,6 +327,23 @@ impl MemoryPressure {
 
     /// Watches these thresholds (in bytes, any order; see
     /// [`MemoryPressure`] for an example).
+    ///
+    /// ```rust,standalone_crate
+    /// use foundation::memory::{AccountingAllocator, MemoryPressure};
+    /// use foundation::Node;
+    ///
+    /// #[global_allocator]
+    /// static ALLOCATOR: AccountingAllocator = AccountingAllocator::new();
+    ///
+    /// // Hibernate the idle `gc_optimized` actors when the process passes 1 GiB
+    /// // (measured by the accounting allocator, which a node with memory
+    /// // pressure requires).
+    /// let node = Node::builder()
+    ///     .schedulers(1)
+    ///     .memory_pressure(MemoryPressure::new([1 << 30]))
+    ///     .start()?;
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn new(thresholds: impl IntoIterator<Item = u64>) -> Self {
         let mut thresholds: Vec<u64> = thresholds.into_iter().collect();
         thresholds.sort_unstable();
@@ -332,6 +356,18 @@ impl MemoryPressure {
 
     /// Looks every `interval` (at least 5 ms, at most 1 s are used; see
     /// [`MemoryPressure`] for an example).
+    ///
+    /// ```rust,standalone_crate
+    /// use foundation::memory::{AccountingAllocator, MemoryPressure};
+    /// use std::time::Duration;
+    ///
+    /// #[global_allocator]
+    /// static ALLOCATOR: AccountingAllocator = AccountingAllocator::new();
+    ///
+    /// let pressure = MemoryPressure::new([1 << 30]).interval(Duration::from_millis(20));
+    /// let node = foundation::Node::builder().schedulers(1).memory_pressure(pressure).start()?;
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn interval(mut self, interval: Duration) -> Self {
         self.interval = interval;
         self
@@ -339,6 +375,12 @@ impl MemoryPressure {
 
     /// The thresholds, lowest first (see [`MemoryPressure`] for an
     /// example).
+    ///
+    /// ```
+    /// use foundation::memory::MemoryPressure;
+    ///
+    /// assert_eq!(MemoryPressure::new([2 << 30, 1 << 30]).thresholds(), &[1 << 30, 2 << 30]);
+    /// ```
     pub fn thresholds(&self) -> &[u64] {
         &self.thresholds
     }

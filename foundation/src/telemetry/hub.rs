@@ -52,6 +52,14 @@ impl TelemetryEvent<'_> {
 
     /// The metadata `key`, if the event has it (see
     /// [`measurement`](Self::measurement) for an example).
+    ///
+    /// ```
+    /// use foundation::telemetry::TelemetryEvent;
+    ///
+    /// let event = TelemetryEvent { node: "n", name: "http.request", measurements: &[], metadata: &[("route", "/users")] };
+    /// assert_eq!(event.metadata("route"), Some("/users"));
+    /// assert_eq!(event.metadata("method"), None);
+    /// ```
     pub fn metadata(&self, key: &str) -> Option<&str> {
         self.metadata
             .iter()
@@ -249,6 +257,14 @@ impl Counter {
     }
 
     /// The total so far (see [`increment`](Self::increment)).
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let jobs = node.telemetry().counter("app.jobs")?;
+    /// jobs.increment(3);
+    /// assert_eq!(jobs.value(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn value(&self) -> u64 {
         self.local.load(Relaxed)
     }
@@ -305,6 +321,14 @@ impl Gauge {
     }
 
     /// The value now (see [`set`](Self::set)).
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let depth = node.telemetry().gauge("app.queue.depth")?;
+    /// depth.set(12.0);
+    /// assert_eq!(depth.value(), 12.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn value(&self) -> f64 {
         f64::from_bits(self.local.load(Relaxed))
     }
@@ -341,6 +365,18 @@ impl Histogram {
     }
 
     /// The figures so far (see [`record`](Self::record)).
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let latency = node.telemetry().histogram("app.latency")?;
+    /// for seconds in [0.010, 0.020, 0.030] {
+    ///     latency.record(seconds);
+    /// }
+    /// let summary = latency.summary();
+    /// assert_eq!((summary.count, summary.min, summary.max), (3, 0.010, 0.030));
+    /// assert!((summary.mean() - 0.020).abs() < 1e-9);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn summary(&self) -> HistogramSummary {
         *lock(&self.local)
     }

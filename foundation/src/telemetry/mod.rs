@@ -65,6 +65,12 @@ pub struct Telemetry {
 impl Telemetry {
     /// The node's name, which every metric carries on the facade as its
     /// `node` label.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().name("edge-1").schedulers(1).start()?;
+    /// assert_eq!(node.telemetry().node(), "edge-1");
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn node(&self) -> &str {
         self.shared.telemetry.node()
     }
