@@ -422,11 +422,11 @@ fn telemetry_invalid_name_is_an_error() {
 #[test]
 fn error_new() {
     let error = Error::new(
-        ErrorCode::new(4999, "app.upstream"),
+        ErrorCode::new(14999, "app.upstream"),
         ErrorCategory::External,
         "upstream down",
     );
-    assert_eq!(error.code().number(), 4999);
+    assert_eq!(error.code().number(), 14999);
     assert_eq!(error.code().name(), "app.upstream");
     assert_eq!(error.category(), ErrorCategory::External);
     assert_eq!(error.message(), "upstream down");
@@ -435,7 +435,7 @@ fn error_new() {
 #[test]
 fn error_with_details_severity_and_retry() {
     let retry = RetryStrategy::FixedDelay(Duration::from_millis(10));
-    let error = Error::new(ErrorCode::new(4998, "app.x"), ErrorCategory::External, "x")
+    let error = Error::new(ErrorCode::new(14998, "app.x"), ErrorCategory::External, "x")
         .with_severity(Severity::High)
         .with_detail("host", "db-1")
         .with_correlation_id("req-9")
@@ -471,7 +471,7 @@ fn error_context_child_and_enrich() {
     let child = parent.child("load user");
     assert_eq!(child.trail(), ["request", "load user"]);
     let error = child.enrich(Error::new(
-        ErrorCode::new(3999, "app.user"),
+        ErrorCode::new(13999, "app.user"),
         ErrorCategory::Data,
         "no such user",
     ));

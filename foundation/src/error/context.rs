@@ -86,6 +86,13 @@ impl ErrorContext {
 
     /// The same context with a correlation id, given to the errors it
     /// makes (unless they carry their own).
+    ///
+    /// ```
+    /// use foundation::ErrorContext;
+    ///
+    /// let request = ErrorContext::new("request").with_correlation_id("req-9");
+    /// assert_eq!(request.child("load user").correlation_id(), Some("req-9")); // inherited
+    /// ```
     pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
         self.correlation_id = Some(id.into());
         self
@@ -105,26 +112,63 @@ impl ErrorContext {
     }
 
     /// The operation's id, unique in the process.
+    ///
+    /// ```
+    /// use foundation::ErrorContext;
+    ///
+    /// let (a, b) = (ErrorContext::new("a"), ErrorContext::new("a"));
+    /// assert_ne!(a.operation_id(), b.operation_id()); // one per operation, even of the same name
+    /// ```
     pub fn operation_id(&self) -> u64 {
         self.id
     }
 
     /// The operation's name.
+    ///
+    /// ```
+    /// use foundation::ErrorContext;
+    ///
+    /// assert_eq!(ErrorContext::new("import").child("parse").operation(), "parse");
+    /// ```
     pub fn operation(&self) -> &str {
         &self.operation
     }
 
     /// This operation's own breadcrumbs.
+    ///
+    /// ```
+    /// use foundation::ErrorContext;
+    ///
+    /// let mut import = ErrorContext::new("import");
+    /// import.breadcrumb("opened").breadcrumb("parsed");
+    /// assert_eq!(import.breadcrumbs(), ["opened", "parsed"]); // this context's own steps
+    /// ```
     pub fn breadcrumbs(&self) -> &[String] {
         &self.breadcrumbs
     }
 
     /// The operation this one is part of.
+    ///
+    /// ```
+    /// use foundation::ErrorContext;
+    ///
+    /// let request = ErrorContext::new("request");
+    /// let child = request.child("load user");
+    /// assert_eq!(child.parent().map(|p| p.operation()), Some("request"));
+    /// assert!(request.parent().is_none());
+    /// ```
     pub fn parent(&self) -> Option<&ErrorContext> {
         self.parent.as_deref()
     }
 
     /// The correlation id, if any.
+    ///
+    /// ```
+    /// use foundation::ErrorContext;
+    ///
+    /// assert_eq!(ErrorContext::new("job").correlation_id(), None);
+    /// assert_eq!(ErrorContext::new("job").with_correlation_id("j-1").correlation_id(), Some("j-1"));
+    /// ```
     pub fn correlation_id(&self) -> Option<&str> {
         self.correlation_id.as_deref()
     }

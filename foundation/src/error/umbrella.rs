@@ -188,11 +188,23 @@ impl ErrorCode {
     }
 
     /// The number.
+    ///
+    /// ```
+    /// use foundation::ErrorCode;
+    ///
+    /// assert_eq!(ErrorCode::new(14001, "payment.declined").number(), 14001);
+    /// ```
     pub const fn number(&self) -> u32 {
         self.number
     }
 
     /// The dotted name.
+    ///
+    /// ```
+    /// use foundation::ErrorCode;
+    ///
+    /// assert_eq!(ErrorCode::new(14001, "payment.declined").name(), "payment.declined");
+    /// ```
     pub const fn name(&self) -> &'static str {
         self.name
     }
@@ -329,12 +341,31 @@ impl Error {
     }
 
     /// The same error with severity `severity`.
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// assert_eq!(declined.severity(), Severity::Medium); // the default
+    /// assert_eq!(declined.with_severity(Severity::Critical).severity(), Severity::Critical);
+    /// ```
     pub fn with_severity(mut self, severity: Severity) -> Self {
         self.inner.severity = severity;
         self
     }
 
     /// The same error with retry strategy `retry`.
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// assert!(!declined.is_retryable());
+    /// let retried = declined.with_retry(RetryStrategy::FixedDelay(Duration::from_secs(2)));
+    /// assert_eq!(retried.retry_delay(1), Some(Duration::from_secs(2)));
+    /// ```
     pub fn with_retry(mut self, retry: RetryStrategy) -> Self {
         self.inner.retry = retry;
         self
@@ -342,6 +373,15 @@ impl Error {
 
     /// The same error with one more piece of context (a later value for
     /// the same key replaces the earlier one).
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// let error = declined.with_detail("order", "A-17").with_detail("amount", 1250);
+    /// assert_eq!(error.detail("amount"), Some("1250"));
+    /// ```
     pub fn with_detail(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         let key = key.into();
         let value = value.to_string();
@@ -354,6 +394,14 @@ impl Error {
 
     /// The same error, carrying `id` to tie it to the request or events it
     /// belongs to.
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// assert_eq!(declined.with_correlation_id("req-42").correlation_id(), Some("req-42"));
+    /// ```
     pub fn with_correlation_id(mut self, id: impl Into<String>) -> Self {
         self.inner.correlation_id = Some(id.into());
         self
@@ -414,26 +462,67 @@ impl Error {
     }
 
     /// The category.
+    ///
+    /// ```
+    /// use foundation::{CallError, Error, ErrorCategory};
+    ///
+    /// assert_eq!(Error::from(CallError::Timeout).category(), ErrorCategory::System);
+    /// ```
     pub fn category(&self) -> ErrorCategory {
         self.inner.category
     }
 
     /// The severity.
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// assert_eq!(declined.with_severity(Severity::High).severity(), Severity::High);
+    /// ```
     pub fn severity(&self) -> Severity {
         self.inner.severity
     }
 
     /// The message (without code or context).
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// assert_eq!(declined.message(), "declined");
+    /// ```
     pub fn message(&self) -> &str {
         &self.inner.message
     }
 
     /// The context, as key–value pairs in the order they were added.
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// let error = declined.with_detail("order", "A-17");
+    /// assert_eq!(error.details(), [("order".to_string(), "A-17".to_string())]);
+    /// ```
     pub fn details(&self) -> &[(String, String)] {
         &self.inner.context
     }
 
     /// The value of one piece of context.
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// let error = declined.with_detail("order", "A-17");
+    /// assert_eq!(error.detail("order"), Some("A-17"));
+    /// assert_eq!(error.detail("card"), None);
+    /// ```
     pub fn detail(&self, key: &str) -> Option<&str> {
         self.inner
             .context
@@ -444,27 +533,75 @@ impl Error {
 
     /// The breadcrumbs of the [`ErrorContext`](crate::ErrorContext)s the
     /// error went through, the outermost operation's first.
+    ///
+    /// ```
+    /// use foundation::{CallError, ErrorContext};
+    ///
+    /// let mut import = ErrorContext::new("import");
+    /// import.breadcrumb("parsed header");
+    /// let error = import.with_context(|| Err::<(), _>(CallError::Stopped)).unwrap_err();
+    /// assert_eq!(error.breadcrumbs(), ["import", "parsed header"]);
+    /// ```
     pub fn breadcrumbs(&self) -> &[String] {
         &self.inner.breadcrumbs
     }
 
     /// The correlation id, if one was given.
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// assert_eq!(declined.correlation_id(), None);
+    /// assert_eq!(declined.with_correlation_id("r-1").correlation_id(), Some("r-1"));
+    /// ```
     pub fn correlation_id(&self) -> Option<&str> {
         self.inner.correlation_id.as_deref()
     }
 
     /// The retry strategy.
+    ///
+    /// ```
+    /// use foundation::{CallError, Error, RetryStrategy};
+    ///
+    /// // The runtime's errors come with the strategy that suits them.
+    /// assert_eq!(Error::from(CallError::Stopped).retry_strategy(), RetryStrategy::None);
+    /// assert!(Error::from(CallError::Timeout).retry_strategy().is_retryable());
+    /// ```
     pub fn retry_strategy(&self) -> RetryStrategy {
         self.inner.retry
     }
 
     /// Whether trying again may succeed.
+    ///
+    /// ```
+    /// use foundation::{CallError, Error};
+    ///
+    /// assert!(Error::from(CallError::Timeout).is_retryable());
+    /// assert!(!Error::from(CallError::Panicked).is_retryable());
+    /// ```
     pub fn is_retryable(&self) -> bool {
         self.inner.retry.is_retryable()
     }
 
     /// How long to wait before retry number `attempt + 1`, or `None` if
     /// the operation should not be retried ([`RetryStrategy::delay`]).
+    ///
+    /// ```
+    /// use foundation::{Error, ErrorCategory, ErrorCode, RetryStrategy, Severity};
+    /// use std::time::Duration;
+    ///
+    /// let declined = Error::new(ErrorCode::new(14001, "payment.declined"), ErrorCategory::External, "declined");
+    /// let error = declined.with_retry(RetryStrategy::ExponentialBackoff {
+    ///     base: Duration::from_millis(100),
+    ///     max: Duration::from_secs(5),
+    /// });
+    /// for attempt in 1..=3 {
+    ///     let wait = error.retry_delay(attempt).expect("retryable");
+    ///     assert!(wait <= Duration::from_secs(5));
+    /// }
+    /// ```
     pub fn retry_delay(&self, attempt: u32) -> Option<Duration> {
         self.inner.retry.delay(attempt)
     }
