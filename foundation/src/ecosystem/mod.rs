@@ -158,12 +158,59 @@ pub struct Ecosystem<C: Actor, W: Actor> {
 
 impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// The ecosystem's name (its supervisor's registered name).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// assert_eq!(eco.name(), "jobs");
+    /// assert!(node.registry().lookup("jobs").is_some()); // its supervisor's name
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.members.name
     }
 
     /// The coordinator's handle. After a restart of the whole ecosystem,
     /// ask again: a ref taken before points at the retired cell.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// eco.coordinator().dispatch(7)?; // LeadExt, on the coordinator's handle
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn coordinator(&self) -> ActorRef<C> {
         self.members
             .member(directory::COORDINATOR)
@@ -172,11 +219,60 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
 
     /// The routed workers, in the order they joined (a worker being
     /// removed is no longer among them).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// let workers: Vec<ActorRef<Worker>> = eco.workers();
+    /// assert_eq!(workers.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn workers(&self) -> Vec<ActorRef<W>> {
         self.members.pool.workers()
     }
 
     /// The worker pool (what the coordinator's factory received).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// let pool = eco.pool(); // the same pool the coordinator was built with
+    /// assert_eq!(pool.len(), 2);
+    /// pool.route(WorkerMsg::Job(1)).expect("a worker");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pool(&self) -> WorkerPool<W> {
         self.members.pool.clone()
     }
@@ -187,17 +283,85 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// # Errors
     ///
     /// The message comes back inside a [`RouteError`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// let index = eco.route(WorkerMsg::Job(1)).expect("a worker"); // round robin by default
+    /// assert!(index < 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn route(&self, msg: W::Msg) -> Result<usize, RouteError<W::Msg>> {
         self.members.pool.route(msg)
     }
 
     /// Extra child `id`'s handle, if it exists and is an `A`.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {}
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Audit;
+    /// #[handlers]
+    /// impl Audit {
+    ///     pub fn ok(&self) -> bool { true }
+    /// }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let spec = EcosystemSpec::new("jobs", |_pool: WorkerPool<Worker>| Worker)
+    ///     .workers(1, Worker::default)
+    ///     .child(ChildSpec::new("audit", Audit::default));
+    /// let eco = spawn_ecosystem(&node, spec)?;
+    /// let audit: ActorRef<Audit> = eco.child("audit").expect("an Audit");
+    /// assert!(audit.ok()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn child<A: Actor>(&self, id: &str) -> Option<ActorRef<A>> {
         self.members.member(id)
     }
 
     /// The handle of the nested ecosystem named `name`, if it exists and
     /// has these member types.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let billing = EcosystemSpec::new("billing", |_: WorkerPool<Worker>| Worker).workers(1, Worker::default);
+    /// let spec = EcosystemSpec::new("shop", |_: WorkerPool<Worker>| Worker)
+    ///     .workers(1, Worker::default)
+    ///     .nested(billing);
+    /// let shop = spawn_ecosystem(&node, spec)?;
+    /// let billing = shop.nested::<Worker, Worker>("billing").expect("started with the shop");
+    /// assert_eq!(billing.workers().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn nested<C2: Actor, W2: Actor>(&self, name: &str) -> Option<Ecosystem<C2, W2>> {
         let (_, nested) = self.members.nested.iter().find(|(n, _)| n == name)?;
         let members = Arc::clone(nested)
@@ -209,6 +373,30 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
 
     /// The supervisor's handle (its current incarnation), for what the
     /// ecosystem does not wrap: `which_children`, subscriptions …
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// // Coordinator, then the workers: the supervisor's children in start order.
+    /// assert_eq!(eco.supervisor().count_children()?.active, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn supervisor(&self) -> SupervisorRef {
         SupervisorRef::from(
             self.members
@@ -220,6 +408,29 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// How many times the ecosystem's supervisor has started: 1, plus one
     /// per restart of the ecosystem as a unit (each starts every member in
     /// a new cell).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// assert_eq!(eco.generation(), 1); // its first start
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn generation(&self) -> u32 {
         self.members
             .supervisor()
@@ -227,6 +438,35 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     }
 
     /// Whether the ecosystem's supervisor runs.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// assert!(eco.is_alive());
+    /// eco.stop();
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while eco.is_alive() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_alive(&self) -> bool {
         self.members.supervisor().is_some_and(|s| s.is_alive())
     }
@@ -234,6 +474,32 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// The ecosystem's health (see [`EcosystemHealth`]); reads the
     /// directory and the members' mailboxes, calls nobody, may be used
     /// from a handler.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// let health = eco.health();
+    /// assert!(health.status.is_healthy());
+    /// assert_eq!(health.members.len(), 3); // the coordinator and two workers
+    /// println!("{health}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn health(&self) -> EcosystemHealth {
         self.members.health()
     }
@@ -247,6 +513,31 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// [`EcosystemError::Supervisor`]: the worker could not start
     /// ([`SupervisorError::StartFailed`]), the ecosystem has stopped, or
     /// this is a scheduler thread (`Call(CallError::Deadlock)`).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// let third: ActorRef<Worker> = eco.add_worker()?; // started when this returns
+    /// assert_eq!(eco.pool().len(), 3);
+    /// third.job(1)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_worker(&self) -> Result<ActorRef<W>, EcosystemError> {
         let sup = self.supervisor();
         let (id, spec) = self.members.next_worker();
@@ -269,6 +560,30 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// [`EcosystemError::LastWorker`] if one worker is left;
     /// [`EcosystemError::Supervisor`] if the ecosystem has stopped, or on a
     /// scheduler thread (`Call(CallError::Deadlock)`: nothing is removed).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// eco.remove_worker()?; // the newest one drains, then stops
+    /// assert_eq!(eco.workers().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove_worker(&self) -> Result<(), EcosystemError> {
         if crate::scheduler::on_any_scheduler() {
             return Err(SupervisorError::Call(CallError::Deadlock).into());
@@ -341,6 +656,47 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
     /// messages, once the worker has drained and stopped (or with the
     /// error). Nothing blocks; the caller keeps serving its mailbox
     /// meanwhile.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct Scaler {
+    ///     eco: Ecosystem<Lead, Worker>,
+    ///     done: mpsc::Sender<bool>,
+    /// }
+    /// #[handlers]
+    /// impl Scaler {
+    ///     pub fn shrink(&mut self, ctx: &mut Context<Self>) {
+    ///         self.eco.remove_worker_in(ctx).then(|me: &mut Scaler, _ctx, removed| {
+    ///             let _ = me.done.send(removed.is_ok());
+    ///         });
+    ///     }
+    /// }
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Scaler { eco: eco.clone(), done: tx })?.shrink()?;
+    /// assert!(rx.recv()?);
+    /// assert_eq!(eco.workers().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn remove_worker_in<'a, A: Actor>(
         &'a self,
         ctx: &'a Context<A>,
@@ -350,6 +706,34 @@ impl<C: Actor, W: Actor> Ecosystem<C, W> {
 
     /// Stops the ecosystem: its members stop in reverse start order, then
     /// its supervisor exits with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown). Returns at once.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// eco.stop(); // returns at once; members stop in reverse start order
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while node.actor_count() > 0 {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&self) {
         if let Some(sup) = self.members.supervisor() {
             sup.stop();
@@ -475,6 +859,30 @@ pub fn ecosystem_supervisor<C: Actor, W: Actor>(spec: EcosystemSpec<C, W>) -> Ch
 
 /// The health of `ecosystem`: see [`EcosystemHealth`] (the same as
 /// [`Ecosystem::health`]).
+///
+/// ```
+/// # use foundation::prelude::*;
+/// # use foundation::spawn_ecosystem;
+/// # #[actor]
+/// # #[derive(Default)]
+/// # struct Worker { done: u64 }
+/// # #[handlers]
+/// # impl Worker {
+/// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+/// #     pub fn done(&self) -> u64 { self.done }
+/// # }
+/// # #[actor]
+/// # struct Lead(WorkerPool<Worker>);
+/// # #[handlers]
+/// # impl Lead {
+/// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+/// # }
+/// # let node = Node::builder().schedulers(1).start()?;
+/// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+/// let health = foundation::ecosystem_health(&eco);
+/// assert!(health.member("worker-0").is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn ecosystem_health<C: Actor, W: Actor>(ecosystem: &Ecosystem<C, W>) -> EcosystemHealth {
     ecosystem.health()
 }
@@ -490,6 +898,32 @@ impl Node {
     /// [`LookupError::NotRegistered`] if no running ecosystem has the name
     /// (yet); [`LookupError::WrongType`] if it has other member types (or
     /// the name is an actor's).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// // Found by name, elsewhere in the program:
+    /// let found = node.ecosystem::<Lead, Worker>("jobs")?;
+    /// assert_eq!(found.workers().len(), 2);
+    /// assert!(node.ecosystem::<Lead, Lead>("jobs").is_err()); // other member types
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn ecosystem<C: Actor, W: Actor>(
         &self,
         name: &str,
@@ -534,6 +968,47 @@ impl<A: Actor, C: Actor, W: Actor> AddWorker<'_, A, C, W> {
     /// on this actor, as one of its messages, with the worker's handle
     /// once its `started` hook has returned, or the error — exactly once,
     /// unless this actor stops first.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct Scaler {
+    ///     eco: Ecosystem<Lead, Worker>,
+    ///     added: mpsc::Sender<bool>,
+    /// }
+    /// #[handlers]
+    /// impl Scaler {
+    ///     pub fn grow(&mut self, ctx: &mut Context<Self>) {
+    ///         self.eco.add_worker_in(ctx).then(|me: &mut Scaler, _ctx, worker| {
+    ///             let _ = me.added.send(worker.is_ok());
+    ///         });
+    ///     }
+    /// }
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Scaler { eco: eco.clone(), added: tx })?.grow()?;
+    /// assert!(rx.recv()?);
+    /// assert_eq!(eco.workers().len(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then(
         self,
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<ActorRef<W>, EcosystemError>)
@@ -602,6 +1077,46 @@ impl<A: Actor, C: Actor, W: Actor> RemoveWorker<'_, A, C, W> {
     /// the supervisor to stop and forget it. `continuation` runs on this
     /// actor, as one of its messages, when that is done or has failed —
     /// exactly once, unless this actor stops first.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {
+    /// #     pub fn dispatch(&mut self, n: u64) { let _ = self.0.route(WorkerMsg::Job(n)); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct Scaler {
+    ///     eco: Ecosystem<Lead, Worker>,
+    ///     removed: mpsc::Sender<bool>,
+    /// }
+    /// #[handlers]
+    /// impl Scaler {
+    ///     pub fn shrink(&mut self, ctx: &mut Context<Self>) {
+    ///         self.eco.remove_worker_in(ctx).then(|me: &mut Scaler, _ctx, outcome| {
+    ///             let _ = me.removed.send(outcome.is_ok());
+    ///         });
+    ///     }
+    /// }
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Scaler { eco: eco.clone(), removed: tx })?.shrink()?;
+    /// assert!(rx.recv()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then(
         self,
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<(), EcosystemError>) + Send + 'static,

@@ -386,6 +386,15 @@ impl core::fmt::Debug for Events {
 
 impl Node {
     /// The node's events: its store and subscribers.
+    ///
+    /// ```
+    /// use foundation::events::Event;
+    ///
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// node.events().store(Event::new("node.started", &())?)?;
+    /// assert_eq!(node.events().stats().held, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn events(&self) -> Events {
         Events::new(Arc::clone(self.shared()))
     }

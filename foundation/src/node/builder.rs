@@ -104,6 +104,12 @@ impl NodeBuilder {
 
     /// The node's name, used in thread names and reports. Default
     /// `node-<id>`.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().name("billing").start()?;
+    /// assert_eq!(node.name(), "billing"); // in reports, metrics labels and events
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
@@ -111,6 +117,14 @@ impl NodeBuilder {
 
     /// Scheduler threads (1 to [`NodeBuilder::MAX_SCHEDULERS`]). Default:
     /// one per core.
+    ///
+    /// ```
+    /// use foundation::{Node, NodeError};
+    ///
+    /// assert_eq!(Node::builder().schedulers(2).start()?.schedulers(), 2);
+    /// assert!(matches!(Node::builder().schedulers(0).start(), Err(NodeError::InvalidConfig { .. })));
+    /// # Ok::<(), NodeError>(())
+    /// ```
     pub fn schedulers(mut self, n: usize) -> Self {
         self.schedulers = Some(n);
         self
@@ -119,6 +133,12 @@ impl NodeBuilder {
     /// Messages an actor may handle in one run before it yields its thread
     /// (BEAM's reductions; at least 1). Default 128. `usize::MAX` lets an
     /// actor keep its thread for as long as it has messages.
+    ///
+    /// ```
+    /// // Fairer between busy actors (a turn ends sooner), at some cost in throughput.
+    /// let node = foundation::Node::builder().budget(16).start()?;
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn budget(mut self, messages: usize) -> Self {
         self.budget = messages;
         self
@@ -128,6 +148,12 @@ impl NodeBuilder {
     /// 64 (a few microseconds). Any value works; a large one keeps idle
     /// threads busy looking (each round after the first half yields its
     /// core), and they still stop at once at shutdown.
+    ///
+    /// ```
+    /// // Park idle threads sooner: less CPU while idle, a little more wake-up latency.
+    /// let node = foundation::Node::builder().spin_rounds(8).start()?;
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn spin_rounds(mut self, rounds: u32) -> Self {
         self.spin_rounds = rounds;
         self
@@ -153,6 +179,14 @@ impl NodeBuilder {
     /// How long [`Node::shutdown`] waits for actors to stop. Default 5 s;
     /// `Duration::MAX` (or any time too long for the system clock) waits
     /// however long it takes.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let node = foundation::Node::builder().shutdown_timeout(Duration::from_secs(30)).start()?;
+    /// node.shutdown()?; // nothing is running: returns at once
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
         self
@@ -223,6 +257,17 @@ impl NodeBuilder {
 
     /// The clock for timers and timeouts. Default: the system clock. A
     /// [`ManualClock`](crate::ManualClock) makes them deterministic in tests.
+    ///
+    /// ```
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().clock(clock.clone()).start()?;
+    /// clock.advance(Duration::from_secs(60)); // timers due within the minute fire now
+    /// assert_eq!(node.clock().now(), Duration::from_secs(60));
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
         self.clock = clock.into();
         self

@@ -127,6 +127,15 @@ pub struct WeakNode {
 
 impl WeakNode {
     /// The node, while the program holds a [`Node`] of it.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let weak = node.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(node); // the last handle: the node shuts down
+    /// assert!(weak.upgrade().is_none());
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn upgrade(&self) -> Option<Node> {
         self.handle.upgrade().map(|handle| Node { handle })
     }
@@ -186,6 +195,12 @@ impl Node {
     }
 
     /// A builder for a node with chosen settings.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().name("api").schedulers(2).start()?;
+    /// assert_eq!((node.name(), node.schedulers()), ("api", 2));
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn builder() -> NodeBuilder {
         NodeBuilder::default()
     }
@@ -218,6 +233,27 @@ impl Node {
     ///
     /// [`SpawnError::NodeShutdown`] once the node is shutting down;
     /// [`SpawnError::Name`] if the actor declares a name that is taken.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Idle;
+    /// #[handlers]
+    /// impl Idle {
+    ///     pub fn ping(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle: ActorRef<Idle> = node.spawn(Idle)?;
+    /// assert!(idle.ping()?);
+    /// node.shutdown()?;
+    /// assert!(matches!(node.spawn(Idle), Err(SpawnError::NodeShutdown { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn<A: Actor>(&self, actor: A) -> Result<ActorRef<A>, SpawnError> {
         spawn_on(&self.handle.shared, actor, A::options())
     }
@@ -262,6 +298,12 @@ impl Node {
     /// The node's dead letters: messages never handled, because their
     /// handler panicked or their actor stopped for good first. See
     /// [`DeadLetters`] for an example.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// assert_eq!(node.dead_letters().count(), 0);
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn dead_letters(&self) -> &DeadLetters {
         &self.handle.shared.dead_letters
     }
@@ -273,11 +315,37 @@ impl Node {
 
     /// The node's process registry: unique names for actors. See
     /// [`ProcessRegistry`] for an example.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Idle;
+    /// #[handlers]
+    /// impl Idle {
+    ///     pub fn ping(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// node.registry().register("idle", idle.pid())?;
+    /// assert_eq!(node.registry().lookup("idle"), Some(idle.pid()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn registry(&self) -> ProcessRegistry {
         ProcessRegistry::new(Arc::clone(&self.handle.shared))
     }
 
     /// The node's process groups. See [`ProcessGroups`] for an example.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// assert!(node.groups().which_groups().is_empty());
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn groups(&self) -> ProcessGroups {
         ProcessGroups::new(Arc::clone(&self.handle.shared))
     }
@@ -285,16 +353,68 @@ impl Node {
     /// The node's services in the production namespace (for another
     /// namespace, [`ServiceRegistry::in_namespace`]). See
     /// [`ServiceRegistry`] for an example.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Idle;
+    /// #[handlers]
+    /// impl Idle {
+    ///     pub fn ping(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// node.services().register("idle", idle.pid())?;
+    /// assert_eq!(node.services().lookup("idle")?, idle.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn services(&self) -> ServiceRegistry {
         ServiceRegistry::new(Arc::clone(&self.handle.shared), Namespace::Production)
     }
 
     /// The node's clock (the system clock, or a test's manual clock).
+    ///
+    /// ```
+    /// use foundation::{ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// let manual = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(manual.clone()).start()?;
+    /// manual.advance(Duration::from_secs(5));
+    /// assert_eq!(node.clock().now(), Duration::from_secs(5));
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn clock(&self) -> Clock {
         self.handle.shared.timers.clock().clone()
     }
 
     /// Actors alive on this node.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Idle;
+    /// #[handlers]
+    /// impl Idle {
+    ///     pub fn ping(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// assert_eq!(node.actor_count(), 0);
+    /// let idle = node.spawn(Idle)?;
+    /// assert_eq!(node.actor_count(), 1);
+    /// # let _ = idle;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn actor_count(&self) -> usize {
         self.handle.shared.actors.counts().live
     }
@@ -354,16 +474,47 @@ impl Node {
     }
 
     /// The node's name.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().name("edge").schedulers(1).start()?;
+    /// assert_eq!(node.name(), "edge");
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.handle.shared.name
     }
 
     /// The node's id, as it appears in its actors' pids.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Idle;
+    /// #[handlers]
+    /// impl Idle {
+    ///     pub fn ping(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// assert_eq!(idle.pid().node(), node.id()); // the first number of its pids
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> u32 {
         self.handle.shared.id
     }
 
     /// How many scheduler threads the node runs.
+    ///
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(3).start()?;
+    /// assert_eq!(node.schedulers(), 3);
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn schedulers(&self) -> usize {
         self.handle.shared.schedulers
     }
@@ -412,6 +563,27 @@ impl Node {
     ///
     /// [`ShutdownError::Timeout`] if some handler did not return within the
     /// node's shutdown timeout; its thread is then left behind, detached.
+    ///
+    /// ```
+    /// use foundation::prelude::*;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Idle;
+    /// #[handlers]
+    /// impl Idle {
+    ///     pub fn ping(&self) -> bool {
+    ///         true
+    ///     }
+    /// }
+    ///
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let idle = node.spawn(Idle)?;
+    /// node.shutdown()?; // every actor stopped, every thread joined
+    /// assert!(!idle.is_alive());
+    /// node.shutdown()?; // again: nothing to do
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shutdown(&self) -> Result<(), ShutdownError> {
         shutdown(&self.handle.shared)
     }
