@@ -41,6 +41,12 @@ pub(super) enum Kind<M> {
 
 impl<M> Routing<M> {
     /// Each message to the next worker, in turn (the default).
+    ///
+    /// ```
+    /// use foundation::Routing;
+    ///
+    /// assert_eq!(Routing::<u32>::round_robin().name(), "round_robin");
+    /// ```
     pub fn round_robin() -> Self {
         Routing {
             kind: Kind::RoundRobin,
@@ -51,6 +57,13 @@ impl<M> Routing<M> {
     /// ([`ActorRef::mailbox_len`]), the first of them on a tie. Reads
     /// every worker's queue length per message: for pools of tens, not
     /// thousands.
+    ///
+    /// ```
+    /// use foundation::Routing;
+    ///
+    /// let routing: Routing<String> = Routing::least_loaded();
+    /// assert_eq!(routing.name(), "least_loaded");
+    /// ```
     pub fn least_loaded() -> Self {
         Routing {
             kind: Kind::LeastLoaded,
@@ -60,6 +73,35 @@ impl<M> Routing<M> {
     /// Each message to the worker its key hashes to, so that messages with
     /// one key go to one worker, in order. Adding or removing a worker
     /// moves keys (the key is taken modulo the pool's size).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // Orders of one customer go to one worker, in order.
+    /// let spec = EcosystemSpec::new("orders", Lead)
+    ///     .workers(4, Worker::default)
+    ///     .routing(Routing::key_hash(|msg: &WorkerMsg| match msg {
+    ///         WorkerMsg::Job(customer) => *customer,
+    ///         _ => 0,
+    ///     }));
+    /// let eco = spawn_ecosystem(&node, spec)?;
+    /// let first = eco.route(WorkerMsg::Job(42)).expect("a worker");
+    /// assert_eq!(eco.route(WorkerMsg::Job(42)).expect("a worker"), first);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn key_hash<K: Hash>(key: impl Fn(&M) -> K + Send + Sync + 'static) -> Self {
         Routing {
             kind: Kind::KeyHash(Arc::new(move |msg| {
@@ -74,6 +116,52 @@ impl<M> Routing<M> {
 
     /// Every message to every worker (a clone each, the original to the
     /// last).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    ///
+    /// // Needs messages that clone: every worker gets a copy.
+    /// #[derive(Clone)]
+    /// struct Flush;
+    ///
+    /// struct Cache(Arc<AtomicUsize>);
+    /// impl Actor for Cache {
+    ///     type Msg = Flush;
+    ///     fn handle(&mut self, _: Flush, _: &mut Context<Self>) {
+    ///         self.0.fetch_add(1, Ordering::Relaxed);
+    ///     }
+    /// }
+    ///
+    /// let flushed = Arc::new(AtomicUsize::new(0));
+    /// let (a, b) = (Arc::clone(&flushed), Arc::clone(&flushed));
+    /// let spec = EcosystemSpec::new("caches", move |_: WorkerPool<Cache>| Cache(Arc::clone(&a)))
+    ///     .workers(3, move || Cache(Arc::clone(&b)))
+    ///     .routing(Routing::broadcast());
+    /// let eco = spawn_ecosystem(&node, spec)?;
+    /// eco.route(Flush).expect("delivered to all three");
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while flushed.load(Ordering::Relaxed) < 3 {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn broadcast() -> Self
     where
         M: Clone,
@@ -156,6 +244,13 @@ pub enum RouteError<M> {
 
 impl<M> RouteError<M> {
     /// The refused messages (one, except for a broadcast).
+    ///
+    /// ```
+    /// use foundation::RouteError;
+    ///
+    /// let refused: RouteError<u32> = RouteError::NoWorkers(7);
+    /// assert_eq!(refused.into_inner(), [7]); // handed back
+    /// ```
     pub fn into_inner(self) -> Vec<M> {
         match self {
             RouteError::NoWorkers(msg) => vec![msg],
@@ -261,6 +356,36 @@ impl<W: Actor> WorkerPool<W> {
     /// [`RouteError::Refused`] with the worker's reason (a full or
     /// overloaded mailbox, a stopped worker), or, for a broadcast,
     /// [`RouteError::Broadcast`] with each refused copy.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Dispatcher(WorkerPool<Worker>);
+    /// #[handlers]
+    /// impl Dispatcher {
+    ///     /// From the coordinator: no call, no wait.
+    ///     pub fn dispatch(&mut self, n: u64) -> bool {
+    ///         self.0.route(WorkerMsg::Job(n)).is_ok()
+    ///     }
+    /// }
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Dispatcher).workers(2, Worker::default))?;
+    /// assert!(eco.coordinator().dispatch(1)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn route(&self, msg: W::Msg) -> Result<usize, RouteError<W::Msg>> {
         let routed = self
             .inner
@@ -315,21 +440,108 @@ impl<W: Actor> WorkerPool<W> {
     }
 
     /// The routed workers, in the order they joined.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// let total: u64 = eco.pool().workers().iter().map(|w| w.done().unwrap_or(0)).sum();
+    /// assert_eq!(total, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn workers(&self) -> Vec<ActorRef<W>> {
         self.read().clone()
     }
 
     /// How many workers routing picks from.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(2, Worker::default))?;
+    /// assert_eq!(eco.pool().len(), 2);
+    /// eco.add_worker()?;
+    /// assert_eq!(eco.pool().len(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.read().len()
     }
 
     /// Whether routing has no worker to pick (see [`RouteError::NoWorkers`]).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(1, Worker::default))?;
+    /// assert!(!eco.pool().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.read().is_empty()
     }
 
     /// The pool's routing.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let eco = spawn_ecosystem(&node, EcosystemSpec::new("jobs", Lead).workers(1, Worker::default))?;
+    /// assert_eq!(eco.pool().routing().name(), "round_robin"); // the default
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn routing(&self) -> &Routing<W::Msg> {
         &self.inner.routing
     }

@@ -93,6 +93,29 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
     /// whose coordinator `coordinator` builds, at every (re)start, from its
     /// [`WorkerPool`] — its way to the workers. Add the workers with
     /// [`EcosystemSpec::workers`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // The coordinator is built from the pool, at every (re)start.
+    /// let spec = EcosystemSpec::new("jobs", |pool: WorkerPool<Worker>| Lead(pool)).workers(4, Worker::default);
+    /// let eco = spawn_ecosystem(&node, spec)?;
+    /// assert_eq!(eco.workers().len(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         name: impl Into<String>,
         coordinator: impl Fn(WorkerPool<W>) -> C + Send + Sync + 'static,
@@ -115,6 +138,29 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
 
     /// `count` workers (at least one), each built by `factory` at every
     /// (re)start, and by [`Ecosystem::add_worker`](crate::Ecosystem::add_worker) for each added one.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let spec = EcosystemSpec::new("jobs", Lead).workers(3, || Worker { done: 0 });
+    /// assert_eq!(spawn_ecosystem(&node, spec)?.pool().len(), 3);
+    /// // No worker at all is refused:
+    /// assert!(EcosystemSpec::new("empty", Lead).workers(0, Worker::default).check().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn workers(
         mut self,
         count: usize,
@@ -127,6 +173,29 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
 
     /// How messages routed through the pool pick their worker (default
     /// [`Routing::round_robin`]).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let spec = EcosystemSpec::new("jobs", Lead)
+    ///     .workers(2, Worker::default)
+    ///     .routing(Routing::least_loaded());
+    /// assert_eq!(spawn_ecosystem(&node, spec)?.pool().routing().name(), "least_loaded");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn routing(mut self, routing: Routing<W::Msg>) -> Self {
         self.routing = routing;
         self
@@ -134,6 +203,29 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
 
     /// The coordinator's spawn options (default: its actor's own,
     /// [`Actor::options`]).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let spec = EcosystemSpec::new("jobs", Lead)
+    ///     .workers(1, Worker::default)
+    ///     .coordinator_options(ActorOptions::new().mailbox(1024));
+    /// spawn_ecosystem(&node, spec)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn coordinator_options(mut self, options: ActorOptions) -> Self {
         self.coordinator_options = options;
         self
@@ -141,6 +233,30 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
 
     /// Every worker's spawn options (default: its actor's own). A name
     /// here would be taken by the first worker only: leave it out.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // Workers that block (a synchronous client): each on a thread of its own.
+    /// let spec = EcosystemSpec::new("jobs", Lead)
+    ///     .workers(2, Worker::default)
+    ///     .worker_options(ActorOptions::new().blocking(true));
+    /// spawn_ecosystem(&node, spec)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn worker_options(mut self, options: ActorOptions) -> Self {
         self.worker_options = options;
         self
@@ -148,6 +264,30 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
 
     /// Adds an extra child, started after the coordinator (and the children
     /// and nested ecosystems added before it).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let spec = EcosystemSpec::new("jobs", Lead)
+    ///     .workers(1, Worker::default)
+    ///     .child(ChildSpec::new("stats", Worker::default));
+    /// let eco = spawn_ecosystem(&node, spec)?;
+    /// assert!(eco.child::<Worker>("stats").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn child(mut self, child: ChildSpec) -> Self {
         self.children.push(child);
         self
@@ -157,6 +297,29 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
     /// its name), started after what was added before it; it counts as
     /// started once all its own members have. Reach it with
     /// [`Ecosystem::nested`](crate::Ecosystem::nested).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let audit = EcosystemSpec::new("audit", Lead).workers(1, Worker::default);
+    /// let spec = EcosystemSpec::new("jobs", Lead).workers(1, Worker::default).nested(audit);
+    /// let eco = spawn_ecosystem(&node, spec)?;
+    /// assert!(eco.nested::<Lead, Worker>("audit").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn nested<C2: Actor, W2: Actor>(mut self, nested: EcosystemSpec<C2, W2>) -> Self {
         let (child, members) = nested.into_child();
         self.nested
@@ -166,6 +329,30 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
     }
 
     /// Sets the supervision strategy (default [`Strategy::OneForOne`]).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // A crashed member restarts every member.
+    /// let spec = EcosystemSpec::new("jobs", Lead)
+    ///     .workers(2, Worker::default)
+    ///     .strategy(Strategy::OneForAll);
+    /// spawn_ecosystem(&node, spec)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
@@ -174,6 +361,31 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
     /// Sets the restart intensity, as [`SupervisorSpec::intensity`]: more
     /// than `max_restarts` restarts within `within` and the ecosystem stops
     /// as a unit, for its own supervisor to decide (default 3 in 5 s).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use std::time::Duration;
+    ///
+    /// let spec = EcosystemSpec::new("jobs", Lead)
+    ///     .workers(2, Worker::default)
+    ///     .intensity(10, Duration::from_secs(1)); // absorbs bursts of crashes
+    /// spawn_ecosystem(&node, spec)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
         self.max_restarts = max_restarts;
         self.within = within;
@@ -181,6 +393,26 @@ impl<C: Actor, W: Actor> EcosystemSpec<C, W> {
     }
 
     /// The ecosystem's name.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::spawn_ecosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker { done: u64 }
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn job(&mut self, _n: u64) { self.done += 1; }
+    /// #     pub fn done(&self) -> u64 { self.done }
+    /// # }
+    /// # #[actor]
+    /// # struct Lead(WorkerPool<Worker>);
+    /// # #[handlers]
+    /// # impl Lead {}
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// assert_eq!(EcosystemSpec::new("jobs", Lead).name(), "jobs");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
