@@ -543,7 +543,9 @@ pub fn actors() -> Vec<ActorInfo> {
 /// One member of a declared ecosystem (see [`ecosystems`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberDecl {
-    /// The field's name (a child's id, too).
+    /// The field's name: an extra child's id too (the coordinator is
+    /// the child `"coordinator"`, the workers `"worker-0"`, `"worker-1"`, …;
+    /// a nested ecosystem goes by its own name).
     pub field: &'static str,
     /// `"coordinator"`, `"workers"`, `"child"` or `"nested"`.
     pub role: &'static str,

@@ -128,6 +128,35 @@ pub enum EcosystemStatus {
 
 impl EcosystemStatus {
     /// Whether it is [`EcosystemStatus::Healthy`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::DeclaredEcosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # pub struct Shard { jobs: u64 }
+    /// # #[handlers]
+    /// # impl Shard {
+    /// #     pub fn job(&mut self) { self.jobs += 1; }
+    /// # }
+    /// #[ecosystem(name = "shards")]
+    /// pub struct Shards {
+    ///     #[coordinator]
+    ///     lead: Shard,
+    ///     #[workers(count = 2)]
+    ///     pool: Shard,
+    /// }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let shards = Shards::spawn(&node)?;
+    /// assert!(shards.health().status.is_healthy());
+    /// shards.ecosystem().stop();
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while shards.health().status.is_healthy() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_healthy(&self) -> bool {
         matches!(self, EcosystemStatus::Healthy)
     }
@@ -185,6 +214,33 @@ pub struct EcosystemHealth {
 
 impl EcosystemHealth {
     /// Member `id`'s health.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::DeclaredEcosystem;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # pub struct Shard { jobs: u64 }
+    /// # #[handlers]
+    /// # impl Shard {
+    /// #     pub fn job(&mut self) { self.jobs += 1; }
+    /// # }
+    /// #[ecosystem(name = "shards")]
+    /// pub struct Shards {
+    ///     #[coordinator]
+    ///     lead: Shard,
+    ///     #[workers(count = 2)]
+    ///     pool: Shard,
+    /// }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let shards = Shards::spawn(&node)?;
+    /// let health = shards.health();
+    /// // Members go by their child ids: "coordinator", "worker-0", "worker-1", …
+    /// let lead = health.member("coordinator").expect("a member");
+    /// assert_eq!(lead.restarts, 0);
+    /// assert!(health.member("worker-1").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn member(&self, id: &str) -> Option<&MemberHealth> {
         self.members.iter().find(|m| m.id == id)
     }
