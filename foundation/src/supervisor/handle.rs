@@ -51,11 +51,47 @@ pub struct SupervisorRef {
 
 impl SupervisorRef {
     /// The supervisor's actor handle.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// // The supervisor is an actor like any other: monitor it, name it, message it.
+    /// assert!(sup.actor().is_alive());
+    /// node.registry().register("app.sup", sup.pid())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn actor(&self) -> &ActorRef<Supervisor> {
         &self.actor
     }
 
     /// The supervisor's pid.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// assert_eq!(sup.pid(), sup.actor().pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pid(&self) -> Pid {
         self.actor.pid()
     }
@@ -66,6 +102,25 @@ impl SupervisorRef {
     /// # Errors
     ///
     /// [`SupervisorError::Call`] if the supervisor does not answer.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let worker: Option<ActorRef<Worker>> = sup.child("worker")?;
+    /// assert!(worker.expect("started").ping()?);
+    /// assert!(sup.child::<Worker>("nobody")?.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn child<A: Actor>(&self, id: &str) -> Result<Option<ActorRef<A>>, SupervisorError> {
         Ok(self
             .which_children()?
@@ -79,6 +134,26 @@ impl SupervisorRef {
     /// # Errors
     ///
     /// [`SupervisorError::Call`] if the supervisor does not answer.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// for child in sup.which_children()? {
+    ///     println!("{} {:?} restarts={}", child.id, child.pid, child.restarts);
+    /// }
+    /// assert_eq!(sup.which_children()?[0].id, "worker");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn which_children(&self) -> Result<Vec<ChildInfo>, SupervisorError> {
         Ok(self
             .actor
@@ -90,6 +165,24 @@ impl SupervisorRef {
     /// # Errors
     ///
     /// [`SupervisorError::Call`] if the supervisor does not answer.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let counts = sup.count_children()?;
+    /// assert_eq!((counts.specs, counts.active, counts.workers, counts.supervisors), (1, 1, 1, 0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn count_children(&self) -> Result<ChildCounts, SupervisorError> {
         Ok(self
             .actor
@@ -103,6 +196,29 @@ impl SupervisorRef {
     ///
     /// [`SupervisorError::DuplicateId`], [`SupervisorError::StartFailed`],
     /// [`SupervisorError::Stopping`], [`SupervisorError::Call`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let pid = sup.start_child(ChildSpec::new("extra", Worker::default))?; // started when this returns
+    /// assert_eq!(sup.child::<Worker>("extra")?.map(|w| w.pid()), Some(pid));
+    /// // Ids are unique:
+    /// assert!(matches!(
+    ///     sup.start_child(ChildSpec::new("extra", Worker::default)),
+    ///     Err(foundation::SupervisorError::DuplicateId(_))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start_child(&self, spec: ChildSpec) -> Result<Pid, SupervisorError> {
         self.actor.call(
             |r| SupervisorMsg::start_child(spec, r),
@@ -116,6 +232,25 @@ impl SupervisorRef {
     /// # Errors
     ///
     /// [`SupervisorError::NoSuchChild`], [`SupervisorError::Call`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// sup.terminate_child("worker")?;
+    /// assert_eq!(sup.count_children()?.active, 0);
+    /// assert_eq!(sup.count_children()?.specs, 1); // the spec is kept
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn terminate_child(&self, id: &str) -> Result<(), SupervisorError> {
         let id = id.to_string();
         self.actor.call(
@@ -130,6 +265,25 @@ impl SupervisorRef {
     ///
     /// [`SupervisorError::NoSuchChild`], [`SupervisorError::Running`],
     /// [`SupervisorError::StartFailed`], [`SupervisorError::Call`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// sup.terminate_child("worker")?;
+    /// let pid = sup.restart_child("worker")?;
+    /// assert_eq!(sup.which_children()?[0].pid, Some(pid));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn restart_child(&self, id: &str) -> Result<Pid, SupervisorError> {
         let id = id.to_string();
         self.actor.call(
@@ -144,6 +298,26 @@ impl SupervisorRef {
     ///
     /// [`SupervisorError::NoSuchChild`], [`SupervisorError::Running`],
     /// [`SupervisorError::Call`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// assert!(sup.delete_child("worker").is_err()); // still running: terminate it first
+    /// sup.terminate_child("worker")?;
+    /// sup.delete_child("worker")?;
+    /// assert_eq!(sup.count_children()?.specs, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delete_child(&self, id: &str) -> Result<(), SupervisorError> {
         let id = id.to_string();
         self.actor
@@ -157,6 +331,38 @@ impl SupervisorRef {
     /// # Errors
     ///
     /// [`SupervisorError::Stopping`] if the supervisor has stopped.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// use foundation::SupervisorEvent;
+    /// use std::sync::mpsc;
+    ///
+    /// struct Log(mpsc::Sender<String>);
+    /// impl Actor for Log {
+    ///     type Msg = SupervisorEvent;
+    ///     fn handle(&mut self, event: SupervisorEvent, _: &mut Context<Self>) {
+    ///         if let SupervisorEvent::Exited { id, .. } = event {
+    ///             let _ = self.0.send(id);
+    ///         }
+    ///     }
+    /// }
+    /// let (tx, rx) = mpsc::channel();
+    /// sup.subscribe(node.spawn(Log(tx))?.recipient())?;
+    /// sup.terminate_child("worker")?;
+    /// assert_eq!(rx.recv()?, "worker");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe(&self, subscriber: Recipient<SupervisorEvent>) -> Result<(), SupervisorError> {
         self.actor
             .send(SupervisorMsg::subscribe(subscriber))
@@ -165,6 +371,29 @@ impl SupervisorRef {
 
     /// Stops the supervisor: its children stop in reverse order, then it
     /// exits with [`ExitReason::Shutdown`](crate::ExitReason::Shutdown).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let worker: ActorRef<Worker> = sup.child("worker")?.expect("started");
+    /// sup.stop(); // children first, in reverse start order; returns at once
+    /// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while worker.is_alive() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&self) {
         self.actor.stop();
     }

@@ -37,26 +37,118 @@ pub struct SupervisorMsg(pub(super) Request);
 
 impl SupervisorMsg {
     /// Asks for the children, in start order.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let children = sup.actor().call(SupervisorMsg::which_children, Duration::from_secs(5))?;
+    /// assert_eq!(children.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn which_children(reply: ReplyTo<Vec<ChildInfo>>) -> Self {
         SupervisorMsg(Request::Which(reply))
     }
 
     /// Asks for the child counts.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let counts = sup.actor().call(SupervisorMsg::count_children, Duration::from_secs(5))?;
+    /// assert_eq!(counts.active, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn count_children(reply: ReplyTo<ChildCounts>) -> Self {
         SupervisorMsg(Request::Count(reply))
     }
 
     /// Adds and starts a child; the reply comes once it has started.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let spec = ChildSpec::new("extra", Worker::default);
+    /// let started = sup.actor().call(|r| SupervisorMsg::start_child(spec, r), Duration::from_secs(5))?;
+    /// assert!(started.is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start_child(spec: ChildSpec, reply: ReplyTo<Result<Pid, SupervisorError>>) -> Self {
         SupervisorMsg(Request::StartChild(spec, reply))
     }
 
     /// Stops a child (keeping its spec).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let done = sup.actor().call(|r| SupervisorMsg::terminate_child("worker".into(), r), Duration::from_secs(5))?;
+    /// assert_eq!(done, Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn terminate_child(id: String, reply: ReplyTo<Result<(), SupervisorError>>) -> Self {
         SupervisorMsg(Request::Terminate(id, reply))
     }
 
     /// Starts a terminated child again.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// sup.terminate_child("worker")?;
+    /// let pid = sup.actor().call(|r| SupervisorMsg::restart_child("worker".into(), r), Duration::from_secs(5))??;
+    /// assert_eq!(pid.incarnation(), 0); // a new cell: a new address, a first incarnation
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn restart_child(id: String, reply: ReplyTo<Result<Pid, SupervisorError>>) -> Self {
         SupervisorMsg(Request::RestartChild(id, reply))
     }
@@ -66,11 +158,55 @@ impl SupervisorMsg {
     /// subscriber that has stopped is forgotten at the next event. See
     /// [`SupervisorEvent`] for an example (through
     /// [`SupervisorRef::subscribe`], which sends this).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// use foundation::SupervisorEvent;
+    ///
+    /// struct Quiet;
+    /// impl Actor for Quiet {
+    ///     type Msg = SupervisorEvent;
+    ///     fn handle(&mut self, _: SupervisorEvent, _: &mut Context<Self>) {}
+    /// }
+    /// let quiet = node.spawn(Quiet)?;
+    /// sup.actor().send(SupervisorMsg::subscribe(quiet.recipient()))?; // no reply
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe(subscriber: Recipient<SupervisorEvent>) -> Self {
         SupervisorMsg(Request::Subscribe(subscriber))
     }
 
     /// Forgets a terminated child's spec.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::SupervisorMsg;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// sup.terminate_child("worker")?;
+    /// let deleted = sup.actor().call(|r| SupervisorMsg::delete_child("worker".into(), r), Duration::from_secs(5))?;
+    /// assert_eq!(deleted, Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delete_child(id: String, reply: ReplyTo<Result<(), SupervisorError>>) -> Self {
         SupervisorMsg(Request::Delete(id, reply))
     }
