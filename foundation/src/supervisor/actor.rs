@@ -197,6 +197,26 @@ pub struct Supervisor {
 
 impl Supervisor {
     /// A supervisor's settings, to add children to and spawn.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder()
+    ///     .strategy(Strategy::OneForOne)
+    ///     .intensity(3, Duration::from_secs(5))
+    ///     .child(ChildSpec::new("worker", Worker::default))
+    ///     .spawn(&node)?; // returns once every child has started
+    /// assert_eq!(sup.count_children()?.active, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder() -> SupervisorSpec {
         SupervisorSpec::default()
     }

@@ -29,6 +29,25 @@ pub struct ChildInfo {
 
 impl ChildInfo {
     /// The child's handle, if it is an `A` and has a cell.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder().child(ChildSpec::new("worker", Worker::default)).spawn(&node)?;
+    /// let info = &sup.which_children()?[0];
+    /// let worker: ActorRef<Worker> = info.actor().expect("a Worker");
+    /// assert!(worker.ping()?);
+    /// assert!(info.actor::<Supervisor>().is_none()); // not that type
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn actor<A: Actor>(&self) -> Option<ActorRef<A>> {
         ActorRef::from_any(Arc::clone(self.cell.as_ref()?))
     }

@@ -179,6 +179,24 @@ impl ChildSpec {
     /// ([`Actor::restart`], [`Actor::options`]: permanent and the defaults
     /// unless `#[actor(...)]` says otherwise); [`ChildSpec::restart`] and
     /// [`ChildSpec::options`] override them.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // The factory runs at the first start and at every restart.
+    /// let spec = ChildSpec::new("worker", || Worker);
+    /// let sup = Supervisor::builder().child(spec).spawn(&node)?;
+    /// assert!(sup.child::<Worker>("worker")?.expect("started").ping()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new<A, F>(id: impl Into<String>, factory: F) -> Self
     where
         A: Actor,
@@ -199,6 +217,25 @@ impl ChildSpec {
     /// A child that is itself a supervisor built from `spec`: supervisors
     /// nest into trees. Its shutdown time defaults to infinity in OTP; here
     /// it is a minute, after which it is killed.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let inner = Supervisor::builder().child(ChildSpec::new("worker", Worker::default));
+    /// let root = Supervisor::builder()
+    ///     .child(ChildSpec::supervisor("workers", inner))
+    ///     .spawn(&node)?;
+    /// assert_eq!(root.count_children()?.supervisors, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn supervisor(id: impl Into<String>, spec: SupervisorSpec) -> Self {
         let mut child = ChildSpec::new(id, move || Supervisor::new(spec.clone()));
         child.supervisor = true;
@@ -222,12 +259,48 @@ impl ChildSpec {
     }
 
     /// Sets when the child restarts (default [`Restart::Permanent`]).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // A one-off job: restarted only if it fails.
+    /// let job = ChildSpec::new("job", Worker::default).restart(Restart::Transient);
+    /// assert_eq!(job.restart_type(), Restart::Transient);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn restart(mut self, restart: Restart) -> Self {
         self.restart = restart;
         self
     }
 
     /// Sets how the child is stopped (default 5 s, then killed).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use foundation::Shutdown;
+    ///
+    /// let patient = ChildSpec::new("flusher", Worker::default).shutdown(Shutdown::Timeout(Duration::from_secs(30)));
+    /// let brutal = ChildSpec::new("cache", Worker::default).shutdown(Shutdown::BrutalKill);
+    /// Supervisor::builder().child(patient).child(brutal).spawn(&node)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = shutdown;
         self
@@ -235,17 +308,65 @@ impl ChildSpec {
 
     /// Sets the child's [`ActorOptions`] (e.g. a blocking actor, restarted
     /// on a new thread of its own).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // A child that blocks on I/O: a thread of its own, at every restart too.
+    /// let spec = ChildSpec::new("reader", Worker::default).options(ActorOptions::new().blocking(true));
+    /// assert!(spec.spawn_options().blocking);
+    /// Supervisor::builder().child(spec).spawn(&node)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn options(mut self, options: ActorOptions) -> Self {
         self.options = options;
         self
     }
 
     /// The child's id, unique within its supervisor.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// assert_eq!(ChildSpec::new("worker", Worker::default).id(), "worker");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> &str {
         &self.id
     }
 
     /// The child's restart type (see [`ChildSpec::restart`]).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// assert_eq!(ChildSpec::new("worker", Worker::default).restart_type(), Restart::Permanent);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn restart_type(&self) -> Restart {
         self.restart
     }
@@ -311,6 +432,27 @@ impl Default for SupervisorSpec {
 
 impl SupervisorSpec {
     /// Sets the strategy (default [`Strategy::OneForOne`]).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // One crash restarts the crashed child and every child started after it.
+    /// let sup = Supervisor::builder()
+    ///     .strategy(Strategy::RestForOne)
+    ///     .child(ChildSpec::new("db", Worker::default))
+    ///     .child(ChildSpec::new("cache", Worker::default))
+    ///     .spawn(&node)?;
+    /// assert_eq!(sup.count_children()?.active, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn strategy(mut self, strategy: Strategy) -> Self {
         self.strategy = strategy;
         self
@@ -320,6 +462,28 @@ impl SupervisorSpec {
     /// `within` and the supervisor gives up (default 3 in 5 s).
     /// `max_restarts` may be 0 (give up at the first failure); `within`
     /// may not ([`SpecError::ZeroWindow`], when the supervisor starts).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// // Absorbs up to 10 crashes a second before giving up.
+    /// let sup = Supervisor::builder()
+    ///     .intensity(10, Duration::from_secs(1))
+    ///     .child(ChildSpec::new("worker", Worker::default))
+    ///     .spawn(&node)?;
+    /// // A zero window is refused when the supervisor starts.
+    /// assert!(Supervisor::builder().intensity(1, Duration::ZERO).spawn(&node).is_err());
+    /// # let _ = sup;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn intensity(mut self, max_restarts: u32, within: Duration) -> Self {
         self.max_restarts = max_restarts;
         self.within = within;
@@ -335,6 +499,26 @@ impl SupervisorSpec {
 
     /// Adds a child, started after those added before it. Its id must be
     /// unique ([`SpecError::DuplicateId`], when the supervisor starts).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let sup = Supervisor::builder()
+    ///     .child(ChildSpec::new("first", Worker::default))
+    ///     .child(ChildSpec::new("second", Worker::default)) // started after "first"
+    ///     .spawn(&node)?;
+    /// let ids: Vec<String> = sup.which_children()?.into_iter().map(|c| c.id).collect();
+    /// assert_eq!(ids, ["first", "second"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn child(mut self, child: ChildSpec) -> Self {
         self.children.push(child);
         self
@@ -346,6 +530,27 @@ impl SupervisorSpec {
     /// # Errors
     ///
     /// The first problem found, as a [`SpecError`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use foundation::SpecError;
+    ///
+    /// let twice = Supervisor::builder()
+    ///     .child(ChildSpec::new("w", Worker::default))
+    ///     .child(ChildSpec::new("w", Worker::default));
+    /// assert_eq!(twice.check(), Err(SpecError::DuplicateId("w".into())));
+    /// assert_eq!(Supervisor::builder().check(), Ok(()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check(&self) -> Result<(), SpecError> {
         if let Some(problem) = &self.refused {
             return Err(problem.clone());
@@ -540,6 +745,39 @@ impl<A: Actor> StartSupervisor<'_, A> {
     /// its messages, with the supervisor's handle once its children have
     /// started, or the [`StartError`] — exactly once, unless this actor
     /// stops first.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Worker;
+    /// # #[handlers]
+    /// # impl Worker {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// use foundation::{StartError, SupervisorRef};
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct App(mpsc::Sender<SupervisorRef>);
+    /// #[handlers]
+    /// impl App {
+    ///     pub fn boot(&mut self, ctx: &mut Context<Self>) {
+    ///         let spec = Supervisor::builder().child(ChildSpec::new("w", Worker::default));
+    ///         ctx.start_supervisor(spec).then(|app: &mut App, _ctx, started: Result<SupervisorRef, StartError>| {
+    ///             // Here, on a scheduler thread, a blocking call to the new
+    ///             // supervisor would be refused: keep its handle instead.
+    ///             let _ = app.0.send(started.expect("a valid spec"));
+    ///         });
+    ///     }
+    /// }
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(App(tx))?.boot()?;
+    /// assert_eq!(rx.recv()?.count_children()?.active, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then(
         self,
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<SupervisorRef, StartError>)
