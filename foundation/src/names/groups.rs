@@ -104,6 +104,26 @@ impl ProcessGroups {
     /// [`GroupError::EmptyName`] for `""`.
     ///
     /// See [`ProcessGroups`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// assert!(node.groups().join("desks", paris.recipient::<Rate>())?); // newly joined
+    /// assert!(!node.groups().join("desks", paris.recipient::<Rate>())?); // already a member
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn join<M: Send + 'static>(
         &self,
         name: &str,
@@ -177,6 +197,27 @@ impl ProcessGroups {
     /// assert!(groups.member_pids("g").is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// node.groups().join("desks", paris.recipient::<Rate>())?;
+    /// assert!(node.groups().leave("desks", paris.pid()));
+    /// assert!(!node.groups().leave("desks", paris.pid())); // not a member any more
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn leave(&self, name: &str, pid: Pid) -> bool {
         if pid.node() != self.shared.id {
             return false; // never a member here (groups are node-local)
@@ -217,6 +258,29 @@ impl ProcessGroups {
     /// assert!(node.groups().members::<u8>("nobody")?.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// node.groups().join("desks", paris.recipient::<Rate>())?;
+    /// for desk in node.groups().members::<Rate>("desks")? {
+    ///     desk.send(Rate(7))?;
+    /// }
+    /// assert_eq!(paris.rate()?, 7);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn members<M: Send + 'static>(&self, name: &str) -> Result<Vec<Recipient<M>>, GroupError> {
         Ok(match self.shared.names.groups.typed::<M>(name)? {
             Some(group) => group.snapshot().iter().map(|(_, r)| r.clone()).collect(),
@@ -227,6 +291,27 @@ impl ProcessGroups {
     /// The pids of the group's members, whatever its message type.
     ///
     /// See [`ProcessGroups::leave`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// node.groups().join("desks", tokyo.recipient::<Rate>())?;
+    /// assert_eq!(node.groups().member_pids("desks"), [tokyo.pid()]);
+    /// assert!(node.groups().member_pids("nobody").is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn member_pids(&self, name: &str) -> Vec<Pid> {
         self.shared
             .names
@@ -246,6 +331,29 @@ impl ProcessGroups {
     /// [`Broadcast::refused`] with their copy.
     ///
     /// See [`ProcessGroups`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// node.groups().join("desks", paris.recipient::<Rate>())?;
+    /// node.groups().join("desks", tokyo.recipient::<Rate>())?;
+    /// let sent = node.groups().broadcast("desks", Rate(42))?;
+    /// assert_eq!((sent.delivered, sent.refused.len()), (2, 0));
+    /// assert_eq!((paris.rate()?, tokyo.rate()?), (42, 42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn broadcast<M: Clone + Send + 'static>(
         &self,
         name: &str,
@@ -337,6 +445,27 @@ impl ProcessGroups {
     /// assert_eq!(node.groups().which_groups(), ["a", "b"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// node.groups().join("desks", paris.recipient::<Rate>())?;
+    /// node.groups().join("europe", paris.recipient::<Rate>())?;
+    /// assert_eq!(node.groups().which_groups(), ["desks", "europe"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn which_groups(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .shared
@@ -417,6 +546,25 @@ pub struct Group<M> {
 
 impl<M: Send + 'static> Group<M> {
     /// The group's name.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// assert_eq!(desks.name(), "desks");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.group.name
     }
@@ -428,6 +576,26 @@ impl<M: Send + 'static> Group<M> {
     /// [`GroupError::NotAlive`] if the member has stopped for good,
     /// [`GroupError::OtherNode`] if it runs on another node,
     /// [`GroupError::Deleted`] if the group was deleted.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// assert!(desks.join(paris.recipient())?);
+    /// assert_eq!(desks.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn join(&self, member: Recipient<M>) -> Result<bool, GroupError> {
         let pid = member.pid();
         self.check_node(pid)?;
@@ -466,6 +634,27 @@ impl<M: Send + 'static> Group<M> {
     }
 
     /// As [`ProcessGroups::leave`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// desks.join(paris.recipient())?;
+    /// assert!(desks.leave(paris.pid()));
+    /// assert!(desks.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn leave(&self, pid: Pid) -> bool {
         if self.check_node(pid).is_err() {
             return false;
@@ -481,6 +670,27 @@ impl<M: Send + 'static> Group<M> {
     }
 
     /// As [`ProcessGroups::members`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// desks.join(paris.recipient())?;
+    /// desks.members()[0].send(Rate(3))?;
+    /// assert_eq!(paris.rate()?, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn members(&self) -> Vec<Recipient<M>> {
         self.group
             .snapshot()
@@ -490,21 +700,106 @@ impl<M: Send + 'static> Group<M> {
     }
 
     /// The members' pids.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// desks.join(paris.recipient())?;
+    /// desks.join(tokyo.recipient())?;
+    /// assert_eq!(desks.pids(), [paris.pid(), tokyo.pid()]); // in join order
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pids(&self) -> Vec<Pid> {
         self.group.pids()
     }
 
     /// How many members the group has.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// desks.join(paris.recipient())?;
+    /// desks.join(tokyo.recipient())?;
+    /// assert_eq!(desks.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.group.len()
     }
 
     /// Whether the group has no members.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// assert!(desks.is_empty());
+    /// desks.join(paris.recipient())?;
+    /// assert!(!desks.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// As [`ProcessGroups::broadcast`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// desks.join(paris.recipient())?;
+    /// desks.join(tokyo.recipient())?;
+    /// assert_eq!(desks.broadcast(Rate(9)).delivered, 2); // a clone each, the original to the last
+    /// assert_eq!(tokyo.rate()?, 9);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn broadcast(&self, msg: M) -> Broadcast<M>
     where
         M: Clone,
@@ -534,6 +829,40 @@ impl<M: Send + 'static> Group<M> {
     ///
     /// [`GroupError::NotAlive`] if the subscriber has stopped for good,
     /// [`GroupError::Deleted`] if the group was deleted.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # #[derive(Clone)]
+    /// # struct Rate(u64);
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Desk { rate: u64 }
+    /// # #[handlers]
+    /// # impl Desk {
+    /// #     pub fn set_rate(&mut self, rate: Rate) { self.rate = rate.0; }
+    /// #     pub fn rate(&self) -> u64 { self.rate }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let desks = node.groups().group::<Rate>("desks")?;
+    /// let (paris, tokyo) = (node.spawn(Desk::default())?, node.spawn(Desk::default())?);
+    /// use foundation::GroupEvent;
+    /// use std::sync::mpsc;
+    ///
+    /// struct Watch(mpsc::Sender<GroupEvent>);
+    /// impl Actor for Watch {
+    ///     type Msg = GroupEvent;
+    ///     fn handle(&mut self, event: GroupEvent, _: &mut Context<Self>) {
+    ///         let _ = self.0.send(event);
+    ///     }
+    /// }
+    /// desks.join(paris.recipient())?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let present = desks.subscribe(node.spawn(Watch(tx))?.recipient())?;
+    /// assert_eq!(present, [paris.pid()]); // the members when it subscribed
+    /// desks.join(tokyo.recipient())?;
+    /// assert_eq!(rx.recv()?.pid, tokyo.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn subscribe(&self, subscriber: Recipient<GroupEvent>) -> Result<Vec<Pid>, GroupError> {
         let pid = subscriber.pid();
         self.check_node(pid)?;

@@ -277,6 +277,14 @@ pub enum GroupChange {
 
 impl GroupChange {
     /// Whether the member left (by `leave` or by stopping).
+    ///
+    /// ```
+    /// use foundation::{ExitReason, GroupChange};
+    ///
+    /// assert!(!GroupChange::Joined.is_leave());
+    /// assert!(GroupChange::Left.is_leave());
+    /// assert!(GroupChange::Exited(ExitReason::Normal).is_leave());
+    /// ```
     pub fn is_leave(&self) -> bool {
         !matches!(self, GroupChange::Joined)
     }
