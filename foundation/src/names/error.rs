@@ -117,7 +117,12 @@ pub enum NamedSendError<M> {
 impl<M> NamedSendError<M> {
     /// Hands the message back.
     ///
-    /// See [`NamedSendError`] for an example.
+    /// ```
+    /// let node = foundation::Node::builder().schedulers(1).start()?;
+    /// let refused = node.registry().send_named("nobody", 42_u32).unwrap_err();
+    /// assert_eq!(refused.into_inner(), 42); // nothing is lost
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn into_inner(self) -> M {
         match self {
             NamedSendError::NotRegistered { msg, .. } | NamedSendError::WrongType { msg, .. } => {

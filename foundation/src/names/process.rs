@@ -153,6 +153,25 @@ impl ProcessRegistry {
     /// incarnation, or between a crash and its restart the last one.
     ///
     /// See [`ProcessRegistry`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// assert_eq!(node.registry().lookup("cache"), None);
+    /// node.registry().register("cache", cache.pid())?;
+    /// assert_eq!(node.registry().lookup("cache"), Some(cache.pid()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn lookup(&self, name: &str) -> Option<Pid> {
         self.shared
             .names

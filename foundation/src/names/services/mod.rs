@@ -35,6 +35,24 @@ pub struct ServiceOptions {
 
 impl ServiceOptions {
     /// No health check: a running service is healthy.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// node.services().register_with("cache", cache.pid(), ServiceOptions::new())?; // no health check
+    /// assert!(!ServiceOptions::new().has_health_check());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
@@ -44,6 +62,34 @@ impl ServiceOptions {
     /// the service runs (a panic counts as unhealthy). Keep it quick and
     /// non-blocking — read a shared gauge, say; it may run on a scheduler
     /// thread.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let connected = Arc::new(AtomicBool::new(true));
+    /// let probe = Arc::clone(&connected);
+    /// let options = ServiceOptions::new().health_check(move || {
+    ///     if probe.load(Ordering::Relaxed) { Ok(()) } else { Err("upstream lost".into()) }
+    /// });
+    /// node.services().register_with("cache", cache.pid(), options)?;
+    /// assert_eq!(node.services().health_check("cache")?, Health::Healthy);
+    /// connected.store(false, Ordering::Relaxed);
+    /// assert_eq!(node.services().health_check("cache")?, Health::Unhealthy("upstream lost".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn health_check(
         mut self,
         check: impl Fn() -> Result<(), String> + Send + Sync + 'static,
@@ -53,6 +99,10 @@ impl ServiceOptions {
     }
 
     /// Whether a health check is set.
+    ///
+    /// ```
+    /// assert!(foundation::ServiceOptions::new().health_check(|| Ok(())).has_health_check());
+    /// ```
     pub fn has_health_check(&self) -> bool {
         self.health_check.is_some()
     }
@@ -116,6 +166,24 @@ impl ServiceRegistry {
     }
 
     /// This handle's namespace.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// assert_eq!(node.services().namespace(), &Namespace::Production);
+    /// assert!(node.services().in_namespace(Namespace::test("t")).namespace().is_test());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn namespace(&self) -> &Namespace {
         &self.namespace
     }
@@ -123,6 +191,27 @@ impl ServiceRegistry {
     /// The same node's services in `namespace`.
     ///
     /// See [`ServiceRegistry`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// // Each test registers its services apart: no clash between tests that run at once.
+    /// let test = node.services().in_namespace(Namespace::isolated());
+    /// test.register("cache", cache.pid())?;
+    /// assert_eq!(test.lookup("cache")?, cache.pid());
+    /// assert!(node.services().lookup("cache").is_err()); // not in production
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn in_namespace(&self, namespace: Namespace) -> ServiceRegistry {
         ServiceRegistry::new(Arc::clone(&self.shared), namespace)
     }
@@ -136,6 +225,28 @@ impl ServiceRegistry {
     /// As [`ServiceRegistry::register_with`].
     ///
     /// See [`ServiceRegistry::list`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// node.services().register("cache", cache.pid())?;
+    /// let other = node.spawn(Cache)?;
+    /// assert!(matches!(
+    ///     node.services().register("cache", other.pid()),
+    ///     Err(ServiceError::AlreadyRegistered { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn register(&self, name: &str, pid: Pid) -> Result<(), ServiceError> {
         self.register_with(name, pid, ServiceOptions::new())
     }
@@ -151,6 +262,25 @@ impl ServiceRegistry {
     /// node, [`ServiceError::EmptyName`] for `""`.
     ///
     /// See [`ServiceRegistry`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// let options = ServiceOptions::new().health_check(|| Ok(()));
+    /// node.services().register_with("cache", cache.pid(), options)?;
+    /// assert_eq!(node.services().service_info().with_health_check, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn register_with(
         &self,
         name: &str,
@@ -260,6 +390,25 @@ impl ServiceRegistry {
     /// [`ServiceError::NotFound`] if there is no such service.
     ///
     /// See [`ServiceRegistry`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// node.services().register("cache", cache.pid())?;
+    /// assert_eq!(node.services().lookup("cache")?, cache.pid());
+    /// assert!(matches!(node.services().lookup("db"), Err(ServiceError::NotFound { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn lookup(&self, name: &str) -> Result<Pid, ServiceError> {
         self.table()
             .get(&self.namespace, name)
@@ -433,6 +582,29 @@ impl ServiceRegistry {
     /// - `.await` (it is [`IntoFuture`]) from async code.
     ///
     /// See [`WaitForService`] for examples.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// let services = node.services();
+    /// let waiter = {
+    ///     let services = services.clone();
+    ///     std::thread::spawn(move || services.wait_for_service("cache", Duration::from_secs(5)).wait())
+    /// };
+    /// services.register("cache", cache.pid())?; // registered later, by someone else
+    /// assert_eq!(waiter.join().unwrap()?, cache.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait_for_service(&self, name: &str, timeout: Duration) -> WaitForService {
         WaitForService {
             services: self.clone(),

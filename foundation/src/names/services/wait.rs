@@ -99,6 +99,28 @@ impl WaitForService {
     /// [`ServiceError::Timeout`], [`ServiceError::NodeShutdown`], or
     /// [`ServiceError::WouldBlock`] on a scheduler thread (use
     /// [`WaitForService::then`] in handlers).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// assert!(matches!(
+    ///     node.services().wait_for_service("db", Duration::from_millis(20)).wait(),
+    ///     Err(ServiceError::Timeout { .. })
+    /// ));
+    /// node.services().register("cache", cache.pid())?;
+    /// assert_eq!(node.services().wait_for_service("cache", Duration::from_secs(5)).wait()?, cache.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait(self) -> Result<Pid, ServiceError> {
         if scheduler::on_any_scheduler() {
             return Err(ServiceError::WouldBlock);
@@ -116,6 +138,38 @@ impl WaitForService {
     /// Continues the actor of `ctx` with the outcome — the service's pid,
     /// or why none came — as one of its messages, once, unless it stops
     /// first. The handler returns at once.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct Client(mpsc::Sender<bool>);
+    /// #[handlers]
+    /// impl Client {
+    ///     pub fn connect(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.services().wait_for_service("cache", Duration::from_secs(5)).then(ctx, |me: &mut Client, _ctx, found| {
+    ///             let _ = me.0.send(found.is_ok());
+    ///         });
+    ///     }
+    /// }
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Client(tx))?.connect()?; // waits without blocking its thread
+    /// node.services().register("cache", cache.pid())?;
+    /// assert!(rx.recv()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then<A: Actor>(
         self,
         ctx: &Context<A>,
@@ -305,6 +359,25 @@ impl<B: Actor> WaitForServiceRef<B> {
     /// As [`WaitForService::wait`], and [`ServiceError::WrongType`] if the
     /// service's actor is not a `B` (or [`ServiceError::NotFound`] if it
     /// stopped for good as it came).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// node.services().register("cache", cache.pid())?;
+    /// let typed: ActorRef<Cache> = node.services().wait_for_service("cache", Duration::from_secs(5)).typed().wait()?;
+    /// assert!(typed.ping()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn wait(self) -> Result<ActorRef<B>, ServiceError> {
         let services = self.wait.services.clone();
         let name = Arc::clone(&self.wait.name);
@@ -315,6 +388,41 @@ impl<B: Actor> WaitForServiceRef<B> {
 
     /// Continues the actor of `ctx` with the outcome — a handle to the
     /// service's actor, or why none came — as one of its messages.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # use foundation::{Health, Namespace, ServiceError, ServiceOptions};
+    /// # use std::time::Duration;
+    /// # #[actor]
+    /// # #[derive(Default)]
+    /// # struct Cache;
+    /// # #[handlers]
+    /// # impl Cache {
+    /// #     pub fn ping(&self) -> bool { true }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let cache = node.spawn(Cache)?;
+    /// use std::sync::mpsc;
+    ///
+    /// #[actor]
+    /// struct Client(mpsc::Sender<ActorRef<Cache>>);
+    /// #[handlers]
+    /// impl Client {
+    ///     pub fn connect(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.services()
+    ///             .wait_for_service("cache", Duration::from_secs(5))
+    ///             .typed::<Cache>()
+    ///             .then(ctx, |me: &mut Client, _ctx, found| {
+    ///                 let _ = me.0.send(found.expect("registered in time"));
+    ///             });
+    ///     }
+    /// }
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Client(tx))?.connect()?;
+    /// node.services().register("cache", cache.pid())?;
+    /// assert!(rx.recv()?.ping()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then<A: Actor>(
         self,
         ctx: &Context<A>,

@@ -47,11 +47,23 @@ pub enum Namespace {
 
 impl Namespace {
     /// The test namespace `name`.
+    ///
+    /// ```
+    /// use foundation::Namespace;
+    ///
+    /// assert_eq!(Namespace::test("billing-tests").to_string(), "test:billing-tests");
+    /// ```
     pub fn test(name: &str) -> Self {
         Namespace::Test(Arc::from(name))
     }
 
     /// A test namespace no other caller gets.
+    ///
+    /// ```
+    /// use foundation::Namespace;
+    ///
+    /// assert_ne!(Namespace::isolated(), Namespace::isolated()); // a new one each time
+    /// ```
     pub fn isolated() -> Self {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         Namespace::Test(Arc::from(format!(
@@ -61,6 +73,13 @@ impl Namespace {
     }
 
     /// Whether this is a test namespace.
+    ///
+    /// ```
+    /// use foundation::Namespace;
+    ///
+    /// assert!(Namespace::isolated().is_test());
+    /// assert!(!Namespace::Production.is_test());
+    /// ```
     pub fn is_test(&self) -> bool {
         matches!(self, Namespace::Test(_))
     }
