@@ -70,6 +70,22 @@ impl<A: Actor> Context<A> {
     }
 
     /// This incarnation's pid.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Me;
+    /// #[handlers]
+    /// impl Me {
+    ///     pub fn who(&self, ctx: &mut Context<Self>) -> Pid {
+    ///         ctx.pid()
+    ///     }
+    /// }
+    /// let me = node.spawn(Me)?;
+    /// assert_eq!(me.who()?, me.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pid(&self) -> Pid {
         self.pid
     }
@@ -144,6 +160,35 @@ impl<A: Actor> Context<A> {
     }
 
     /// A handle to this actor, to give to others.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Countdown(u32);
+    /// #[handlers]
+    /// impl Countdown {
+    ///     /// Counts down by sending itself a message per step: other messages
+    ///     /// get their turn in between.
+    ///     pub fn tick(&mut self, left: u32, ctx: &mut Context<Self>) {
+    ///         self.0 = left;
+    ///         if left > 0 {
+    ///             let _ = ctx.myself().tick(left - 1);
+    ///         }
+    ///     }
+    ///     pub fn left(&self) -> u32 {
+    ///         self.0
+    ///     }
+    /// }
+    /// let countdown = node.spawn(Countdown::default())?;
+    /// countdown.tick(3)?;
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while countdown.left()? != 0 {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn myself(&self) -> ActorRef<A> {
         ActorRef {
             cell: Arc::clone(&self.cell),
@@ -152,6 +197,27 @@ impl<A: Actor> Context<A> {
 
     /// Stops this actor with [`ExitReason::Normal`] once the current handler
     /// returns. Messages still queued are discarded.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Job;
+    /// #[handlers]
+    /// impl Job {
+    ///     pub fn finish(&mut self, ctx: &mut Context<Self>) {
+    ///         ctx.stop(); // a normal exit, after this handler
+    ///     }
+    /// }
+    /// let job = node.spawn(Job)?;
+    /// job.finish()?;
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while job.is_alive() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&mut self) {
         self.stop.get_or_insert(ExitReason::Normal);
     }
@@ -167,6 +233,28 @@ impl<A: Actor> Context<A> {
     /// # Errors
     ///
     /// [`SpawnError::NodeShutdown`] once the node is shutting down.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Helper;
+    /// #[handlers]
+    /// impl Helper {
+    ///     pub fn help(&self) -> u32 { 42 }
+    /// }
+    /// #[actor]
+    /// struct Boss;
+    /// #[handlers]
+    /// impl Boss {
+    ///     pub fn hire(&self, ctx: &mut Context<Self>) -> Option<ActorRef<Helper>> {
+    ///         ctx.spawn(Helper).ok() // not linked: its fate is its own
+    ///     }
+    /// }
+    /// let helper = node.spawn(Boss)?.hire()?.expect("spawned");
+    /// assert_eq!(helper.help()?, 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn<B: Actor>(&self, actor: B) -> Result<ActorRef<B>, SpawnError> {
         spawn_on(&self.cell.shared, actor, B::options())
     }
@@ -176,6 +264,26 @@ impl<A: Actor> Context<A> {
     /// # Errors
     ///
     /// As [`Node::spawn_with`](crate::Node::spawn_with).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Helper;
+    /// #[handlers]
+    /// impl Helper {}
+    /// #[actor]
+    /// struct Boss;
+    /// #[handlers]
+    /// impl Boss {
+    ///     pub fn hire(&self, n: u32, ctx: &mut Context<Self>) -> Option<ActorRef<Helper>> {
+    ///         ctx.spawn_with(Helper, ActorOptions::new().name(format!("helper-{n}"))).ok()
+    ///     }
+    /// }
+    /// let helper = node.spawn(Boss)?.hire(1)?.expect("spawned");
+    /// assert_eq!(node.registry().lookup("helper-1"), Some(helper.pid()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn_with<B: Actor>(
         &self,
         actor: B,
@@ -187,6 +295,35 @@ impl<A: Actor> Context<A> {
     /// Sends `msg` to this actor after `delay` (on the node's clock). To a
     /// bounded ([`Flow::Manual`](crate::Flow::Manual)) mailbox it is
     /// delivered even when full: it was accepted when the timer was set.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// use foundation::ManualClock;
+    /// use std::time::Duration;
+    ///
+    /// #[actor]
+    /// #[derive(Default)]
+    /// struct Reminder { rung: bool }
+    /// #[handlers]
+    /// impl Reminder {
+    ///     /// A call, so the timer is set when it returns.
+    ///     pub fn arm(&mut self, ctx: &mut Context<Self>) -> bool {
+    ///         ctx.send_after(Duration::from_secs(60), ReminderMsg::Ring).is_pending()
+    ///     }
+    ///     pub fn ring(&mut self) { self.rung = true; }
+    ///     pub fn rung(&self) -> bool { self.rung }
+    /// }
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// let reminder = node.spawn(Reminder::default())?;
+    /// assert!(reminder.arm()?);
+    /// clock.advance(Duration::from_secs(60));
+    /// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while !reminder.rung()? {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
         send_after_on(&self.cell.shared.timers, self.myself(), delay, msg)
     }
@@ -319,11 +456,42 @@ impl<A: Actor> Context<A> {
     }
 
     /// The name of the node this actor runs on.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// let node = Node::builder().name("edge-3").schedulers(1).start()?;
+    /// #[actor]
+    /// struct Where;
+    /// #[handlers]
+    /// impl Where {
+    ///     pub fn node(&self, ctx: &mut Context<Self>) -> String {
+    ///         ctx.node_name().to_string()
+    ///     }
+    /// }
+    /// assert_eq!(node.spawn(Where)?.node()?, "edge-3");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn node_name(&self) -> &str {
         &self.cell.shared.name
     }
 
     /// Messages waiting in this actor's mailbox.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Batcher;
+    /// #[handlers]
+    /// impl Batcher {
+    ///     /// How much is still waiting behind this message.
+    ///     pub fn backlog(&self, ctx: &mut Context<Self>) -> usize {
+    ///         ctx.mailbox_len()
+    ///     }
+    /// }
+    /// assert_eq!(node.spawn(Batcher)?.backlog()?, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mailbox_len(&self) -> usize {
         self.cell.mailbox.len()
     }

@@ -63,6 +63,34 @@ impl<A: Actor> Context<A> {
     ///
     /// [`LinkError::NotAlive`] if `other` has stopped;
     /// [`LinkError::Stale`] if this context's incarnation was killed.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Partner;
+    /// #[handlers]
+    /// impl Partner {
+    ///     pub fn fail(&mut self) { panic!("partner down"); }
+    /// }
+    /// #[actor]
+    /// struct Pair;
+    /// #[handlers]
+    /// impl Pair {
+    ///     pub fn tie(&self, other: ActorRef<Partner>, ctx: &mut Context<Self>) -> bool {
+    ///         ctx.link(&other).is_ok()
+    ///     }
+    /// }
+    /// let (pair, partner) = (node.spawn(Pair)?, node.spawn(Partner)?);
+    /// assert!(pair.tie(partner.clone())?);
+    /// partner.fail()?; // its crash stops the pair too (which does not trap exits)
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while pair.is_alive() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn link<B: Actor>(&self, other: &ActorRef<B>) -> Result<(), LinkError> {
         let Some(them) = other.cell.current_pid() else {
             return Err(LinkError::NotAlive(other.pid()));
@@ -240,6 +268,34 @@ impl<A: Actor> Context<A> {
     /// # Errors
     ///
     /// As [`Context::spawn`].
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Helper;
+    /// #[handlers]
+    /// impl Helper {}
+    /// #[actor]
+    /// struct Boss;
+    /// #[handlers]
+    /// impl Boss {
+    ///     /// Spawned and linked in one step: no window where the helper could
+    ///     /// die unnoticed.
+    ///     pub fn hire(&self, ctx: &mut Context<Self>) -> Option<ActorRef<Helper>> {
+    ///         ctx.spawn_link(Helper).ok()
+    ///     }
+    /// }
+    /// let boss = node.spawn(Boss)?;
+    /// let helper = boss.hire()?.expect("spawned");
+    /// boss.stop(); // a shutdown is not a normal exit: it reaches the helper
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while helper.is_alive() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn_link<B: Actor>(&self, actor: B) -> Result<ActorRef<B>, SpawnError> {
         let me = self.pid;
         let my_task = self.task();

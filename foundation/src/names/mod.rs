@@ -53,11 +53,45 @@ fn downcast<A: crate::Actor>(task: Task) -> Option<crate::ActorRef<A>> {
 impl<A: Actor> Context<A> {
     /// The node's process registry. See [`ProcessRegistry`] for an
     /// example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Greeter;
+    /// #[handlers]
+    /// impl Greeter {
+    ///     pub fn claim(&self, ctx: &mut Context<Self>) -> bool {
+    ///         ctx.registry().register("greeter", ctx.pid()).is_ok()
+    ///     }
+    /// }
+    /// let greeter = node.spawn(Greeter)?;
+    /// assert!(greeter.claim()?);
+    /// assert_eq!(node.registry().lookup("greeter"), Some(greeter.pid()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn registry(&self) -> ProcessRegistry {
         ProcessRegistry::new(Arc::clone(&self.cell.shared))
     }
 
     /// The node's process groups. See [`ProcessGroups`] for an example.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Member;
+    /// #[handlers]
+    /// impl Member {
+    ///     pub fn enlist(&self, ctx: &mut Context<Self>) -> bool {
+    ///         ctx.groups().join("crew", ctx.myself().recipient::<MemberMsg>()).is_ok()
+    ///     }
+    /// }
+    /// let member = node.spawn(Member)?;
+    /// assert!(member.enlist()?);
+    /// assert_eq!(node.groups().member_pids("crew"), [member.pid()]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn groups(&self) -> ProcessGroups {
         ProcessGroups::new(Arc::clone(&self.cell.shared))
     }
@@ -65,6 +99,23 @@ impl<A: Actor> Context<A> {
     /// The node's services in the production namespace. See
     /// [`WaitForService`](crate::WaitForService) for an example from a
     /// handler.
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Cache;
+    /// #[handlers]
+    /// impl Cache {
+    ///     pub fn announce(&self, ctx: &mut Context<Self>) -> bool {
+    ///         ctx.services().register("cache", ctx.pid()).is_ok()
+    ///     }
+    /// }
+    /// let cache = node.spawn(Cache)?;
+    /// assert!(cache.announce()?);
+    /// assert_eq!(node.services().lookup("cache")?, cache.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn services(&self) -> ServiceRegistry {
         ServiceRegistry::new(Arc::clone(&self.cell.shared), Namespace::Production)
     }

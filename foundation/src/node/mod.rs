@@ -153,6 +153,22 @@ impl fmt::Debug for WeakNode {
 impl<A: Actor> Context<A> {
     /// A handle to this actor's node that does not keep it alive (see
     /// [`WeakNode`], which has an example).
+    ///
+    /// ```
+    /// # use foundation::prelude::*;
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// #[actor]
+    /// struct Reporter;
+    /// #[handlers]
+    /// impl Reporter {
+    ///     pub fn actors(&self, ctx: &mut Context<Self>) -> usize {
+    ///         // A weak handle: an actor does not keep its node alive.
+    ///         ctx.node().upgrade().map_or(0, |node| node.actor_count())
+    ///     }
+    /// }
+    /// assert_eq!(node.spawn(Reporter)?.actors()?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn node(&self) -> WeakNode {
         WeakNode {
             handle: self
