@@ -82,9 +82,58 @@ pub trait Actor: Send + Sized + 'static {
 
     /// Handles one message. Messages from one sender arrive in the order they
     /// were sent.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ReplyTo};
+    ///
+    /// enum Msg {
+    ///     Add(u64),
+    ///     Total(ReplyTo<u64>),
+    /// }
+    /// struct Counter(u64);
+    /// impl Actor for Counter {
+    ///     type Msg = Msg;
+    ///     fn handle(&mut self, msg: Msg, _: &mut Context<Self>) {
+    ///         match msg {
+    ///             Msg::Add(n) => self.0 += n,
+    ///             Msg::Total(reply) => {
+    ///                 let _ = reply.reply(self.0);
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let counter = node.spawn(Counter(0))?;
+    /// counter.send(Msg::Add(2))?;
+    /// assert_eq!(counter.call(Msg::Total, std::time::Duration::from_secs(5))?, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn handle(&mut self, msg: Self::Msg, ctx: &mut Context<Self>);
 
     /// Runs once, on a scheduler thread, before the first message.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Ticker(mpsc::Sender<&'static str>);
+    /// impl Actor for Ticker {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         let _ = self.0.send("message");
+    ///     }
+    ///     /// OTP's init: runs before any message, in every incarnation.
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         let _ = self.0.send("started");
+    ///         let _ = ctx.myself().send(());
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Ticker(tx))?;
+    /// assert_eq!((rx.recv()?, rx.recv()?), ("started", "message"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn started(&mut self, ctx: &mut Context<Self>) {
         let _ = ctx;
     }
@@ -94,6 +143,26 @@ pub trait Actor: Send + Sized + 'static {
     /// handlers is stuck: the instance is then dropped when that handler
     /// returns.) What is still queued then becomes dead letters — unless a
     /// supervisor restarts the actor, whose next incarnation handles it.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Conn(mpsc::Sender<ExitReason>);
+    /// impl Actor for Conn {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     /// OTP's terminate: close what the actor holds.
+    ///     fn stopped(&mut self, reason: &ExitReason) {
+    ///         let _ = self.0.send(reason.clone());
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Conn(tx))?.stop();
+    /// assert_eq!(rx.recv()?, ExitReason::Shutdown);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn stopped(&mut self, reason: &ExitReason) {
         let _ = reason;
     }
@@ -102,6 +171,35 @@ pub trait Actor: Send + Sized + 'static {
     /// ([`Context::trap_exit`]). It arrives in order, after every message
     /// that actor sent. The default does nothing. See
     /// [`Context::trap_exit`] for an example.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, ExitReason, Node, Pid};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Worker;
+    /// impl Actor for Worker {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         panic!("worker failed");
+    ///     }
+    /// }
+    /// struct Boss(mpsc::Sender<bool>);
+    /// impl Actor for Boss {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         let _ = ctx.spawn_link(Worker).and_then(|w| Ok(w.send(()).is_ok()));
+    ///     }
+    ///     fn on_exit(&mut self, _from: Pid, reason: ExitReason, _: &mut Context<Self>) {
+    ///         let _ = self.0.send(matches!(reason, ExitReason::Panic(_)));
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let boss = node.spawn_with(Boss(tx), ActorOptions::new().trap_exit(true))?;
+    /// boss.send(())?;
+    /// assert!(rx.recv()?); // heard of the worker's crash, and lives on
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn on_exit(&mut self, from: Pid, reason: ExitReason, ctx: &mut Context<Self>) {
         let _ = (from, reason, ctx);
     }
@@ -109,6 +207,38 @@ pub trait Actor: Send + Sized + 'static {
     /// An actor this one monitors ([`Context::monitor`]) is gone. It arrives
     /// once, in order, after every message that actor sent. The default does
     /// nothing. See [`Context::monitor`] for an example.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Down, Node};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Watched;
+    /// impl Actor for Watched {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// struct Watcher(mpsc::Sender<ActorRef<Watched>>, mpsc::Sender<Down>);
+    /// impl Actor for Watcher {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    ///     fn started(&mut self, ctx: &mut Context<Self>) {
+    ///         let watched = ctx.spawn(Watched).expect("node running");
+    ///         ctx.monitor(&watched).expect("just spawned");
+    ///         let _ = self.0.send(watched);
+    ///     }
+    ///     fn on_down(&mut self, down: Down, _: &mut Context<Self>) {
+    ///         let _ = self.1.send(down);
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (handles, watched) = mpsc::channel();
+    /// let (downs, rx) = mpsc::channel();
+    /// node.spawn(Watcher(handles, downs))?;
+    /// let watched = watched.recv()?;
+    /// watched.stop();
+    /// assert_eq!(rx.recv()?.pid, watched.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn on_down(&mut self, down: Down, ctx: &mut Context<Self>) {
         let _ = (down, ctx);
     }

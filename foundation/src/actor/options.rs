@@ -100,11 +100,35 @@ impl ActorOptions {
     pub const DEFAULT_HIGH_WATERMARK: u32 = 1 << 16;
 
     /// The defaults: a scheduled (non-blocking) actor.
+    ///
+    /// ```
+    /// use foundation::ActorOptions;
+    ///
+    /// let options = ActorOptions::new();
+    /// assert!(!options.blocking && !options.trap_exit && options.name.is_none());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets [`ActorOptions::flow`]. See [`Flow`] for an example.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Flow, Node, SendError};
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {
+    ///         std::thread::sleep(std::time::Duration::from_millis(5));
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let bounded = node.spawn_with(Sink, ActorOptions::new().flow(Flow::Manual).mailbox(1))?;
+    /// let refused = (0..100).map(|n| bounded.send(n)).find(|sent| sent.is_err());
+    /// assert!(matches!(refused, Some(Err(SendError::Full(_)))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flow(mut self, flow: Flow) -> Self {
         self.flow = flow;
         self
@@ -112,6 +136,15 @@ impl ActorOptions {
 
     /// Sets [`ActorOptions::mailbox`]: the bound of a manual mailbox, the
     /// high watermark of an automatic one. See [`Flow`] for an example.
+    ///
+    /// ```
+    /// use foundation::{ActorOptions, Flow};
+    ///
+    /// // An automatic mailbox whose senders are held back above 1,024 messages.
+    /// let options = ActorOptions::new().mailbox(1024);
+    /// assert_eq!(options.flow, Flow::Automatic);
+    /// assert_eq!(options.mailbox, Some(1024));
+    /// ```
     pub fn mailbox(mut self, size: u32) -> Self {
         self.mailbox = Some(size);
         self
@@ -208,6 +241,14 @@ impl ActorOptions {
 
     /// Sets [`ActorOptions::hibernate_every`]. See
     /// [`Actor::compact`](crate::Actor::compact) for an example.
+    ///
+    /// ```
+    /// use foundation::ActorOptions;
+    /// use foundation::memory::MemoryStrategy;
+    ///
+    /// let options = ActorOptions::new().memory(MemoryStrategy::GcOptimized).hibernate_every(1_000);
+    /// assert_eq!(options.hibernate_every, Some(1_000));
+    /// ```
     pub fn hibernate_every(mut self, messages: u32) -> Self {
         self.hibernate_every = Some(messages);
         self
@@ -250,6 +291,23 @@ impl ActorOptions {
     }
 
     /// Sets [`ActorOptions::blocking`].
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Node};
+    ///
+    /// /// Reads files: blocks, so it gets a thread of its own.
+    /// struct Reader;
+    /// impl Actor for Reader {
+    ///     type Msg = std::path::PathBuf;
+    ///     fn handle(&mut self, path: std::path::PathBuf, _: &mut Context<Self>) {
+    ///         let _ = std::fs::read(path);
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let reader = node.spawn_with(Reader, ActorOptions::new().blocking(true))?;
+    /// reader.send("/nonexistent".into())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn blocking(mut self, blocking: bool) -> Self {
         self.blocking = blocking;
         self
