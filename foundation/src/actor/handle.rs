@@ -67,6 +67,23 @@ impl<A: Actor> ActorRef<A> {
     /// (a plain send spends one credit from the pool; a
     /// [`Producer`](crate::Producer) is the way to send many). `send` does
     /// not wait for room ([`ActorRef::send_timeout`] does).
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// log.send("started".to_string())?; // never blocks
+    /// log.stop();
+    /// # while log.is_alive() { std::thread::yield_now(); }
+    /// // A stopped actor hands the message back.
+    /// assert_eq!(log.send("late".to_string()), Err(SendError::Closed("late".to_string())));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         self.cell.deliver(msg, |m| m)
@@ -77,6 +94,22 @@ impl<A: Actor> ActorRef<A> {
     /// mailbox, drawing it from the actor's pool in chunks (for any other
     /// mailbox it sends as `send` does). See [`Producer`](crate::Producer)
     /// for an example.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// // A producer of a mailbox that is not credit-based sends as the handle does.
+    /// let mut producer = log.producer();
+    /// producer.send("via a producer".to_string())?;
+    /// assert_eq!(producer.credit(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn producer(&self) -> crate::Producer<A> {
         crate::Producer::new(self.clone())
     }
@@ -117,6 +150,22 @@ impl<A: Actor> ActorRef<A> {
     /// # Errors
     ///
     /// As [`ActorRef::send`].
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// match log.try_send("maybe".to_string()) {
+    ///     Ok(()) => {}
+    ///     Err(refused) => println!("not now: {}", refused.into_inner()),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn try_send(&self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         self.cell.deliver(msg, |m| m)
@@ -193,6 +242,22 @@ impl<A: Actor> ActorRef<A> {
 
     /// The pid of the actor's current incarnation (or, between a stop and
     /// a supervisor's restart, its last one).
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// let pid = log.pid();
+    /// assert_eq!(pid.node(), node.id());
+    /// assert_eq!(pid.incarnation(), 0); // its first life
+    /// println!("{pid}"); // <node.number.incarnation>
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pid(&self) -> Pid {
         self.cell.pid()
     }
@@ -241,17 +306,68 @@ impl<A: Actor> ActorRef<A> {
     /// [`Actor::shutdown_requested`] hook runs (by default it stops with
     /// [`ExitReason::Shutdown`](crate::ExitReason::Shutdown)). See [`Actor::shutdown_requested`] for an
     /// example.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// log.send("queued".to_string())?;
+    /// log.stop(); // ahead of what is queued, which becomes dead letters
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while log.is_alive() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn stop(&self) {
         Runnable::request_shutdown(Arc::clone(&self.cell) as Task, false);
     }
 
     /// Whether the actor is still running. It may stop right after this
     /// returns `true`; a send then hands the message back.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// assert!(log.is_alive());
+    /// log.stop();
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while log.is_alive() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now(); // the stop is asynchronous
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_alive(&self) -> bool {
         !self.cell.state.is_stopped() && !self.cell.mailbox.is_closed()
     }
 
     /// Messages waiting in the actor's mailbox (a snapshot).
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// assert_eq!(log.mailbox_len(), 0); // nothing waiting
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mailbox_len(&self) -> usize {
         self.cell.mailbox.len()
     }
@@ -321,12 +437,47 @@ impl<A: Actor> ActorRef<A> {
     /// Sends `msg` to the actor after `delay` (on the node's clock). To a
     /// bounded ([`Flow::Manual`](crate::Flow::Manual)) mailbox it is
     /// delivered even when full: it was accepted when the timer was set.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// use std::time::Duration;
+    ///
+    /// let timer = log.send_after(Duration::from_secs(3600), "in an hour".to_string());
+    /// assert!(timer.is_pending());
+    /// assert!(timer.cancel()); // never sent
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_after(&self, delay: Duration, msg: A::Msg) -> TimerRef {
         send_after_on(&self.cell.shared.timers, self.clone(), delay, msg)
     }
 
     /// A handle typed by message rather than by actor: any `M` that converts
     /// into `A::Msg`. No allocation: it shares this handle's cell.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, SendError};
+    /// # struct Log(Vec<String>);
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, line: String, _: &mut Context<Self>) { self.0.push(line); }
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log(Vec::new()))?;
+    /// use foundation::Recipient;
+    ///
+    /// // Any actor whose message a String converts into can stand behind it.
+    /// let sink: Recipient<String> = log.recipient();
+    /// sink.send("through a recipient".to_string())?;
+    /// assert_eq!(sink.pid(), log.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recipient<M>(&self) -> Recipient<M>
     where
         M: Into<A::Msg> + Send + 'static,
