@@ -61,6 +61,13 @@ pub enum ExitReason {
 impl ExitReason {
     /// `Normal` and `Shutdown` are orderly; anything else is a failure (the
     /// distinction OTP's transient restarts use).
+    ///
+    /// ```
+    /// use foundation::ExitReason;
+    ///
+    /// assert!(ExitReason::Normal.is_normal());
+    /// assert!(!ExitReason::Panic("boom".into()).is_normal()); // restarted by a transient spec
+    /// ```
     pub fn is_normal(&self) -> bool {
         matches!(self, ExitReason::Normal | ExitReason::Shutdown)
     }

@@ -48,16 +48,40 @@ impl Pid {
     }
 
     /// The node's id (unique within this process).
+    ///
+    /// ```
+    /// use foundation::Pid;
+    ///
+    /// let pid: Pid = "<3.17.2>".parse()?;
+    /// assert_eq!(pid.node(), 3);
+    /// # Ok::<(), foundation::ParsePidError>(())
+    /// ```
     pub fn node(&self) -> u32 {
         self.node
     }
 
     /// The actor's number on its node.
+    ///
+    /// ```
+    /// use foundation::Pid;
+    ///
+    /// let pid: Pid = "<3.17.2>".parse()?;
+    /// assert_eq!(pid.number(), 17); // the actor's address on its node
+    /// # Ok::<(), foundation::ParsePidError>(())
+    /// ```
     pub fn number(&self) -> u64 {
         self.number
     }
 
     /// The incarnation: 0 at spawn, one more on each restart.
+    ///
+    /// ```
+    /// use foundation::Pid;
+    ///
+    /// let pid: Pid = "<3.17.2>".parse()?;
+    /// assert_eq!(pid.incarnation(), 2); // its third life: restarted twice
+    /// # Ok::<(), foundation::ParsePidError>(())
+    /// ```
     pub fn incarnation(&self) -> u32 {
         self.incarnation
     }

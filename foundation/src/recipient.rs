@@ -76,6 +76,23 @@ impl<M: Send + 'static> Recipient<M> {
     /// The message comes back inside: [`SendError::Closed`] if the actor
     /// has stopped, [`SendError::Full`] or [`SendError::Overloaded`] as
     /// its mailbox's flow control says.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, Recipient};
+    /// # struct Log;
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, _: String, _: &mut Context<Self>) {}
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log)?;
+    /// let sink: Recipient<String> = log.recipient();
+    /// sink.send("hello".to_string())?;
+    /// log.stop();
+    /// # while log.is_alive() { std::thread::yield_now(); }
+    /// assert!(sink.send("late".to_string()).is_err()); // handed back, as from an ActorRef
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn send(&self, msg: M) -> Result<(), SendError<M>> {
         self.sink.send(msg)
@@ -86,17 +103,59 @@ impl<M: Send + 'static> Recipient<M> {
     /// # Errors
     ///
     /// As [`Recipient::send`].
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, Recipient};
+    /// # struct Log;
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, _: String, _: &mut Context<Self>) {}
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log)?;
+    /// let sink: Recipient<String> = log.recipient();
+    /// sink.try_send("maybe".to_string())?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn try_send(&self, msg: M) -> Result<(), SendError<M>> {
         self.sink.send(msg)
     }
 
     /// The pid of the actor behind this handle.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, Recipient};
+    /// # struct Log;
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, _: String, _: &mut Context<Self>) {}
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log)?;
+    /// let sink: Recipient<String> = log.recipient();
+    /// assert_eq!(sink.pid(), log.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn pid(&self) -> Pid {
         self.sink.pid()
     }
 
     /// Whether that actor is still running.
+    ///
+    /// ```
+    /// # use foundation::{Actor, Context, Node, Recipient};
+    /// # struct Log;
+    /// # impl Actor for Log {
+    /// #     type Msg = String;
+    /// #     fn handle(&mut self, _: String, _: &mut Context<Self>) {}
+    /// # }
+    /// # let node = Node::builder().schedulers(1).start()?;
+    /// let log = node.spawn(Log)?;
+    /// let sink: Recipient<String> = log.recipient();
+    /// assert!(sink.is_alive());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_alive(&self) -> bool {
         self.sink.is_alive()
     }

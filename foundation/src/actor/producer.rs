@@ -94,6 +94,33 @@ impl<A: Actor> Producer<A> {
     /// this producer nor the pool holds credit (the producer's notice is
     /// armed, if it asked for one), [`SendError::Closed`] if the actor has
     /// stopped.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Flow, Node, SendError};
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let sink = node.spawn_with(Sink, ActorOptions::new().flow(Flow::CreditBased).mailbox(64))?;
+    /// let mut producer = sink.producer();
+    /// for n in 0..1_000 {
+    ///     let mut msg = n;
+    ///     loop {
+    ///         match producer.send(msg) {
+    ///             Ok(()) => break,
+    ///             Err(SendError::NoCredit(back)) => {
+    ///                 msg = back; // handed back: wait for credit, then resend
+    ///                 std::thread::yield_now();
+    ///             }
+    ///             Err(other) => return Err(other.into()),
+    ///         }
+    ///     }
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn send(&mut self, msg: A::Msg) -> Result<(), SendError<A::Msg>> {
         let Some(pool) = &self.pool else {
@@ -147,6 +174,24 @@ impl<A: Actor> Producer<A> {
     /// could hold the very thread the receiver needs (an actor uses
     /// [`Producer::notify_on_credit`] instead); the message comes back
     /// inside each.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorOptions, Context, Flow, Node};
+    /// use std::time::Duration;
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let sink = node.spawn_with(Sink, ActorOptions::new().flow(Flow::CreditBased).mailbox(16))?;
+    /// let mut producer = sink.producer();
+    /// for n in 0..1_000 {
+    ///     producer.send_timeout(n, Duration::from_secs(5))?; // waits for credit when spent
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn send_timeout(
         &mut self,
         msg: A::Msg,
@@ -273,6 +318,20 @@ impl<A: Actor> Producer<A> {
     }
 
     /// The actor it sends to (see [`Producer::credit`] for an example).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Sink;
+    /// impl Actor for Sink {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, _: u32, _: &mut Context<Self>) {}
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let sink = node.spawn(Sink)?;
+    /// assert_eq!(sink.producer().target().pid(), sink.pid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn target(&self) -> &ActorRef<A> {
         &self.target
     }

@@ -350,6 +350,24 @@ impl<T> ReplyTo<T> {
     ///
     /// Hands `value` back if the caller no longer waits (it timed out, or
     /// dropped its future).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ReplyTo};
+    /// use std::time::Duration;
+    ///
+    /// struct Echo;
+    /// impl Actor for Echo {
+    ///     type Msg = (String, ReplyTo<String>);
+    ///     fn handle(&mut self, (text, reply): (String, ReplyTo<String>), _: &mut Context<Self>) {
+    ///         // Err(value) if the caller has given up (timed out): nobody to tell.
+    ///         let _ = reply.reply(text);
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let echo = node.spawn(Echo)?;
+    /// assert_eq!(echo.call(|r| ("hi".to_string(), r), Duration::from_secs(5))?, "hi");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reply(mut self, value: T) -> Result<(), T> {
         let slot = self.slot.take().expect("a ReplyTo is answered once");
         slot.complete(Ok(value)).map_err(|outcome| match outcome {
@@ -359,6 +377,36 @@ impl<T> ReplyTo<T> {
     }
 
     /// Whether the caller still waits for the reply.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, ReplyTo};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// /// Keeps requests, answers them on demand, skipping callers that left.
+    /// struct Later(Vec<ReplyTo<u32>>, mpsc::Sender<bool>);
+    /// impl Actor for Later {
+    ///     type Msg = Option<ReplyTo<u32>>;
+    ///     fn handle(&mut self, msg: Option<ReplyTo<u32>>, _: &mut Context<Self>) {
+    ///         match msg {
+    ///             Some(reply) => self.0.push(reply),
+    ///             None => {
+    ///                 for reply in self.0.drain(..) {
+    ///                     let _ = self.1.send(reply.is_waiting());
+    ///                 }
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let later = node.spawn(Later(Vec::new(), tx))?;
+    /// let gave_up = later.call(Some, Duration::from_millis(10)); // times out
+    /// assert!(gave_up.is_err());
+    /// later.send(None)?;
+    /// assert!(!rx.recv()?); // the caller is gone
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_waiting(&self) -> bool {
         self.slot.as_ref().is_some_and(|s| s.is_open())
     }
