@@ -155,11 +155,57 @@ impl DeadLetters {
 
     /// Messages never handled since the node started (the sum of the
     /// records' counts).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    ///
+    /// struct Fragile;
+    /// impl Actor for Fragile {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+    ///         assert!(n != 0, "zero");
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let fragile = node.spawn(Fragile)?;
+    /// fragile.send(0)?; // crashes it; the message is never handled
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while node.dead_letters().count() == 0 {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// assert_eq!(node.dead_letters().count(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn count(&self) -> u64 {
         self.inner.count.load(Relaxed)
     }
 
     /// The last [`DEAD_LETTER_HISTORY`] records, oldest first.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ExitReason, Node};
+    ///
+    /// struct Fragile;
+    /// impl Actor for Fragile {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, n: u32, _: &mut Context<Self>) {
+    ///         assert!(n != 0, "zero");
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let fragile = node.spawn(Fragile)?;
+    /// fragile.send(0)?;
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while node.dead_letters().recent().is_empty() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// let letter = &node.dead_letters().recent()[0];
+    /// assert_eq!(letter.pid, fragile.pid());
+    /// assert!(matches!(letter.reason, ExitReason::Panic(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn recent(&self) -> Vec<DeadLetter> {
         lock(&self.inner.state).recent.iter().cloned().collect()
     }

@@ -119,6 +119,15 @@ impl Payload {
 
     /// `data`, shared if it is longer than `threshold` bytes. Neither way
     /// copies it (a `Vec` becomes a `Bytes` in place).
+    ///
+    /// ```
+    /// use foundation::Payload;
+    ///
+    /// let small = Payload::new(b"ok".to_vec(), Payload::DEFAULT_THRESHOLD);
+    /// assert!(!small.is_shared()); // copied by a clone: cheaper than a count for 2 bytes
+    /// let image = Payload::new(vec![0_u8; 1 << 20], Payload::DEFAULT_THRESHOLD);
+    /// assert!(image.is_shared()); // a clone is a reference count
+    /// ```
     pub fn new(data: impl Into<Vec<u8>>, threshold: usize) -> Self {
         let data = data.into();
         if data.len() > threshold {
@@ -129,6 +138,13 @@ impl Payload {
     }
 
     /// Whether the bytes are shared (a clone counts instead of copying).
+    ///
+    /// ```
+    /// use foundation::Payload;
+    ///
+    /// assert!(Payload::new(vec![1; 100], 64).is_shared());
+    /// assert!(!Payload::new(vec![1; 10], 64).is_shared());
+    /// ```
     pub fn is_shared(&self) -> bool {
         matches!(self, Payload::Shared(_))
     }
@@ -202,12 +218,28 @@ impl Default for OptimizeOptions {
 
 impl OptimizeOptions {
     /// Sets [`OptimizeOptions::threshold`].
+    ///
+    /// ```
+    /// use foundation::OptimizeOptions;
+    ///
+    /// let options = OptimizeOptions::default().threshold(16 << 10); // share from 16 KiB
+    /// assert_eq!(options.threshold, 16 << 10);
+    /// ```
     pub fn threshold(mut self, bytes: usize) -> Self {
         self.threshold = bytes;
         self
     }
 
     /// Sets [`OptimizeOptions::mode`].
+    ///
+    /// ```
+    /// use foundation::{OptimizeOptions, SendMode};
+    /// use std::time::Duration;
+    ///
+    /// // Wait up to a second for room in a bounded mailbox instead of failing at once.
+    /// let options = OptimizeOptions::default().mode(SendMode::Wait(Duration::from_secs(1)));
+    /// assert_eq!(options.mode, SendMode::Wait(Duration::from_secs(1)));
+    /// ```
     pub fn mode(mut self, mode: SendMode) -> Self {
         self.mode = mode;
         self

@@ -101,17 +101,60 @@ struct ManualInner {
 
 impl ManualClock {
     /// A clock at zero.
+    ///
+    /// ```
+    /// use foundation::{ManualClock, Node};
+    ///
+    /// let clock = ManualClock::new(); // starts at zero
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// assert_eq!(clock.now(), std::time::Duration::ZERO);
+    /// # let _ = node;
+    /// # Ok::<(), foundation::NodeError>(())
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The time since the clock was made, as far as it has been advanced.
+    ///
+    /// ```
+    /// use foundation::ManualClock;
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new();
+    /// clock.advance(Duration::from_millis(1500));
+    /// assert_eq!(clock.now(), Duration::from_millis(1500));
+    /// ```
     pub fn now(&self) -> Duration {
         *lock(&self.inner.now)
     }
 
     /// Moves time forward by `by` and fires every timer that came due, in
     /// deadline order, before returning.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ManualClock, Node};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Alarm(mpsc::Sender<()>);
+    /// impl Actor for Alarm {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {
+    ///         let _ = self.0.send(());
+    ///     }
+    /// }
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// let (tx, rang) = mpsc::channel();
+    /// let alarm = node.spawn(Alarm(tx))?;
+    /// alarm.send_after(Duration::from_secs(30), ());
+    /// clock.advance(Duration::from_secs(29));
+    /// assert!(rang.try_recv().is_err()); // not yet
+    /// clock.advance(Duration::from_secs(1)); // due now: sent at once, no sleeping
+    /// rang.recv()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn advance(&self, by: Duration) {
         let now = {
             let mut now = lock(&self.inner.now);
@@ -209,6 +252,22 @@ pub struct TimerRef {
 impl TimerRef {
     /// Cancels the timer. Returns `true` if it had not fired yet (for an
     /// interval: if it was still running).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node};
+    /// use std::time::Duration;
+    ///
+    /// struct Quiet;
+    /// impl Actor for Quiet {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let timer = node.spawn(Quiet)?.send_after(Duration::from_secs(60), ());
+    /// assert!(timer.cancel()); // cancelled before it fired
+    /// assert!(!timer.cancel()); // nothing left to cancel
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cancel(&self) -> bool {
         self.state
             .compare_exchange(PENDING, CANCELLED, AcqRel, Acquire)
@@ -217,6 +276,28 @@ impl TimerRef {
 
     /// Whether the timer is still waiting to fire (or, for an interval,
     /// still running).
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, ManualClock, Node};
+    /// use std::time::Duration;
+    ///
+    /// struct Quiet;
+    /// impl Actor for Quiet {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), _: &mut Context<Self>) {}
+    /// }
+    /// let clock = ManualClock::new();
+    /// let node = Node::builder().schedulers(1).clock(clock.clone()).start()?;
+    /// let timer = node.spawn(Quiet)?.send_after(Duration::from_secs(1), ());
+    /// assert!(timer.is_pending());
+    /// clock.advance(Duration::from_secs(1));
+    /// # let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    /// while timer.is_pending() {
+    /// #     assert!(std::time::Instant::now() < deadline);
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_pending(&self) -> bool {
         self.state.load(Acquire) == PENDING
     }

@@ -237,6 +237,30 @@ where
     /// How long the future may take (on the node's clock); by default it
     /// may take as long as it likes. When the time is up the continuation
     /// gets [`PipeError::Timeout`].
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, PipeError, Spawner};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// /// An executor that never runs what it is given: the future never ends.
+    /// let stuck = Spawner::new(|future| std::mem::forget(future));
+    ///
+    /// struct Fetcher(Spawner, mpsc::Sender<Result<u32, PipeError>>);
+    /// impl Actor for Fetcher {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.pipe(&self.0, async { 1_u32 })
+    ///             .timeout(Duration::from_millis(20))
+    ///             .then(|me, _ctx, out| me.1.send(out).unwrap());
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Fetcher(stuck, tx))?.send(())?;
+    /// assert_eq!(rx.recv()?, Err(PipeError::Timeout));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -245,6 +269,41 @@ where
     /// Starts the future. `continuation` runs on this actor, as one of its
     /// messages, with the output or the [`PipeError`] that replaced it —
     /// exactly once, unless this incarnation of the actor ends first.
+    ///
+    /// ```
+    /// use foundation::{Actor, Context, Node, Spawner};
+    /// use std::sync::mpsc;
+    ///
+    /// /// The simplest executor: a thread per future, polled to the end.
+    /// let spawner = Spawner::new(|future| {
+    ///     std::thread::spawn(move || futures_lite_block_on(future));
+    /// });
+    /// # fn futures_lite_block_on(future: foundation::BoxFuture) {
+    /// #     use std::task::{Context as TaskContext, Poll, Waker};
+    /// #     let mut future = future;
+    /// #     let mut cx = TaskContext::from_waker(Waker::noop());
+    /// #     loop {
+    /// #         if let Poll::Ready(()) = future.as_mut().poll(&mut cx) { return; }
+    /// #         std::thread::yield_now();
+    /// #     }
+    /// # }
+    ///
+    /// struct Doubler(Spawner, mpsc::Sender<u32>);
+    /// impl Actor for Doubler {
+    ///     type Msg = u32;
+    ///     fn handle(&mut self, n: u32, ctx: &mut Context<Self>) {
+    ///         // The output comes back as one of this actor's messages.
+    ///         ctx.pipe(&self.0, async move { n * 2 }).then(|me, _ctx, out| {
+    ///             me.1.send(out.expect("finished")).unwrap();
+    ///         });
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Doubler(spawner, tx))?.send(21)?;
+    /// assert_eq!(rx.recv()?, 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then(
         self,
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<F::Output, PipeError>)

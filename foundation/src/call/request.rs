@@ -122,6 +122,35 @@ where
     F: FnOnce(ReplyTo<T>) -> B::Msg,
 {
     /// How long to wait for the reply (default [`DEFAULT_CALL_TIMEOUT`]).
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, CallError, Context, Node, ReplyTo};
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// struct Silent(Vec<ReplyTo<u32>>);
+    /// impl Actor for Silent {
+    ///     type Msg = ReplyTo<u32>;
+    ///     fn handle(&mut self, reply: ReplyTo<u32>, _: &mut Context<Self>) {
+    ///         self.0.push(reply); // keeps it, never answers
+    ///     }
+    /// }
+    /// struct Asker(ActorRef<Silent>, mpsc::Sender<Result<u32, CallError>>);
+    /// impl Actor for Asker {
+    ///     type Msg = ();
+    ///     fn handle(&mut self, _: (), ctx: &mut Context<Self>) {
+    ///         ctx.request(&self.0, |r| r)
+    ///             .timeout(Duration::from_millis(20))
+    ///             .then(|me, _ctx, answer| me.1.send(answer).unwrap());
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let silent = node.spawn(Silent(Vec::new()))?;
+    /// let (tx, rx) = mpsc::channel();
+    /// node.spawn(Asker(silent, tx))?.send(())?;
+    /// assert_eq!(rx.recv()?, Err(CallError::Timeout));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -130,6 +159,37 @@ where
     /// Sends the request. `continuation` runs on this actor, as one of its
     /// messages, with the reply or the [`CallError`] that replaced it —
     /// exactly once, unless this actor stops first.
+    ///
+    /// ```
+    /// use foundation::{Actor, ActorRef, Context, Node, ReplyTo};
+    /// use std::sync::mpsc;
+    ///
+    /// struct Prices;
+    /// impl Actor for Prices {
+    ///     type Msg = (String, ReplyTo<u64>);
+    ///     fn handle(&mut self, (item, reply): (String, ReplyTo<u64>), _: &mut Context<Self>) {
+    ///         let _ = reply.reply(item.len() as u64);
+    ///     }
+    /// }
+    /// struct Cart(ActorRef<Prices>, u64, mpsc::Sender<u64>);
+    /// impl Actor for Cart {
+    ///     type Msg = String;
+    ///     fn handle(&mut self, item: String, ctx: &mut Context<Self>) {
+    ///         // Runs later, on this actor, with `&mut` access to its state.
+    ///         ctx.request(&self.0, |r| (item, r)).then(|cart, _ctx, price| {
+    ///             cart.1 += price.unwrap_or(0);
+    ///             cart.2.send(cart.1).unwrap();
+    ///         });
+    ///     }
+    /// }
+    /// let node = Node::builder().schedulers(1).start()?;
+    /// let prices = node.spawn(Prices)?;
+    /// let (tx, rx) = mpsc::channel();
+    /// let cart = node.spawn(Cart(prices, 0, tx))?;
+    /// cart.send("tea".into())?;
+    /// assert_eq!(rx.recv()?, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn then(
         self,
         continuation: impl FnOnce(&mut A, &mut Context<A>, Result<T, CallError>) + Send + 'static,

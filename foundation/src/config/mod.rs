@@ -701,6 +701,18 @@ impl Config {
     /// # Errors
     ///
     /// As [`get`](Self::get).
+    ///
+    /// ```
+    /// use foundation::config::{Config, Setting};
+    ///
+    /// let config = Config::builder()
+    ///     .setting(Setting::new("pool.size", 4))
+    ///     .ecosystem_override("ledger", "pool.size", 8)
+    ///     .build()?;
+    /// assert_eq!(config.get_with_ecosystem::<u32>("ledger", "pool.size")?, 8);
+    /// assert_eq!(config.get_with_ecosystem::<u32>("audit", "pool.size")?, 4); // no override: the setting
+    /// # Ok::<(), foundation::config::ConfigError>(())
+    /// ```
     pub fn get_with_ecosystem<T: FromValue>(
         &self,
         ecosystem: &str,

@@ -278,6 +278,15 @@ impl Event {
     ///
     /// [`EventError::WrongType`] if it was made from another type,
     /// [`EventError::Decode`] if the bytes do not decode.
+    ///
+    /// ```
+    /// use foundation::events::{Event, EventError};
+    ///
+    /// let event = Event::new("temperature", &21.5_f64)?;
+    /// assert_eq!(event.data::<f64>()?, 21.5);
+    /// assert!(matches!(event.data::<String>(), Err(EventError::WrongType { .. })));
+    /// # Ok::<(), EventError>(())
+    /// ```
     pub fn data<T: DeserializeOwned>(&self) -> Result<T, EventError> {
         let wanted = core::any::type_name::<T>();
         if wanted != self.data_type {

@@ -265,7 +265,8 @@ impl NodeBuilder {
     /// let clock = ManualClock::new();
     /// let node = Node::builder().clock(clock.clone()).start()?;
     /// clock.advance(Duration::from_secs(60)); // timers due within the minute fire now
-    /// assert_eq!(node.clock().now(), Duration::from_secs(60));
+    /// assert_eq!(clock.now(), Duration::from_secs(60));
+    /// # let _ = node;
     /// # Ok::<(), foundation::NodeError>(())
     /// ```
     pub fn clock(mut self, clock: impl Into<Clock>) -> Self {
