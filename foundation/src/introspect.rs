@@ -94,6 +94,31 @@ pub trait HasHandlers {
 /// nothing).
 ///
 /// See the [module](self) for an example.
+///
+/// ```
+/// use foundation::introspect::{self, HandlerKind};
+/// use foundation::prelude::*;
+///
+/// #[actor(name = "thermostat", restart = "transient")]
+/// #[derive(Default)]
+/// pub struct Thermostat(f32);
+///
+/// #[handlers]
+/// impl Thermostat {
+///     pub fn set(&mut self, target: f32) {
+///         self.0 = target;
+///     }
+///     pub fn target(&self) -> f32 {
+///         self.0
+///     }
+/// }
+///
+/// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+/// let options = info.options();
+/// assert_eq!((options.name, options.restart, options.blocking), (Some("thermostat"), Restart::Transient, false));
+/// // The same, as spawn options:
+/// assert_eq!(options.to_actor_options().name.as_deref(), Some("thermostat"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeclaredOptions {
     /// `name = ".."`: the name the actor registers under at spawn.
@@ -277,6 +302,29 @@ impl Default for DeclaredOptions {
 /// How a handler is reached from an [`ActorRef`](crate::ActorRef).
 ///
 /// See the [module](self) for an example.
+///
+/// ```
+/// use foundation::introspect::{self, HandlerKind};
+/// use foundation::prelude::*;
+///
+/// #[actor(name = "thermostat", restart = "transient")]
+/// #[derive(Default)]
+/// pub struct Thermostat(f32);
+///
+/// #[handlers]
+/// impl Thermostat {
+///     pub fn set(&mut self, target: f32) {
+///         self.0 = target;
+///     }
+///     pub fn target(&self) -> f32 {
+///         self.0
+///     }
+/// }
+///
+/// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+/// assert_eq!(info.handlers()[0].kind, HandlerKind::Send); // set: returns nothing
+/// assert_eq!(info.handlers()[1].kind, HandlerKind::Call); // target: returns a value
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HandlerKind {
@@ -289,6 +337,29 @@ pub enum HandlerKind {
 /// One handler of a `#[handlers]` block.
 ///
 /// See the [module](self) for an example.
+///
+/// ```
+/// use foundation::introspect::{self, HandlerKind};
+/// use foundation::prelude::*;
+///
+/// #[actor(name = "thermostat", restart = "transient")]
+/// #[derive(Default)]
+/// pub struct Thermostat(f32);
+///
+/// #[handlers]
+/// impl Thermostat {
+///     pub fn set(&mut self, target: f32) {
+///         self.0 = target;
+///     }
+///     pub fn target(&self) -> f32 {
+///         self.0
+///     }
+/// }
+///
+/// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+/// let set = &info.handlers()[0];
+/// assert_eq!((set.name, set.kind), ("set", HandlerKind::Send));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HandlerInfo {
     /// The method's name.
@@ -300,6 +371,29 @@ pub struct HandlerInfo {
 /// One actor type declared with `#[actor]`.
 ///
 /// See the [module](self) for an example.
+///
+/// ```
+/// use foundation::introspect::{self, HandlerKind};
+/// use foundation::prelude::*;
+///
+/// #[actor(name = "thermostat", restart = "transient")]
+/// #[derive(Default)]
+/// pub struct Thermostat(f32);
+///
+/// #[handlers]
+/// impl Thermostat {
+///     pub fn set(&mut self, target: f32) {
+///         self.0 = target;
+///     }
+///     pub fn target(&self) -> f32 {
+///         self.0
+///     }
+/// }
+///
+/// let info = introspect::actors().into_iter().find(|a| a.name() == "Thermostat").unwrap();
+/// assert_eq!(info.name(), "Thermostat");
+/// assert_eq!(info.handlers().len(), 2);
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ActorInfo {
     registration: &'static crate::__private::ActorRegistration,
@@ -541,6 +635,29 @@ pub fn actors() -> Vec<ActorInfo> {
 }
 
 /// One member of a declared ecosystem (see [`ecosystems`]).
+///
+/// ```
+/// use foundation::prelude::*;
+///
+/// #[actor]
+/// #[derive(Default)]
+/// pub struct Probe;
+/// #[handlers]
+/// impl Probe {}
+///
+/// #[ecosystem(name = "probes", strategy = "one_for_all")]
+/// pub struct Probes {
+///     #[coordinator]
+///     lead: Probe,
+///     #[workers(count = 3, route = "least_loaded")]
+///     probes: Probe,
+/// }
+///
+/// let all = foundation::introspect::ecosystems();
+/// let info = all.iter().find(|e| e.name() == "probes").unwrap();
+/// let workers = &info.members()[1];
+/// assert_eq!((workers.field, workers.role, workers.count, workers.route), ("probes", "workers", 3, "least_loaded"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MemberDecl {
     /// The field's name: an extra child's id too (the coordinator is
@@ -559,6 +676,28 @@ pub struct MemberDecl {
 }
 
 /// One ecosystem declared with `#[ecosystem]` (see [`ecosystems`]).
+///
+/// ```
+/// use foundation::prelude::*;
+///
+/// #[actor]
+/// #[derive(Default)]
+/// pub struct Probe;
+/// #[handlers]
+/// impl Probe {}
+///
+/// #[ecosystem(name = "probes", strategy = "one_for_all")]
+/// pub struct Probes {
+///     #[coordinator]
+///     lead: Probe,
+///     #[workers(count = 3, route = "least_loaded")]
+///     probes: Probe,
+/// }
+///
+/// let all = foundation::introspect::ecosystems();
+/// let info = all.iter().find(|e| e.name() == "probes").unwrap();
+/// assert_eq!((info.type_name(), info.strategy()), ("Probes", "one_for_all"));
+/// ```
 #[derive(Debug, Clone, Copy)]
 pub struct EcosystemInfo {
     registration: &'static crate::__private::EcosystemRegistration,

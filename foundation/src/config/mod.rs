@@ -288,6 +288,21 @@ pub fn env_var(path: &str) -> String {
 
 /// Builds a [`Config`]: the settings, then the layers over their
 /// defaults, checked by [`build`](Self::build).
+///
+/// ```
+/// use foundation::config::{Config, Setting};
+///
+/// // Declared settings, then the layers: defaults < file < environment.
+/// let config = Config::builder()
+///     .setting(Setting::new("http.port", 8080))
+///     .setting(Setting::new("log.level", "info").updatable())
+///     .toml("[http]\nport = 9090")
+///     .env([("FOUNDATION_LOG__LEVEL", "debug")])
+///     .build()?;
+/// assert_eq!(config.get::<u16>("http.port")?, 9090);
+/// assert_eq!(config.get::<String>("log.level")?, "debug");
+/// # Ok::<(), foundation::config::ConfigError>(())
+/// ```
 #[derive(Default)]
 pub struct ConfigBuilder {
     settings: Vec<Setting>,
@@ -590,6 +605,20 @@ pub struct ConfigChange {
 }
 
 /// Why a setting changed.
+///
+/// ```
+/// use foundation::config::{ChangeCause, Config, Setting};
+/// use std::sync::{Arc, Mutex};
+///
+/// let config = Config::builder().setting(Setting::new("level", "info").updatable()).build()?;
+/// let causes = Arc::new(Mutex::new(Vec::new()));
+/// let log = Arc::clone(&causes);
+/// config.subscribe_fn(move |change| log.lock().unwrap().push(change.cause));
+/// config.update("level", "debug")?;
+/// config.reset();
+/// assert_eq!(*causes.lock().unwrap(), [ChangeCause::Update, ChangeCause::Reset]);
+/// # Ok::<(), foundation::config::ConfigError>(())
+/// ```
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChangeCause {
@@ -621,6 +650,16 @@ struct Inner {
 /// configuration), read by path, updated only where declared updatable.
 /// Built by [`Config::builder`]; a node built without one has
 /// [`Config::empty`].
+///
+/// ```
+/// use foundation::config::{Config, Setting};
+/// use foundation::Node;
+///
+/// let config = Config::builder().setting(Setting::new("pool.size", 4)).build()?;
+/// let node = Node::builder().schedulers(1).config(config).start()?;
+/// assert_eq!(node.config().get::<u32>("pool.size")?, 4); // from a handler: ctx.config()
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Config {
     inner: Arc<Inner>,

@@ -44,6 +44,19 @@ const SUBSCRIBERS: &str = "foundation.events";
 /// A node's events: its store, and its subscribers. From
 /// [`Node::events`](crate::Node::events) or [`Context::events`]; cheap to
 /// clone.
+///
+/// ```
+/// use foundation::events::{Event, EventQuery};
+/// use foundation::Node;
+///
+/// let node = Node::builder().schedulers(1).start()?;
+/// let events = node.events(); // from a handler: ctx.events()
+/// events.store(Event::new("user.login", "ada")?.correlation_id("session-1"))?;
+/// events.store(Event::new("user.logout", "ada")?.correlation_id("session-1"))?;
+/// assert_eq!(events.by_correlation("session-1").len(), 2);
+/// assert_eq!(events.query(&EventQuery::new().event_type("user.login")).len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Events {
     shared: Arc<Shared>,

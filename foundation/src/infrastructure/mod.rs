@@ -57,6 +57,18 @@ pub use protect::{NoWorker, Protected, ProtectedError, Protection, execute_prote
 pub use rate_limit::{RateLimited, RateLimiter};
 
 /// Infrastructure that could not be built.
+///
+/// ```
+/// use foundation::infrastructure::{InfrastructureError, RateLimiter};
+/// use foundation::{Error, ErrorCategory};
+/// use std::time::Duration;
+///
+/// let node = foundation::Node::builder().schedulers(1).start()?;
+/// let refused = RateLimiter::new(&node, 0, Duration::from_secs(1)).unwrap_err();
+/// assert!(matches!(refused, InfrastructureError::InvalidOption { option: "rate limit", .. }));
+/// assert_eq!(Error::from(refused).category(), ErrorCategory::Config);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InfrastructureError {

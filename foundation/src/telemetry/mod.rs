@@ -57,6 +57,18 @@ pub use hub::{
 
 /// A node's telemetry: see the [module](self) for an example. Cheap to
 /// clone; every clone is the same node's.
+///
+/// ```
+/// use foundation::Node;
+///
+/// let node = Node::builder().name("api").schedulers(1).start()?;
+/// let telemetry = node.telemetry(); // from a handler: ctx.telemetry()
+/// telemetry.attach("log", "http", |event| println!("{} {:?}", event.name, event.measurements))?;
+/// telemetry.execute("http.request", &[("duration", 0.012)], &[("route", "/users")])?;
+/// telemetry.counter("http.requests")?.increment(1);
+/// assert_eq!(telemetry.metrics_for("http.requests")[0].value.as_f64(), 1.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct Telemetry {
     pub(crate) shared: Arc<Shared>,
