@@ -451,3 +451,105 @@ proptest! {
         }
     }
 }
+
+/// Every kind of setting read from the environment: the spellings the
+/// parser accepts, and the value each gives.
+#[test]
+fn environment_values_of_every_kind() {
+    let built = |vars: &[(&str, &str)]| {
+        Config::builder()
+            .setting(Setting::new("flag", true))
+            .setting(Setting::new("ratio", 0.5))
+            .setting(Setting::new("hosts", Vec::<String>::new()))
+            .setting(Setting::new("wait", Duration::from_secs(1)))
+            .env(vars.iter().copied())
+            .build()
+    };
+    for (text, expected) in [
+        ("off", false),
+        ("NO", false),
+        ("0", false),
+        ("false", false),
+        ("on", true),
+        ("Yes", true),
+    ] {
+        let config = built(&[("FOUNDATION_FLAG", text)]).unwrap();
+        assert_eq!(config.get::<bool>("flag"), Ok(expected), "{text}");
+    }
+    let config = built(&[
+        ("FOUNDATION_RATIO", " 2.25 "),
+        ("FOUNDATION_HOSTS", "a, b,,c "),
+        ("FOUNDATION_WAIT", "2m"),
+    ])
+    .unwrap();
+    assert_eq!(config.get::<f64>("ratio"), Ok(2.25));
+    assert_eq!(
+        config.get::<Vec<String>>("hosts"),
+        Ok(vec!["a".to_string(), "b".into(), "c".into()])
+    );
+    assert_eq!(config.get::<Duration>("wait"), Ok(Duration::from_secs(120)));
+    for (text, seconds) in [
+        ("1h", 3600.0),
+        ("1.5s", 1.5),
+        ("250ms", 0.25),
+        ("10us", 0.000_01),
+        ("7ns", 0.000_000_007),
+    ] {
+        let config = built(&[("FOUNDATION_WAIT", text)]).unwrap();
+        assert_eq!(
+            config.get::<Duration>("wait"),
+            Ok(Duration::from_secs_f64(seconds)),
+            "{text}"
+        );
+    }
+    // The value prints back in the unit that says it exactly.
+    assert_eq!(config.value("wait").unwrap().to_string(), "2m");
+    let odd = built(&[("FOUNDATION_WAIT", "7ns")]).unwrap();
+    assert_eq!(odd.value("wait").unwrap().to_string(), "7ns");
+    assert_eq!(
+        built(&[("FOUNDATION_RATIO", "3")])
+            .unwrap()
+            .value("ratio")
+            .unwrap()
+            .to_string(),
+        "3"
+    );
+}
+
+/// A variable whose text is not of its setting's kind is refused when the
+/// configuration is built, naming the variable, the setting and what would
+/// have been right; nothing is guessed.
+#[test]
+fn an_environment_value_of_the_wrong_kind_is_refused() {
+    let build = |var: &str, text: &str| {
+        Config::builder()
+            .setting(Setting::new("flag", true))
+            .setting(Setting::new("ratio", 0.5))
+            .setting(Setting::new("wait", Duration::from_secs(1)))
+            .env([(var, text)])
+            .build()
+            .unwrap_err()
+    };
+    let refused = build("FOUNDATION_FLAG", "maybe");
+    assert!(matches!(&refused, ConfigError::WrongKind { path, .. } if path == "flag"));
+    assert!(
+        refused.to_string().contains(
+            "FOUNDATION_FLAG gave `maybe` is not a bool (true/false, 1/0, yes/no, on/off)"
+        ),
+        "{refused}"
+    );
+    let refused = build("FOUNDATION_RATIO", "half");
+    assert!(
+        refused.to_string().contains("`half` is not a number"),
+        "{refused}"
+    );
+    for text in ["5 fortnights", "ms", "1e400h"] {
+        let refused = build("FOUNDATION_WAIT", text);
+        assert!(
+            refused
+                .to_string()
+                .contains("is not a duration (a number and a unit: ns, us, ms, s, m, h)"),
+            "{text}: {refused}"
+        );
+    }
+}

@@ -126,3 +126,49 @@ fn the_recommendation_for_a_small_message_is_to_send_it_freely() {
         report.recommendation()
     );
 }
+
+/// What the analysis counts for the standard containers, each as its doc
+/// says: a box adds its value, a vector its capacity, a slice or array its
+/// items, an option or result only what it holds, shared buffers once.
+#[test]
+fn the_standard_containers_are_measured_as_documented() {
+    use foundation::{Bytes, MessageSize, Sizes, message_size_analysis};
+    use std::collections::{BTreeMap, HashMap, VecDeque};
+    use std::sync::Arc;
+
+    let heap = |value: &dyn MessageSize| {
+        let mut sizes = Sizes::default();
+        value.add_heap(&mut sizes);
+        (sizes.heap, sizes.shared)
+    };
+    assert_eq!(heap(&Box::new(7_u64)), (8, 0));
+    assert_eq!(heap(&Box::new(String::from("abcd"))), (24 + 4, 0));
+    let mut vector = Vec::with_capacity(10);
+    vector.extend([1_u32, 2, 3]);
+    assert_eq!(heap(&vector), (40, 0)); // capacity, not length
+    assert_eq!(
+        heap(&vec![String::from("ab"), String::from("cde")]),
+        (48 + 5, 0)
+    );
+    assert_eq!(heap(&[String::from("ab"), String::from("c")]), (3, 0)); // inline items, their heap
+    assert_eq!(heap(&Some(String::from("abc"))), (3, 0));
+    assert_eq!(heap(&None::<String>), (0, 0));
+    assert_eq!(heap(&Ok::<String, String>(String::from("ok"))), (2, 0));
+    assert_eq!(heap(&Err::<String, String>(String::from("error"))), (5, 0));
+    let mut queue = VecDeque::with_capacity(4);
+    queue.push_back(1_u64);
+    assert_eq!(heap(&queue), (32, 0));
+    assert_eq!(heap(&Bytes::from(vec![0_u8; 100])), (0, 100));
+    let shared: Arc<[String]> = Arc::from(vec![String::from("abc")]);
+    assert_eq!(heap(&shared), (0, 24 + 3)); // the slice and what it holds, shared
+    // Maps are estimates (see their impls); they grow with their entries.
+    let small: HashMap<u32, u32> = (0..4).map(|n| (n, n)).collect();
+    let large: HashMap<u32, u32> = (0..400).map(|n| (n, n)).collect();
+    assert!(heap(&large).0 > heap(&small).0);
+    let tree: BTreeMap<u32, String> = [(1, String::from("xy"))].into();
+    assert!(heap(&tree).0 >= 8 + 24 + 2);
+    // Handles and unit values hold nothing of their own.
+    assert_eq!(heap(&()), (0, 0));
+    let report = message_size_analysis(&Some(vec![0_u8; 64]));
+    assert_eq!(report.heap, 64);
+}

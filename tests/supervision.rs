@@ -909,3 +909,24 @@ fn a_spec_with_a_duplicate_id_or_a_zero_window_is_refused_by_name() {
     assert!(entries(&log).is_empty(), "nothing started");
     wait_until("nothing left", || node.actor_count() == 0);
 }
+
+/// A child's listing prints what a reader of a log needs — its id, pid,
+/// restart type, whether it is a supervisor, how often it restarted — and
+/// not the handle inside it.
+#[test]
+fn a_child_listing_prints_its_child() {
+    let node = node(1);
+    let sup = Supervisor::builder()
+        .child(Worker::spec("worker", &Log::default()).restart(Restart::Transient))
+        .spawn(&node)
+        .unwrap();
+    let info = &sup.which_children().unwrap()[0];
+    let printed = format!("{info:?}");
+    let pid = info.pid.expect("running");
+    assert_eq!(
+        printed,
+        format!(
+            "ChildInfo {{ id: \"worker\", pid: Some({pid:?}), restart: Transient, is_supervisor: false, restarts: 0 }}"
+        )
+    );
+}
