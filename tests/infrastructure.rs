@@ -255,6 +255,55 @@ fn overflow_workers_come_when_all_are_out_and_go_when_checked_in() {
     assert_eq!(pool.stats().idle, 1);
 }
 
+/// Starts while it is the pool's first worker; every later one (the
+/// overflow) fails in its `started` hook.
+struct Flaky {
+    fail: bool,
+}
+
+impl Actor for Flaky {
+    type Msg = ReplyTo<u32>;
+    fn handle(&mut self, reply: ReplyTo<u32>, _: &mut Context<Self>) {
+        let _ = reply.reply(1);
+    }
+    fn started(&mut self, _: &mut Context<Self>) {
+        assert!(!self.fail, "no connection left");
+    }
+}
+
+#[test]
+fn an_overflow_worker_that_cannot_start_gives_its_place_back() {
+    let (_, node) = manual();
+    let made = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = std::sync::Arc::clone(&made);
+    let options = PoolOptions {
+        size: 1,
+        max_overflow: 1,
+        ..PoolOptions::default()
+    };
+    let pool = Pool::start(&node, "flaky", options, move || Flaky {
+        fail: count.fetch_add(1, SeqCst) >= 1,
+    })
+    .unwrap();
+    let first = pool.checkout().wait().unwrap();
+    // Every worker is out: this checkout asks for an overflow worker, whose
+    // start fails; it waits on for a checkin.
+    let waiter = {
+        let pool = pool.clone();
+        std::thread::spawn(move || pool.checkout().timeout(Duration::from_secs(60)).wait())
+    };
+    wait_until("the overflow worker failed and gave its place back", || {
+        let stats = pool.stats();
+        made.load(SeqCst) == 2 && stats.overflow == 0 && stats.waiting == 1
+    });
+    drop(first); // the regular worker goes to the waiter
+    let lease = waiter.join().unwrap().unwrap();
+    assert_eq!(lease.id(), "worker-0");
+    assert_eq!(lease.call(|r| r, T), Ok(1));
+    drop(lease);
+    assert_eq!(pool.stats().idle, 1); // and the pool serves on
+}
+
 #[test]
 fn a_crashed_worker_comes_back_at_the_same_address_under_its_lease() {
     let (_, node) = manual();
